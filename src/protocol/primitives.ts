@@ -124,16 +124,29 @@ export class Reader {
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
 
-  /** Zig-zag encoded signed 64-bit varint, as a JS number. */
+  /**
+   * Zig-zag encoded signed 64-bit varint, as a JS number. Up to 7 bytes (49 bits) the sum is
+   * exact in a double; longer encodings finish in BigInt so the sign bit is never lost.
+   */
   varlong(): number {
     let value = 0;
     let mul = 1;
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 7; i++) {
       if (!this.need(1)) return 0;
       const b = this.buf[this.pos++]!;
       value += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
       mul *= 128;
+    }
+    let big = BigInt(value);
+    for (let i = 7; i < 10; i++) {
+      if (!this.need(1)) return 0;
+      const b = this.buf[this.pos++]!;
+      big |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if ((b & 0x80) === 0) {
+        big = BigInt.asUintN(64, big);
+        return Number((big >> 1n) ^ -(big & 1n));
+      }
     }
     this.fail('varlong longer than 10 bytes');
     return 0;
@@ -295,8 +308,7 @@ export class Writer {
       this.buf.writeInt32BE(hi, this.pos);
       this.buf.writeUInt32BE(lo, this.pos + 4);
     } else {
-      const clamped = v >= INT64_MAX_AS_NUMBER ? 9223372036854775807n : v <= -INT64_MAX_AS_NUMBER ? -9223372036854775808n : BigInt(Math.trunc(v));
-      this.buf.writeBigInt64BE(clamped, this.pos);
+      this.buf.writeBigInt64BE(toInt64(v), this.pos);
     }
     this.pos += 8;
     return this;
@@ -317,7 +329,7 @@ export class Writer {
   }
 
   unsignedVarint(v: number): this {
-    this.ensure(5);
+    this.ensure(10);
     while (v >= 0x80) {
       this.buf[this.pos++] = (v & 0x7f) | 0x80;
       v = Math.floor(v / 128);
@@ -331,13 +343,24 @@ export class Writer {
   }
 
   varlong(v: number): this {
-    let u = v >= 0 ? v * 2 : -v * 2 - 1;
     this.ensure(10);
-    while (u >= 0x80) {
-      this.buf[this.pos++] = (u % 128) | 0x80;
-      u = Math.floor(u / 128);
+    if (v > -(2 ** 52) && v < 2 ** 52 && Number.isInteger(v)) {
+      // Fast path: the zig-zag value stays below 2^53, exact in a double.
+      let u = v >= 0 ? v * 2 : -v * 2 - 1;
+      while (u >= 0x80) {
+        this.buf[this.pos++] = (u % 128) | 0x80;
+        u = Math.floor(u / 128);
+      }
+      this.buf[this.pos++] = u;
+      return this;
     }
-    this.buf[this.pos++] = u;
+    const s = toInt64(v);
+    let u = BigInt.asUintN(64, (s << 1n) ^ (s >> 63n));
+    while (u >= 0x80n) {
+      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[this.pos++] = Number(u);
     return this;
   }
 
@@ -407,6 +430,17 @@ export class Writer {
   toBuffer(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
+}
+
+/**
+ * A number as int64, clamped to the int64 range (so Long.MAX_VALUE / MIN_VALUE sentinels stay
+ * extreme); NaN, which no caller means, is written as 0 rather than throwing mid-encode.
+ */
+function toInt64(v: number): bigint {
+  if (v >= INT64_MAX_AS_NUMBER) return 9223372036854775807n;
+  if (v <= -INT64_MAX_AS_NUMBER) return -9223372036854775808n;
+  if (Number.isNaN(v)) return 0n;
+  return BigInt(Math.trunc(v));
 }
 
 /** Bytes an unsigned varint takes. */

@@ -12,8 +12,8 @@
  * Decoding yields an object with every field of the definition: fields absent from the
  * decoded version get their default (0, '', false, [], null for nullable, or `default`),
  * so handlers never test versions to read a field. Encoding skips fields absent from the
- * version. Flexible versions (from `flexible`) use compact strings/arrays/bytes and tagged
- * fields on every struct.
+ * version; a field the value leaves `undefined` is encoded as its default. Flexible versions
+ * (from `flexible`) use compact strings/arrays/bytes and tagged fields on every struct.
  */
 import { Reader, Writer, ZERO_UUID } from './primitives.js';
 
@@ -288,7 +288,9 @@ function writeStruct(w: Writer, s: CompiledStruct, o: Record<string, unknown>, v
       if (!isDefault(c, o[c.name], version)) (tagged ??= []).push(c);
       continue;
     }
-    writeValue(w, c.kind, c, o[c.name], version, flexible, inRange(c.nullable, version));
+    // A field the caller left out holds its default, as in Kafka's generated message classes.
+    const v = o[c.name];
+    writeValue(w, c.kind, c, v === undefined ? defaultFor(c, version) : v, version, flexible, inRange(c.nullable, version));
   }
   if (!flexible) return;
   if (tagged === null) {

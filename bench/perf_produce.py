@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""librdkafka produce load for bench/run.mjs (confluent-kafka; run with Debian's /usr/bin/python3).
+
+Usage: /usr/bin/python3 bench/perf_produce.py BOOTSTRAP [--topic T] [--num N] [--size S]
+         [--acks 1|all|0] [--linger-ms L] [--batch-size B] [--rate R] [--max-seconds S]
+
+Produces N records of S fixed random bytes (null key) and waits for every delivery report.
+Unthrottled (--rate 0): throughput; latency is librdkafka's produce()->delivery time.
+Throttled (--rate R): record i is *intended* to be sent at t0 + i/R, and its latency is measured
+from that intended time to its delivery report, so a stalled producer or broker shows up in the
+percentiles instead of being hidden (no coordinated omission).
+Prints one JSON object on its last line. Exit 1 if any delivery failed.
+"""
+import argparse, json, os, sys, time
+from confluent_kafka import Producer, version, libversion
+
+
+def pct(sorted_vals, p):
+    if not sorted_vals:
+        return None
+    i = min(len(sorted_vals) - 1, int(p / 100.0 * len(sorted_vals)))
+    return sorted_vals[i]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("bootstrap")
+    ap.add_argument("--topic", default="bench")
+    ap.add_argument("--num", type=int, default=100_000)
+    ap.add_argument("--size", type=int, default=1024)
+    ap.add_argument("--acks", default="1")
+    ap.add_argument("--linger-ms", type=float, default=5)
+    ap.add_argument("--batch-size", type=int, default=1 << 20)
+    ap.add_argument("--rate", type=float, default=0)
+    ap.add_argument("--max-seconds", type=float, default=60)
+    a = ap.parse_args()
+
+    p = Producer({
+        "bootstrap.servers": a.bootstrap,
+        "acks": a.acks,
+        "linger.ms": a.linger_ms,
+        "batch.size": a.batch_size,
+        "queue.buffering.max.messages": 2_000_000,
+        "queue.buffering.max.kbytes": 1 << 21,
+        "message.max.bytes": max(1_000_000, a.batch_size + 65536),
+        "enable.idempotence": False,
+    })
+    payload = os.urandom(a.size)
+    lat = []
+    counts = {"ok": 0, "err": 0}
+    first_error = [None]
+    clock = time.perf_counter
+
+    def on_delivery(err, msg):
+        if err is not None:
+            counts["err"] += 1
+            if first_error[0] is None:
+                first_error[0] = str(err)
+        else:
+            counts["ok"] += 1
+            lat.append(msg.latency())
+
+    def paced(intended):
+        def cb(err, msg):
+            if err is not None:
+                counts["err"] += 1
+                if first_error[0] is None:
+                    first_error[0] = str(err)
+            else:
+                counts["ok"] += 1
+                lat.append(clock() - intended)
+        return cb
+
+    # Warm-up: metadata and connections exist before the clock starts.
+    p.produce(a.topic, payload)
+    p.flush(30)
+
+    t0 = clock()
+    deadline = t0 + a.max_seconds
+    sent = 0
+    produce, poll, topic = p.produce, p.poll, a.topic
+    step = 1.0 / a.rate if a.rate > 0 else 0.0
+    while sent < a.num:
+        if step:
+            intended = t0 + sent * step
+            now = clock()
+            if now < intended:
+                poll(min(intended - now, 0.0005))
+                continue
+            if now > deadline:
+                break
+            cb = paced(intended)
+        else:
+            cb = on_delivery
+        try:
+            produce(topic, payload, on_delivery=cb)
+            sent += 1
+        except BufferError:
+            poll(0.001)
+            continue
+        if (sent & 0x3FF) == 0:
+            poll(0)
+            if clock() > deadline:
+                break
+    remaining = p.flush(max(30.0, a.max_seconds))
+    elapsed = clock() - t0
+    lat.sort()
+    ms = lambda v: None if v is None else round(v * 1000, 3)
+    res = {
+        "tool": "bench/perf_produce.py",
+        "client": "confluent_kafka %s / librdkafka %s" % (version()[0], libversion()[0]),
+        "topic": a.topic, "acks": a.acks, "linger_ms": a.linger_ms, "batch_size": a.batch_size,
+        "record_size": a.size, "rate": a.rate, "sent": sent, "delivered": counts["ok"],
+        "errors": counts["err"], "first_error": first_error[0], "undelivered": remaining,
+        "seconds": round(elapsed, 3),
+        "records_per_s": round(counts["ok"] / elapsed),
+        "MB_per_s": round(counts["ok"] * a.size / elapsed / 1e6, 1),
+        "lat_ms_p50": ms(pct(lat, 50)), "lat_ms_p99": ms(pct(lat, 99)),
+        "lat_ms_p999": ms(pct(lat, 99.9)), "lat_ms_max": ms(lat[-1] if lat else None),
+    }
+    print(json.dumps(res))
+    sys.exit(1 if counts["err"] or remaining else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,396 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: Sherwood's throughput, latency, start-up and memory figures next to the
+ * baselines they are judged against, all measured in the same run on the same machine.
+ *
+ *   loopback  raw Node TCP over 127.0.0.1 (bench/loopback.mjs): the ceiling for consume.
+ *   mock      librdkafka's in-memory mock cluster (bench/mock-cluster.c, built at run time):
+ *             a broker that does nothing, so each client's figure against it is that
+ *             client's ceiling, the denominator of the produce ratios.
+ *   broker    `node dist/src/cli/main.js server` on a temp dir: start-up time to the first
+ *             Metadata answer, RSS idle / under load / after load, and produce, consume
+ *             and latency figures driven by librdkafka (bench/perf_produce.py,
+ *             bench/perf_consume.py) and by `sherwood perf`.
+ *
+ * Every figure keeps the command that produced it. Prints tables and writes
+ * bench/results/<timestamp>.json. Sizes come from the environment:
+ *   BENCH_RECORDS (300000)       records per throughput run
+ *   BENCH_RECORD_SIZE (1024)     bytes per record
+ *   BENCH_LATENCY_SECONDS (5)    length of each fixed-rate latency run
+ *   BENCH_RATES (10000,100000)   fixed rates (records/s) for the latency runs
+ *   BENCH_LOOPBACK_BYTES (1e9)   bytes per loopback run
+ *   BENCH_LINGER_MS (5), BENCH_BATCH_SIZE (1048576)   producer settings of throughput runs
+ *   BENCH_SECTIONS (loopback,mock,broker)             which parts to run
+ *   BENCH_CLIENTS (librdkafka,sherwood)               which load generators to use
+ *   BENCH_STARTUP_RUNS (3)       broker start-ups timed (median reported)
+ *   BENCH_CPU_PROF (unset)       a directory: run the load broker with node --cpu-prof there
+ *   BENCH_BROKER_OVERRIDES       extra k=v,k=v broker overrides
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { ROOT, PYTHON, runTool, freePort, memoryOf, sampleRss, round, sleep, table, commandLine } from './lib.mjs';
+import { buildMockCluster, startMockCluster } from './mock-cluster.mjs';
+
+const env = process.env;
+const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
+const list = (name, dflt) => (env[name] ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
+
+const cfg = {
+  records: num('BENCH_RECORDS', 300000),
+  recordSize: num('BENCH_RECORD_SIZE', 1024),
+  latencySeconds: num('BENCH_LATENCY_SECONDS', 5),
+  rates: list('BENCH_RATES', '10000,100000').map(Number),
+  loopbackBytes: num('BENCH_LOOPBACK_BYTES', 1e9),
+  lingerMs: num('BENCH_LINGER_MS', 5),
+  batchSize: num('BENCH_BATCH_SIZE', 1048576),
+  sections: list('BENCH_SECTIONS', 'loopback,mock,broker'),
+  clients: list('BENCH_CLIENTS', 'librdkafka,sherwood'),
+  startupRuns: num('BENCH_STARTUP_RUNS', 3),
+  cpuProfDir: env.BENCH_CPU_PROF ?? null,
+  brokerOverrides: list('BENCH_BROKER_OVERRIDES', ''),
+};
+const PARTITIONS = [1, 6];
+const ACKS = ['1', 'all'];
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+
+/** @type {object[]} */
+const figures = [];
+const started = new Date();
+
+function figure(f) {
+  figures.push(f);
+  const ratio = f.ratio === undefined || f.ratio === null ? '' : `  (${f.ratio}x ${f.ratioOf})`;
+  console.log(`  ${f.section.padEnd(8)} ${f.name.padEnd(44)} ${String(f.value ?? 'FAILED').padStart(10)} ${f.unit}${ratio}`);
+  if (f.error) console.log(`           ! ${f.error}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generators
+
+function produceArgs(client, bootstrap, topic, { acks, records, rate = 0, lingerMs = cfg.lingerMs, batchSize = cfg.batchSize }) {
+  if (client === 'librdkafka') {
+    const args = [join(ROOT, 'bench/perf_produce.py'), bootstrap, '--topic', topic, '--num', String(records), '--size', String(cfg.recordSize),
+      '--acks', acks, '--linger-ms', String(lingerMs), '--batch-size', String(batchSize)];
+    if (rate > 0) args.push('--rate', String(rate));
+    return [PYTHON, args];
+  }
+  return [process.execPath, [CLI, 'perf', 'produce', '--topic', topic, '--num-records', String(records), '--record-size', String(cfg.recordSize),
+    '--throughput', String(rate > 0 ? rate : -1), '--bootstrap-server', bootstrap,
+    '--producer-props', `acks=${acks}`, `linger.ms=${lingerMs}`, `batch.size=${batchSize}`, '--json']];
+}
+
+function consumeArgs(client, bootstrap, topic, records) {
+  if (client === 'librdkafka') return [PYTHON, [join(ROOT, 'bench/perf_consume.py'), bootstrap, '--topic', topic, '--num', String(records)]];
+  return [process.execPath, [CLI, 'perf', 'consume', '--topic', topic, '--messages', String(records), '--bootstrap-server', bootstrap,
+    '--consumer-props', 'max.partition.fetch.bytes=16777216', 'fetch.max.bytes=67108864', '--json']];
+}
+
+async function drive([cmd, args]) {
+  const r = await runTool(cmd, args);
+  const j = r.json;
+  const ok = r.code === 0 && j !== null && !(j.errors > 0);
+  const error = ok ? undefined : (j?.first_error ?? `exit ${r.code ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  return { ok, json: j, command: r.command, error };
+}
+
+const topicName = (kind, client, partitions, acks) => `${kind}-${client}-p${partitions}-acks${acks}`;
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+async function loopbackSection() {
+  const out = {};
+  for (const chunk of [1024, 1 << 20]) {
+    const r = await drive([process.execPath, [join(ROOT, 'bench/loopback.mjs'), '--bytes', String(cfg.loopbackBytes), '--chunk', String(chunk)]]);
+    const name = chunk === 1024 ? 'loopback 1 KiB writes' : 'loopback 1 MiB writes';
+    out[chunk] = r.ok ? r.json.MB_per_s : null;
+    figure({ section: 'loopback', name, value: out[chunk], unit: 'MB/s', command: r.command, raw: r.json, error: r.error });
+  }
+  return { small: out[1024], large: out[1 << 20] };
+}
+
+async function produceMatrix(section, bootstrap, prepareTopic, ceilings) {
+  const result = {};
+  for (const partitions of PARTITIONS) {
+    for (const acks of ACKS) {
+      for (const client of cfg.clients) {
+        const topic = topicName('tput', client, partitions, acks);
+        await prepareTopic(topic, partitions);
+        const r = await drive(produceArgs(client, bootstrap, topic, { acks, records: cfg.records }));
+        const key = `${client}/p${partitions}/acks${acks}`;
+        const mbps = r.ok ? r.json.MB_per_s : null;
+        result[key] = mbps;
+        const ceiling = ceilings?.[key] ?? null;
+        figure({
+          section, name: `produce ${client} ${partitions}p acks=${acks}`, value: mbps, unit: 'MB/s', client, partitions, acks,
+          records_per_s: r.json?.records_per_s ?? null,
+          ratio: mbps !== null && ceiling ? round(mbps / ceiling, 2) : null, ratioOf: 'client ceiling',
+          command: r.command, raw: r.json, error: r.error,
+        });
+      }
+    }
+  }
+  return result;
+}
+
+async function latencyRuns(section, bootstrap, prepareTopic) {
+  const result = {};
+  for (const rate of cfg.rates) {
+    for (const client of cfg.clients) {
+      const topic = `lat-${client}-${rate}`;
+      await prepareTopic(topic, 1);
+      const records = Math.max(1000, Math.round(rate * cfg.latencySeconds));
+      const r = await drive(produceArgs(client, bootstrap, topic, { acks: 'all', records, rate, lingerMs: 0 }));
+      const j = r.json;
+      result[`${client}/${rate}`] = r.ok ? j.lat_ms_p99 : null;
+      figure({
+        section, name: `latency ${client} ${rate} rec/s acks=all linger 0`, value: r.ok ? j.lat_ms_p99 : null, unit: 'ms p99',
+        client, rate, p50: j?.lat_ms_p50 ?? null, p99: j?.lat_ms_p99 ?? null, p999: j?.lat_ms_p999 ?? null, max: j?.lat_ms_max ?? null,
+        achieved_rate: j?.records_per_s ?? null, command: r.command, raw: j, error: r.error,
+      });
+    }
+  }
+  return result;
+}
+
+async function mockSection() {
+  const built = buildMockCluster();
+  if ('error' in built) {
+    figure({ section: 'mock', name: 'mock cluster', value: null, unit: '', command: 'gcc bench/mock-cluster.c -lrdkafka', error: built.error });
+    return null;
+  }
+  const topics = {};
+  for (const p of PARTITIONS) for (const a of ACKS) for (const c of cfg.clients) topics[topicName('tput', c, p, a)] = p;
+  for (const rate of cfg.rates) for (const c of cfg.clients) topics[`lat-${c}-${rate}`] = 1;
+  const mock = await startMockCluster(built.binary, topics);
+  try {
+    console.log(`mock cluster: ${mock.command} -> ${mock.bootstrap}`);
+    const ceilings = await produceMatrix('mock', mock.bootstrap, async () => {}, null);
+    await latencyRuns('mock', mock.bootstrap, async () => {});
+    return ceilings;
+  } finally {
+    await mock.stop();
+    built.remove();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The broker
+
+async function loadClientModules() {
+  const { KafkaClient } = await import(join(ROOT, 'dist/src/client/kafka-client.js'));
+  const { CreateTopics } = await import(join(ROOT, 'dist/src/protocol/messages/create-topics.js'));
+  return { KafkaClient, CreateTopics };
+}
+
+function brokerArgs(port, dataDir, profile) {
+  const args = [];
+  if (profile && cfg.cpuProfDir !== null) args.push('--cpu-prof', `--cpu-prof-dir=${cfg.cpuProfDir}`);
+  args.push(CLI, 'server', '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${dataDir}`);
+  for (const kv of cfg.brokerOverrides) args.push('--override', kv);
+  return args;
+}
+
+/**
+ * Spawns the broker and times spawn -> first Metadata response (connect, ApiVersions and
+ * Metadata are retried every 2 ms until the broker answers).
+ */
+async function startBrokerTimed(KafkaClient, dataDir, profile = false) {
+  const port = await freePort();
+  const args = brokerArgs(port, dataDir, profile);
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const bootstrap = `127.0.0.1:${port}`;
+  let startupMs = null;
+  while (performance.now() - t0 < 20000 && child.exitCode === null) {
+    try {
+      const client = await KafkaClient.connect(bootstrap, { connectTimeoutMs: 1000, requestTimeoutMs: 5000 });
+      try {
+        await client.metadata([]);
+        startupMs = performance.now() - t0;
+      } finally {
+        await client.close();
+      }
+      break;
+    } catch {
+      await sleep(2);
+    }
+  }
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    await exited;
+    clearTimeout(timer);
+  };
+  if (startupMs === null) {
+    await stop();
+    throw new Error(`broker did not answer Metadata within 20 s: ${output.trim().slice(-500)}`);
+  }
+  return { child, pid: child.pid, bootstrap, startupMs, command: commandLine(process.execPath, args), stop, output: () => output };
+}
+
+async function createTopic(KafkaClient, CreateTopics, bootstrap, name, partitions) {
+  const client = await KafkaClient.connect(bootstrap);
+  try {
+    const res = await client.request(CreateTopics, {
+      topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10000, validateOnly: false,
+    });
+    const t = res.topics[0];
+    if (t.errorCode !== 0 && t.errorCode !== 36 /* TOPIC_ALREADY_EXISTS */) throw new Error(`CreateTopics ${name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
+    await client.topicMetadata(name, { refresh: true, retries: 50 });
+  } finally {
+    await client.close();
+  }
+}
+
+async function brokerSection(ceilings, loopback) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const { KafkaClient, CreateTopics } = await loadClientModules();
+  const dirs = [];
+  const tempDir = () => {
+    const d = mkdtempSync(join(os.tmpdir(), 'sherwood-bench-'));
+    dirs.push(d);
+    return d;
+  };
+  try {
+    // Start-up: several cold starts on fresh dirs; the median is the figure.
+    const times = [];
+    let command = '';
+    for (let i = 0; i < cfg.startupRuns; i++) {
+      const b = await startBrokerTimed(KafkaClient, tempDir());
+      times.push(b.startupMs);
+      command = b.command;
+      await b.stop();
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    figure({ section: 'broker', name: 'start-up to first Metadata (median)', value: round(sorted[Math.floor(sorted.length / 2)], 1), unit: 'ms',
+      runs: times.map((t) => round(t, 1)), command });
+
+    const broker = await startBrokerTimed(KafkaClient, tempDir(), true);
+    console.log(`broker: ${broker.command} (pid ${broker.pid})`);
+    try {
+      await sleep(1000);
+      const idle = memoryOf(broker.pid);
+      figure({ section: 'broker', name: 'RSS idle (1 s after start)', value: idle?.rssMB ?? null, unit: 'MB', command: `grep VmRSS /proc/${broker.pid}/status` });
+      const sampler = sampleRss(broker.pid);
+      const prepare = (topic, partitions) => createTopic(KafkaClient, CreateTopics, broker.bootstrap, topic, partitions);
+      await produceMatrix('broker', broker.bootstrap, prepare, ceilings);
+      // Consume what the 1-partition acks=1 runs wrote (each has at least cfg.records records).
+      for (const client of cfg.clients) {
+        const topic = topicName('tput', cfg.clients[0], 1, '1');
+        const r = await drive(consumeArgs(client, broker.bootstrap, topic, cfg.records));
+        const mbps = r.ok ? r.json.MB_per_s : null;
+        figure({
+          section: 'broker', name: `consume ${client} 1p from earliest`, value: mbps, unit: 'MB/s', client,
+          records_per_s: r.json?.records_per_s ?? null,
+          ratio: mbps !== null && loopback?.large ? round(mbps / loopback.large, 3) : null, ratioOf: 'loopback 1 MiB writes',
+          ratio_small: mbps !== null && loopback?.small ? round(mbps / loopback.small, 2) : null,
+          command: r.command, raw: r.json, error: r.error,
+        });
+      }
+      await latencyRuns('broker', broker.bootstrap, prepare);
+      const peak = sampler.stop();
+      figure({ section: 'broker', name: 'RSS peak under load (sampled 10/s)', value: peak, unit: 'MB', command: `grep VmRSS /proc/${broker.pid}/status` });
+      await sleep(2000);
+      const after = memoryOf(broker.pid);
+      figure({ section: 'broker', name: 'RSS 2 s after load', value: after?.rssMB ?? null, unit: 'MB', hwmMB: after?.hwmMB ?? null, command: `grep VmRSS /proc/${broker.pid}/status` });
+    } finally {
+      await broker.stop();
+    }
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets (issue 6) and output
+
+function find(name) {
+  return figures.find((f) => f.name === name && f.section === 'broker') ?? null;
+}
+
+function targets() {
+  const out = [];
+  const add = (target, value, pass) => out.push({ target, measured: value ?? '-', status: value === null || value === undefined ? 'n/a' : pass ? 'PASS' : 'MISS' });
+  const p1 = find('produce librdkafka 1p acks=1');
+  add('produce 1 KiB acks=1 (librdkafka, 1p) >= 0.6 of client ceiling', p1?.ratio, p1?.ratio >= 0.6);
+  for (const client of cfg.clients) {
+    for (const p of PARTITIONS) {
+      const a1 = find(`produce ${client} ${p}p acks=1`)?.value;
+      const aa = find(`produce ${client} ${p}p acks=all`)?.value;
+      const r = a1 && aa ? round(aa / a1, 2) : null;
+      add(`acks=all within 10% of acks=1 (${client}, ${p}p)`, r === null ? null : `${r}x`, r >= 0.9);
+    }
+  }
+  const c = find('consume librdkafka 1p from earliest');
+  add('consume (librdkafka) >= 0.3 of raw loopback (1 MiB writes)', c?.ratio, c?.ratio >= 0.3);
+  for (const client of cfg.clients) {
+    const l = find(`latency ${client} 10000 rec/s acks=all linger 0`);
+    add(`p99 at 10k rec/s linger 0 <= 2 ms (${client})`, l?.value, l?.value <= 2);
+  }
+  const s = find('start-up to first Metadata (median)');
+  add('start-up < 300 ms', s?.value, s?.value < 300);
+  const idle = find('RSS idle (1 s after start)');
+  add('RSS idle < 80 MB', idle?.value, idle?.value < 80);
+  const peak = find('RSS peak under load (sampled 10/s)');
+  out.push({ target: 'RSS bounded under load (peak MB while loaded; see also RSS after load)', measured: peak?.value ?? '-', status: 'info' });
+  return out;
+}
+
+async function machine() {
+  const py = await runTool(PYTHON, ['-c', 'import confluent_kafka as c, json; print(json.dumps({"confluent_kafka": c.version()[0], "librdkafka": c.libversion()[0]}))']);
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, memoryGB: round(os.totalmem() / 2 ** 30, 1),
+    kernel: os.release(), node: process.version, clients: py.json, loadavg: os.loadavg().map((v) => round(v, 2)),
+  };
+}
+
+async function main() {
+  const host = await machine();
+  console.log(`Sherwood bench ${started.toISOString()} on ${host.cpus}x ${host.cpu}, node ${host.node}, librdkafka ${host.clients?.librdkafka}; load avg ${host.loadavg.join(' ')}`);
+  console.log(`config: ${JSON.stringify(cfg)}\n`);
+  let loopback = null;
+  let ceilings = null;
+  const problems = [];
+  const guard = async (name, fn) => {
+    if (!cfg.sections.includes(name)) return null;
+    try {
+      return await fn();
+    } catch (e) {
+      problems.push(`${name}: ${e.message}`);
+      console.log(`  ${name} FAILED: ${e.message}`);
+      return null;
+    }
+  };
+  loopback = await guard('loopback', loopbackSection);
+  ceilings = await guard('mock', mockSection);
+  await guard('broker', () => brokerSection(ceilings, loopback));
+
+  console.log('\nFigures');
+  console.log(table(figures.map((f) => ({
+    section: f.section, figure: f.name, value: f.value ?? 'FAILED', unit: f.unit,
+    ratio: f.ratio === null || f.ratio === undefined ? '' : `${f.ratio}x ${f.ratioOf}`,
+    detail: f.p50 !== undefined ? `p50 ${f.p50} p99.9 ${f.p999} max ${f.max} ms @ ${f.achieved_rate}/s` : f.records_per_s ? `${f.records_per_s} rec/s` : '',
+  }))));
+  const t = targets();
+  console.log('\nTargets (issue 6)');
+  console.log(table(t));
+  const finished = new Date();
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${stamp}.json`);
+  writeFileSync(file, JSON.stringify({ started: started.toISOString(), finished: finished.toISOString(), machine: host, config: cfg, figures, targets: t, problems }, null, 2) + '\n');
+  console.log(`\nwrote ${file} (${round((finished - started) / 1000, 1)} s)`);
+  if (problems.length > 0) console.log(`problems:\n  ${problems.join('\n  ')}`);
+  return problems.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

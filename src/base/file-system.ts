@@ -1,0 +1,490 @@
+/**
+ * Disk access is injected. Storage and metadata code only see this FileSystem interface, so
+ * every storage test runs twice: on the real disk (`nodeFileSystem`) and on `MemoryFileSystem`,
+ * which can fail an fsync, tear a write, and on `crash()` lose everything that was written to a
+ * file after that file's last successful sync (the page cache of a machine that lost power).
+ *
+ * Contract:
+ * - open(path, 'read')      an existing file, read only.
+ *   open(path, 'readwrite') an existing file, read and write.
+ *   open(path, 'create')    read and write, created empty when missing (never truncated).
+ *   A missing file for 'read'/'readwrite' rejects with an error whose `code` is 'ENOENT'.
+ * - FileHandle.write(buf, position?) writes all of buf at position (at the end of the file when
+ *   position is omitted); writev writes the buffers back to back. Positional, no O_APPEND.
+ * - writeFileAtomic writes a temp file, fsyncs it, renames it over the target and fsyncs the
+ *   directory, so readers see either the old or the new content, never a mix.
+ * - Directory operations (create, rename, unlink) of MemoryFileSystem are durable at once;
+ *   only file contents are subject to crash loss. Real disks need syncDir for that, and the
+ *   storage code calls it where Kafka would.
+ */
+import * as fsp from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import * as pathPosix from 'node:path/posix';
+import * as pathNode from 'node:path';
+import { StorageError } from './errors.js';
+import { SeededRandom, type Random } from './random.js';
+
+export type OpenMode = 'read' | 'readwrite' | 'create';
+
+export interface FileHandle {
+  read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number>;
+  write(buf: Buffer, position?: number): Promise<void>;
+  writev?(bufs: Buffer[], position: number): Promise<void>;
+  sync(): Promise<void>;
+  truncate(size: number): Promise<void>;
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface FileSystem {
+  open(path: string, mode: OpenMode): Promise<FileHandle>;
+  readFile(path: string): Promise<Buffer>;
+  writeFileAtomic(path: string, data: Buffer): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  mkdirp(path: string): Promise<void>;
+  readdir(path: string): Promise<string[]>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  rmrf(path: string): Promise<void>;
+  syncDir(path: string): Promise<void>;
+}
+
+/** Reads exactly `length` bytes at `position` or fewer at end of file; returns the bytes read. */
+export async function readFully(fh: FileHandle, buf: Buffer, bufOffset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const n = await fh.read(buf, bufOffset + done, length - done, position + done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return done;
+}
+
+function enoent(path: string): Error {
+  const err = new Error(`ENOENT: no such file or directory, '${path}'`) as Error & { code: string };
+  err.code = 'ENOENT';
+  return err;
+}
+
+function eio(what: string, path: string): StorageError {
+  const cause = Object.assign(new Error(`EIO: i/o error, ${what} '${path}'`), { code: 'EIO' });
+  return new StorageError(`${what} failed for ${path}`, { cause });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real disk
+
+class NodeFileHandle implements FileHandle {
+  constructor(private readonly fh: fsp.FileHandle, private endPosition: number) {}
+
+  async read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number> {
+    const { bytesRead } = await this.fh.read(buf, bufOffset, length, position);
+    return bytesRead;
+  }
+
+  async write(buf: Buffer, position?: number): Promise<void> {
+    let pos = position ?? this.endPosition;
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, pos);
+      off += bytesWritten;
+      pos += bytesWritten;
+    }
+    if (pos > this.endPosition) this.endPosition = pos;
+  }
+
+  async writev(bufs: Buffer[], position: number): Promise<void> {
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    const { bytesWritten } = await this.fh.writev(bufs, position);
+    if (bytesWritten < total) {
+      // Short writev (rare on regular files): finish the remainder with plain writes.
+      let skip = bytesWritten;
+      let pos = position + bytesWritten;
+      for (const b of bufs) {
+        if (skip >= b.length) { skip -= b.length; continue; }
+        const rest = b.subarray(skip);
+        skip = 0;
+        await this.write(rest, pos);
+        pos += rest.length;
+      }
+    }
+    if (position + total > this.endPosition) this.endPosition = position + total;
+  }
+
+  async sync(): Promise<void> {
+    await this.fh.sync();
+  }
+
+  async truncate(size: number): Promise<void> {
+    await this.fh.truncate(size);
+    this.endPosition = size;
+  }
+
+  async size(): Promise<number> {
+    return (await this.fh.stat()).size;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+export const nodeFileSystem: FileSystem = {
+  async open(path, mode) {
+    const flags =
+      mode === 'read' ? fsConstants.O_RDONLY
+      : mode === 'readwrite' ? fsConstants.O_RDWR
+      : fsConstants.O_RDWR | fsConstants.O_CREAT;
+    const fh = await fsp.open(path, flags, 0o644);
+    const size = (await fh.stat()).size;
+    return new NodeFileHandle(fh, size);
+  },
+  readFile: (path) => fsp.readFile(path),
+  async writeFileAtomic(path, data) {
+    const tmp = `${path}.tmp`;
+    const fh = await fsp.open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, path);
+    await nodeFileSystem.syncDir(pathNode.dirname(path));
+  },
+  async exists(path) {
+    try {
+      await fsp.access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  async mkdirp(path) {
+    await fsp.mkdir(path, { recursive: true });
+  },
+  readdir: (path) => fsp.readdir(path),
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (path) => fsp.unlink(path),
+  rmrf: (path) => fsp.rm(path, { recursive: true, force: true }),
+  async syncDir(path) {
+    const fh = await fsp.open(path, 'r');
+    try {
+      await fh.sync();
+    } catch (err) {
+      // Some file systems refuse fsync on a directory; the rename is then as durable as it gets.
+      if ((err as { code?: string }).code !== 'EINVAL') throw err;
+    } finally {
+      await fh.close();
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// In memory, with fault injection
+
+type PendingOp = { kind: 'write'; position: number; data: Buffer } | { kind: 'truncate'; size: number };
+
+class MemFile {
+  data: Buffer = Buffer.alloc(0);
+  size = 0;
+  /** Content as of the last successful sync. */
+  durable: Buffer = Buffer.alloc(0);
+  /** Operations since the last sync, oldest first: what a crash may partially keep. */
+  pending: PendingOp[] = [];
+
+  ensure(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const next = Buffer.alloc(Math.max(capacity, this.data.length * 2, 64));
+    this.data.copy(next, 0, 0, this.size);
+    this.data = next;
+  }
+
+  writeAt(buf: Buffer, position: number): void {
+    const end = position + buf.length;
+    this.ensure(end);
+    if (position > this.size) this.data.fill(0, this.size, position);
+    buf.copy(this.data, position);
+    if (end > this.size) this.size = end;
+  }
+
+  truncateTo(size: number): void {
+    if (size > this.size) {
+      this.ensure(size);
+      this.data.fill(0, this.size, size);
+    }
+    this.size = size;
+  }
+
+  content(): Buffer {
+    return Buffer.from(this.data.subarray(0, this.size));
+  }
+}
+
+/** Options for MemoryFileSystem: the seed drives which unsynced writes survive a crash. */
+export interface MemoryFileSystemOptions {
+  seed?: number;
+  random?: Random;
+}
+
+export class MemoryFileSystem implements FileSystem {
+  private files = new Map<string, MemFile>();
+  private dirs = new Set<string>(['/']);
+  private generation = 0;
+  private syncFailures: { path?: string }[] = [];
+  private writeFailures: { path?: string; keepBytes: number }[] = [];
+  private readonly random: Random;
+  /** Counters for tests and benchmarks. */
+  readonly stats = { writes: 0, syncs: 0 };
+
+  constructor(options: MemoryFileSystemOptions = {}) {
+    this.random = options.random ?? new SeededRandom(options.seed ?? 1);
+  }
+
+  private norm(p: string): string {
+    return pathPosix.resolve('/', p);
+  }
+
+  private requireDir(p: string): void {
+    if (!this.dirs.has(p)) throw enoent(p);
+  }
+
+  /** The next sync (of `path`, or of any file) fails with EIO and keeps nothing new durable. */
+  failNextSync(path?: string): void {
+    this.syncFailures.push({ path: path === undefined ? undefined : this.norm(path) });
+  }
+
+  /**
+   * The next write (of `path`, or of any file) is torn: only its first `keepBytes` bytes reach
+   * the file (a random count when omitted) and the write rejects with EIO.
+   */
+  tearNextWrite(path?: string, keepBytes?: number): void {
+    this.writeFailures.push({ path: path === undefined ? undefined : this.norm(path), keepBytes: keepBytes ?? -1 });
+  }
+
+  /**
+   * Simulates power loss: every file reverts to its last synced content plus, per file, a
+   * random prefix of the writes made since (in order), the last one possibly torn at a random
+   * byte. Handles opened before the crash become unusable.
+   */
+  crash(): void {
+    this.generation++;
+    this.syncFailures = [];
+    this.writeFailures = [];
+    for (const file of this.files.values()) {
+      const keep = this.random.int(file.pending.length + 1);
+      const restored = new MemFile();
+      restored.writeAt(file.durable, 0);
+      for (let i = 0; i < keep && i < file.pending.length; i++) {
+        const op = file.pending[i]!;
+        if (op.kind === 'truncate') {
+          restored.truncateTo(op.size);
+        } else if (i === keep - 1 && this.random.int(2) === 0) {
+          restored.writeAt(op.data.subarray(0, this.random.int(op.data.length + 1)), op.position);
+        } else {
+          restored.writeAt(op.data, op.position);
+        }
+      }
+      file.data = restored.data;
+      file.size = restored.size;
+      file.durable = restored.content();
+      file.pending = [];
+    }
+  }
+
+  /** The current content of a file (tests inspect and corrupt files through this). */
+  peek(path: string): Buffer {
+    const f = this.files.get(this.norm(path));
+    if (f === undefined) throw enoent(path);
+    return f.content();
+  }
+
+  /** Replaces a file's content, durably (a test's way to corrupt bytes on "disk"). */
+  poke(path: string, data: Buffer): void {
+    const f = this.files.get(this.norm(path));
+    if (f === undefined) throw enoent(path);
+    f.size = 0;
+    f.writeAt(data, 0);
+    f.durable = f.content();
+    f.pending = [];
+  }
+
+  private takeSyncFailure(path: string): boolean {
+    const i = this.syncFailures.findIndex((f) => f.path === undefined || f.path === path);
+    if (i < 0) return false;
+    this.syncFailures.splice(i, 1);
+    return true;
+  }
+
+  private takeWriteFailure(path: string): { keepBytes: number } | undefined {
+    const i = this.writeFailures.findIndex((f) => f.path === undefined || f.path === path);
+    if (i < 0) return undefined;
+    return this.writeFailures.splice(i, 1)[0];
+  }
+
+  async open(path: string, mode: OpenMode): Promise<FileHandle> {
+    const p = this.norm(path);
+    let file = this.files.get(p);
+    if (file === undefined) {
+      if (mode !== 'create') throw enoent(p);
+      this.requireDir(pathPosix.dirname(p));
+      file = new MemFile();
+      this.files.set(p, file);
+    }
+    return this.handle(p, file, mode === 'read');
+  }
+
+  private handle(p: string, file: MemFile, readOnly: boolean): FileHandle {
+    const generation = this.generation;
+    let closed = false;
+    const check = (): void => {
+      if (closed) throw new StorageError(`file handle for ${p} is closed`);
+      if (generation !== this.generation) throw eio('use after crash', p);
+    };
+    const checkWrite = (): void => {
+      check();
+      if (readOnly) throw new StorageError(`file ${p} is open read-only`);
+    };
+    const doWrite = (buf: Buffer, position: number): void => {
+      this.stats.writes++;
+      const tear = this.takeWriteFailure(p);
+      if (tear !== undefined) {
+        const keep = tear.keepBytes < 0 ? this.random.int(buf.length + 1) : Math.min(tear.keepBytes, buf.length);
+        const part = Buffer.from(buf.subarray(0, keep));
+        file.writeAt(part, position);
+        file.pending.push({ kind: 'write', position, data: part });
+        throw eio('write', p);
+      }
+      const copy = Buffer.from(buf);
+      file.writeAt(copy, position);
+      file.pending.push({ kind: 'write', position, data: copy });
+    };
+    return {
+      read: async (buf, bufOffset, length, position) => {
+        check();
+        if (position >= file.size) return 0;
+        const n = Math.min(length, file.size - position);
+        file.data.copy(buf, bufOffset, position, position + n);
+        return n;
+      },
+      write: async (buf, position) => {
+        checkWrite();
+        doWrite(buf, position ?? file.size);
+      },
+      writev: async (bufs, position) => {
+        checkWrite();
+        doWrite(Buffer.concat(bufs), position);
+      },
+      sync: async () => {
+        check();
+        this.stats.syncs++;
+        if (this.takeSyncFailure(p)) throw eio('fsync', p);
+        file.durable = file.content();
+        file.pending = [];
+      },
+      truncate: async (size) => {
+        checkWrite();
+        file.truncateTo(size);
+        file.pending.push({ kind: 'truncate', size });
+      },
+      size: async () => {
+        check();
+        return file.size;
+      },
+      close: async () => {
+        closed = true;
+      },
+    };
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const f = this.files.get(this.norm(path));
+    if (f === undefined) throw enoent(path);
+    return f.content();
+  }
+
+  async writeFileAtomic(path: string, data: Buffer): Promise<void> {
+    const p = this.norm(path);
+    this.requireDir(pathPosix.dirname(p));
+    const tmp = `${p}.tmp`;
+    const fh = await this.open(tmp, 'create');
+    await fh.truncate(0);
+    await fh.write(data, 0);
+    await fh.sync();
+    await fh.close();
+    await this.rename(tmp, p);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    const p = this.norm(path);
+    return this.files.has(p) || this.dirs.has(p);
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    let p = this.norm(path);
+    while (!this.dirs.has(p)) {
+      if (this.files.has(p)) throw new StorageError(`mkdirp: ${p} is a file`);
+      this.dirs.add(p);
+      p = pathPosix.dirname(p);
+    }
+  }
+
+  async readdir(path: string): Promise<string[]> {
+    const p = this.norm(path);
+    this.requireDir(p);
+    const prefix = p === '/' ? '/' : `${p}/`;
+    const out = new Set<string>();
+    for (const name of [...this.files.keys(), ...this.dirs]) {
+      if (name.startsWith(prefix) && name !== p) {
+        const rest = name.slice(prefix.length);
+        if (!rest.includes('/')) out.add(rest);
+      }
+    }
+    return [...out].sort();
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const a = this.norm(from);
+    const b = this.norm(to);
+    const f = this.files.get(a);
+    if (f !== undefined) {
+      this.requireDir(pathPosix.dirname(b));
+      this.files.delete(a);
+      this.files.set(b, f);
+      return;
+    }
+    if (!this.dirs.has(a)) throw enoent(a);
+    const moves: [string, string][] = [];
+    for (const d of this.dirs) if (d === a || d.startsWith(`${a}/`)) moves.push([d, b + d.slice(a.length)]);
+    for (const [d, nd] of moves) { this.dirs.delete(d); this.dirs.add(nd); }
+    for (const [name, file] of [...this.files]) {
+      if (name.startsWith(`${a}/`)) {
+        this.files.delete(name);
+        this.files.set(b + name.slice(a.length), file);
+      }
+    }
+  }
+
+  async unlink(path: string): Promise<void> {
+    const p = this.norm(path);
+    if (!this.files.delete(p)) throw enoent(p);
+  }
+
+  async rmrf(path: string): Promise<void> {
+    const p = this.norm(path);
+    this.files.delete(p);
+    for (const name of [...this.files.keys()]) if (name.startsWith(`${p}/`)) this.files.delete(name);
+    for (const d of [...this.dirs]) if (d === p || d.startsWith(`${p}/`)) this.dirs.delete(d);
+    if (p === '/') this.dirs.add('/');
+  }
+
+  async syncDir(path: string): Promise<void> {
+    this.requireDir(this.norm(path));
+  }
+}
+
+/** True when err is a missing-file error from either FileSystem. */
+export function isNotFound(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'ENOENT';
+}

@@ -1,0 +1,112 @@
+/**
+ * `sherwood server [server.properties] [--override key=value ...]`
+ *
+ * Reads a Kafka-style properties file (optional), applies each --override on top, starts the
+ * broker and prints one line, `Sherwood broker <nodeId> listening on host:port`, to stdout
+ * when it accepts connections. SIGTERM or SIGINT closes it cleanly (logs flushed, clean-shutdown
+ * marker written) and the command returns 0. A bad configuration (unknown key, bad value, port
+ * in use) prints one line naming the key to stderr and returns 1, with no stack trace.
+ */
+import { readFile } from 'node:fs/promises';
+import { BrokerError } from '../base/errors.js';
+import { parseServerProperties } from '../server/config.js';
+
+const USAGE = `Usage: sherwood server [server.properties] [--override key=value ...]
+
+Starts a Sherwood broker. Properties use Kafka's names (see docs/configuration.md);
+--override values win over the file. Defaults: listeners=PLAINTEXT://127.0.0.1:9092, log.dirs=./data.`;
+
+export interface ServerArgs {
+  propertiesFile: string | null;
+  overrides: Record<string, string>;
+}
+
+/** Parses the command line; throws Error with a one-line message on bad usage. */
+export function parseServerArgs(argv: string[]): ServerArgs | 'help' {
+  let propertiesFile: string | null = null;
+  const overrides: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return 'help';
+    let kv: string | undefined;
+    if (arg === '--override') {
+      kv = argv[++i];
+      if (kv === undefined) throw new Error('--override needs key=value');
+    } else if (arg.startsWith('--override=')) {
+      kv = arg.slice('--override='.length);
+    } else if (arg.startsWith('-')) {
+      throw new Error(`unknown option ${arg}`);
+    } else if (propertiesFile === null) {
+      propertiesFile = arg;
+      continue;
+    } else {
+      throw new Error(`unexpected argument ${arg}`);
+    }
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--override ${kv}: expected key=value`);
+    overrides[kv.slice(0, eq).trim()] = kv.slice(eq + 1);
+  }
+  return { propertiesFile, overrides };
+}
+
+/** The properties file's entries with the overrides on top. */
+export async function loadServerProperties(args: ServerArgs): Promise<Record<string, string>> {
+  let props: Record<string, string> = {};
+  if (args.propertiesFile !== null) {
+    let text: string;
+    try {
+      text = await readFile(args.propertiesFile, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read ${args.propertiesFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    props = parseServerProperties(text);
+  }
+  return { ...props, ...args.overrides };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const fail = (message: string) => {
+    process.stderr.write(`sherwood server: ${message.split('\n')[0]}\n`);
+    return 1;
+  };
+  let props: Record<string, string>;
+  try {
+    const args = parseServerArgs(argv);
+    if (args === 'help') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    props = await loadServerProperties(args);
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+
+  const { startBroker } = await import('../server/start.js');
+  let running;
+  try {
+    running = await startBroker({ overrides: props });
+  } catch (err) {
+    if (err instanceof BrokerError) return fail(err.message);
+    throw err;
+  }
+  process.stdout.write(`Sherwood broker ${running.broker.nodeId} listening on ${running.bootstrap}\n`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`sherwood server: ${signal} again, exiting without a clean shutdown\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      running.broker.logger.info(`${signal} received, shutting down`);
+      running.close().then(resolve, (err: unknown) => {
+        process.stderr.write(`sherwood server: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

@@ -1,0 +1,7 @@
+/** Sherwood's own Kafka client (used by our CLIs and tests). */
+export * from './broker-connection.js';
+export * from './kafka-error.js';
+export * from './kafka-client.js';
+export * from './operations.js';
+export * from './simple-consumer.js';
+export * from './partitioner.js';

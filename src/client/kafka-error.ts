@@ -1,0 +1,37 @@
+/**
+ * A Kafka error code returned by a broker, thrown by the client's helpers (the raw `request`
+ * API returns codes as data and never throws them).
+ */
+import { BrokerError } from '../base/errors.js';
+import { ErrorCode, errorName } from '../protocol/error-codes.js';
+
+export class KafkaError extends BrokerError {
+  readonly errorCode: number;
+  readonly errorName: string;
+  constructor(errorCode: number, context: string, errorMessage?: string | null) {
+    super('SHERWOOD_CLIENT', `${context}: ${errorName(errorCode)} (${errorCode})${errorMessage ? `: ${errorMessage}` : ''}`);
+    this.name = 'KafkaError';
+    this.errorCode = errorCode;
+    this.errorName = errorName(errorCode);
+  }
+
+  get retriable(): boolean {
+    return RETRIABLE.has(this.errorCode);
+  }
+}
+
+/** Codes after which a client refreshes metadata / waits and tries again, as Kafka's clients do. */
+export const RETRIABLE: ReadonlySet<number> = new Set<number>([
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+]);

@@ -1,0 +1,118 @@
+/**
+ * Dynamic broker configs (IncrementalAlterConfigs / AlterConfigs on a BROKER resource): a
+ * per-broker layer (resource name = our node id) and a cluster-default layer (empty resource
+ * name) over the static server.properties values. The TopicManager persists both layers next
+ * to the topics so they survive restart; this class only keeps them and answers which layer
+ * sets what. The effective value is pushed into BrokerConfig with `set`, so code that reads
+ * `broker.config` sees it.
+ */
+import type { Logger } from '../base/logger.js';
+import { ConfigSource, type BrokerConfigLayers, type ConfigLayer, type ConfigSourceId } from './topic-config.js';
+
+/** The slice of the server's BrokerConfig this layer needs (cluster does not import server). */
+export interface BrokerConfigView {
+  get(name: string): unknown;
+  source(name: string): string;
+  /** Sets a dynamic value; null removes it (the static value shows again). */
+  set(name: string, value: string | null): void;
+}
+
+export type DynamicScope = 'broker' | 'default';
+
+export interface DynamicBrokerConfigState {
+  broker: Record<string, string>;
+  default: Record<string, string>;
+}
+
+/** A BrokerConfig value as the string DescribeConfigs shows; null when unset or unknown. */
+export function brokerConfigString(config: BrokerConfigView, name: string): string | null {
+  let v: unknown;
+  try {
+    v = config.get(name);
+  } catch {
+    return null;
+  }
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.join(',');
+  // Long.MAX_VALUE does not fit a double exactly; print it as Kafka does.
+  if (typeof v === 'number' && v >= 9223372036854775807) return '9223372036854775807';
+  return String(v);
+}
+
+function sourceId(s: string): ConfigSourceId {
+  switch (s) {
+    case 'STATIC_BROKER_CONFIG': return ConfigSource.STATIC_BROKER_CONFIG;
+    case 'DYNAMIC_BROKER_CONFIG': return ConfigSource.DYNAMIC_BROKER_CONFIG;
+    case 'DYNAMIC_DEFAULT_BROKER_CONFIG': return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+    default: return ConfigSource.DEFAULT_CONFIG;
+  }
+}
+
+export class DynamicBrokerConfigs implements BrokerConfigLayers {
+  private state: DynamicBrokerConfigState = { broker: {}, default: {} };
+  /** server.properties / default values, captured before we first override a name. */
+  private readonly staticLayer = new Map<string, { value: string | null; source: ConfigSourceId }>();
+
+  constructor(private readonly config: BrokerConfigView, private readonly logger: Logger) {}
+
+  snapshot(): DynamicBrokerConfigState {
+    return { broker: { ...this.state.broker }, default: { ...this.state.default } };
+  }
+
+  get(scope: DynamicScope): Record<string, string> {
+    return { ...this.state[scope] };
+  }
+
+  /** Replaces one layer and pushes the new effective values into BrokerConfig. */
+  replace(scope: DynamicScope, configs: Record<string, string>): void {
+    const touched = new Set([...Object.keys(this.state[scope]), ...Object.keys(configs)]);
+    for (const name of touched) this.captureStatic(name);
+    this.state = { ...this.state, [scope]: { ...configs } };
+    for (const name of touched) this.push(name);
+  }
+
+  /** Restores persisted layers at start-up. */
+  load(state: DynamicBrokerConfigState): void {
+    this.replace('default', state.default);
+    this.replace('broker', state.broker);
+  }
+
+  /** The static/default layer only (what server.properties says). */
+  staticValue(name: string): { value: string | null; source: ConfigSourceId } {
+    const snap = this.staticLayer.get(name);
+    if (snap !== undefined) return snap;
+    let source: string;
+    try {
+      source = this.config.source(name);
+    } catch {
+      source = 'DEFAULT_CONFIG';
+    }
+    return { value: brokerConfigString(this.config, name), source: sourceId(source) };
+  }
+
+  layers(name: string): ConfigLayer[] {
+    const out: ConfigLayer[] = [];
+    const b = this.state.broker[name];
+    if (b !== undefined) out.push({ name, value: b, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    const d = this.state.default[name];
+    if (d !== undefined) out.push({ name, value: d, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    const s = this.staticValue(name);
+    if (s.value !== null) out.push({ name, value: s.value, source: s.source });
+    return out;
+  }
+
+  private captureStatic(name: string): void {
+    if (!this.staticLayer.has(name)) this.staticLayer.set(name, this.staticValue(name));
+  }
+
+  private push(name: string): void {
+    const value = this.state.broker[name] ?? this.state.default[name] ?? null;
+    try {
+      this.config.set(name, value);
+    } catch (err) {
+      // Names that only exist as topic-config synonyms may be unknown to BrokerConfig; the
+      // layers above still answer for them.
+      this.logger.debug('broker config not applied', { name, error: String(err) });
+    }
+  }
+}

@@ -1,0 +1,557 @@
+/**
+ * Broker configuration: Kafka's property names, types and defaults (docs/configuration.md lists
+ * every key). A server.properties file, `--override key=value` flags and StartBrokerOptions all
+ * end up as one flat `Record<string, string>` that `BrokerConfig.fromProperties` validates;
+ * an unknown key or a bad value throws a ConfigError whose message starts with the key.
+ *
+ * Values are typed as Kafka types them: `int` is 32-bit, `long` a JS number (Long.MAX_VALUE
+ * keeps its magnitude and prints back as 9223372036854775807), `list` is comma-separated.
+ * A key whose default is null is "unset" and a derived value applies (log.retention.ms falls
+ * back to log.retention.minutes, then log.retention.hours, as in Kafka).
+ *
+ * Where Sherwood deliberately differs from Kafka's default it says so in `doc` (single broker:
+ * replication factors of internal topics default to 1; listeners bind 127.0.0.1).
+ */
+import { hostname } from 'node:os';
+import { ConfigError } from '../base/errors.js';
+import type { LogLevel } from '../base/logger.js';
+import type { LogConfig } from '../storage/log-config.js';
+
+export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
+export type ConfigValue = number | boolean | string | string[] | null;
+export type ConfigSource = 'STATIC_BROKER_CONFIG' | 'DEFAULT_CONFIG' | 'DYNAMIC_BROKER_CONFIG';
+
+export interface ConfigDef {
+  name: string;
+  type: ConfigType;
+  default: ConfigValue;
+  doc: string;
+  /** Can be changed at runtime (AlterConfigs / IncrementalAlterConfigs on the broker resource). */
+  dynamic?: boolean;
+  /** Returns an error text (without the key) when the parsed value is not acceptable. */
+  validate?: (value: ConfigValue) => string | null;
+}
+
+/** Long.MAX_VALUE as a JS number; formatted back as Kafka prints it. */
+export const LONG_MAX = 9223372036854775807;
+const INT_MAX = 2147483647;
+const HOUR_MS = 3_600_000;
+
+const atLeast = (min: number) => (v: ConfigValue) => (v === null || (v as number) >= min ? null : `must be at least ${min}`);
+const between = (min: number, max: number) => (v: ConfigValue) =>
+  v === null || ((v as number) >= min && (v as number) <= max) ? null : `must be between ${min} and ${max}`;
+const oneOf = (...allowed: string[]) => (v: ConfigValue) => {
+  if (v === null) return null;
+  const values = Array.isArray(v) ? v : [v as string];
+  const bad = values.find((x) => !allowed.includes(x));
+  return bad === undefined ? null : `'${bad}' is not one of ${allowed.join(', ')}`;
+};
+const listOf = (...allowed: string[]) => (v: ConfigValue) => {
+  const r = oneOf(...allowed)(v);
+  if (r !== null) return r;
+  return Array.isArray(v) && v.length === 0 ? 'must not be empty' : null;
+};
+
+function def(name: string, type: ConfigType, dflt: ConfigValue, doc: string, extra: Partial<ConfigDef> = {}): ConfigDef {
+  return { name, type, default: dflt, doc, ...extra };
+}
+
+const IGNORED = 'Accepted for compatibility with Kafka property files; Sherwood ignores it.';
+
+export const BROKER_CONFIG_DEFS: ConfigDef[] = [
+  // --- Server basics
+  def('node.id', 'int', 1, 'The id of this broker in metadata responses and meta.properties. Kafka requires it in KRaft mode; Sherwood defaults to 1. If broker.id is set and node.id is not, broker.id is used.', { validate: atLeast(0) }),
+  def('broker.id', 'int', -1, 'Legacy synonym of node.id; -1 means unset.', { validate: atLeast(-1) }),
+  def('listeners', 'list', ['PLAINTEXT://127.0.0.1:9092'], 'Comma-separated NAME://host:port the broker binds. An empty host binds all interfaces; port 0 picks a free port. Kafka\'s default binds all interfaces; Sherwood binds 127.0.0.1.'),
+  def('advertised.listeners', 'list', null, 'NAME://host:port sent to clients in Metadata; defaults to listeners (with the real port when listeners uses port 0).', { dynamic: false }),
+  def('listener.security.protocol.map', 'list', ['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL'], 'Maps listener names to security protocols. Sherwood serves PLAINTEXT and SASL_PLAINTEXT.'),
+  def('inter.broker.listener.name', 'string', null, IGNORED),
+  def('security.inter.broker.protocol', 'string', 'PLAINTEXT', IGNORED),
+  def('process.roles', 'list', [], IGNORED + ' (Sherwood is always a combined single node).'),
+  def('controller.listener.names', 'list', [], IGNORED),
+  def('controller.quorum.voters', 'list', [], IGNORED),
+  def('controller.quorum.bootstrap.servers', 'list', [], IGNORED),
+  def('broker.rack', 'string', null, 'Rack of this broker, returned in Metadata.'),
+  def('num.network.threads', 'int', 3, IGNORED + ' Node runs the network on one event loop.', { validate: atLeast(1), dynamic: true }),
+  def('num.io.threads', 'int', 8, IGNORED + ' Node runs request handlers on one event loop.', { validate: atLeast(1), dynamic: true }),
+  def('num.recovery.threads.per.data.dir', 'int', 2, IGNORED, { validate: atLeast(1), dynamic: true }),
+  def('background.threads', 'int', 10, IGNORED, { validate: atLeast(1), dynamic: true }),
+  def('socket.send.buffer.bytes', 'int', 102400, IGNORED),
+  def('socket.receive.buffer.bytes', 'int', 102400, IGNORED),
+  def('socket.request.max.bytes', 'int', 104857600, 'The largest request frame accepted; a larger (or negative) size prefix closes the connection.', { validate: atLeast(1) }),
+  def('connections.max.idle.ms', 'long', 600000, 'Idle connections are closed after this many milliseconds.', { validate: atLeast(1) }),
+  def('queued.max.requests', 'int', 500, 'Accepted for compatibility; Sherwood limits pipelined requests per connection instead (100) and pauses reading at the limit.', { validate: atLeast(1) }),
+  def('log.level', 'string', 'info', 'Sherwood-specific: log verbosity on stderr (debug, info, warn, error, silent).', { validate: oneOf('debug', 'info', 'warn', 'error', 'silent') }),
+
+  // --- Log directories and segments
+  def('log.dir', 'string', './data', 'The data directory, used when log.dirs is not set. Kafka defaults to /tmp/kafka-logs; Sherwood to ./data.'),
+  def('log.dirs', 'list', null, 'Comma-separated data directories; overrides log.dir. meta.properties (cluster.id, node.id) lives in each.'),
+  def('log.segment.bytes', 'int', 1073741824, 'Maximum size of one log segment file (topic config segment.bytes).', { validate: atLeast(14), dynamic: true }),
+  def('log.roll.hours', 'int', 168, 'Roll a new segment after this many hours (segment.ms), if log.roll.ms is not set.', { validate: atLeast(1), dynamic: true }),
+  def('log.roll.ms', 'long', null, 'Roll a new segment after this many milliseconds (segment.ms); overrides log.roll.hours.', { validate: atLeast(1), dynamic: true }),
+  def('log.index.interval.bytes', 'int', 4096, 'Bytes appended between offset-index entries (index.interval.bytes).', { validate: atLeast(0), dynamic: true }),
+  def('log.index.size.max.bytes', 'int', 10485760, 'Maximum size of an offset or time index (segment.index.bytes).', { validate: atLeast(4), dynamic: true }),
+  def('log.segment.delete.delay.ms', 'long', 60000, 'Delay before a deleted segment file is removed (file.delete.delay.ms).', { validate: atLeast(0), dynamic: true }),
+  def('log.flush.interval.messages', 'long', LONG_MAX, 'fsync after this many messages (flush.messages). The default relies on the page cache, as Kafka does.', { validate: atLeast(1), dynamic: true }),
+  def('log.flush.interval.ms', 'long', null, 'fsync a log whose oldest unflushed message is this old (flush.ms); defaults to log.flush.scheduler.interval.ms.', { validate: atLeast(0), dynamic: true }),
+  def('log.flush.scheduler.interval.ms', 'long', LONG_MAX, 'How often the flusher checks logs against log.flush.interval.ms.', { validate: atLeast(0) }),
+  def('log.flush.offset.checkpoint.interval.ms', 'int', 60000, 'How often recovery-point and log-start-offset checkpoints are written.', { validate: atLeast(1) }),
+
+  // --- Retention and cleanup
+  def('log.retention.hours', 'int', 168, 'Delete segments older than this many hours (retention.ms) unless log.retention.minutes or log.retention.ms is set.', { dynamic: true }),
+  def('log.retention.minutes', 'int', null, 'Retention in minutes; overrides log.retention.hours.', { dynamic: true }),
+  def('log.retention.ms', 'long', null, 'Retention in milliseconds; overrides minutes and hours. -1 keeps data forever.', { validate: atLeast(-1), dynamic: true }),
+  def('log.retention.bytes', 'long', -1, 'Delete old segments when a partition grows past this size (retention.bytes); -1 means no limit.', { dynamic: true }),
+  def('log.retention.check.interval.ms', 'long', 300000, 'How often retention is checked.', { validate: atLeast(1) }),
+  def('log.cleanup.policy', 'list', ['delete'], 'delete, compact, or both (cleanup.policy).', { validate: listOf('delete', 'compact'), dynamic: true }),
+  def('log.cleaner.enable', 'boolean', true, 'Run log compaction for topics with cleanup.policy=compact.'),
+  def('log.cleaner.backoff.ms', 'long', 15000, 'Sleep between compaction passes when there is nothing to clean.', { validate: atLeast(0), dynamic: true }),
+  def('log.cleaner.threads', 'int', 1, IGNORED, { validate: atLeast(0), dynamic: true }),
+  def('log.cleaner.delete.retention.ms', 'long', 86400000, 'How long tombstones survive compaction (delete.retention.ms).', { validate: atLeast(0), dynamic: true }),
+  def('log.cleaner.min.cleanable.ratio', 'double', 0.5, 'Dirty ratio that makes a log eligible for compaction (min.cleanable.dirty.ratio).', { validate: between(0, 1), dynamic: true }),
+  def('log.cleaner.min.compaction.lag.ms', 'long', 0, 'Messages younger than this are never compacted (min.compaction.lag.ms).', { validate: atLeast(0), dynamic: true }),
+  def('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, 'Messages older than this make a log eligible for compaction (max.compaction.lag.ms).', { validate: atLeast(1), dynamic: true }),
+
+  // --- Messages
+  def('message.max.bytes', 'int', 1048588, 'Largest record batch accepted (max.message.bytes).', { validate: atLeast(0), dynamic: true }),
+  def('compression.type', 'string', 'producer', 'Compression of stored batches: producer keeps the producer\'s codec; uncompressed, gzip, snappy, lz4, zstd recompress.', { validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), dynamic: true }),
+  def('log.message.timestamp.type', 'string', 'CreateTime', 'CreateTime keeps the producer timestamp; LogAppendTime stamps the broker time (message.timestamp.type).', { validate: oneOf('CreateTime', 'LogAppendTime'), dynamic: true }),
+  def('log.message.timestamp.difference.max.ms', 'long', LONG_MAX, 'Deprecated (Kafka 3.6): maximum difference between a CreateTime timestamp and the broker time; overridden by the before/after keys when those are set.', { validate: atLeast(0), dynamic: true }),
+  def('log.message.timestamp.before.max.ms', 'long', LONG_MAX, 'Reject batches whose CreateTime is further than this in the past (message.timestamp.before.max.ms).', { validate: atLeast(0), dynamic: true }),
+  def('log.message.timestamp.after.max.ms', 'long', 3600000, 'Reject batches whose CreateTime is further than this in the future (message.timestamp.after.max.ms). Kafka 4.0 default: one hour.', { validate: atLeast(0), dynamic: true }),
+  def('min.insync.replicas', 'int', 1, 'Minimum ISR size for acks=all (always satisfied on a single broker when 1).', { validate: atLeast(1), dynamic: true }),
+  def('unclean.leader.election.enable', 'boolean', false, IGNORED, { dynamic: true }),
+
+  // --- Topics
+  def('num.partitions', 'int', 1, 'Partitions of an auto-created topic, and of CreateTopics with numPartitions=-1.', { validate: atLeast(1) }),
+  def('default.replication.factor', 'int', 1, 'Replication factor of auto-created topics and of CreateTopics with replicationFactor=-1.', { validate: atLeast(1) }),
+  def('auto.create.topics.enable', 'boolean', true, 'Create a topic when Metadata (with allowAutoTopicCreation), Produce or FindCoordinator names an unknown one.'),
+  def('delete.topic.enable', 'boolean', true, 'Allow DeleteTopics; when false it answers TOPIC_DELETION_DISABLED.'),
+
+  // --- Fetching
+  def('fetch.max.bytes', 'int', 57671680, 'Upper bound on a Fetch response\'s size, whatever the client asks.', { validate: atLeast(1024) }),
+  def('replica.fetch.max.bytes', 'int', 1048576, 'Per-partition fetch size used by replicas.', { validate: atLeast(0) }),
+  def('max.incremental.fetch.session.cache.slots', 'int', 1000, 'Maximum number of incremental fetch sessions (KIP-227) kept.', { validate: atLeast(0) }),
+
+  // --- Consumer groups and offsets
+  def('offsets.topic.num.partitions', 'int', 50, 'Partitions of __consumer_offsets (fixed once the topic exists).', { validate: atLeast(1) }),
+  def('offsets.topic.replication.factor', 'int', 1, 'Replication factor of __consumer_offsets. Kafka defaults to 3; a single broker needs 1.', { validate: atLeast(1) }),
+  def('offsets.topic.segment.bytes', 'int', 104857600, 'segment.bytes of __consumer_offsets.', { validate: atLeast(1) }),
+  def('offsets.retention.minutes', 'int', 10080, 'Committed offsets of an empty group expire after this many minutes.', { validate: atLeast(1) }),
+  def('offsets.retention.check.interval.ms', 'long', 600000, 'How often expired offsets are removed.', { validate: atLeast(1) }),
+  def('offsets.commit.timeout.ms', 'int', 5000, 'How long an offset commit waits for the write to complete.', { validate: atLeast(1) }),
+  def('offset.metadata.max.bytes', 'int', 4096, 'Largest metadata string accepted with an offset commit (OFFSET_METADATA_TOO_LARGE beyond).'),
+  def('group.initial.rebalance.delay.ms', 'int', 3000, 'How long a new (empty) group waits for more members before its first rebalance.', { validate: atLeast(0) }),
+  def('group.min.session.timeout.ms', 'int', 6000, 'Smallest session timeout a member may ask for (INVALID_SESSION_TIMEOUT below).'),
+  def('group.max.session.timeout.ms', 'int', 1800000, 'Largest session timeout a member may ask for (INVALID_SESSION_TIMEOUT above).'),
+  def('group.max.size', 'int', INT_MAX, 'Maximum members of one classic group (GROUP_MAX_SIZE_REACHED beyond).', { validate: atLeast(1) }),
+  def('group.coordinator.rebalance.protocols', 'list', ['classic'], 'Enabled group protocols; Sherwood implements classic.', { validate: listOf('classic', 'consumer', 'share', 'streams') }),
+
+  // --- Transactions and producer state
+  def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state.', { validate: atLeast(1) }),
+  def('transaction.state.log.replication.factor', 'int', 1, 'Replication factor of __transaction_state. Kafka defaults to 3; a single broker needs 1.', { validate: atLeast(1) }),
+  def('transaction.state.log.min.isr', 'int', 1, 'min.insync.replicas of __transaction_state. Kafka defaults to 2.', { validate: atLeast(1) }),
+  def('transaction.state.log.segment.bytes', 'int', 104857600, 'segment.bytes of __transaction_state.', { validate: atLeast(1) }),
+  def('transaction.max.timeout.ms', 'int', 900000, 'Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT above).', { validate: atLeast(1) }),
+  def('transactional.id.expiration.ms', 'int', 604800000, 'A transactional id without activity expires after this long.', { validate: atLeast(1), dynamic: true }),
+  def('producer.id.expiration.ms', 'int', 86400000, 'Idempotent producer state expires after this long without writes.', { validate: atLeast(1), dynamic: true }),
+  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10000, 'How often timed-out transactions are aborted.', { validate: atLeast(1) }),
+
+  // --- Share groups (Kafka 4.x stock server.properties carries these)
+  def('share.coordinator.state.topic.replication.factor', 'int', 1, IGNORED, { validate: atLeast(1) }),
+  def('share.coordinator.state.topic.min.isr', 'int', 1, IGNORED, { validate: atLeast(1) }),
+
+  // --- Security
+  def('sasl.enabled.mechanisms', 'list', ['GSSAPI'], 'SASL mechanisms offered on SASL listeners.', { dynamic: true }),
+  def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', IGNORED),
+  def('authorizer.class.name', 'string', '', 'An authorizer enables ACL checks; empty disables authorization.'),
+  def('super.users', 'list', [], 'Principals (User:name) that bypass ACLs.'),
+  def('allow.everyone.if.no.acl.found', 'boolean', false, 'With an authorizer, allow access to resources that have no ACLs.'),
+];
+
+const DEF_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]));
+
+/** Keys with these prefixes are per-listener settings; they are kept as strings, unvalidated. */
+const PASS_THROUGH_PREFIXES = ['listener.name.'];
+
+export function configDef(name: string): ConfigDef | undefined {
+  return DEF_BY_NAME.get(name);
+}
+
+/** Parses one value as its type; throws ConfigError naming the key. */
+export function parseConfigValue(d: ConfigDef, raw: string): ConfigValue {
+  const text = raw.trim();
+  const bad = (why: string) => new ConfigError(`${d.name}: invalid value '${raw}' (${why})`);
+  let value: ConfigValue;
+  switch (d.type) {
+    case 'int':
+    case 'long': {
+      if (!/^[+-]?\d+$/.test(text)) throw bad(`expected ${d.type === 'int' ? 'an int' : 'a long'}`);
+      const n = Number(text);
+      if (d.type === 'int' && (n > INT_MAX || n < -INT_MAX - 1)) throw bad('out of int range');
+      if (d.type === 'long' && Math.abs(n) > LONG_MAX) throw bad('out of long range');
+      value = n;
+      break;
+    }
+    case 'double': {
+      const n = Number(text);
+      if (text === '' || !Number.isFinite(n)) throw bad('expected a number');
+      value = n;
+      break;
+    }
+    case 'boolean': {
+      const t = text.toLowerCase();
+      if (t !== 'true' && t !== 'false') throw bad('expected true or false');
+      value = t === 'true';
+      break;
+    }
+    case 'list':
+      value = text === '' ? [] : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      break;
+    default:
+      value = text;
+  }
+  const err = d.validate?.(value) ?? null;
+  if (err !== null) throw bad(err);
+  return value;
+}
+
+/** Renders a value the way Kafka's DescribeConfigs shows it. */
+export function formatConfigValue(value: ConfigValue): string | null {
+  if (value === null) return null;
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'number') {
+    if (value >= LONG_MAX) return '9223372036854775807';
+    return String(value);
+  }
+  return String(value);
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  source: ConfigSource;
+  isDefault: boolean;
+  readOnly: boolean;
+  isSensitive: boolean;
+  type: ConfigType;
+  doc: string;
+}
+
+export interface Listener {
+  name: string;
+  securityProtocol: string;
+  host: string;
+  port: number;
+}
+
+export class BrokerConfig {
+  private readonly staticValues = new Map<string, ConfigValue>();
+  private readonly dynamicValues = new Map<string, ConfigValue>();
+  /** listener.name.* keys, unvalidated. */
+  readonly passThrough: ReadonlyMap<string, string>;
+
+  private constructor(staticValues: Map<string, ConfigValue>, passThrough: Map<string, string>) {
+    this.staticValues = staticValues;
+    this.passThrough = passThrough;
+  }
+
+  /** Validates every key and value; throws ConfigError naming the first bad key. */
+  static fromProperties(props: Record<string, string>): BrokerConfig {
+    const values = new Map<string, ConfigValue>();
+    const passThrough = new Map<string, string>();
+    for (const [name, raw] of Object.entries(props)) {
+      const d = DEF_BY_NAME.get(name);
+      if (d === undefined) {
+        if (PASS_THROUGH_PREFIXES.some((p) => name.startsWith(p))) {
+          passThrough.set(name, raw);
+          continue;
+        }
+        throw new ConfigError(`${name}: unknown configuration key`);
+      }
+      values.set(name, parseConfigValue(d, raw));
+    }
+    const config = new BrokerConfig(values, passThrough);
+    config.validateCombination();
+    return config;
+  }
+
+  static defaults(): BrokerConfig {
+    return BrokerConfig.fromProperties({});
+  }
+
+  private validateCombination(): void {
+    const nodeId = this.staticValues.get('node.id');
+    const brokerId = this.getInt('broker.id');
+    if (nodeId !== undefined && brokerId >= 0 && brokerId !== nodeId) {
+      throw new ConfigError(`broker.id: ${brokerId} does not match node.id ${String(nodeId)}`);
+    }
+    this.listeners();
+    this.advertisedListeners(new Map());
+    if (this.logDirs().length === 0) throw new ConfigError('log.dirs: no log directory configured');
+  }
+
+  private def(name: string): ConfigDef {
+    const d = DEF_BY_NAME.get(name);
+    if (d === undefined) throw new ConfigError(`${name}: unknown configuration key`);
+    return d;
+  }
+
+  get<T extends ConfigValue = ConfigValue>(name: string): T {
+    const d = this.def(name);
+    if (this.dynamicValues.has(name)) return this.dynamicValues.get(name) as T;
+    if (this.staticValues.has(name)) return this.staticValues.get(name) as T;
+    return d.default as T;
+  }
+
+  getInt(name: string): number {
+    return this.get<number>(name);
+  }
+
+  getLong(name: string): number {
+    return this.get<number>(name);
+  }
+
+  getDouble(name: string): number {
+    return this.get<number>(name);
+  }
+
+  getString(name: string): string {
+    return this.get<string>(name);
+  }
+
+  getBoolean(name: string): boolean {
+    return this.get<boolean>(name);
+  }
+
+  getList(name: string): string[] {
+    return this.get<string[] | null>(name) ?? [];
+  }
+
+  has(name: string): boolean {
+    return DEF_BY_NAME.has(name);
+  }
+
+  isDefault(name: string): boolean {
+    this.def(name);
+    return !this.dynamicValues.has(name) && !this.staticValues.has(name);
+  }
+
+  isDynamic(name: string): boolean {
+    return this.def(name).dynamic === true;
+  }
+
+  source(name: string): ConfigSource {
+    this.def(name);
+    if (this.dynamicValues.has(name)) return 'DYNAMIC_BROKER_CONFIG';
+    if (this.staticValues.has(name)) return 'STATIC_BROKER_CONFIG';
+    return 'DEFAULT_CONFIG';
+  }
+
+  /**
+   * Sets (or with null, removes) a dynamic broker-level value. Throws ConfigError for unknown
+   * keys, keys that are not dynamic, and bad values; callers map that to INVALID_CONFIG.
+   */
+  set(name: string, value: string | null): void {
+    const d = this.def(name);
+    if (d.dynamic !== true) throw new ConfigError(`${name}: cannot be updated dynamically`);
+    if (value === null) this.dynamicValues.delete(name);
+    else this.dynamicValues.set(name, parseConfigValue(d, value));
+  }
+
+  entries(): ConfigEntry[] {
+    return BROKER_CONFIG_DEFS.map((d) => ({
+      name: d.name,
+      value: d.type === 'password' ? null : formatConfigValue(this.get(d.name)),
+      source: this.source(d.name),
+      isDefault: this.isDefault(d.name),
+      readOnly: d.dynamic !== true,
+      isSensitive: d.type === 'password',
+      type: d.type,
+      doc: d.doc,
+    }));
+  }
+
+  // --- Derived values
+
+  nodeId(): number {
+    if (this.staticValues.has('node.id')) return this.getInt('node.id');
+    const brokerId = this.getInt('broker.id');
+    return brokerId >= 0 ? brokerId : this.getInt('node.id');
+  }
+
+  logDirs(): string[] {
+    const dirs = this.get<string[] | null>('log.dirs');
+    return dirs !== null ? dirs : [this.getString('log.dir')];
+  }
+
+  logLevel(): LogLevel {
+    return this.getString('log.level') as LogLevel;
+  }
+
+  retentionMs(): number {
+    const ms = this.get<number | null>('log.retention.ms');
+    if (ms !== null) return ms < 0 ? -1 : ms;
+    const minutes = this.get<number | null>('log.retention.minutes');
+    if (minutes !== null) return minutes < 0 ? -1 : minutes * 60_000;
+    const hours = this.getInt('log.retention.hours');
+    return hours < 0 ? -1 : hours * HOUR_MS;
+  }
+
+  rollMs(): number {
+    return this.get<number | null>('log.roll.ms') ?? this.getInt('log.roll.hours') * HOUR_MS;
+  }
+
+  flushMs(): number {
+    return this.get<number | null>('log.flush.interval.ms') ?? this.getLong('log.flush.scheduler.interval.ms');
+  }
+
+  securityProtocolMap(): Map<string, string> {
+    const map = new Map<string, string>();
+    for (const entry of this.getList('listener.security.protocol.map')) {
+      const [name, protocol] = entry.split(':');
+      if (name === undefined || protocol === undefined || name === '' || protocol === '') {
+        throw new ConfigError(`listener.security.protocol.map: invalid entry '${entry}'`);
+      }
+      map.set(name.toUpperCase(), protocol.toUpperCase());
+    }
+    return map;
+  }
+
+  /** The listeners to bind; throws ConfigError on a malformed entry or unsupported protocol. */
+  listeners(): Listener[] {
+    return parseListeners('listeners', this.getList('listeners'), this.securityProtocolMap());
+  }
+
+  /**
+   * The listeners clients are told about. `boundPorts` maps listener name to the port actually
+   * bound, which replaces port 0. An empty host advertises this machine's hostname, as Kafka does.
+   */
+  advertisedListeners(boundPorts: ReadonlyMap<string, number>): Listener[] {
+    const explicit = this.get<string[] | null>('advertised.listeners');
+    const list = explicit === null ? this.listeners() : parseListeners('advertised.listeners', explicit, this.securityProtocolMap());
+    return list.map((l) => ({
+      ...l,
+      host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host,
+      port: l.port === 0 ? boundPorts.get(l.name) ?? 0 : l.port,
+    }));
+  }
+
+  /** The broker-wide defaults of every topic's LogConfig (topic configs override them). */
+  defaultLogConfig(): LogConfig {
+    const cap = (v: number) => Math.min(v, Number.MAX_SAFE_INTEGER);
+    const policy = this.getList('log.cleanup.policy');
+    return {
+      segmentBytes: this.getInt('log.segment.bytes'),
+      segmentMs: cap(this.rollMs()),
+      segmentIndexBytes: this.getInt('log.index.size.max.bytes'),
+      indexIntervalBytes: this.getInt('log.index.interval.bytes'),
+      retentionMs: cap(this.retentionMs()),
+      retentionBytes: cap(this.getLong('log.retention.bytes')),
+      cleanupPolicy: { delete: policy.includes('delete'), compact: policy.includes('compact') },
+      deleteRetentionMs: cap(this.getLong('log.cleaner.delete.retention.ms')),
+      minCleanableDirtyRatio: this.getDouble('log.cleaner.min.cleanable.ratio'),
+      minCompactionLagMs: cap(this.getLong('log.cleaner.min.compaction.lag.ms')),
+      flushMessages: cap(this.getLong('log.flush.interval.messages')),
+      flushMs: cap(this.flushMs()),
+      maxMessageBytes: this.getInt('message.max.bytes'),
+      messageTimestampType: this.getString('log.message.timestamp.type') as LogConfig['messageTimestampType'],
+      fileDeleteDelayMs: cap(this.getLong('log.segment.delete.delay.ms')),
+    };
+  }
+}
+
+const SUPPORTED_PROTOCOLS = new Set(['PLAINTEXT', 'SASL_PLAINTEXT']);
+
+function parseListeners(key: string, entries: string[], protocols: Map<string, string>): Listener[] {
+  const out: Listener[] = [];
+  for (const entry of entries) {
+    const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(entry);
+    if (m === null) throw new ConfigError(`${key}: invalid listener '${entry}' (expected NAME://host:port)`);
+    const name = m[1]!.toUpperCase();
+    const protocol = protocols.get(name) ?? (SUPPORTED_PROTOCOLS.has(name) ? name : undefined);
+    if (protocol === undefined) throw new ConfigError(`${key}: listener '${name}' has no entry in listener.security.protocol.map`);
+    if (!SUPPORTED_PROTOCOLS.has(protocol)) throw new ConfigError(`${key}: security protocol ${protocol} of listener '${name}' is not supported (PLAINTEXT, SASL_PLAINTEXT)`);
+    const port = Number(m[3]);
+    if (port > 65535) throw new ConfigError(`${key}: invalid port in '${entry}'`);
+    if (out.some((l) => l.name === name)) throw new ConfigError(`${key}: listener name '${name}' appears twice`);
+    const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+    out.push({ name, securityProtocol: protocol, host, port });
+  }
+  if (out.length === 0) throw new ConfigError(`${key}: no listener configured`);
+  return out;
+}
+
+/** Turns StartBrokerOptions into the flat property map BrokerConfig validates. */
+export function brokerProperties(options: {
+  host?: string; port?: number; dataDir?: string; nodeId?: number; logLevel?: LogLevel; overrides?: Record<string, string>;
+}): Record<string, string> {
+  const props: Record<string, string> = { ...options.overrides };
+  if (options.dataDir !== undefined) {
+    props['log.dirs'] = options.dataDir;
+    delete props['log.dir'];
+  }
+  if (options.nodeId !== undefined) {
+    props['node.id'] = String(options.nodeId);
+    delete props['broker.id'];
+  }
+  if (options.logLevel !== undefined) props['log.level'] = options.logLevel;
+  if ((options.host !== undefined || options.port !== undefined) && options.overrides?.['listeners'] === undefined) {
+    props['listeners'] = `PLAINTEXT://${options.host ?? '127.0.0.1'}:${options.port ?? 9092}`;
+  }
+  return props;
+}
+
+/**
+ * Parses Java .properties text (server.properties): `#`/`!` comments, `key=value`,
+ * `key: value` or `key value`, backslash line continuation and the usual escapes.
+ */
+export function parseServerProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r\n|\r|\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    while (endsWithOddBackslashes(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + lines[++i]!.replace(/^\s+/, '');
+    }
+    if (endsWithOddBackslashes(line)) line = line.slice(0, -1);
+    let sep = -1;
+    for (let j = 0; j < line.length; j++) {
+      const c = line[j]!;
+      if (c === '\\') {
+        j++;
+        continue;
+      }
+      if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') {
+        sep = j;
+        break;
+      }
+    }
+    const rawKey = sep < 0 ? line : line.slice(0, sep);
+    let rest = sep < 0 ? '' : line.slice(sep);
+    rest = rest.replace(/^[ \t\f]*/, '');
+    if (rest.startsWith('=') || rest.startsWith(':')) rest = rest.slice(1).replace(/^[ \t\f]*/, '');
+    out[unescapeProperty(rawKey)] = unescapeProperty(rest);
+  }
+  return out;
+}
+
+function endsWithOddBackslashes(s: string): boolean {
+  let n = 0;
+  for (let i = s.length - 1; i >= 0 && s[i] === '\\'; i--) n++;
+  return n % 2 === 1;
+}
+
+function unescapeProperty(s: string): string {
+  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, e: string) => {
+    if (e.length === 5) return String.fromCharCode(parseInt(e.slice(1), 16));
+    switch (e) {
+      case 't': return '\t';
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 'f': return '\f';
+      default: return e;
+    }
+  });
+}

@@ -1,0 +1,288 @@
+/**
+ * One client connection: framing, pipelining, ordering and backpressure.
+ *
+ * Framing: every request is a 4-byte big-endian size followed by that many bytes. A size that
+ * is negative or larger than `socket.request.max.bytes` closes the connection (Kafka does the
+ * same: it cannot resynchronise the stream). Frames that arrive whole inside one chunk are
+ * sliced without copying; a frame split across chunks is assembled into one buffer allocated
+ * at its final size.
+ *
+ * Ordering: requests are answered strictly in the order they arrived. Each request gets a slot
+ * in a FIFO; responses are written only from the head, so a handler that finishes early waits
+ * for the ones before it. A handler returning null (acks=0) fills its slot with nothing.
+ *
+ * Concurrency: by default one request runs at a time, like Kafka, which mutes a channel while
+ * a request is being processed. This keeps pipelined Produce requests of one idempotent
+ * producer appending in order and lets an OffsetFetch see the OffsetCommit sent before it.
+ * `maxConcurrentRequests` > 1 lets later requests start before earlier ones finish.
+ *
+ * Backpressure: at most `maxQueuedRequests` requests wait or run per connection; at the limit
+ * the socket is paused (the kernel buffers, then TCP pushes back on the client). When
+ * socket.write() returns false, reading and starting new requests stop until 'drain'.
+ */
+import type { Socket } from 'node:net';
+import { ProtocolError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
+import type { ConnectionInfo } from './handler.js';
+import type { RequestRouter } from './request-router.js';
+
+export interface ConnectionOptions {
+  maxRequestBytes: number;
+  maxQueuedRequests: number;
+  maxConcurrentRequests: number;
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
+  maxRequestBytes: 104857600,
+  maxQueuedRequests: 100,
+  maxConcurrentRequests: 1,
+  idleTimeoutMs: 600000,
+};
+
+const QUEUED = 0;
+const RUNNING = 1;
+const DONE = 2;
+
+interface Slot {
+  frame: Buffer;
+  state: 0 | 1 | 2;
+  response: Buffer | null;
+}
+
+export class Connection {
+  readonly info: ConnectionInfo;
+  private readonly socket: Socket;
+  private readonly router: RequestRouter;
+  private readonly logger: Logger;
+  private readonly options: ConnectionOptions;
+  private readonly onClose: (c: Connection) => void;
+
+  /** Bytes of the size prefix seen so far when it straddles chunks. */
+  private readonly sizeBuf = Buffer.alloc(4);
+  private sizeFilled = 0;
+  /** A frame being assembled across chunks. */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
+  /** The unread rest of a chunk, kept while reading is paused at the request limit. */
+  private stash: Buffer | null = null;
+
+  private readonly slots: Slot[] = [];
+  /** Index in `slots` of the first slot not yet started. */
+  private nextToStart = 0;
+  private running = 0;
+  private writeBlocked = false;
+  private readPaused = false;
+  private pumping = false;
+  private closed = false;
+  private released = false;
+  /** The client half-closed; finish what was received, then end our side. */
+  private ended = false;
+
+  constructor(socket: Socket, info: ConnectionInfo, router: RequestRouter, logger: Logger, options: ConnectionOptions, onClose: (c: Connection) => void) {
+    this.socket = socket;
+    this.info = info;
+    this.router = router;
+    this.logger = logger;
+    this.options = options;
+    this.onClose = onClose;
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs > 0) {
+      socket.setTimeout(options.idleTimeoutMs, () => {
+        this.logger.debug('closing idle connection', { connection: info.id });
+        this.close();
+      });
+    }
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.pump();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.pump();
+    });
+    socket.on('error', (err) => this.logger.debug('socket error', { connection: info.id, error: err.message }));
+    socket.on('close', () => this.finishClose());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Requests received and not yet answered (queued or running). */
+  get pending(): number {
+    return this.slots.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.finishClose();
+  }
+
+  private finishClose(): void {
+    this.closed = true;
+    if (this.released) return;
+    this.released = true;
+    this.slots.length = 0;
+    this.stash = null;
+    this.partial = null;
+    this.onClose(this);
+  }
+
+  private fail(reason: string, err?: unknown): void {
+    if (this.closed) return;
+    if (err instanceof ProtocolError) {
+      this.logger.warn(`closing connection: ${err.message}`, { connection: this.info.id, remote: `${this.info.remoteAddress}:${this.info.remotePort}` });
+    } else {
+      this.logger.error(`closing connection: ${reason}`, { connection: this.info.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    }
+    this.close();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.parse(chunk);
+    this.pump();
+  }
+
+  /** Splits a chunk into frames until it is used up or the request queue is full. */
+  private parse(chunk: Buffer): void {
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len && !this.closed) {
+      if (this.slots.length >= this.options.maxQueuedRequests) {
+        this.stash = pos === 0 ? chunk : chunk.subarray(pos);
+        this.pauseReading();
+        return;
+      }
+      if (this.partial !== null) {
+        const n = Math.min(this.partial.length - this.partialFilled, len - pos);
+        chunk.copy(this.partial, this.partialFilled, pos, pos + n);
+        this.partialFilled += n;
+        pos += n;
+        if (this.partialFilled === this.partial.length) {
+          this.enqueue(this.partial);
+          this.partial = null;
+        }
+        continue;
+      }
+      let size: number;
+      if (this.sizeFilled === 0 && len - pos >= 4) {
+        size = chunk.readInt32BE(pos);
+        pos += 4;
+      } else {
+        const n = Math.min(4 - this.sizeFilled, len - pos);
+        chunk.copy(this.sizeBuf, this.sizeFilled, pos, pos + n);
+        this.sizeFilled += n;
+        pos += n;
+        if (this.sizeFilled < 4) return;
+        this.sizeFilled = 0;
+        size = this.sizeBuf.readInt32BE(0);
+      }
+      if (size < 0 || size > this.options.maxRequestBytes) {
+        this.fail('', new ProtocolError(`request size ${size} outside 0..${this.options.maxRequestBytes} (socket.request.max.bytes)`));
+        return;
+      }
+      if (len - pos >= size) {
+        this.enqueue(chunk.subarray(pos, pos + size));
+        pos += size;
+      } else {
+        this.partial = Buffer.allocUnsafe(size);
+        this.partialFilled = len - pos;
+        chunk.copy(this.partial, 0, pos, len);
+        pos = len;
+      }
+    }
+  }
+
+  private enqueue(frame: Buffer): void {
+    this.slots.push({ frame, state: QUEUED, response: null });
+  }
+
+  private pauseReading(): void {
+    if (this.readPaused) return;
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  /** Starts what may start, writes what is finished, and pauses or resumes reading. */
+  private pump(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    try {
+      while (!this.closed) {
+        // Write finished responses from the head, in order.
+        while (this.slots.length > 0 && this.slots[0]!.state === DONE) {
+          const slot = this.slots.shift()!;
+          this.nextToStart--;
+          if (slot.response !== null && !this.socket.write(slot.response)) this.writeBlocked = true;
+        }
+        // Start one queued request while under the concurrency limit and the socket keeps up.
+        if (!this.writeBlocked && this.running < this.options.maxConcurrentRequests && this.nextToStart < this.slots.length) {
+          this.start(this.slots[this.nextToStart++]!);
+          continue;
+        }
+        // Parse what was left over when the queue filled up.
+        if (this.stash !== null && this.slots.length < this.options.maxQueuedRequests) {
+          const stash = this.stash;
+          this.stash = null;
+          this.parse(stash);
+          continue;
+        }
+        break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+    if (this.closed) return;
+    if (this.ended && this.slots.length === 0 && this.stash === null) {
+      this.socket.end();
+      return;
+    }
+    const mustPause = this.writeBlocked || this.stash !== null || this.slots.length >= this.options.maxQueuedRequests;
+    if (mustPause) this.pauseReading();
+    else if (this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  private start(slot: Slot): void {
+    slot.state = RUNNING;
+    this.running++;
+    const frame = slot.frame;
+    slot.frame = EMPTY;
+    let result;
+    try {
+      result = this.router.route(frame, this.info);
+    } catch (err) {
+      this.running--;
+      this.fail('request handler failed', err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response) => this.complete(slot, response, true),
+        (err: unknown) => {
+          this.running--;
+          this.fail('request handler failed', err);
+        },
+      );
+    } else {
+      this.complete(slot, result, false);
+    }
+  }
+
+  private complete(slot: Slot, response: Buffer | null, async: boolean): void {
+    this.running--;
+    if (this.closed) return;
+    slot.state = DONE;
+    slot.response = response;
+    if (async) this.pump();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

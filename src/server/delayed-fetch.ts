@@ -1,0 +1,68 @@
+/**
+ * Long polling for Fetch (Kafka's DelayedFetch + fetch purgatory). A Fetch that found fewer
+ * than minBytes waits until one of its partitions' high watermark moves past the offset it
+ * fetches from, or maxWaitMs passes. Waking is driven by PartitionLog.onHighWatermarkChange;
+ * the only timer is one per waiting request (the injected clock), never a polling loop.
+ *
+ * The purgatory has a limit on waiting requests; beyond it a Fetch answers at once with what
+ * it has (the client simply fetches again), rather than buffering without bound.
+ */
+import type { Clock } from '../base/clock.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+
+export interface WatchedPartition {
+  log: PartitionLog;
+  fetchOffset: number;
+  /** Returns the offset this fetch may read up to (high watermark or last stable offset). */
+  limit: () => number;
+}
+
+export const DEFAULT_MAX_WAITING_FETCHES = 10_000;
+
+export class FetchPurgatory {
+  private waiting = 0;
+  private readonly maxWaiting: number;
+  private readonly clock: Clock;
+
+  constructor(clock: Clock, maxWaiting = DEFAULT_MAX_WAITING_FETCHES) {
+    this.clock = clock;
+    this.maxWaiting = maxWaiting;
+  }
+
+  get size(): number {
+    return this.waiting;
+  }
+
+  /**
+   * Resolves 'woken' as soon as a watched partition has data past its fetch offset (checked
+   * first synchronously: an append may have landed while the caller was reading), 'timeout'
+   * after timeoutMs, or 'full' at once when the purgatory is at its limit.
+   */
+  wait(partitions: WatchedPartition[], timeoutMs: number): Promise<'woken' | 'timeout' | 'full'> {
+    if (partitions.some((p) => p.limit() > p.fetchOffset)) return Promise.resolve('woken');
+    if (timeoutMs <= 0) return Promise.resolve('timeout');
+    if (this.waiting >= this.maxWaiting) return Promise.resolve('full');
+    this.waiting++;
+    return new Promise((resolve) => {
+      let done = false;
+      const unsubscribes: (() => void)[] = [];
+      const finish = (outcome: 'woken' | 'timeout'): void => {
+        if (done) return;
+        done = true;
+        this.waiting--;
+        timer.cancel();
+        for (const u of unsubscribes) u();
+        resolve(outcome);
+      };
+      const seen = new Set<PartitionLog>();
+      for (const p of partitions) {
+        if (seen.has(p.log)) continue;
+        seen.add(p.log);
+        unsubscribes.push(p.log.onHighWatermarkChange(() => {
+          if (partitions.some((q) => q.log === p.log && q.limit() > q.fetchOffset)) finish('woken');
+        }));
+      }
+      const timer = this.clock.schedule(timeoutMs, () => finish('timeout'));
+    });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * CreateTopics (key 19), v2-7.
+ *
+ * Behavior (Kafka's ControllerApis.createTopics + ReplicationControlManager):
+ * - A name given twice in one request is not created: each copy gets INVALID_REQUEST
+ *   "Duplicate topic name.".
+ * - numPartitions / replicationFactor -1 take num.partitions / default.replication.factor;
+ *   a manual assignment requires both to be -1 and must name registered brokers, each at most
+ *   once, with the same width for every partition (INVALID_REPLICA_ASSIGNMENT).
+ * - Errors per topic: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
+ *   INVALID_REPLICATION_FACTOR (more replicas than brokers), INVALID_CONFIG, INVALID_REQUEST.
+ * - validateOnly checks everything and creates nothing.
+ * Version notes: v5+ returns numPartitions, replicationFactor and every config with its source
+ * (-1 / null on error), v7 the topic id (zero for validateOnly and errors).
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import {
+  CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse, type CreateTopicsResponseCreatableTopicResult,
+} from '../../protocol/messages/create-topics.js';
+import { validateTopicConfigs } from '../../cluster/topic-config.js';
+import { defineHandler } from '../handler.js';
+import { topicConfigEntries } from './_admin-helpers.js';
+
+const ZERO_UUID = Buffer.alloc(16);
+
+function failure(name: string, errorCode: number, errorMessage: string | null): CreateTopicsResponseCreatableTopicResult {
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: null };
+}
+
+export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
+  api: CreateTopics,
+  minVersion: 2,
+  maxVersion: 7,
+  async handle(ctx, request) {
+    const version = ctx.header.apiVersion;
+    const broker = ctx.broker;
+    const response = CreateTopics.response.empty(version);
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const reportedDuplicates = new Set<string>();
+
+    for (const t of request.topics) {
+      if ((counts.get(t.name) ?? 0) > 1) {
+        if (!reportedDuplicates.has(t.name)) response.topics.push(failure(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+        reportedDuplicates.add(t.name);
+        continue;
+      }
+      const configs: Record<string, string | null> = {};
+      for (const c of t.configs) configs[c.name] = c.value;
+      const assignments = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+      if (assignments.some((a, i) => a.partitionIndex !== i)) {
+        response.topics.push(failure(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence'));
+        continue;
+      }
+      const r = await broker.topics.create({
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        configs,
+        assignments: assignments.length === 0 ? null : assignments.map((a) => a.brokerIds),
+        validateOnly: request.validateOnly,
+      });
+      if (r.errorCode !== ErrorCode.NONE) {
+        response.topics.push(failure(t.name, r.errorCode, r.errorMessage));
+        continue;
+      }
+      const created = broker.topics.get(t.name);
+      const overrides = request.validateOnly || created === undefined ? validOverrides(configs) : created.configs;
+      response.topics.push({
+        name: t.name,
+        topicId: r.topicId ?? ZERO_UUID,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        topicConfigErrorCode: ErrorCode.NONE,
+        numPartitions: r.numPartitions,
+        replicationFactor: r.replicationFactor,
+        configs: topicConfigEntries(broker, overrides).map((e) => ({
+          name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.configSource, isSensitive: e.isSensitive,
+        })),
+      });
+    }
+    return response;
+  },
+});
+
+function validOverrides(configs: Record<string, string | null>): Record<string, string> {
+  const v = validateTopicConfigs(configs);
+  return 'configs' in v ? v.configs : {};
+}

@@ -1,0 +1,236 @@
+/**
+ * Fetch (API key 1), versions 4-17, for consumers.
+ *
+ * Behavior:
+ * - Sessions (v7+, KIP-227) as in ../fetch-session.ts: sessionless, full, incremental; session
+ *   errors FETCH_SESSION_ID_NOT_FOUND / INVALID_FETCH_SESSION_EPOCH are top-level.
+ * - Partitions are read in order (the session's order for incremental fetches) from the log
+ *   up to the high watermark (isolationLevel 0) or last stable offset (1). Each read is capped
+ *   by min(partitionMaxBytes, what is left of maxBytes); the first non-empty partition always
+ *   returns at least one whole batch even if larger (KIP-74). A fetch from the middle of a
+ *   batch returns the whole batch; the records are the stored bytes.
+ * - Long polling: when fewer than minBytes were found, no partition had an error and
+ *   maxWaitMs > 0, the request waits in the purgatory (../delayed-fetch.ts) for a high
+ *   watermark change and reads again; at the deadline it answers with what there is.
+ * - Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION (v4-12), UNKNOWN_TOPIC_ID (v13+, topic
+ *   ids), OFFSET_OUT_OF_RANGE, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v9+ currentLeaderEpoch).
+ * - abortedTransactions: null for read_uncommitted, [] for read_committed (no transactions yet);
+ *   preferredReadReplica -1 (v11+).
+ * Version notes: topic names up to v12, topic ids from v13; replica fetches (replicaId >= 0)
+ * are answered like consumer fetches until replication exists.
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import {
+  Fetch,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponseFetchableTopicResponse,
+  type FetchResponsePartitionData,
+} from '../../protocol/messages/fetch.js';
+import { fetchableOffset, readFromLog } from '../../cluster/replica-manager.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import { FetchPurgatory, type WatchedPartition } from '../delayed-fetch.js';
+import { FetchSession, FetchSessionCache, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from '../fetch-session.js';
+import type { Broker } from '../broker.js';
+import { defineHandler } from '../handler.js';
+
+const SESSION_CACHE = 'fetch.sessionCache';
+const PURGATORY = 'fetch.purgatory';
+const EMPTY = Buffer.alloc(0);
+const NO_EPOCH_END = { epoch: -1, endOffset: -1 };
+const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+const NO_SNAPSHOT = { endOffset: -1, epoch: -1 };
+
+function intConfig(broker: Broker, name: string, fallback: number): number {
+  try {
+    const v = Number(broker.config.get(name));
+    return Number.isFinite(v) ? v : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function sessionCache(broker: Broker): FetchSessionCache {
+  let cache = broker.services.get(SESSION_CACHE) as FetchSessionCache | undefined;
+  if (cache === undefined) {
+    cache = new FetchSessionCache({
+      maxSlots: intConfig(broker, 'max.incremental.fetch.session.cache.slots', 1000),
+      clock: broker.clock,
+      random: broker.random,
+    });
+    broker.services.set(SESSION_CACHE, cache);
+  }
+  return cache;
+}
+
+function purgatory(broker: Broker): FetchPurgatory {
+  let p = broker.services.get(PURGATORY) as FetchPurgatory | undefined;
+  if (p === undefined) {
+    p = new FetchPurgatory(broker.clock);
+    broker.services.set(PURGATORY, p);
+  }
+  return p;
+}
+
+interface PartitionRead {
+  cached: CachedPartition;
+  log: PartitionLog | undefined;
+  /** The fetchable offset just before the read: data past it is new. */
+  limitAtRead: number;
+  data: FetchResponsePartitionData;
+}
+
+function emptyPartition(partition: number, errorCode: number): FetchResponsePartitionData {
+  return {
+    partitionIndex: partition,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    divergingEpoch: NO_EPOCH_END,
+    currentLeader: NO_LEADER,
+    snapshotId: NO_SNAPSHOT,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+}
+
+/** Reads every partition once, in order, sharing the response's maxBytes budget. */
+async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean): Promise<{ reads: PartitionRead[]; bytes: number; errors: boolean }> {
+  const reads: PartitionRead[] = [];
+  let bytes = 0;
+  let errors = false;
+  let minOneMessage = true;
+  for (const cached of parts) {
+    const known = cached.topic !== '' && broker.topics.get(cached.topic) !== undefined;
+    const log = known ? broker.topics.log(cached.topic, cached.partition) : undefined;
+    if (log === undefined) {
+      const code = usesTopicIds && !known ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      reads.push({ cached, log, limitAtRead: -1, data: emptyPartition(cached.partition, code) });
+      errors = true;
+      continue;
+    }
+    const limitAtRead = fetchableOffset(log, req.isolationLevel);
+    const r = await readFromLog(log, {
+      fetchOffset: cached.fetchOffset,
+      maxBytes: Math.min(cached.partitionMaxBytes, req.maxBytes - bytes),
+      currentLeaderEpoch: cached.currentLeaderEpoch,
+      isolationLevel: req.isolationLevel,
+      minOneMessage,
+    });
+    if (r.records.length > 0) minOneMessage = false;
+    bytes += r.records.length;
+    if (r.errorCode !== ErrorCode.NONE) errors = true;
+    reads.push({
+      cached,
+      log,
+      limitAtRead,
+      data: {
+        ...emptyPartition(cached.partition, r.errorCode),
+        highWatermark: r.highWatermark,
+        lastStableOffset: r.lastStableOffset,
+        logStartOffset: r.logStartOffset,
+        abortedTransactions: req.isolationLevel === 1 ? [] : null,
+        records: r.records,
+      },
+    });
+  }
+  return { reads, bytes, errors };
+}
+
+function groupByTopic(reads: PartitionRead[]): FetchResponseFetchableTopicResponse[] {
+  const out: FetchResponseFetchableTopicResponse[] = [];
+  let current: FetchResponseFetchableTopicResponse | undefined;
+  let currentKey = '';
+  for (const r of reads) {
+    const key = `${r.cached.topic}\u0000${r.cached.topicId.toString('hex')}`;
+    if (current === undefined || key !== currentKey) {
+      current = { topic: r.cached.topic, topicId: r.cached.topicId, partitions: [] };
+      currentKey = key;
+      out.push(current);
+    }
+    current.partitions.push(r.data);
+  }
+  return out;
+}
+
+async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean): Promise<PartitionRead[]> {
+  const deadline = broker.clock.monotonicMs() + Math.max(0, req.maxWaitMs);
+  let result = await readAll(broker, req, parts, usesTopicIds);
+  while (result.bytes < req.minBytes && !result.errors && parts.length > 0 && req.maxWaitMs > 0) {
+    const watched: WatchedPartition[] = [];
+    for (const r of result.reads) {
+      const log = r.log;
+      if (log === undefined) continue;
+      // Wait for data past what the read could see.
+      watched.push({ log, fetchOffset: Math.max(r.cached.fetchOffset, r.limitAtRead), limit: () => fetchableOffset(log, req.isolationLevel) });
+    }
+    const outcome = await purgatory(broker).wait(watched, deadline - broker.clock.monotonicMs());
+    if (outcome === 'full') break;
+    result = await readAll(broker, req, parts, usesTopicIds);
+    if (outcome === 'timeout') break;
+  }
+  return result.reads;
+}
+
+function errorResponse(errorCode: number): FetchResponse {
+  return { throttleTimeMs: 0, errorCode, sessionId: INVALID_SESSION_ID, responses: [], nodeEndpoints: [] };
+}
+
+export default defineHandler({
+  api: Fetch,
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(ctx, req): Promise<FetchResponse> {
+    const broker = ctx.broker;
+    const usesTopicIds = ctx.header.apiVersion >= 13;
+    const resolve = (topic: string, topicId: Buffer): { name: string; topicId: Buffer } | null => {
+      const info = usesTopicIds ? broker.topics.getById(topicId) : broker.topics.get(topic);
+      return info === undefined ? null : { name: info.name, topicId: info.topicId };
+    };
+    const cache = sessionCache(broker);
+    const context: FetchContext = ctx.header.apiVersion >= 7
+      ? cache.newContext(req, usesTopicIds, resolve)
+      : { kind: 'sessionless', partitions: sessionlessPartitions(req, resolve) };
+    if (context.kind === 'error') return errorResponse(context.errorCode);
+    const parts = context.partitions;
+    const reads = await readWithLongPoll(broker, req, parts, usesTopicIds);
+    let sessionId = INVALID_SESSION_ID;
+    let answered = reads;
+    if (context.kind === 'incremental') {
+      sessionId = context.session.id;
+      answered = reads.filter((r) => FetchSession.mustRespond(r.cached, outcomeOf(r.data)));
+    } else if (context.kind === 'full') {
+      for (const r of reads) FetchSession.mustRespond(r.cached, outcomeOf(r.data));
+      sessionId = cache.maybeCreateSession(usesTopicIds, parts)?.id ?? INVALID_SESSION_ID;
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: groupByTopic(answered), nodeEndpoints: [] };
+  },
+});
+
+function outcomeOf(d: FetchResponsePartitionData): { errorCode: number; highWatermark: number; lastStableOffset: number; logStartOffset: number; recordsBytes: number } {
+  return { errorCode: d.errorCode, highWatermark: d.highWatermark, lastStableOffset: d.lastStableOffset, logStartOffset: d.logStartOffset, recordsBytes: d.records?.length ?? 0 };
+}
+
+/** Versions before 7 have no sessions: every request lists its partitions. */
+function sessionlessPartitions(req: FetchRequest, resolve: (topic: string, topicId: Buffer) => { name: string; topicId: Buffer } | null): CachedPartition[] {
+  const out: CachedPartition[] = [];
+  for (const t of req.topics) {
+    const resolved = resolve(t.topic, t.topicId);
+    for (const p of t.partitions) {
+      out.push({
+        topic: resolved?.name ?? t.topic,
+        topicId: resolved?.topicId ?? t.topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        highWatermark: -1,
+        lastStableOffset: -1,
+        logStartOffset: -1,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * FindCoordinator (API key 10), versions 0-6.
+ *
+ * Behavior: a single broker coordinates everything, so the answer is this broker (the address
+ * of the listener the request came in on) for every key.
+ * - keyType 0 (group): first makes sure `__consumer_offsets` exists and is loaded (creating it
+ *   on first use, as Kafka does); if that is not done within a few seconds,
+ *   COORDINATOR_NOT_AVAILABLE so the client retries.
+ * - keyType 1 (transaction): this broker too (clients tolerate it; transactional APIs answer
+ *   for themselves).
+ * - any other keyType: INVALID_REQUEST.
+ * Version notes: v1 keyType, throttle and errorMessage; v3 flexible; v4 batches keys in
+ * `coordinatorKeys` and answers per key in `coordinators`.
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { FindCoordinator, type FindCoordinatorResponse } from '../../protocol/messages/find-coordinator.js';
+import { defineHandler } from '../handler.js';
+import { getGroupRuntime } from '../group-runtime.js';
+
+const GROUP_KEY_TYPE = 0;
+const TRANSACTION_KEY_TYPE = 1;
+
+export default defineHandler({
+  api: FindCoordinator,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(ctx, req): Promise<FindCoordinatorResponse> {
+    const version = ctx.header.apiVersion;
+    const endpoint = ctx.broker.endpoints(ctx.connection.listenerName)[0]!;
+    let errorCode: number = ErrorCode.NONE;
+    let errorMessage: string | null = null;
+    if (req.keyType === GROUP_KEY_TYPE) {
+      const ready = await getGroupRuntime(ctx.broker).awaitReady();
+      if (!ready) {
+        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        errorMessage = 'The coordinator is not available.';
+      }
+    } else if (req.keyType !== TRANSACTION_KEY_TYPE) {
+      errorCode = ErrorCode.INVALID_REQUEST;
+      errorMessage = `Unknown coordinator type ${req.keyType}`;
+    }
+    const ok = errorCode === ErrorCode.NONE;
+    const answer = (key: string) => ({
+      key,
+      nodeId: ok ? endpoint.nodeId : -1,
+      host: ok ? endpoint.host : '',
+      port: ok ? endpoint.port : -1,
+      errorCode,
+      errorMessage: ok ? null : errorMessage,
+    });
+    if (version >= 4) {
+      return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: req.coordinatorKeys.map(answer) };
+    }
+    const a = answer(req.key);
+    return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port, coordinators: [] };
+  },
+});

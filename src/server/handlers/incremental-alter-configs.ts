@@ -1,0 +1,84 @@
+/**
+ * IncrementalAlterConfigs (key 44), v0-1.
+ *
+ * Behavior: applies SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) to a TOPIC's overrides or
+ * to a BROKER's dynamic layer (our node id, or "" for the cluster-wide default). APPEND and
+ * SUBTRACT only apply to list configs (e.g. cleanup.policy) and start from the current
+ * override, else the config's default. The resulting set is validated as a whole; nothing
+ * changes unless it is valid, and nothing at all with validateOnly.
+ * Errors per resource: UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION, INVALID_CONFIG
+ * (unknown name, bad value, APPEND/SUBTRACT on a non-list), INVALID_REQUEST (duplicate resource
+ * or key, unknown operation, another broker id, unsupported resource type).
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import {
+  IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse,
+  type IncrementalAlterConfigsRequestAlterableConfig,
+} from '../../protocol/messages/incremental-alter-configs.js';
+import { applyIncrementalOps, topicConfigDef } from '../../cluster/topic-config.js';
+import type { Broker } from '../broker.js';
+import { defineHandler } from '../handler.js';
+import { ResourceType, brokerConfigType, brokerScope, validateBrokerConfigs } from './_admin-helpers.js';
+
+type Outcome = { errorCode: number; errorMessage: string | null };
+
+async function alter(broker: Broker, resourceType: number, resourceName: string, ops: IncrementalAlterConfigsRequestAlterableConfig[], validateOnly: boolean): Promise<Outcome> {
+  const names = new Set<string>();
+  for (const o of ops) {
+    if (names.has(o.name)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' };
+    names.add(o.name);
+  }
+  switch (resourceType) {
+    case ResourceType.TOPIC: {
+      const bad = broker.topics.validateTopicName(resourceName);
+      if (bad !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+      const info = broker.topics.get(resourceName);
+      if (info === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${resourceName}' does not exist.` };
+      const next = applyIncrementalOps(info.configs, ops, (n) => topicConfigDef(n)?.type, (n) => topicConfigDef(n)?.defaultValue,
+        (n) => `Unknown topic config name: ${n}`);
+      if ('error' in next) return { errorCode: ErrorCode[next.errorCode], errorMessage: next.error };
+      return broker.topics.alterConfigs(resourceName, next.configs, { validateOnly });
+    }
+    case ResourceType.BROKER: {
+      const s = brokerScope(broker, resourceName);
+      if ('errorCode' in s) return s;
+      const layers = broker.topics.dynamicConfigs;
+      const next = applyIncrementalOps(layers.get(s.scope), ops, brokerConfigType,
+        (n) => layers.staticValue(n).value ?? undefined, (n) => `Unknown broker config name: ${n}`);
+      if ('error' in next) return { errorCode: ErrorCode[next.errorCode], errorMessage: next.error };
+      const v = validateBrokerConfigs(next.configs);
+      if ('errorCode' in v) return v;
+      if (!validateOnly) await broker.topics.alterBrokerConfigs(s.scope, v.configs);
+      return { errorCode: ErrorCode.NONE, errorMessage: null };
+    }
+    default:
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${resourceType}` };
+  }
+}
+
+export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
+  api: IncrementalAlterConfigs,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, request) {
+    const version = ctx.header.apiVersion;
+    const response = IncrementalAlterConfigs.response.empty(version);
+    const key = (t: number, n: string) => `${t}\u0000${n}`;
+    const counts = new Map<string, number>();
+    for (const r of request.resources) counts.set(key(r.resourceType, r.resourceName), (counts.get(key(r.resourceType, r.resourceName)) ?? 0) + 1);
+    const reported = new Set<string>();
+    for (const r of request.resources) {
+      const k = key(r.resourceType, r.resourceName);
+      let outcome: Outcome;
+      if ((counts.get(k) ?? 0) > 1) {
+        if (reported.has(k)) continue;
+        reported.add(k);
+        outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource.' };
+      } else {
+        outcome = await alter(ctx.broker, r.resourceType, r.resourceName, r.configs, request.validateOnly);
+      }
+      response.responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return response;
+  },
+});

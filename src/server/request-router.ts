@@ -1,0 +1,100 @@
+/**
+ * One request frame in, one response frame (or nothing) out.
+ *
+ * Frame = the bytes after the 4-byte size prefix: request header, then body. The router reads
+ * the header, finds the handler for the API key, decodes the body at the request's version,
+ * calls the handler and encodes what it returns, size prefix included, ready for the socket.
+ *
+ * What closes the connection (the router throws ProtocolError, as Kafka closes the socket):
+ * a header or body that does not decode, an unknown API key, and a version outside the
+ * handler's range for any API but ApiVersions. ApiVersions at an unsupported version is
+ * answered with UNSUPPORTED_VERSION in the v0 format, listing our ranges, so a client can
+ * retry with a version we know. A handler that throws also closes the connection (the
+ * connection logs it); a handler that returns null sends nothing (Produce with acks=0).
+ */
+import { ProtocolError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
+import { Reader, Writer } from '../protocol/primitives.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { API_VERSIONS_KEY, responseHeaderIsFlexible, skipTaggedFields, writeResponseHeader, type RequestHeader } from '../protocol/headers.js';
+import { ApiVersions, type ApiVersionsResponseApiVersion } from '../protocol/messages/api-versions.js';
+import type { Broker } from './broker.js';
+import type { ConnectionInfo, Handler, RequestContext } from './handler.js';
+
+/** What a request produces: a ready-to-write frame, nothing, or a promise of either. */
+export type RouteResult = Buffer | null | Promise<Buffer | null>;
+
+/** Our advertised ranges, sorted by API key. */
+export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>): ApiVersionsResponseApiVersion[] {
+  return [...handlers.values()]
+    .map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
+    .sort((a, b) => a.apiKey - b.apiKey);
+}
+
+export class RequestRouter {
+  private readonly broker: Broker;
+  private readonly handlers: ReadonlyMap<number, Handler>;
+  private readonly logger: Logger;
+
+  constructor(broker: Broker, handlers: ReadonlyMap<number, Handler> = broker.handlers) {
+    this.broker = broker;
+    this.handlers = handlers;
+    this.logger = broker.logger;
+  }
+
+  /** Throws ProtocolError when the connection must be closed. */
+  route(frame: Buffer, connection: ConnectionInfo): RouteResult {
+    const r = new Reader(frame);
+    const apiKey = r.int16();
+    const apiVersion = r.int16();
+    const correlationId = r.int32();
+    if (r.error !== null) throw new ProtocolError(`request header too short (${frame.length} bytes)`);
+    const handler = this.handlers.get(apiKey);
+    if (handler === undefined) throw new ProtocolError(`unknown API key ${apiKey}`);
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) return this.unsupportedApiVersions(correlationId);
+      throw new ProtocolError(`unsupported version ${apiVersion} of ${handler.api.name} (we serve ${handler.minVersion}-${handler.maxVersion})`);
+    }
+    const codec = handler.api.request;
+    const flexible = codec.isFlexible(apiVersion);
+    const clientId = r.nullableString();
+    if (flexible) skipTaggedFields(r);
+    const request = codec.read(r, apiVersion);
+    if (r.error !== null) throw new ProtocolError(`malformed ${handler.api.name} v${apiVersion} request: ${r.error}`);
+    const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId };
+    const ctx: RequestContext = { header, broker: this.broker, connection };
+    const result = handler.handle(ctx, request);
+    if (result instanceof Promise) return result.then((res) => this.encode(handler, header, res));
+    return this.encode(handler, header, result);
+  }
+
+  private encode(handler: Handler, header: RequestHeader, response: unknown): Buffer | null {
+    if (response === null || response === undefined) return null;
+    return encodeResponseFrame(handler, header.apiVersion, header.correlationId, response);
+  }
+
+  /** Kafka answers an ApiVersions version it does not know with error 35 in the v0 format. */
+  private unsupportedApiVersions(correlationId: number): Buffer {
+    const body = ApiVersions.response.empty(0);
+    body.errorCode = ErrorCode.UNSUPPORTED_VERSION;
+    body.apiKeys = supportedApiVersions(this.handlers);
+    const w = new Writer(16 + body.apiKeys.length * 6);
+    const at = w.reserve(4);
+    writeResponseHeader(w, correlationId, false);
+    ApiVersions.response.write(w, body, 0);
+    w.buf.writeInt32BE(w.pos - at - 4, at);
+    this.logger.debug('ApiVersions at an unsupported version', { correlationId });
+    return w.toBuffer();
+  }
+}
+
+/** Size prefix + response header (v1 for flexible versions, except ApiVersions) + body. */
+export function encodeResponseFrame(handler: Handler, version: number, correlationId: number, response: unknown): Buffer {
+  const codec = handler.api.response;
+  const w = new Writer(256);
+  const at = w.reserve(4);
+  writeResponseHeader(w, correlationId, responseHeaderIsFlexible(handler.api.apiKey, codec.isFlexible(version)));
+  codec.write(w, response, version);
+  w.buf.writeInt32BE(w.pos - at - 4, at);
+  return w.toBuffer();
+}

@@ -1,0 +1,98 @@
+/**
+ * TCP listeners: one net.Server per configured listener, each connection handed to a
+ * Connection that frames requests and runs them through the RequestRouter. This file and
+ * connection.ts are the only places that know about sockets.
+ *
+ * `listen()` resolves with the ports actually bound (port 0 picks a free one) and rejects
+ * with a ConfigError naming `listeners` when an address is in use or cannot be bound.
+ * `close()` stops accepting, destroys every open connection and resolves when the servers
+ * have closed.
+ */
+import net from 'node:net';
+import { ConfigError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
+import type { Listener } from './config.js';
+import { Connection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './connection.js';
+import type { RequestRouter } from './request-router.js';
+
+export interface BoundListener extends Listener {
+  /** The port actually bound. */
+  boundPort: number;
+}
+
+export class SocketServer {
+  private readonly router: RequestRouter;
+  private readonly logger: Logger;
+  private readonly options: ConnectionOptions;
+  private readonly servers: net.Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private nextConnectionId = 1;
+  private closing = false;
+
+  constructor(router: RequestRouter, logger: Logger, options: Partial<ConnectionOptions> = {}) {
+    this.router = router;
+    this.logger = logger;
+    this.options = { ...DEFAULT_CONNECTION_OPTIONS, ...options };
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async listen(listeners: Listener[]): Promise<BoundListener[]> {
+    const bound: BoundListener[] = [];
+    try {
+      for (const l of listeners) bound.push(await this.listenOne(l));
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    return bound;
+  }
+
+  private listenOne(l: Listener): Promise<BoundListener> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket, l));
+      const onError = (err: NodeJS.ErrnoException) => {
+        const where = `${l.host === '' ? '0.0.0.0' : l.host}:${l.port}`;
+        const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'address not available' : err.message;
+        reject(new ConfigError(`listeners: cannot listen on ${l.name}://${where}: ${why}`, { cause: err }));
+      };
+      server.once('error', onError);
+      const host = l.host === '' ? undefined : l.host;
+      server.listen({ port: l.port, host }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.logger.error('listener error', { listener: l.name, error: err.message }));
+        this.servers.push(server);
+        const port = (server.address() as net.AddressInfo).port;
+        resolve({ ...l, boundPort: port });
+      });
+    });
+  }
+
+  private accept(socket: net.Socket, l: Listener): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const info = {
+      id: this.nextConnectionId++,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      listenerName: l.name,
+      principal: 'User:ANONYMOUS',
+    };
+    const connection = new Connection(socket, info, this.router, this.logger, this.options, (c) => this.connections.delete(c));
+    this.connections.add(connection);
+    this.logger.debug('connection accepted', { connection: info.id, remote: `${info.remoteAddress}:${info.remotePort}`, listener: l.name });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const c of [...this.connections]) c.close();
+    this.connections.clear();
+    this.servers.length = 0;
+    await Promise.all(closed);
+  }
+}

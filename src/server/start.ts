@@ -1,0 +1,250 @@
+/**
+ * startBroker: configuration → storage → topic metadata → handlers → sockets.
+ *
+ * Configuration precedence (lowest first): Kafka defaults, `overrides` (what
+ * `sherwood server` builds from server.properties and --override), then the explicit options
+ * `dataDir` (log.dirs), `nodeId` (node.id), `logLevel` (log.level), and `host`/`port` (which
+ * set listeners unless `overrides` already does).
+ *
+ * Identity: `<dir>/meta.properties` (version=1, cluster.id, node.id, directory.id, as Kafka
+ * writes it) is read from the first log dir that has one and written to those that do not.
+ * The cluster id is a random 16-byte UUID in Kafka's 22-character base64url form, reused on
+ * every restart. A stored node.id that differs from the configured one is a ConfigError.
+ *
+ * Handlers are discovered, not listed: every module in ./handlers/ whose name does not start
+ * with `_` and is not index has `export default defineHandler(...)` or an array of them. The
+ * directory is found through import.meta.url, so this works for .ts under tsx and for the
+ * compiled .js in dist. A module that fails to import is logged and skipped, so one broken
+ * handler does not take the broker down; its API is then simply not advertised.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { systemClock, type Clock } from '../base/clock.js';
+import { ConfigError } from '../base/errors.js';
+import { createLogger, type Logger, type LogLevel } from '../base/logger.js';
+import { randomUuid, systemRandom, type Random } from '../base/random.js';
+import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-system.js';
+import { LogManager } from '../storage/log-manager.js';
+import { TopicManager } from '../cluster/topic-manager.js';
+import { Broker } from './broker.js';
+import { BrokerConfig, brokerProperties, parseServerProperties } from './config.js';
+
+export { brokerProperties };
+import type { Handler } from './handler.js';
+import { RequestRouter } from './request-router.js';
+import { SocketServer } from './server.js';
+
+export interface StartBrokerOptions {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  inMemory?: boolean;
+  overrides?: Record<string, string>;
+  logLevel?: LogLevel;
+  nodeId?: number;
+  clock?: Clock;
+  random?: Random;
+  fs?: FileSystem;
+  /** Defaults to a stderr logger at log.level. */
+  logger?: Logger;
+}
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  /** 'host:port' of the first advertised listener. */
+  bootstrap: string;
+  broker: Broker;
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const config = BrokerConfig.fromProperties(brokerProperties(options));
+  const logger = options.logger ?? createLogger(config.logLevel());
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const fs = options.fs ?? (options.inMemory === true ? new MemoryFileSystem() : nodeFileSystem);
+  const dirs = config.logDirs().map((d) => resolvePath(d));
+  const nodeId = config.nodeId();
+
+  for (const dir of dirs) await fs.mkdirp(dir);
+  const clusterId = await loadOrCreateMetaProperties(fs, dirs, nodeId, random, clock);
+  const handlers = await loadHandlers(logger);
+
+  const logs = await LogManager.open({
+    fs, dirs, clock, logger,
+    retentionCheckIntervalMs: timerMs(config.getLong('log.retention.check.interval.ms')),
+    cleanerBackoffMs: timerMs(config.getLong('log.cleaner.backoff.ms')),
+    flushCheckIntervalMs: config.isDefault('log.flush.scheduler.interval.ms') ? undefined : timerMs(config.getLong('log.flush.scheduler.interval.ms')),
+    checkpointIntervalMs: timerMs(config.getInt('log.flush.offset.checkpoint.interval.ms')),
+  });
+  let topics: TopicManager;
+  try {
+    topics = await TopicManager.open({ fs, dir: dirs[0]!, logs, config, clock, random, logger, nodeId });
+  } catch (err) {
+    await logs.close();
+    throw err;
+  }
+  const broker = new Broker({ config, nodeId, clusterId, clock, random, logger, fs, logs, topics, handlers });
+  const router = new RequestRouter(broker);
+  const server = new SocketServer(router, logger, {
+    maxRequestBytes: config.getInt('socket.request.max.bytes'),
+    idleTimeoutMs: timerMs(config.getLong('connections.max.idle.ms')),
+  });
+
+  const shutdownStorage = async () => {
+    await broker.closeServices();
+    await closeIfPossible(topics);
+    await logs.close();
+  };
+
+  let bound;
+  try {
+    bound = await server.listen(config.listeners());
+  } catch (err) {
+    await shutdownStorage();
+    throw err;
+  }
+  broker.setAdvertisedListeners(config.advertisedListeners(new Map(bound.map((b) => [b.name, b.boundPort]))));
+  logs.startBackgroundTasks();
+
+  const first = broker.advertisedListeners()[0]!;
+  logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: dirs, handlers: handlers.size });
+
+  let closing: Promise<void> | null = null;
+  return {
+    host: first.host,
+    port: first.port,
+    bootstrap: `${first.host}:${first.port}`,
+    broker,
+    close: () => {
+      closing ??= (async () => {
+        await server.close();
+        await shutdownStorage();
+        logger.info('broker stopped', { nodeId });
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Node timers overflow above 2^31-1 ms (and would fire at once); Kafka's "forever" values are larger. */
+function timerMs(ms: number): number {
+  return Math.max(1, Math.min(ms, 2 ** 31 - 1));
+}
+
+async function closeIfPossible(o: unknown): Promise<void> {
+  const close = (o as { close?: unknown } | null)?.close;
+  if (typeof close === 'function') await (close as () => unknown).call(o);
+}
+
+// --- meta.properties
+
+/** Kafka's Uuid.toString(): 22 base64url characters, never starting with '-'. */
+export function randomClusterId(random: Random): string {
+  for (;;) {
+    const id = randomUuid(random).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+async function loadOrCreateMetaProperties(fs: FileSystem, dirs: string[], nodeId: number, random: Random, clock: Clock): Promise<string> {
+  let clusterId: string | null = null;
+  const missing: string[] = [];
+  for (const dir of dirs) {
+    const path = join(dir, 'meta.properties');
+    if (!(await fs.exists(path))) {
+      missing.push(dir);
+      continue;
+    }
+    const props = parseServerProperties((await fs.readFile(path)).toString('utf8'));
+    if (props['version'] !== '1' && props['version'] !== '0') throw new ConfigError(`log.dirs: ${path} has unsupported version '${props['version'] ?? ''}'`);
+    const storedNode = props['node.id'] ?? props['broker.id'];
+    if (storedNode !== undefined && Number(storedNode) !== nodeId) {
+      throw new ConfigError(`node.id: configured ${nodeId} does not match node.id ${storedNode} stored in ${path}`);
+    }
+    const id = props['cluster.id'];
+    if (id === undefined || id === '') throw new ConfigError(`log.dirs: ${path} has no cluster.id`);
+    if (clusterId !== null && id !== clusterId) throw new ConfigError(`log.dirs: ${path} belongs to cluster ${id}, not ${clusterId}`);
+    clusterId = id;
+  }
+  clusterId ??= randomClusterId(random);
+  for (const dir of missing) {
+    const text = [
+      '#',
+      `#${new Date(clock.now()).toUTCString()}`,
+      `node.id=${nodeId}`,
+      `directory.id=${randomClusterId(random)}`,
+      'version=1',
+      `cluster.id=${clusterId}`,
+      '',
+    ].join('\n');
+    await fs.writeFileAtomic(join(dir, 'meta.properties'), Buffer.from(text, 'utf8'));
+  }
+  return clusterId;
+}
+
+// --- Handler discovery
+
+const HANDLERS_DIR = fileURLToPath(new URL('./handlers/', import.meta.url));
+const handlerCache = new Map<string, Promise<Handler[]>>();
+
+function isHandlerModule(name: string): boolean {
+  if (name.startsWith('_') || name.endsWith('.d.ts')) return false;
+  const m = /^(.+)\.(ts|js|mjs)$/.exec(name);
+  return m !== null && m[1] !== 'index';
+}
+
+function isHandler(h: unknown): h is Handler {
+  if (typeof h !== 'object' || h === null) return false;
+  const o = h as Partial<Handler>;
+  return typeof o.handle === 'function' && typeof o.api?.apiKey === 'number' && Number.isInteger(o.minVersion) && Number.isInteger(o.maxVersion);
+}
+
+async function importHandlers(dir: string, logger: Logger): Promise<Handler[]> {
+  const names = (await readdir(dir)).filter(isHandlerModule).sort();
+  const out: Handler[] = [];
+  for (const name of names) {
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(join(dir, name)).href)) as { default?: unknown };
+    } catch (err) {
+      logger.error(`handler module ${name} failed to load; its API is not served`, { error: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    const exported = Array.isArray(mod.default) ? mod.default : [mod.default];
+    for (const h of exported) {
+      if (!isHandler(h)) {
+        logger.error(`handler module ${name} does not export default a handler (or an array of them)`);
+        continue;
+      }
+      const range = h.api.request.versions;
+      if (h.minVersion > h.maxVersion || h.minVersion < range.min || h.maxVersion > range.max) {
+        logger.error(`handler ${h.api.name} in ${name}: versions ${h.minVersion}-${h.maxVersion} outside the message definition (${range.min}-${range.max})`);
+        continue;
+      }
+      out.push(h);
+    }
+  }
+  return out;
+}
+
+/** The handlers in `dir` (default ./handlers/) by API key; imported once per process. */
+export async function loadHandlers(logger: Logger, dir: string = HANDLERS_DIR): Promise<Map<number, Handler>> {
+  let loading = handlerCache.get(dir);
+  if (loading === undefined) {
+    loading = importHandlers(dir, logger);
+    handlerCache.set(dir, loading);
+  }
+  const map = new Map<number, Handler>();
+  for (const h of await loading) {
+    const existing = map.get(h.api.apiKey);
+    if (existing !== undefined) {
+      logger.error(`two handlers for ${h.api.name} (API key ${h.api.apiKey}); keeping the first`);
+      continue;
+    }
+    map.set(h.api.apiKey, h);
+  }
+  return map;
+}

@@ -1,0 +1,121 @@
+/**
+ * Opening a partition directory: finish or discard interrupted compaction swaps, open every
+ * segment, and decide what to trust.
+ *
+ * - After a clean shutdown (recoveryPoint = MAX) every segment loads from its indexes, which
+ *   must pass a sanity check; a segment whose index fails is recovered instead.
+ * - Otherwise the segment holding the recovery point and every later one are scanned batch by
+ *   batch (size, magic, CRC, increasing offsets), their indexes rebuilt, and the first invalid
+ *   byte ends the log: the tail of that segment is truncated and later segments are deleted.
+ *   Earlier segments were fsynced (with their indexes) when they were rolled.
+ * - `.log.cleaned` files are incomplete compaction output and are deleted; a `.log.swap` is
+ *   complete and fsynced and replaces its `.log` (its indexes are rebuilt).
+ */
+import type { FileSystem } from '../base/file-system.js';
+import { isNotFound } from '../base/file-system.js';
+import type { Logger } from '../base/logger.js';
+import type { LogConfig } from './log-config.js';
+import {
+  CLEANED_SUFFIX,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  LogSegment,
+  SWAP_SUFFIX,
+  TIME_INDEX_SUFFIX,
+  parseSegmentFileName,
+  segmentFileName,
+} from './log-segment.js';
+
+export interface LoadOptions {
+  fs: FileSystem;
+  dir: string;
+  config: LogConfig;
+  nowMs: number;
+  recoveryPoint: number;
+  logStartOffset: number;
+  logger: Logger;
+}
+
+async function unlinkIfExists(fs: FileSystem, path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export async function loadSegments(options: LoadOptions): Promise<{ segments: LogSegment[]; truncatedBytes: number }> {
+  const { fs, dir, config, nowMs, logger } = options;
+  const names = await fs.readdir(dir);
+  for (const name of names) {
+    if (name.endsWith(CLEANED_SUFFIX) || name.endsWith('.tmp')) {
+      await unlinkIfExists(fs, `${dir}/${name}`);
+    }
+  }
+  for (const name of names) {
+    const base = parseSegmentFileName(name, SWAP_SUFFIX);
+    if (base === undefined) continue;
+    logger.info('completing an interrupted compaction swap', { dir, baseOffset: base });
+    await fs.rename(`${dir}/${name}`, `${dir}/${segmentFileName(base, LOG_SUFFIX)}`);
+    await unlinkIfExists(fs, `${dir}/${segmentFileName(base, INDEX_SUFFIX)}`);
+    await unlinkIfExists(fs, `${dir}/${segmentFileName(base, TIME_INDEX_SUFFIX)}`);
+  }
+  const bases = (await fs.readdir(dir))
+    .map((name) => parseSegmentFileName(name, LOG_SUFFIX))
+    .filter((b): b is number => b !== undefined)
+    .sort((a, b) => a - b);
+
+  if (bases.length === 0) {
+    const seg = await LogSegment.create(fs, dir, options.logStartOffset, config, nowMs);
+    await fs.syncDir(dir);
+    return { segments: [seg], truncatedBytes: 0 };
+  }
+
+  // The segment holding the recovery point and all later ones are scanned.
+  let firstToRecover = bases.length;
+  if (options.recoveryPoint !== Number.MAX_SAFE_INTEGER) {
+    firstToRecover = 0;
+    for (let i = 0; i < bases.length; i++) if (bases[i]! <= options.recoveryPoint) firstToRecover = i;
+  }
+
+  const segments: LogSegment[] = [];
+  let truncatedBytes = 0;
+  let i = 0;
+  for (; i < bases.length; i++) {
+    const seg = await LogSegment.open(fs, dir, bases[i]!, config, nowMs);
+    const previous = segments[segments.length - 1];
+    let truncated = 0;
+    if (i < firstToRecover && (await seg.loadClean())) {
+      // trusted
+    } else {
+      if (i < firstToRecover) logger.warn('rebuilding a missing or corrupt index', { dir, baseOffset: bases[i] });
+      truncated = await seg.recover();
+    }
+    if (previous !== undefined && seg.size > 0 && seg.baseOffset < previous.nextOffset) {
+      logger.error('segment overlaps its predecessor; dropping it and everything after', { dir, baseOffset: seg.baseOffset });
+      await seg.delete();
+      truncatedBytes += seg.size;
+      break;
+    }
+    segments.push(seg);
+    if (truncated > 0) {
+      truncatedBytes += truncated;
+      logger.warn('truncated an invalid log tail during recovery', { dir, baseOffset: seg.baseOffset, bytes: truncated });
+      i++;
+      break;
+    }
+  }
+  // Everything after a corrupt point is unreachable: delete it.
+  for (; i < bases.length; i++) {
+    const base = bases[i]!;
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) await unlinkIfExists(fs, `${dir}/${segmentFileName(base, suffix)}`);
+    logger.warn('deleted a segment after the recovered end of the log', { dir, baseOffset: base });
+  }
+  // Empty trailing segments other than the last add nothing; keep the structure simple.
+  if (truncatedBytes > 0) {
+    const last = segments[segments.length - 1]!;
+    await last.flush();
+    await fs.syncDir(dir);
+  }
+  return { segments, truncatedBytes };
+}

@@ -1,0 +1,333 @@
+/**
+ * All partition logs of a broker, spread over one or more log dirs.
+ *
+ * Layout of each log dir:
+ *   <topic>-<partition>/                   one PartitionLog (see partition-log.ts)
+ *   <topic>-<partition>.<id>-delete/       a deleted log being removed (finished on startup)
+ *   recovery-point-offset-checkpoint       `topic partition offset`: fsynced up to here
+ *   log-start-offset-checkpoint            `topic partition offset`: logStartOffset per log
+ *   .kafka_cleanshutdown                   written by close() after every log is flushed;
+ *                                          deleted on open, so only a clean stop skips recovery
+ * Checkpoint files use Kafka's text format (checkpoint-file.ts) and are written atomically.
+ *
+ * Background tasks (startBackgroundTasks) run on the injected clock: retention every
+ * retentionCheckIntervalMs (log.retention.check.interval.ms, 5 min), compaction every
+ * cleanerBackoffMs (15 s), flush.ms checks every flushCheckIntervalMs and checkpoints every
+ * checkpointIntervalMs (60 s). Each reschedules itself after finishing, so runs never overlap.
+ */
+import type { Clock, TimerHandle } from '../base/clock.js';
+import type { FileSystem } from '../base/file-system.js';
+import type { Logger } from '../base/logger.js';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
+import { PartitionLog } from './partition-log.js';
+import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.js';
+
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+
+export interface LogManagerOptions {
+  fs: FileSystem;
+  dirs: string[];
+  clock: Clock;
+  logger: Logger;
+  retentionCheckIntervalMs?: number;
+  cleanerBackoffMs?: number;
+  flushCheckIntervalMs?: number;
+  checkpointIntervalMs?: number;
+}
+
+/** Parses `<topic>-<partition>`; undefined for anything else (e.g. `-delete` dirs). */
+export function parseLogDirName(name: string): { topic: string; partition: number } | undefined {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  if (m === null) return undefined;
+  const partition = Number(m[2]);
+  if (!Number.isSafeInteger(partition)) return undefined;
+  return { topic: m[1]!, partition };
+}
+
+/**
+ * Logs found on disk open with the default config; the topic layer applies the real one
+ * through create() (idempotent) or updateConfig() right after start-up.
+ */
+function defaultConfig(): LogConfig {
+  return { ...DEFAULT_LOG_CONFIG, cleanupPolicy: { ...DEFAULT_LOG_CONFIG.cleanupPolicy } };
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+export class LogManager {
+  private logs = new Map<string, PartitionLog>();
+  private logDir = new Map<string, string>();
+  private creating = new Map<string, Promise<PartitionLog>>();
+  private checkpointQueues = new Map<string, Promise<unknown>>();
+  private timers: TimerHandle[] = [];
+  private running = new Set<Promise<unknown>>();
+  private stopped = false;
+  private deleteSeq = 0;
+  readonly fs: FileSystem;
+  readonly dirs: string[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+  private readonly intervals: { retention: number; cleaner: number; flush: number; checkpoint: number };
+
+  private constructor(options: LogManagerOptions) {
+    this.fs = options.fs;
+    this.dirs = options.dirs;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.intervals = {
+      retention: options.retentionCheckIntervalMs ?? 300_000,
+      cleaner: options.cleanerBackoffMs ?? 15_000,
+      flush: options.flushCheckIntervalMs ?? 1_000,
+      checkpoint: options.checkpointIntervalMs ?? 60_000,
+    };
+  }
+
+  /** Opens every log dir, recovering each `<topic>-<partition>` directory found. */
+  static async open(options: LogManagerOptions): Promise<LogManager> {
+    const manager = new LogManager(options);
+    for (const dir of options.dirs) await manager.openDir(dir);
+    return manager;
+  }
+
+  private async openDir(dir: string): Promise<void> {
+    const { fs } = this;
+    await fs.mkdirp(dir);
+    const cleanShutdown = await fs.exists(`${dir}/${CLEAN_SHUTDOWN_FILE}`);
+    const recoveryPoints = await readOffsetCheckpoint(fs, `${dir}/${RECOVERY_POINT_CHECKPOINT}`);
+    const logStartOffsets = await readOffsetCheckpoint(fs, `${dir}/${LOG_START_OFFSET_CHECKPOINT}`);
+    for (const name of await fs.readdir(dir)) {
+      if (name.endsWith('-delete')) {
+        await fs.rmrf(`${dir}/${name}`);
+        continue;
+      }
+      const parsed = parseLogDirName(name);
+      if (parsed === undefined) continue;
+      const k = key(parsed.topic, parsed.partition);
+      if (this.logs.has(k)) {
+        this.logger.error('partition found in two log dirs; keeping the first', { dir, name });
+        continue;
+      }
+      const log = await PartitionLog.open({
+        fs,
+        dir: `${dir}/${name}`,
+        topic: parsed.topic,
+        partition: parsed.partition,
+        config: defaultConfig(),
+        clock: this.clock,
+        logger: this.logger,
+        logStartOffset: logStartOffsets.get(k) ?? 0,
+        recoveryPoint: recoveryPoints.get(k) ?? 0,
+        cleanShutdown,
+        hooks: { logStartOffsetChanged: () => this.writeLogStartOffsets(dir) },
+      });
+      this.logs.set(k, log);
+      this.logDir.set(k, dir);
+    }
+    if (cleanShutdown) {
+      await fs.unlink(`${dir}/${CLEAN_SHUTDOWN_FILE}`);
+      await fs.syncDir(dir);
+    }
+  }
+
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(key(topic, partition));
+  }
+
+  all(): PartitionLog[] {
+    return [...this.logs.values()];
+  }
+
+  /** Creates the log (or returns the existing one, applying `config`). */
+  async create(topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+    const k = key(topic, partition);
+    const existing = this.logs.get(k);
+    if (existing !== undefined) {
+      existing.config = config;
+      return existing;
+    }
+    const pending = this.creating.get(k);
+    if (pending !== undefined) return pending;
+    const dir = this.pickDir();
+    const promise = (async () => {
+      const log = await PartitionLog.open({
+        fs: this.fs,
+        dir: `${dir}/${k}`,
+        topic,
+        partition,
+        config,
+        clock: this.clock,
+        logger: this.logger,
+        cleanShutdown: true,
+        hooks: { logStartOffsetChanged: () => this.writeLogStartOffsets(dir) },
+      });
+      await this.fs.syncDir(dir);
+      this.logs.set(k, log);
+      this.logDir.set(k, dir);
+      return log;
+    })();
+    this.creating.set(k, promise);
+    try {
+      return await promise;
+    } finally {
+      this.creating.delete(k);
+    }
+  }
+
+  /** The log dir holding the fewest partitions. */
+  private pickDir(): string {
+    const counts = new Map<string, number>(this.dirs.map((d) => [d, 0]));
+    for (const d of this.logDir.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
+    let best = this.dirs[0]!;
+    for (const d of this.dirs) if (counts.get(d)! < counts.get(best)!) best = d;
+    return best;
+  }
+
+  /** Removes the log and its files (renamed to `-delete` first, so a crash finishes the job). */
+  async delete(topic: string, partition: number): Promise<void> {
+    const k = key(topic, partition);
+    const log = this.logs.get(k);
+    const dir = this.logDir.get(k);
+    if (log === undefined || dir === undefined) return;
+    this.logs.delete(k);
+    this.logDir.delete(k);
+    try {
+      await log.closeWithoutFlush();
+    } catch {
+      // an offline log is deleted all the same
+    }
+    const doomed = `${dir}/${k}.${this.clock.now().toString(16)}${(this.deleteSeq++).toString(16)}-delete`;
+    await this.fs.rename(`${dir}/${k}`, doomed);
+    await this.fs.syncDir(dir);
+    await this.fs.rmrf(doomed);
+    await this.writeCheckpoints(dir);
+  }
+
+  updateConfig(topic: string, partition: number, config: LogConfig): void {
+    const log = this.logs.get(key(topic, partition));
+    if (log !== undefined) log.config = config;
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------
+
+  private inDirQueue(dir: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.checkpointQueues.get(dir) ?? Promise.resolve();
+    const run = prev.then(fn);
+    this.checkpointQueues.set(dir, run.catch(() => undefined));
+    return run;
+  }
+
+  private logsIn(dir: string): PartitionLog[] {
+    const out: PartitionLog[] = [];
+    for (const [k, log] of this.logs) if (this.logDir.get(k) === dir) out.push(log);
+    return out;
+  }
+
+  private writeLogStartOffsets(dir: string): Promise<void> {
+    return this.inDirQueue(dir, () =>
+      writeCheckpoint(this.fs, `${dir}/${LOG_START_OFFSET_CHECKPOINT}`, this.logsIn(dir).map((l) => [l.topic, l.partition, l.logStartOffset])),
+    );
+  }
+
+  private async writeCheckpoints(dir: string): Promise<void> {
+    await this.inDirQueue(dir, () =>
+      writeCheckpoint(this.fs, `${dir}/${RECOVERY_POINT_CHECKPOINT}`, this.logsIn(dir).map((l) => [l.topic, l.partition, l.recoveryPoint])),
+    );
+    await this.writeLogStartOffsets(dir);
+  }
+
+  /** Writes the recovery-point and log-start-offset checkpoints of every dir. */
+  async checkpoint(): Promise<void> {
+    for (const dir of this.dirs) await this.writeCheckpoints(dir);
+  }
+
+  // ---- background tasks ----------------------------------------------------------------------
+
+  /** Retention on every log now; returns the number of segments deleted. */
+  async runRetention(): Promise<number> {
+    let n = 0;
+    for (const log of this.all()) {
+      try {
+        n += await log.deleteOldSegments();
+      } catch (err) {
+        this.logger.error('retention failed', { topic: log.topic, partition: log.partition, error: String(err) });
+      }
+    }
+    return n;
+  }
+
+  /** One compaction pass over every compacted log; returns the number of logs cleaned. */
+  async runCompaction(): Promise<number> {
+    let n = 0;
+    for (const log of this.all()) {
+      if (!log.config.cleanupPolicy.compact) continue;
+      try {
+        if ((await log.compact()) !== null) n++;
+      } catch (err) {
+        this.logger.error('compaction failed', { topic: log.topic, partition: log.partition, error: String(err) });
+      }
+    }
+    return n;
+  }
+
+  async runFlushCheck(): Promise<void> {
+    for (const log of this.all()) {
+      if (log.config.flushMs >= Number.MAX_SAFE_INTEGER) continue;
+      try {
+        await log.maybeFlushByTime();
+      } catch (err) {
+        this.logger.error('flush failed', { topic: log.topic, partition: log.partition, error: String(err) });
+      }
+    }
+  }
+
+  startBackgroundTasks(): void {
+    this.every(this.intervals.retention, () => this.runRetention());
+    this.every(this.intervals.cleaner, () => this.runCompaction());
+    this.every(this.intervals.flush, () => this.runFlushCheck());
+    this.every(this.intervals.checkpoint, () => this.checkpoint());
+  }
+
+  private every(intervalMs: number, task: () => Promise<unknown>): void {
+    const slot = this.timers.length;
+    const arm = (): void => {
+      if (this.stopped) return;
+      this.timers[slot] = this.clock.schedule(intervalMs, () => {
+        const run = task()
+          .catch((err: unknown) => this.logger.error('background task failed', { error: String(err) }))
+          .finally(() => {
+            this.running.delete(run);
+            arm();
+          });
+        this.running.add(run);
+      });
+    };
+    this.timers.push({ cancel: () => undefined });
+    arm();
+  }
+
+  /** Stops background tasks, flushes and closes every log, and marks each dir clean. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    await Promise.allSettled([...this.running]);
+    let failed = false;
+    for (const log of this.all()) {
+      try {
+        await log.close();
+      } catch (err) {
+        failed = true;
+        this.logger.error('closing a log failed', { topic: log.topic, partition: log.partition, error: String(err) });
+      }
+    }
+    for (const dir of this.dirs) {
+      await this.writeCheckpoints(dir);
+      if (!failed) {
+        await this.fs.writeFileAtomic(`${dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0));
+      }
+    }
+  }
+}

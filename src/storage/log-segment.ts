@@ -1,0 +1,463 @@
+/**
+ * One segment of a partition log: `<20-digit baseOffset>.log` plus its `.index` (offset-index.ts)
+ * and `.timeindex` (time-index.ts).
+ *
+ * On-disk format of the .log file: record batches (magic 2, see protocol/record-batch.ts) stored
+ * back to back exactly as produced (never recompressed), offsets strictly increasing, the first
+ * batch's baseOffset >= the segment's baseOffset (the file name). No header, no padding. Bytes
+ * after the last batch that passes size, magic, CRC and offset checks are a torn or corrupt
+ * tail; recovery truncates them.
+ *
+ * Transient files during compaction: `<base>.log.cleaned` (being written; deleted on startup)
+ * and `<base>.log.swap` (complete and fsynced; renamed over `<base>.log` on startup).
+ *
+ * `size` counts only bytes whose write completed, so readers never see a half-written batch.
+ * Reads hold a reference so that a segment deleted by retention or truncation closes its file
+ * only after in-flight reads finish.
+ */
+import type { FileHandle, FileSystem } from '../base/file-system.js';
+import { isNotFound, readFully } from '../base/file-system.js';
+import { StorageError } from '../base/errors.js';
+import {
+  BATCH_HEADER_SIZE,
+  MAGIC_OFFSET,
+  baseOffsetOf,
+  batchSizeAt,
+  checkBatch,
+  lastOffsetOf,
+} from '../protocol/record-batch.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+import { readRecords } from './batch-records.js';
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+export const CLEANED_SUFFIX = '.log.cleaned';
+export const SWAP_SUFFIX = '.log.swap';
+
+const INT32_MAX = 2147483647;
+const SCAN_CHUNK_BYTES = 1024 * 1024;
+
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+/** The base offset encoded in a segment file name, or undefined when it is not one. */
+export function parseSegmentFileName(name: string, suffix: string): number | undefined {
+  if (!name.endsWith(suffix)) return undefined;
+  const stem = name.slice(0, name.length - suffix.length);
+  if (!/^\d{20}$/.test(stem)) return undefined;
+  const n = Number(stem);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
+}
+
+export interface SegmentConfig {
+  indexIntervalBytes: number;
+  segmentIndexBytes: number;
+}
+
+type CursorResult =
+  | { kind: 'batch'; position: number; buf: Buffer; at: number; size: number }
+  | { kind: 'end' }
+  | { kind: 'bad'; position: number; problem: string };
+
+/** Walks batch headers (and optionally bodies) from a position with large chunked reads. */
+export class BatchCursor {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(private readonly fh: FileHandle, public position: number, private readonly end: number, private readonly chunkBytes = SCAN_CHUNK_BYTES) {}
+
+  /** Makes [pos, pos+len) available in the window; false when the file is shorter. */
+  private async ensure(pos: number, len: number): Promise<boolean> {
+    if (pos >= this.windowStart && pos + len <= this.windowStart + this.window.length) return true;
+    const want = Math.min(Math.max(len, this.chunkBytes), this.end - pos);
+    if (want < len) return false;
+    const buf = Buffer.allocUnsafe(want);
+    const n = await readFully(this.fh, buf, 0, want, pos);
+    this.window = buf.subarray(0, n);
+    this.windowStart = pos;
+    return n >= len;
+  }
+
+  /** The batch at the cursor; advances past it. `withBody` loads the whole batch. */
+  async next(withBody: boolean): Promise<CursorResult> {
+    const pos = this.position;
+    if (pos >= this.end) return { kind: 'end' };
+    if (!(await this.ensure(pos, Math.min(BATCH_HEADER_SIZE, this.end - pos))) || this.end - pos < BATCH_HEADER_SIZE) {
+      return { kind: 'bad', position: pos, problem: 'truncated' };
+    }
+    let at = pos - this.windowStart;
+    const size = batchSizeAt(this.window, at);
+    if (this.window.readInt8(at + MAGIC_OFFSET) !== 2) return { kind: 'bad', position: pos, problem: 'bad-magic' };
+    if (size < BATCH_HEADER_SIZE) return { kind: 'bad', position: pos, problem: 'bad-length' };
+    if (pos + size > this.end) return { kind: 'bad', position: pos, problem: 'truncated' };
+    if (withBody) {
+      if (!(await this.ensure(pos, size))) return { kind: 'bad', position: pos, problem: 'truncated' };
+      at = pos - this.windowStart;
+    }
+    this.position = pos + size;
+    return { kind: 'batch', position: pos, buf: this.window, at, size };
+  }
+
+  /** Bytes [from, to) if they are in the current window (no copy), else undefined. */
+  slice(from: number, to: number): Buffer | undefined {
+    if (from >= this.windowStart && to <= this.windowStart + this.window.length) {
+      return this.window.subarray(from - this.windowStart, to - this.windowStart);
+    }
+    return undefined;
+  }
+}
+
+export interface SegmentReadResult {
+  records: Buffer;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+export class LogSegment {
+  readonly offsetIndex: OffsetIndex;
+  readonly timeIndex: TimeIndex;
+  /** Bytes of complete batches in the .log file. */
+  size = 0;
+  /** One past the last offset stored (baseOffset when empty). */
+  nextOffset: number;
+  maxTimestamp = -1;
+  offsetOfMaxTimestamp = -1;
+  /** For segment.ms rolling: when this segment was created or loaded (clock ms). */
+  createdMs: number;
+  private bytesSinceLastIndexEntry = 0;
+  private refs = 0;
+  private deleted = false;
+  private closed = false;
+  /** Bytes appended since the last fsync of the log file. */
+  dirtyBytes = 0;
+
+  private constructor(
+    private readonly fs: FileSystem,
+    readonly dir: string,
+    readonly baseOffset: number,
+    private log: FileHandle,
+    private readonly config: SegmentConfig,
+    createdMs: number,
+  ) {
+    this.offsetIndex = new OffsetIndex(`${dir}/${segmentFileName(baseOffset, INDEX_SUFFIX)}`, baseOffset, config.segmentIndexBytes);
+    this.timeIndex = new TimeIndex(`${dir}/${segmentFileName(baseOffset, TIME_INDEX_SUFFIX)}`, baseOffset, config.segmentIndexBytes);
+    this.nextOffset = baseOffset;
+    this.createdMs = createdMs;
+  }
+
+  get logPath(): string {
+    return `${this.dir}/${segmentFileName(this.baseOffset, LOG_SUFFIX)}`;
+  }
+
+  /** Creates an empty segment (any stale files with this base are replaced). */
+  static async create(fs: FileSystem, dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
+    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      try {
+        await fs.unlink(`${dir}/${segmentFileName(baseOffset, suffix)}`);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const log = await fs.open(`${dir}/${segmentFileName(baseOffset, LOG_SUFFIX)}`, 'create');
+    await log.truncate(0);
+    return new LogSegment(fs, dir, baseOffset, log, config, nowMs);
+  }
+
+  /** Opens an existing segment without scanning it; call loadClean() or recover() next. */
+  static async open(fs: FileSystem, dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
+    const log = await fs.open(`${dir}/${segmentFileName(baseOffset, LOG_SUFFIX)}`, 'readwrite');
+    const seg = new LogSegment(fs, dir, baseOffset, log, config, nowMs);
+    seg.size = await log.size();
+    return seg;
+  }
+
+  /**
+   * Trusts the log after a clean shutdown (or below the recovery point): loads the indexes and
+   * finds the end offset by scanning from the last index entry. False when an index is missing
+   * or insane or the tail does not parse; the caller then runs recover().
+   */
+  async loadClean(): Promise<boolean> {
+    if (!(await this.offsetIndex.load(this.fs, this.size))) return false;
+    const maxRel = INT32_MAX;
+    if (!(await this.timeIndex.load(this.fs, maxRel))) return false;
+    const cursor = new BatchCursor(this.log, this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER), this.size);
+    let last = this.baseOffset - 1;
+    let bytesSinceEntry = 0;
+    for (;;) {
+      const r = await cursor.next(false);
+      if (r.kind === 'end') break;
+      if (r.kind === 'bad') return false;
+      last = lastOffsetOf(r.buf, r.at);
+      bytesSinceEntry += r.size;
+    }
+    this.nextOffset = last + 1;
+    this.bytesSinceLastIndexEntry = bytesSinceEntry;
+    const lastTime = this.timeIndex.lastEntry();
+    if (lastTime !== undefined) {
+      this.maxTimestamp = lastTime.timestamp;
+      this.offsetOfMaxTimestamp = lastTime.offset;
+    } else if (this.size > 0) {
+      await this.scan(false);
+    }
+    return true;
+  }
+
+  /**
+   * Validates every batch (size, magic, CRC, increasing offsets), rebuilds both indexes and
+   * truncates anything after the last valid batch. Returns the number of bytes truncated.
+   */
+  async recover(): Promise<number> {
+    return this.scan(true);
+  }
+
+  private async scan(verify: boolean): Promise<number> {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.bytesSinceLastIndexEntry = 0;
+    const fileSize = await this.log.size();
+    const cursor = new BatchCursor(this.log, 0, fileSize);
+    let expectedMin = this.baseOffset;
+    let validEnd = 0;
+    for (;;) {
+      const r = await cursor.next(verify);
+      if (r.kind !== 'batch') break;
+      const base = baseOffsetOf(r.buf, r.at);
+      const last = lastOffsetOf(r.buf, r.at);
+      if (verify) {
+        if (checkBatch(r.buf, r.at, r.at + r.size) !== r.size) break;
+        if (base < expectedMin || last < base || last - this.baseOffset > INT32_MAX) break;
+      }
+      this.indexBatch(r.buf, r.at, r.position, r.size);
+      expectedMin = last + 1;
+      validEnd = r.position + r.size;
+    }
+    this.nextOffset = expectedMin;
+    const truncated = fileSize - validEnd;
+    if (truncated > 0) await this.log.truncate(validEnd);
+    this.size = validEnd;
+    return truncated;
+  }
+
+  /** Index and timestamp bookkeeping for one batch stored at `position`. */
+  private indexBatch(buf: Buffer, at: number, position: number, size: number): void {
+    const maxTs = readInt64(buf, at + 35);
+    const last = lastOffsetOf(buf, at);
+    if (maxTs > this.maxTimestamp) {
+      this.maxTimestamp = maxTs;
+      this.offsetOfMaxTimestamp = last;
+    }
+    if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
+      this.offsetIndex.append(last, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+  }
+
+  get indexFull(): boolean {
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  /** True when offsets up to lastOffset still fit the int32 relative offsets of the indexes. */
+  canHoldOffset(lastOffset: number): boolean {
+    return lastOffset - this.baseOffset <= INT32_MAX;
+  }
+
+  /**
+   * Appends complete batches (offsets already assigned) with one positional write. On failure
+   * the partial bytes are cut off again and a StorageError is thrown.
+   */
+  async append(buf: Buffer, lastOffset: number): Promise<void> {
+    const position = this.size;
+    try {
+      await this.log.write(buf, position);
+    } catch (err) {
+      try {
+        await this.log.truncate(position);
+      } catch {
+        // The caller marks the log offline; recovery will cut the torn tail.
+      }
+      throw new StorageError(`append to ${this.logPath} failed`, { cause: err });
+    }
+    let at = 0;
+    while (at < buf.length) {
+      const size = batchSizeAt(buf, at);
+      this.indexBatch(buf, at, position + at, size);
+      at += size;
+    }
+    this.size = position + buf.length;
+    this.nextOffset = lastOffset + 1;
+    this.dirtyBytes += buf.length;
+  }
+
+  acquire(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs--;
+    if (this.refs === 0 && this.deleted && !this.closed) void this.closeQuietly();
+  }
+
+  private async closeQuietly(): Promise<void> {
+    this.closed = true;
+    try {
+      await this.log.close();
+    } catch {
+      // already unusable
+    }
+  }
+
+  /**
+   * Whole batches from the one containing fetchOffset, up to maxBytes (the first batch even
+   * when larger if minOneBatch), never one whose lastOffset >= maxOffsetExclusive. Null when
+   * this segment holds nothing at or after fetchOffset.
+   */
+  async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<SegmentReadResult | null> {
+    const end = this.size;
+    const start = this.offsetIndex.lookup(fetchOffset);
+    const chunk = Math.min(Math.max(this.config.indexIntervalBytes + maxBytes, 64 * 1024), 16 * 1024 * 1024);
+    const cursor = new BatchCursor(this.log, start, end, chunk);
+    let from = -1;
+    let to = -1;
+    let firstOffset = -1;
+    let lastOffset = -1;
+    for (;;) {
+      const r = await cursor.next(false);
+      if (r.kind !== 'batch') break;
+      const last = lastOffsetOf(r.buf, r.at);
+      if (last < fetchOffset) continue;
+      if (last >= maxOffsetExclusive) break;
+      if (from < 0) {
+        if (r.size > maxBytes && !minOneBatch) break;
+        from = r.position;
+        firstOffset = baseOffsetOf(r.buf, r.at);
+      } else if (r.position + r.size - from > maxBytes) {
+        break;
+      }
+      to = r.position + r.size;
+      lastOffset = last;
+    }
+    if (from < 0) return null;
+    let records = cursor.slice(from, to);
+    if (records === undefined) {
+      records = Buffer.allocUnsafe(to - from);
+      const n = await readFully(this.log, records, 0, to - from, from);
+      if (n < to - from) return null; // truncated under us
+    }
+    return { records, firstOffset, lastOffset };
+  }
+
+  /** Byte position of the first batch whose lastOffset >= offset (size when none). */
+  async positionOf(offset: number): Promise<number> {
+    const cursor = new BatchCursor(this.log, this.offsetIndex.lookup(offset), this.size);
+    for (;;) {
+      const r = await cursor.next(false);
+      if (r.kind !== 'batch') return this.size;
+      if (lastOffsetOf(r.buf, r.at) >= offset) return r.position;
+    }
+  }
+
+  /** First record with timestamp >= ts and offset >= minOffset, or null. */
+  async findOffsetByTimestamp(ts: number, minOffset: number): Promise<{ offset: number; timestamp: number } | null> {
+    const entry = this.timeIndex.lookup(ts);
+    const startOffset = Math.max(entry?.offset ?? this.baseOffset, minOffset);
+    const cursor = new BatchCursor(this.log, this.offsetIndex.lookup(startOffset), this.size);
+    for (;;) {
+      const r = await cursor.next(true);
+      if (r.kind !== 'batch') return null;
+      if (lastOffsetOf(r.buf, r.at) < minOffset) continue;
+      if (readInt64(r.buf, r.at + 35) < ts) continue;
+      for (const rec of readRecords(r.buf, r.at)) {
+        if (rec.offset >= minOffset && rec.timestamp >= ts) return { offset: rec.offset, timestamp: rec.timestamp };
+      }
+    }
+  }
+
+  /** Visits every batch (whole bytes) in order; used by compaction. */
+  async forEachBatch(visit: (buf: Buffer, at: number, size: number) => void): Promise<void> {
+    const cursor = new BatchCursor(this.log, 0, this.size);
+    for (;;) {
+      const r = await cursor.next(true);
+      if (r.kind !== 'batch') return;
+      visit(r.buf, r.at, r.size);
+    }
+  }
+
+  /** Removes every batch whose lastOffset >= offset; returns the bytes removed. */
+  async truncateTo(offset: number): Promise<number> {
+    const position = await this.positionOf(offset);
+    const removed = this.size - position;
+    if (removed <= 0) return 0;
+    await this.log.truncate(position);
+    this.size = position;
+    await this.scan(false);
+    return removed;
+  }
+
+  /** The segment stops being active: record its final max timestamp in the time index. */
+  onBecomeInactive(): void {
+    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+  }
+
+  /** fsync the log, then write and fsync the indexes (so an index never points past data). */
+  async flush(): Promise<void> {
+    await this.log.sync();
+    this.dirtyBytes = 0;
+    await this.offsetIndex.persist(this.fs, true);
+    await this.timeIndex.persist(this.fs, true);
+  }
+
+  /** Flushes and closes (clean shutdown). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.onBecomeInactive();
+    await this.flush();
+    this.closed = true;
+    await this.log.close();
+  }
+
+  /** Closes without flushing (after a crash in tests, or for deleted segments). */
+  async closeHandles(): Promise<void> {
+    if (this.closed) return;
+    await this.closeQuietly();
+  }
+
+  /** Unlinks the files; the handle closes once in-flight reads are done. */
+  async delete(): Promise<void> {
+    this.deleted = true;
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      try {
+        await this.fs.unlink(`${this.dir}/${segmentFileName(this.baseOffset, suffix)}`);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    if (this.refs === 0 && !this.closed) await this.closeQuietly();
+  }
+
+  /**
+   * Replaces this segment's log with an already fsynced `.log.swap` file (compaction) and
+   * reopens it; indexes are rebuilt from the new content.
+   */
+  async replaceWithSwap(swapPath: string): Promise<LogSegment> {
+    await this.fs.rename(swapPath, this.logPath);
+    const replacement = await LogSegment.open(this.fs, this.dir, this.baseOffset, this.config, this.createdMs);
+    await replacement.scan(false);
+    await replacement.offsetIndex.persist(this.fs, true);
+    replacement.onBecomeInactive();
+    await replacement.timeIndex.persist(this.fs, true);
+    this.deleted = true;
+    if (this.refs === 0) await this.closeQuietly();
+    return replacement;
+  }
+}

@@ -1,0 +1,576 @@
+/**
+ * The log of one topic partition: `<log dir>/<topic>-<partition>/` holding segments
+ * (log-segment.ts) and `leader-epoch-checkpoint` (leader-epoch-cache.ts). The log start offset
+ * and recovery point live in per-dir checkpoint files owned by LogManager.
+ *
+ * Contract (see also /docs/storage.md):
+ * - Appends, truncation, retention and compaction swaps run one at a time through a promise
+ *   queue, so concurrent produce requests never interleave. Reads do not queue: they only see
+ *   bytes whose write completed (segment.size) and hold a segment reference while reading.
+ * - appendAsLeader rewrites baseOffset and partitionLeaderEpoch of the (already validated)
+ *   batches in place — the CRC does not cover them — stamps LogAppendTime when configured
+ *   (CRC recomputed) and writes all the bytes with one positional write. No per-record work.
+ * - The high watermark is set by the replica layer (setHighWatermark); on open it starts at
+ *   the log end offset, which is what a single-replica leader computes immediately anyway.
+ * - Disk failures surface as StorageError; after a failed write the log goes offline (every
+ *   later operation throws) because its in-memory state may no longer match the disk.
+ */
+import type { Clock } from '../base/clock.js';
+import type { FileSystem } from '../base/file-system.js';
+import type { Logger } from '../base/logger.js';
+import { BrokerError, StorageError } from '../base/errors.js';
+import {
+  ATTRIBUTES_OFFSET,
+  BATCH_HEADER_SIZE,
+  baseOffsetOf,
+  batchSizeAt,
+  lastOffsetOf,
+  setBaseOffset,
+  setLogAppendTime,
+  setPartitionLeaderEpoch,
+} from '../protocol/record-batch.js';
+import type { LogConfig } from './log-config.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { LogSegment } from './log-segment.js';
+import { loadSegments } from './log-loader.js';
+import { deleteRetentionBreachedSegments } from './log-retention.js';
+import { cleanLog, type CleanResult } from './log-cleaner.js';
+
+export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+
+/** fetchOffset outside [logStartOffset, logEndOffset]: Kafka's OFFSET_OUT_OF_RANGE. */
+export class OffsetOutOfRangeError extends BrokerError {
+  constructor(message: string, readonly logStartOffset: number, readonly logEndOffset: number) {
+    super('SHERWOOD_STORAGE', message);
+    this.name = 'OffsetOutOfRangeError';
+  }
+}
+
+export interface AppendResult {
+  firstOffset: number;
+  lastOffset: number;
+  /** The LogAppendTime stamped on the batches, or -1 for CreateTime topics. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+}
+
+export interface ReadResult {
+  records: Buffer;
+  /** baseOffset of the first batch returned (fetchOffset when nothing is returned). */
+  firstOffset: number;
+}
+
+/** Hooks the LogManager passes in to persist per-dir checkpoints. */
+export interface PartitionLogHooks {
+  /** Called after logStartOffset moved; resolves once it is durable. */
+  logStartOffsetChanged?(log: PartitionLog): Promise<void>;
+}
+
+export interface PartitionLogOptions {
+  fs: FileSystem;
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  clock: Clock;
+  logger: Logger;
+  /** The log start offset checkpointed last time (0 when none). */
+  logStartOffset?: number;
+  /** Offsets below this were fsynced with their indexes; segments from here on are scanned. */
+  recoveryPoint?: number;
+  /** True when the directory had a clean-shutdown marker: nothing needs scanning. */
+  cleanShutdown?: boolean;
+  hooks?: PartitionLogHooks;
+}
+
+function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
+}
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  config: LogConfig;
+  /** Segments by ascending baseOffset; the last one is active. Never empty once open. */
+  segments: LogSegment[] = [];
+  private _logStartOffset = 0;
+  private _highWatermark = 0;
+  private firstUnstableOffset: number | undefined;
+  /** Everything below was fsynced (log and indexes). */
+  recoveryPoint = 0;
+  /** Compaction: offsets below were cleaned already. */
+  firstDirtyOffset = 0;
+  readonly epochCache: LeaderEpochCache;
+  private queue: Promise<unknown> = Promise.resolve();
+  private listeners = new Set<() => void>();
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private offline: Error | undefined;
+  private closed = false;
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  private readonly hooks: PartitionLogHooks;
+
+  private constructor(options: PartitionLogOptions, epochCache: LeaderEpochCache) {
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.dir = options.dir;
+    this.config = options.config;
+    this.fs = options.fs;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.hooks = options.hooks ?? {};
+    this.epochCache = epochCache;
+    this.lastFlushMs = options.clock.now();
+  }
+
+  /** Opens (recovering as needed) or creates the log in options.dir. */
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    await options.fs.mkdirp(options.dir);
+    const cache = await LeaderEpochCache.load(options.fs, `${options.dir}/${LEADER_EPOCH_CHECKPOINT}`);
+    const log = new PartitionLog(options, cache);
+    const loaded = await loadSegments({
+      fs: options.fs,
+      dir: options.dir,
+      config: options.config,
+      nowMs: options.clock.now(),
+      recoveryPoint: options.cleanShutdown === true ? Number.MAX_SAFE_INTEGER : options.recoveryPoint ?? 0,
+      logStartOffset: options.logStartOffset ?? 0,
+      logger: options.logger,
+    });
+    log.segments = loaded.segments;
+    const first = log.segments[0]!;
+    log._logStartOffset = Math.max(options.logStartOffset ?? 0, first.baseOffset);
+    if (log._logStartOffset > log.logEndOffset) log._logStartOffset = log.logEndOffset;
+    log.recoveryPoint = log.logEndOffset;
+    log._highWatermark = log.logEndOffset;
+    // The epoch cache may be ahead of the recovered log (written before a lost append).
+    let cacheChanged = log.epochCache.truncateFromEnd(log.logEndOffset);
+    cacheChanged = log.epochCache.truncateFromStart(log._logStartOffset) || cacheChanged;
+    if (cacheChanged) await log.epochCache.persist();
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this._logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.activeSegment.nextOffset;
+  }
+
+  get highWatermark(): number {
+    return this._highWatermark;
+  }
+
+  get lastStableOffset(): number {
+    return this.firstUnstableOffset === undefined ? this._highWatermark : Math.min(this._highWatermark, this.firstUnstableOffset);
+  }
+
+  get latestEpoch(): number {
+    return this.epochCache.latestEpoch;
+  }
+
+  get activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** Total bytes of all segments. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+
+  /** Runs fn after every earlier queued operation; failures do not poison the queue. */
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.offline !== undefined) throw new StorageError(`log ${this.topic}-${this.partition} is offline`, { cause: this.offline });
+      if (this.closed) throw new StorageError(`log ${this.topic}-${this.partition} is closed`);
+      return fn();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private goOffline(err: unknown): never {
+    this.offline = err instanceof Error ? err : new Error(String(err));
+    this.logger.error('partition log offline after I/O failure', { topic: this.topic, partition: this.partition, error: String(err) });
+    throw err instanceof StorageError ? err : new StorageError(`I/O failure on ${this.topic}-${this.partition}`, { cause: err });
+  }
+
+  // ---- append --------------------------------------------------------------------------------
+
+  appendAsLeader(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
+    return this.enqueue(async () => {
+      const now = this.clock.now();
+      const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
+      const firstOffset = this.logEndOffset;
+      let next = firstOffset;
+      let pos = 0;
+      while (pos < records.length) {
+        const size = batchSizeAt(records, pos);
+        if (size < BATCH_HEADER_SIZE || pos + size > records.length) throw new StorageError('appendAsLeader: records are not whole batches');
+        setBaseOffset(records, pos, next);
+        setPartitionLeaderEpoch(records, pos, leaderEpoch);
+        if (logAppendTime) setLogAppendTime(records, pos, size, now);
+        next += records.readInt32BE(pos + 23) + 1;
+        pos += size;
+      }
+      if (pos === 0) throw new StorageError('appendAsLeader: no batches');
+      const lastOffset = next - 1;
+      if (leaderEpoch > this.epochCache.latestEpoch && this.epochCache.assign(leaderEpoch, firstOffset)) {
+        await this.epochCache.persist();
+      }
+      await this.write(records, firstOffset, lastOffset, now);
+      return { firstOffset, lastOffset, logAppendTimeMs: logAppendTime ? now : -1, logStartOffset: this._logStartOffset };
+    });
+  }
+
+  /** Appends replicated batches keeping their offsets and leader epochs. */
+  appendAsFollower(records: Buffer): Promise<{ firstOffset: number; lastOffset: number }> {
+    return this.enqueue(async () => {
+      let pos = 0;
+      let expected = this.logEndOffset;
+      let firstOffset = -1;
+      let lastOffset = -1;
+      let epochChanged = false;
+      while (pos < records.length) {
+        const size = batchSizeAt(records, pos);
+        if (size < BATCH_HEADER_SIZE || pos + size > records.length) throw new StorageError('appendAsFollower: records are not whole batches');
+        const base = baseOffsetOf(records, pos);
+        if (base < expected) {
+          throw new StorageError(`appendAsFollower: offset ${base} is below the expected ${expected} on ${this.topic}-${this.partition}`);
+        }
+        if (firstOffset < 0) firstOffset = base;
+        const epoch = records.readInt32BE(pos + 12);
+        if (epoch > this.epochCache.latestEpoch) epochChanged = this.epochCache.assign(epoch, base) || epochChanged;
+        lastOffset = lastOffsetOf(records, pos);
+        expected = lastOffset + 1;
+        pos += size;
+      }
+      if (firstOffset < 0) return { firstOffset: this.logEndOffset, lastOffset: this.logEndOffset - 1 };
+      if (epochChanged) await this.epochCache.persist();
+      await this.write(records, firstOffset, lastOffset, this.clock.now());
+      return { firstOffset, lastOffset };
+    });
+  }
+
+  /** Rolls if needed, writes, and flushes per flush.messages. Runs inside the queue. */
+  private async write(records: Buffer, firstOffset: number, lastOffset: number, now: number): Promise<void> {
+    await this.maybeRoll(records.length, firstOffset, lastOffset, now);
+    try {
+      await this.activeSegment.append(records, lastOffset);
+    } catch (err) {
+      this.goOffline(err);
+    }
+    this.unflushedMessages += lastOffset - firstOffset + 1;
+    if (this.unflushedMessages >= this.config.flushMessages) await this.flushInQueue();
+  }
+
+  private async maybeRoll(bytes: number, firstOffset: number, lastOffset: number, now: number): Promise<void> {
+    const seg = this.activeSegment;
+    if (seg.size === 0 && seg.baseOffset === firstOffset) return;
+    const full = seg.size + bytes > this.config.segmentBytes;
+    const old = now - seg.createdMs > this.config.segmentMs;
+    if (seg.size > 0 && (full || old || seg.indexFull || !seg.canHoldOffset(lastOffset))) {
+      await this.roll(firstOffset);
+    } else if (seg.size === 0 && firstOffset !== seg.baseOffset) {
+      // An empty active segment whose base does not match (follower gap): recreate it.
+      await this.roll(firstOffset);
+    }
+  }
+
+  /** Starts a new active segment at baseOffset; the old one is flushed (like Kafka). */
+  async roll(baseOffset = this.logEndOffset): Promise<void> {
+    const old = this.activeSegment;
+    if (old.size === 0 && old.baseOffset === baseOffset) return;
+    try {
+      if (old.size === 0) {
+        this.segments.pop();
+        await old.delete();
+      } else {
+        old.onBecomeInactive();
+        await old.flush();
+      }
+      const seg = await LogSegment.create(this.fs, this.dir, baseOffset, this.config, this.clock.now());
+      this.segments.push(seg);
+      await this.fs.syncDir(this.dir);
+    } catch (err) {
+      this.goOffline(err);
+    }
+    this.recoveryPoint = Math.max(this.recoveryPoint, old.nextOffset);
+  }
+
+  // ---- read ----------------------------------------------------------------------------------
+
+  async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch = true): Promise<ReadResult> {
+    if (this.offline !== undefined) throw new StorageError(`log ${this.topic}-${this.partition} is offline`, { cause: this.offline });
+    const start = this._logStartOffset;
+    const end = this.logEndOffset;
+    if (fetchOffset < start || fetchOffset > end) {
+      throw new OffsetOutOfRangeError(`offset ${fetchOffset} is out of range [${start}, ${end}] for ${this.topic}-${this.partition}`, start, end);
+    }
+    const empty = { records: Buffer.alloc(0), firstOffset: fetchOffset };
+    const limit = Math.min(maxOffsetExclusive, end);
+    if (fetchOffset >= limit) return empty;
+    let i = this.segmentIndexFor(fetchOffset);
+    const segments = this.segments;
+    for (; i < segments.length; i++) {
+      const seg = segments[i]!;
+      seg.acquire();
+      try {
+        const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch);
+        if (r !== null) return { records: r.records, firstOffset: r.firstOffset };
+        if (seg.nextOffset >= limit) return empty;
+      } finally {
+        seg.release();
+      }
+    }
+    return empty;
+  }
+
+  /** Index in `segments` of the last segment with baseOffset <= offset (0 when none). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  // ---- watermarks ----------------------------------------------------------------------------
+
+  setHighWatermark(offset: number): void {
+    const hw = Math.max(this._logStartOffset, Math.min(offset, this.logEndOffset));
+    if (hw === this._highWatermark) return;
+    this._highWatermark = hw;
+    this.fireHighWatermark();
+  }
+
+  private fireHighWatermark(): void {
+    for (const fn of [...this.listeners]) {
+      try {
+        fn();
+      } catch (err) {
+        this.logger.error('high watermark listener failed', { error: String(err) });
+      }
+    }
+  }
+
+  onHighWatermarkChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  /** For the transaction layer: the first offset of the oldest open transaction (undefined: none). */
+  setFirstUnstableOffset(offset: number | undefined): void {
+    this.firstUnstableOffset = offset;
+  }
+
+  // ---- offsets by time and epoch ------------------------------------------------------------
+
+  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < ts || seg.nextOffset <= this._logStartOffset) continue;
+      seg.acquire();
+      try {
+        const found = await seg.findOffsetByTimestamp(ts, this._logStartOffset);
+        if (found !== null) return found;
+      } finally {
+        seg.release();
+      }
+    }
+    return null;
+  }
+
+  maxTimestampOffset(): { offset: number; timestamp: number } {
+    let best = { offset: -1, timestamp: -1 };
+    for (const seg of this.segments) {
+      if (seg.size > 0 && seg.maxTimestamp > best.timestamp) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
+    }
+    return best;
+  }
+
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {
+    return this.epochCache.endOffsetFor(epoch, this.logEndOffset);
+  }
+
+  // ---- truncation ------------------------------------------------------------------------------
+
+  /** Removes everything at and after offset (follower divergence). */
+  truncateTo(offset: number): Promise<void> {
+    return this.enqueue(async () => {
+      if (offset >= this.logEndOffset) return;
+      if (offset < this._logStartOffset) {
+        await this.doTruncateFullyAndStartAt(offset);
+        return;
+      }
+      try {
+        while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
+          const seg = this.segments.pop()!;
+          await seg.delete();
+        }
+        await this.activeSegment.truncateTo(offset);
+        // Kafka sets the end offset to the target even when a batch straddling it was removed.
+        this.activeSegment.nextOffset = offset;
+        await this.activeSegment.flush();
+      } catch (err) {
+        this.goOffline(err);
+      }
+      if (this.epochCache.truncateFromEnd(offset)) await this.epochCache.persist();
+      this.recoveryPoint = Math.min(this.recoveryPoint, offset);
+      this.firstDirtyOffset = Math.min(this.firstDirtyOffset, offset);
+      if (this._highWatermark > offset) {
+        this._highWatermark = offset;
+        this.fireHighWatermark();
+      }
+    });
+  }
+
+  /** Deletes every segment and restarts the log empty at offset. */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.enqueue(() => this.doTruncateFullyAndStartAt(offset));
+  }
+
+  private async doTruncateFullyAndStartAt(offset: number): Promise<void> {
+    try {
+      for (const old of this.segments) await old.delete();
+      this.segments = [];
+      this.segments = [await LogSegment.create(this.fs, this.dir, offset, this.config, this.clock.now())];
+      await this.fs.syncDir(this.dir);
+    } catch (err) {
+      this.goOffline(err);
+    }
+    this.epochCache.clear();
+    await this.epochCache.persist();
+    this._logStartOffset = offset;
+    this.recoveryPoint = offset;
+    this.firstDirtyOffset = offset;
+    const hwChanged = this._highWatermark !== offset;
+    this._highWatermark = offset;
+    await this.hooks.logStartOffsetChanged?.(this);
+    if (hwChanged) this.fireHighWatermark();
+  }
+
+  // ---- retention -------------------------------------------------------------------------------
+
+  /** DeleteRecords: moves logStartOffset up to offset (<= highWatermark); returns the low watermark. */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.enqueue(async () => {
+      if (offset > this._highWatermark) {
+        throw new OffsetOutOfRangeError(`cannot delete records beyond the high watermark ${this._highWatermark}`, this._logStartOffset, this.logEndOffset);
+      }
+      if (offset > this._logStartOffset) {
+        await this.advanceLogStartOffset(offset);
+        await this.deleteSegmentsBelowStart();
+      }
+      return this._logStartOffset;
+    });
+  }
+
+  /** Moves logStartOffset forward and makes it durable. Runs inside the queue. */
+  async advanceLogStartOffset(offset: number): Promise<void> {
+    if (offset <= this._logStartOffset) return;
+    this._logStartOffset = offset;
+    if (this._highWatermark < offset) this._highWatermark = offset;
+    if (this.epochCache.truncateFromStart(offset)) await this.epochCache.persist();
+    await this.hooks.logStartOffsetChanged?.(this);
+  }
+
+  /** Deletes non-active segments lying entirely below logStartOffset. Runs inside the queue. */
+  async deleteSegmentsBelowStart(): Promise<number> {
+    let n = 0;
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= this._logStartOffset) {
+      const seg = this.segments.shift()!;
+      await seg.delete();
+      n++;
+    }
+    return n;
+  }
+
+  /** Applies retention.ms / retention.bytes and the log start offset; returns segments deleted. */
+  deleteOldSegments(): Promise<number> {
+    return this.enqueue(() => deleteRetentionBreachedSegments(this, this.clock.now()));
+  }
+
+  /** Removes the first `count` segments (retention); the active one must have been rolled. */
+  async deleteFirstSegments(count: number): Promise<void> {
+    const doomed = this.segments.slice(0, count);
+    this.segments = this.segments.slice(count);
+    for (const seg of doomed) await seg.delete();
+    await this.advanceLogStartOffset(this.segments[0]!.baseOffset);
+  }
+
+  /** One compaction pass when cleanup.policy includes compact and the log is dirty enough. */
+  compact(): Promise<CleanResult | null> {
+    return cleanLog(this, this.clock.now());
+  }
+
+  // ---- flush and close -------------------------------------------------------------------------
+
+  flush(): Promise<void> {
+    return this.enqueue(() => this.flushInQueue());
+  }
+
+  /** flush.ms: flushes when that long has passed since the last flush and data is pending. */
+  maybeFlushByTime(): Promise<void> {
+    return this.enqueue(async () => {
+      const now = this.clock.now();
+      if (this.unflushedMessages > 0 && now - this.lastFlushMs >= this.config.flushMs) await this.flushInQueue();
+    });
+  }
+
+  private async flushInQueue(): Promise<void> {
+    const upTo = this.logEndOffset;
+    try {
+      await this.activeSegment.flush();
+    } catch (err) {
+      this.goOffline(err);
+    }
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.clock.now();
+    this.recoveryPoint = Math.max(this.recoveryPoint, upTo);
+  }
+
+  /** Flushes everything and closes the files. */
+  close(): Promise<void> {
+    const run = this.enqueue(async () => {
+      for (const seg of this.segments) {
+        if (seg === this.activeSegment) await seg.close();
+        else await seg.closeHandles();
+      }
+      this.recoveryPoint = this.logEndOffset;
+      this.closed = true;
+    });
+    return run;
+  }
+
+  /** Closes the files without flushing (used when the log is deleted). */
+  async closeWithoutFlush(): Promise<void> {
+    await this.queue;
+    for (const seg of this.segments) await seg.closeHandles();
+    this.closed = true;
+  }
+
+  /** Attributes of the batch header at pos (exposed for tests and tools). */
+  static batchAttributes(buf: Buffer, pos = 0): number {
+    return buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+  }
+
+  static batchMaxTimestamp(buf: Buffer, pos = 0): number {
+    return readInt64(buf, pos + 35);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Our console producer and consumer against an in-process broker: keys, headers, null
+ * markers, Kafka's output format, every compression codec, --partition/--offset, --group
+ * resume, --timeout-ms, option errors; and kcat-written batches (librdkafka's xerial snappy,
+ * lz4 frames, zstd, gzip) read back by our consumer.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { withBroker } from '../helpers/broker.js';
+import { kcat } from '../helpers/clients.js';
+import { main as producerMain } from '../../src/cli/console-producer.js';
+import { main as consumerMain } from '../../src/cli/console-consumer.js';
+import { compressionOf, readBatchHeader } from '../../src/protocol/record-batch.js';
+import { compressionFromName } from '../../src/protocol/compression.js';
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function runCli(fn: typeof producerMain, argv: string[], input = ''): Promise<Ran> {
+  const stdin = new PassThrough();
+  stdin.end(input);
+  let stdout = '';
+  let stderr = '';
+  const code = await fn(argv, { stdin, stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  return { code, stdout, stderr };
+}
+
+test('console producer -> console consumer round trip with keys, headers and print options', { timeout: 60_000 }, async () => {
+  await withBroker(async (b) => {
+    const created = await b.broker.topics.create({ name: 'cc-rt', numPartitions: 1, replicationFactor: 1, configs: {} });
+    assert.equal(created.errorCode, 0);
+    const input = ['h1:a,h2:b\tk1:v1', '\tk2:v2', 'h3:NULL\tNULL:v3', 'h4:x\tk4:NULL'].join('\n') + '\n';
+    const p = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-rt', '--property', 'parse.key=true', '--property', 'key.separator=:',
+      '--property', 'parse.headers=true', '--property', 'null.marker=NULL'], input);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(b.broker.topics.log('cc-rt', 0)?.highWatermark, 4);
+
+    const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-rt', '--from-beginning', '--max-messages', '4',
+      '--property', 'print.key=true', '--property', 'print.headers=true', '--property', 'print.offset=true', '--property', 'print.partition=true',
+      '--property', 'print.timestamp=true', '--property', 'key.separator=|']);
+    assert.equal(c.code, 0, c.stderr);
+    const lines = c.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 4);
+    const cols = lines.map((l) => l.split('|'));
+    for (const [i, row] of cols.entries()) {
+      assert.match(row[0]!, /^CreateTime:\d{13}$/);
+      assert.equal(row[1], 'Partition:0');
+      assert.equal(row[2], `Offset:${i}`);
+    }
+    assert.deepEqual(cols.map((r) => r.slice(3)), [
+      ['h1:a,h2:b', 'k1', 'v1'],
+      ['NO_HEADERS', 'k2', 'v2'],
+      ['h3:null', 'null', 'v3'],
+      ['h4:x', 'k4', 'null'],
+    ]);
+    assert.match(c.stderr, /Processed a total of 4 messages/);
+  });
+});
+
+test('every compression codec round-trips through the console tools', { timeout: 60_000 }, async () => {
+  await withBroker(async (b) => {
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+      const topic = `cc-codec-${codec}`;
+      await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1, configs: {} });
+      const lines = Array.from({ length: 200 }, (_, i) => `${codec} line ${i} ${'z'.repeat(i % 40)}`);
+      const p = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', topic, '--compression-codec', codec, '--request-required-acks', '1'], lines.join('\n') + '\n');
+      assert.equal(p.code, 0, p.stderr);
+      const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', topic, '--from-beginning', '--max-messages', '200']);
+      assert.equal(c.code, 0, c.stderr);
+      assert.deepEqual(c.stdout.trimEnd().split('\n'), lines, codec);
+    }
+  });
+});
+
+test('--partition with --offset, keyed partitioning, and --timeout-ms', { timeout: 60_000 }, async () => {
+  await withBroker(async (b) => {
+    await b.broker.topics.create({ name: 'cc-parts', numPartitions: 3, replicationFactor: 1, configs: {} });
+    const input = Array.from({ length: 30 }, (_, i) => `key${i % 5}\tvalue${i}`).join('\n') + '\n';
+    const p = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-parts', '--property', 'parse.key=true'], input);
+    assert.equal(p.code, 0, p.stderr);
+    const seen = new Map<string, Set<number>>();
+    let total = 0;
+    for (let part = 0; part < 3; part++) {
+      const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-parts', '--partition', String(part), '--offset', 'earliest',
+        '--timeout-ms', '700', '--property', 'print.key=true', '--property', 'print.partition=true']);
+      assert.equal(c.code, 0, c.stderr);
+      const rows = c.stdout.trimEnd().split('\n').filter((l) => l !== '');
+      total += rows.length;
+      for (const row of rows) {
+        const [partCol, key] = row.split('\t');
+        assert.equal(partCol, `Partition:${part}`);
+        if (!seen.has(key!)) seen.set(key!, new Set());
+        seen.get(key!)!.add(part);
+      }
+    }
+    assert.equal(total, 30);
+    // Same key, same partition.
+    for (const [key, parts] of seen) assert.equal(parts.size, 1, key);
+
+    // --offset N on a partition starts there.
+    const hw = b.broker.topics.log('cc-parts', 0)!.highWatermark;
+    const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-parts', '--partition', '0', '--offset', String(hw - 1),
+      '--timeout-ms', '500', '--property', 'print.offset=true']);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, new RegExp(`^Offset:${hw - 1}\\t`));
+    assert.equal(c.stdout.trimEnd().split('\n').length, 1);
+
+    // Nothing new after latest: exits after the timeout with 0 messages.
+    const empty = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-parts', '--timeout-ms', '300']);
+    assert.equal(empty.code, 0);
+    assert.equal(empty.stdout, '');
+    assert.match(empty.stderr, /Processed a total of 0 messages/);
+  });
+});
+
+test('--group resumes from the committed offset', { timeout: 60_000 }, async () => {
+  await withBroker(async (b) => {
+    await b.broker.topics.create({ name: 'cc-group', numPartitions: 1, replicationFactor: 1, configs: {} });
+    const p = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-group'], 'a\nb\nc\nd\ne\n');
+    assert.equal(p.code, 0, p.stderr);
+    const first = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-group', '--group', 'g1', '--from-beginning', '--max-messages', '2']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'a\nb\n');
+    const second = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-group', '--group', 'g1', '--from-beginning', '--timeout-ms', '700']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, 'c\nd\ne\n');
+  });
+});
+
+test('option errors exit 1 with Kafka-like messages', { timeout: 30_000 }, async () => {
+  const cases: [typeof producerMain, string[], RegExp][] = [
+    [consumerMain, ['--topic', 't'], /--bootstrap-server/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--offset', '3'], /partition is required when offset is specified/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--partition', '0', '--offset', '3', '--from-beginning'], /cannot be specified together/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--group', 'g', '--partition', '0'], /group and partition/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--partition', '0', '--offset', 'soon'], /offset value 'soon' is incorrect/],
+    [consumerMain, ['--bogus'], /Unknown option/],
+    [producerMain, ['--bootstrap-server', 'x:1'], /--topic/],
+    [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--compression-codec', 'brotli'], /Unknown compression codec/],
+    [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--request-required-acks', '2'], /request-required-acks/],
+  ];
+  for (const [fn, argv, re] of cases) {
+    const r = await runCli(fn, argv);
+    assert.equal(r.code, 1, argv.join(' '));
+    assert.match(r.stderr, re, argv.join(' '));
+  }
+});
+
+test('a missing key separator stops the producer with exit 1', { timeout: 30_000 }, async () => {
+  await withBroker(async (b) => {
+    await b.broker.topics.create({ name: 'cc-sep', numPartitions: 1, replicationFactor: 1, configs: {} });
+    const r = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-sep', '--property', 'parse.key=true'], 'k\tv\nnoseparator\n');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No key separator found on line number 2/);
+  });
+});
+
+test('batches compressed by librdkafka (kcat -z) decode in our consumer', { timeout: 90_000 }, async () => {
+  await withBroker(async (b) => {
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      const topic = `cc-kcat-${codec}`;
+      await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1, configs: {} });
+      const lines = Array.from({ length: 300 }, (_, i) => `k${i}:${codec} value ${i} ${'abc'.repeat(i % 30)}`);
+      const k = await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '0', '-K:', '-z', codec, '-X', 'linger.ms=50'], lines.join('\n') + '\n', 60_000);
+      assert.equal(k.code, 0, k.stderr);
+      // The stored batch really is compressed with that codec.
+      const log = b.broker.topics.log(topic, 0)!;
+      const { records } = await log.read(0, 1 << 20, log.highWatermark);
+      assert.equal(compressionOf(readBatchHeader(records, 0).attributes), compressionFromName(codec), codec);
+      const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', topic, '--from-beginning', '--max-messages', '300',
+        '--property', 'print.key=true', '--property', 'key.separator=:']);
+      assert.equal(c.code, 0, c.stderr);
+      assert.deepEqual(c.stdout.trimEnd().split('\n'), lines, codec);
+    }
+  });
+});

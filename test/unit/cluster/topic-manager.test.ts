@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryFileSystem } from '../../../src/base/file-system.js';
+import { ManualClock } from '../../../src/base/clock.js';
+import { SeededRandom } from '../../../src/base/random.js';
+import { silentLogger } from '../../../src/base/logger.js';
+import { BrokerConfig } from '../../../src/server/config.js';
+import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { TopicManager, METADATA_FILE_NAME, uuidToString } from '../../../src/cluster/topic-manager.js';
+import type { LogConfig } from '../../../src/storage/log-config.js';
+import type { LogManager } from '../../../src/storage/log-manager.js';
+
+/** Just enough of LogManager to watch what the TopicManager asks of storage. */
+class FakeLogs {
+  readonly logs = new Map<string, { topic: string; partition: number; config: LogConfig }>();
+  get(topic: string, partition: number) { return this.logs.get(`${topic}-${partition}`); }
+  all() { return [...this.logs.values()]; }
+  async create(topic: string, partition: number, config: LogConfig) {
+    const l = this.logs.get(`${topic}-${partition}`) ?? { topic, partition, config };
+    this.logs.set(`${topic}-${partition}`, l);
+    return l;
+  }
+  async delete(topic: string, partition: number) { this.logs.delete(`${topic}-${partition}`); }
+  updateConfig(topic: string, partition: number, config: LogConfig) { this.logs.get(`${topic}-${partition}`)!.config = config; }
+}
+
+async function open(fs = new MemoryFileSystem(), logs = new FakeLogs(), props: Record<string, string> = {}) {
+  const config = BrokerConfig.fromProperties({ 'log.dirs': '/data', ...props });
+  const topics = await TopicManager.open({
+    fs, dir: '/data', logs: logs as unknown as LogManager, config, clock: new ManualClock(), random: new SeededRandom(7), logger: silentLogger, nodeId: 1,
+  });
+  return { fs, logs, topics, config };
+}
+
+test('create, persist and reopen', async () => {
+  const { fs, logs, topics } = await open();
+  const r = await topics.create({ name: 'orders', numPartitions: 3, replicationFactor: 1, configs: { 'retention.ms': '1000', 'cleanup.policy': 'compact' } });
+  assert.equal(r.errorCode, ErrorCode.NONE);
+  assert.equal(logs.logs.size, 3);
+  assert.equal(logs.get('orders', 2)!.config.retentionMs, 1000);
+  assert.deepEqual(logs.get('orders', 0)!.config.cleanupPolicy, { delete: false, compact: true });
+  const info = topics.get('orders')!;
+  assert.equal(uuidToString(info.topicId).length, 22);
+  assert.equal(topics.getById(info.topicId)?.name, 'orders');
+  assert.ok(await fs.exists(`/data/${METADATA_FILE_NAME}`));
+
+  // Reopen with a fresh log manager that lost partition 1: it is recreated, configs are back.
+  const logs2 = new FakeLogs();
+  await logs2.create('orders', 0, logs.get('orders', 0)!.config);
+  await logs2.create('ghost', 0, logs.get('orders', 0)!.config);
+  const { topics: again } = await open(fs, logs2);
+  const info2 = again.get('orders')!;
+  assert.ok(info2.topicId.equals(info.topicId));
+  assert.deepEqual(info2.configs, { 'retention.ms': '1000', 'cleanup.policy': 'compact' });
+  assert.equal(logs2.logs.size, 3, 'partition 1 and 2 recreated, stray log removed');
+  assert.equal(logs2.get('ghost', 0), undefined);
+  assert.equal(logs2.get('orders', 1)!.config.retentionMs, 1000);
+});
+
+test('create errors', async () => {
+  const { topics } = await open();
+  await topics.create({ name: 'a.b', numPartitions: 1, replicationFactor: 1 });
+  const cases: [Parameters<TopicManager['create']>[0], number, RegExp][] = [
+    [{ name: 'a.b', numPartitions: 1, replicationFactor: 1 }, ErrorCode.TOPIC_ALREADY_EXISTS, /Topic 'a.b' already exists./],
+    [{ name: 'a_b', numPartitions: 1, replicationFactor: 1 }, ErrorCode.INVALID_TOPIC_EXCEPTION, /collides with existing topic: a.b/],
+    [{ name: 'bad name', numPartitions: 1, replicationFactor: 1 }, ErrorCode.INVALID_TOPIC_EXCEPTION, /illegal/],
+    [{ name: 'x', numPartitions: 0, replicationFactor: 1 }, ErrorCode.INVALID_PARTITIONS, /non-positive/],
+    [{ name: 'x', numPartitions: 1, replicationFactor: 3 }, ErrorCode.INVALID_REPLICATION_FACTOR, /^Replication factor: 3 larger than available brokers: 1.$/],
+    [{ name: 'x', numPartitions: 1, replicationFactor: 0 }, ErrorCode.INVALID_REPLICATION_FACTOR, /larger than 0/],
+    [{ name: 'x', numPartitions: 1, replicationFactor: 1, configs: { 'retention.ms': 'soon' } }, ErrorCode.INVALID_CONFIG, /Not a number of type LONG/],
+    [{ name: 'x', numPartitions: -1, replicationFactor: -1, assignments: [[1], [2]] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT, /broker 2/],
+    [{ name: 'x', numPartitions: -1, replicationFactor: -1, assignments: [[1], [1, 1]] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT, /more than once/],
+    [{ name: 'x', numPartitions: 2, replicationFactor: -1, assignments: [[1]] }, ErrorCode.INVALID_REQUEST, /manual partition assignment/],
+    [{ name: '__cluster_metadata', numPartitions: 1, replicationFactor: 1 }, ErrorCode.INVALID_REQUEST, /prohibited/],
+  ];
+  for (const [spec, code, msg] of cases) {
+    const r = await topics.create(spec);
+    assert.equal(r.errorCode, code, `${spec.name}: ${r.errorMessage}`);
+    assert.match(r.errorMessage ?? '', msg);
+  }
+  assert.equal(topics.get('x'), undefined);
+  const ok = await topics.create({ name: 'x', numPartitions: -1, replicationFactor: -1, assignments: [[1], [1]] });
+  assert.equal(ok.errorCode, ErrorCode.NONE);
+  assert.equal(topics.get('x')!.numPartitions, 2);
+});
+
+test('validateOnly creates nothing; defaults come from the broker', async () => {
+  const { topics, logs } = await open(undefined, undefined, { 'num.partitions': '4' });
+  const r = await topics.create({ name: 'v', numPartitions: -1, replicationFactor: -1, validateOnly: true });
+  assert.deepEqual([r.errorCode, r.numPartitions, r.replicationFactor], [0, 4, 1]);
+  assert.equal(topics.get('v'), undefined);
+  assert.equal(logs.logs.size, 0);
+});
+
+test('autoCreate honours auto.create.topics.enable but always creates internal topics', async () => {
+  const { topics } = await open(undefined, undefined, { 'auto.create.topics.enable': 'false', 'offsets.topic.num.partitions': '3' });
+  assert.equal(await topics.autoCreate('t'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal(await topics.autoCreate('bad/name'), ErrorCode.INVALID_TOPIC_EXCEPTION);
+  assert.equal(await topics.autoCreate('__consumer_offsets'), ErrorCode.NONE);
+  const off = topics.get('__consumer_offsets')!;
+  assert.equal(off.isInternal, true);
+  assert.equal(off.numPartitions, 3);
+  assert.equal(off.logConfig.cleanupPolicy.compact, true);
+  const { topics: t2 } = await open();
+  const codes = await Promise.all([t2.autoCreate('race'), t2.autoCreate('race')]);
+  assert.deepEqual(codes, [0, 0]);
+  assert.equal(t2.get('race')!.numPartitions, 1);
+});
+
+test('delete, createPartitions and alterConfigs', async () => {
+  const { fs, topics, logs } = await open();
+  await topics.create({ name: 't', numPartitions: 2, replicationFactor: 1 });
+  assert.equal((await topics.createPartitions('t', 1)).errorCode, ErrorCode.INVALID_PARTITIONS);
+  assert.match((await topics.createPartitions('t', 2)).errorMessage!, /^Topic already has 2 partition\(s\).$/);
+  assert.equal((await topics.createPartitions('nope', 5)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal((await topics.createPartitions('t', 4, { assignments: [[1]] })).errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+  assert.equal((await topics.createPartitions('t', 4, { validateOnly: true })).errorCode, ErrorCode.NONE);
+  assert.equal(topics.get('t')!.numPartitions, 2);
+  assert.equal((await topics.createPartitions('t', 4)).errorCode, ErrorCode.NONE);
+  assert.equal(topics.get('t')!.numPartitions, 4);
+  assert.ok(logs.get('t', 3));
+
+  assert.equal((await topics.alterConfigs('t', { 'segment.bytes': 'x' })).errorCode, ErrorCode.INVALID_CONFIG);
+  assert.equal((await topics.alterConfigs('t', { 'segment.bytes': '2048' })).errorCode, ErrorCode.NONE);
+  assert.equal(logs.get('t', 3)!.config.segmentBytes, 2048);
+  assert.equal((await topics.alterConfigs('t', {})).errorCode, ErrorCode.NONE);
+  assert.equal(logs.get('t', 3)!.config.segmentBytes, 1073741824);
+
+  assert.equal((await topics.delete('t')).errorCode, ErrorCode.NONE);
+  assert.equal(logs.logs.size, 0);
+  assert.equal((await topics.delete('t')).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const { topics: again } = await open(fs, new FakeLogs());
+  assert.equal(again.get('t'), undefined);
+});
+
+test('delete.topic.enable=false', async () => {
+  const { topics } = await open(undefined, undefined, { 'delete.topic.enable': 'false' });
+  await topics.create({ name: 't', numPartitions: 1, replicationFactor: 1 });
+  assert.equal((await topics.delete('t')).errorCode, ErrorCode.TOPIC_DELETION_DISABLED);
+  assert.ok(topics.get('t'));
+});
+
+test('dynamic broker configs change topics without overrides and persist', async () => {
+  const { fs, topics, logs, config } = await open();
+  await topics.create({ name: 'plain', numPartitions: 1, replicationFactor: 1 });
+  await topics.create({ name: 'own', numPartitions: 1, replicationFactor: 1, configs: { 'retention.ms': '5' } });
+  await topics.alterBrokerConfigs('default', { 'log.retention.ms': '1234' });
+  assert.equal(config.getLong('log.retention.ms'), 1234);
+  assert.equal(logs.get('plain', 0)!.config.retentionMs, 1234);
+  assert.equal(logs.get('own', 0)!.config.retentionMs, 5);
+  const { topics: again, config: config2 } = await open(fs, new FakeLogs());
+  assert.equal(again.get('plain')!.logConfig.retentionMs, 1234);
+  assert.equal(config2.getLong('log.retention.ms'), 1234);
+  await again.alterBrokerConfigs('default', {});
+  assert.equal(again.get('plain')!.logConfig.retentionMs, 604800000);
+  assert.equal(config2.get('log.retention.ms'), null);
+});
+
+test('a corrupt metadata file refuses to open rather than losing topics', async () => {
+  const fs = new MemoryFileSystem();
+  await fs.mkdirp('/data');
+  await fs.writeFileAtomic(`/data/${METADATA_FILE_NAME}`, Buffer.from('{not json'));
+  await assert.rejects(open(fs), /not valid JSON/);
+});
