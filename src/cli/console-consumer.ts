@@ -153,9 +153,15 @@ export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<
     return fail((err as Error).message);
   }
 
-  const client = await KafkaClient.connect(bootstrap, { clientId: 'console-consumer' });
+  let client: KafkaClient;
+  try {
+    client = await KafkaClient.connect(bootstrap, { clientId: 'console-consumer' });
+  } catch (err) {
+    return fail(`[ERROR] ${(err as Error).message}`);
+  }
   let processed = 0;
   let stopped = false;
+  let code = 0;
   const onSignal = (): void => { stopped = true; };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -192,11 +198,14 @@ export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<
       if (processed >= maxMessages) for (const [p, next] of resumeAt) consumer.seek(p, next);
       if (values.group !== undefined && records.length > 0) await consumer.commit();
     }
+  } catch (err) {
+    io.stderr.write(`[ERROR] Error processing message, terminating consumer process: ${(err as Error).message}\n`);
+    code = 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     io.stderr.write(`Processed a total of ${processed} messages\n`);
     await client.close();
   }
-  return 0;
+  return code;
 }

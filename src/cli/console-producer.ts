@@ -184,11 +184,15 @@ export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<
     return 1;
   }
 
-  const client = await KafkaClient.connect(bootstrap, { clientId: 'console-producer' });
+  let client: KafkaClient | undefined;
   try {
+    client = await KafkaClient.connect(bootstrap, { clientId: 'console-producer' });
     return await produceLines(client, topic, io, { compression, acks, fixedPartition, batchSize, format });
+  } catch (err) {
+    io.stderr.write(`[ERROR] ${(err as Error).message}\n`);
+    return 1;
   } finally {
-    await client.close();
+    await client?.close();
   }
 }
 

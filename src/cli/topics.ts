@@ -3,7 +3,7 @@
  *
  *   --bootstrap-server host:port (required)
  *   exactly one of --create, --list, --describe, --alter, --delete
- *   --topic NAME (a regex for list/describe/alter/delete, as in Kafka), --partitions N,
+ *   --topic NAME (a regex for list/describe/alter/delete, as in Kafka), --topic-id ID, --partitions N,
  *   --replication-factor N, --config k=v (repeatable), --replica-assignment 1:2,1:2,
  *   --if-not-exists, --if-exists, --exclude-internal, --topics-with-overrides,
  *   --under-replicated-partitions, --unavailable-partitions, --at-min-isr-partitions,
@@ -28,9 +28,9 @@ const ACTIONS = ['create', 'list', 'describe', 'alter', 'delete'] as const;
 type Action = (typeof ACTIONS)[number];
 
 const FLAGS_WITH_VALUE = new Set(['bootstrap-server', 'topic', 'partitions', 'replication-factor', 'config', 'replica-assignment',
-  'command-config', 'delete-config', 'topic-id']);
+  'command-config', 'topic-id']);
 const BOOLEAN_FLAGS = new Set([...ACTIONS, 'if-not-exists', 'if-exists', 'exclude-internal', 'topics-with-overrides',
-  'under-replicated-partitions', 'unavailable-partitions', 'at-min-isr-partitions', 'under-min-isr-partitions', 'help', 'version']);
+  'under-replicated-partitions', 'unavailable-partitions', 'at-min-isr-partitions', 'under-min-isr-partitions', 'help']);
 
 /** DescribeConfigs ConfigSource.DEFAULT_CONFIG and resource type TOPIC. */
 const DEFAULT_CONFIG = 5;
@@ -40,6 +40,8 @@ export interface TopicsOptions {
   action: Action;
   bootstrap: string;
   topic: string | null;
+  /** --topic-id: select by Kafka's base64 topic id (describe). */
+  topicId: string | null;
   partitions: number | null;
   replicationFactor: number | null;
   configs: [string, string][];
@@ -63,6 +65,7 @@ Actions (exactly one):
 
 Options:
   --topic NAME              Topic name; a regular expression for list/describe/alter/delete
+  --topic-id ID             With --describe: the topic with this id
   --partitions N            Partition count (create: defaults to num.partitions)
   --replication-factor N    Replication factor (defaults to default.replication.factor)
   --replica-assignment L    Manual assignment: partitions separated by ',', replicas by ':' (e.g. 1,1,1)
@@ -126,7 +129,7 @@ export function parseTopicsArgs(argv: string[]): TopicsOptions {
     return Number(b);
   }));
   const opts: TopicsOptions = {
-    action, bootstrap, topic: one('topic'), partitions: int('partitions'), replicationFactor: int('replication-factor'),
+    action, bootstrap, topic: one('topic'), topicId: one('topic-id'), partitions: int('partitions'), replicationFactor: int('replication-factor'),
     configs, replicaAssignment, flags,
   };
   if ((action === 'create' || action === 'alter' || action === 'delete') && opts.topic === null) {
@@ -169,6 +172,7 @@ async function selectTopics(client: KafkaClient, opts: TopicsOptions): Promise<T
   const match = topicMatcher(opts.topic);
   return md.topics
     .filter((t) => t.errorCode === ErrorCode.NONE && match(t.name) && !(opts.flags.has('exclude-internal') && t.isInternal))
+    .filter((t) => opts.topicId === null || uuidString(t.topicId) === opts.topicId)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -176,6 +180,7 @@ function ensureTopicsExist(topics: TopicMetadata[], opts: TopicsOptions): boolea
   if (topics.length > 0) return true;
   if (opts.flags.has('if-exists')) return false;
   if (opts.topic !== null) throw new CommandError(`Topic '${opts.topic}' does not exist as expected`);
+  if (opts.topicId !== null) throw new CommandError(`TopicId '${opts.topicId}' does not exist as expected`);
   return false;
 }
 

@@ -210,8 +210,9 @@ export class KafkaClient {
       version = node.versionFor(api);
       if (version < 0) throw new BrokerError('SHERWOOD_CLIENT', `broker supports no version of ${api.name} we know`);
     }
-    const full = { ...api.request.empty(version), ...body } as Req;
-    return node.connection.send(api, version, full, { timeoutMs: options.timeoutMs, expectResponse: options.expectResponse });
+    const full = api.request.empty(version) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(body)) if (v !== undefined) full[k] = v;
+    return node.connection.send(api, version, full as Req, { timeoutMs: options.timeoutMs, expectResponse: options.expectResponse });
   }
 
   /** The connection to a node by id (default: the bootstrap broker), opened on first use. */

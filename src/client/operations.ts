@@ -164,7 +164,7 @@ export function collectRecords(
   const aborting = new Set<number>();
   const records: FetchedRecord[] = [];
   let nextOffset = fetchOffset;
-  for (const { header, records: batchRecords } of decodeBatches(buf)) {
+  for (const { header, records: batchRecords } of decodeBatches(buf, { verifyCrc: true })) {
     while (pendingAborts.length > 0 && pendingAborts[0]!.firstOffset <= header.baseOffset + header.lastOffsetDelta) {
       aborting.add(pendingAborts.shift()!.producerId);
     }

@@ -99,7 +99,12 @@ export async function appendRecords(broker: Broker, log: PartitionLog, records: 
     return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${log.topic}`);
   }
   const verdict = validateRecords(records, validationConfigFor(broker, log), broker.clock.now(), origin);
-  if (!verdict.ok) return failed(verdict.errorCode, verdict.errorMessage, verdict.recordErrors, log.logStartOffset);
+  if (!verdict.ok) {
+    // Kafka reports the log start offset with record-level rejections (RecordValidationException,
+    // InvalidRecordException) but -1 for a corrupt or too large batch.
+    const withStart = verdict.errorCode === ErrorCode.INVALID_RECORD || verdict.errorCode === ErrorCode.INVALID_TIMESTAMP;
+    return failed(verdict.errorCode, verdict.errorMessage, verdict.recordErrors, withStart ? log.logStartOffset : -1);
+  }
   if (verdict.batchCount === 0) {
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: log.logStartOffset, recordErrors: [] };
   }

@@ -30,7 +30,7 @@ import {
   CLUSTER_METADATA_TOPIC_NAME, GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME,
   hasCollisionChars, isInternalTopic, unifyCollisionChars, validateTopicName as validateName,
 } from './topic-name.js';
-import { toLogConfig, validateTopicConfigs } from './topic-config.js';
+import { resolveTopicConfig, toLogConfig, topicConfigDef, validateTopicConfigs } from './topic-config.js';
 import { DynamicBrokerConfigs, brokerConfigString, type BrokerConfigView, type DynamicBrokerConfigState, type DynamicScope } from './dynamic-broker-config.js';
 
 export const METADATA_FILE_NAME = 'sherwood-metadata.json';
@@ -152,6 +152,17 @@ export class TopicManager {
     return this.opts.logs.get(name, partition);
   }
 
+  /**
+   * The effective value of one topic config (the topic's override, else the broker synonyms,
+   * else Kafka's default), as DescribeConfigs shows it; undefined for unknown topics or names.
+   */
+  configValue(topic: string, configName: string): string | undefined {
+    const info = this.topics.get(topic);
+    const d = topicConfigDef(configName);
+    if (info === undefined || d === undefined) return undefined;
+    return resolveTopicConfig(d, info.configs, this.dynamicConfigs).value;
+  }
+
   validateTopicName(name: string): string | null {
     return validateName(name);
   }
@@ -165,13 +176,13 @@ export class TopicManager {
 
   async create(spec: CreateTopicSpec): Promise<CreateTopicResult> {
     const plan = this.planCreate(spec);
-    if ('errorCode' in plan && plan.errorCode !== ErrorCode.NONE) return { ...plan, topicId: null, numPartitions: -1, replicationFactor: -1 };
-    const p = plan as Planned;
-    if (spec.validateOnly === true) return { ...ok(), topicId: null, numPartitions: p.numPartitions, replicationFactor: p.replicationFactor };
+    if ('errorCode' in plan) return { ...plan, topicId: null, numPartitions: -1, replicationFactor: -1 };
+    if (spec.validateOnly === true) return { ...ok(), topicId: null, numPartitions: plan.numPartitions, replicationFactor: plan.replicationFactor };
     return this.exclusive(async () => {
+      // Re-check under the lock: another create of the same name may have won meanwhile.
       const again = this.planCreate(spec);
-      if ('errorCode' in again && again.errorCode !== ErrorCode.NONE) return { ...again, topicId: null, numPartitions: -1, replicationFactor: -1 };
-      const info = this.makeInfo(spec.name, this.newTopicId(), p.numPartitions, p.replicationFactor, p.configs, spec.internal === true || isInternalTopic(spec.name));
+      if ('errorCode' in again) return { ...again, topicId: null, numPartitions: -1, replicationFactor: -1 };
+      const info = this.makeInfo(spec.name, this.newTopicId(), again.numPartitions, again.replicationFactor, again.configs, spec.internal === true || isInternalTopic(spec.name));
       this.index(info);
       try {
         await this.persist();

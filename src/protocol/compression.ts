@@ -10,9 +10,15 @@
  *   codecs and older Go clients, send raw snappy).
  * - lz4 (3): the LZ4 *frame* format (magic 04 22 4D 18), which is what magic-2 batches use
  *   (the broken header checksum of magic 0/1 never applies here).
- * - zstd (4): a standard zstd frame; frames without a content size are decoded by streaming.
+ * - zstd (4): standard zstd frames, decoded by streaming with a bounded output.
  *
- * All functions are synchronous. Decoding throws CompressionError (a CorruptRecordError) on
+ * Decompression bombs: gzip, snappy and zstd stop at `maxBytes`; lz4 (lz4-napi has no limit)
+ * is checked afterwards, its output being bounded anyway by ~255x the input.
+ *
+ * All functions are synchronous and block the event loop while they run. Measured on ~0.9 MB of
+ * JSON-ish text (2-core dev box): gzip 7 ms to compress / 1.4 ms to decompress, snappy 1.7 /
+ * 2.4 ms, lz4 1.8 / 3.8 ms, zstd 0.8 / 0.4 ms. Batches are bounded by max.message.bytes (1 MiB
+ * by default), so one call stays in the low milliseconds. Decoding throws CompressionError (a CorruptRecordError) on
  * malformed input or when the output would exceed `maxBytes`; the broker maps it to
  * CORRUPT_MESSAGE. An unknown codec id throws UnsupportedCompressionError
  * (UNSUPPORTED_COMPRESSION_TYPE).
@@ -38,12 +44,22 @@ interface Lz4Module {
 }
 interface ZstdModule {
   compress(data: Uint8Array, parameters?: { compressionLevel?: number }): Buffer;
-  decompress(data: Uint8Array): Buffer;
+}
+interface ZstdDCtx {
+  reset(directive: number): void;
+  decompressStream(dst: Uint8Array, src: Uint8Array): [hint: number, produced: number, consumed: number];
+}
+interface ZstdBinding {
+  DCtx: new () => ZstdDCtx;
+  ResetDirective: { sessionOnly: number };
+  dStreamOutSize(): number;
 }
 
 let snappyModule: SnappyModule | undefined;
 let lz4Module: Lz4Module | undefined;
 let zstdModule: ZstdModule | undefined;
+let zstdBindingModule: ZstdBinding | undefined;
+let zstdDctx: ZstdDCtx | undefined;
 
 function snappy(): SnappyModule {
   return (snappyModule ??= require('snappy') as SnappyModule);
@@ -53,6 +69,9 @@ function lz4(): Lz4Module {
 }
 function zstd(): ZstdModule {
   return (zstdModule ??= require('zstd-napi') as ZstdModule);
+}
+function zstdBinding(): ZstdBinding {
+  return (zstdBindingModule ??= require('zstd-napi/binding') as ZstdBinding);
 }
 
 export class CompressionError extends CorruptRecordError {
@@ -121,7 +140,7 @@ export function decompress(codec: Compression, data: Buffer, maxBytes = DEFAULT_
       case Compression.Gzip: out = gunzipSync(data, { maxOutputLength: maxBytes }); break;
       case Compression.Snappy: out = snappyDecode(data, maxBytes); break;
       case Compression.Lz4: out = lz4().decompressFrameSync(data); break;
-      case Compression.Zstd: out = zstd().decompress(data); break;
+      case Compression.Zstd: out = zstdDecode(data, maxBytes); break;
       default: throw new UnsupportedCompressionError(codec);
     }
   } catch (err) {
@@ -154,9 +173,57 @@ export function snappyXerialEncode(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * Raw snappy starts with the uncompressed length as an unsigned varint; the decoder allocates
+ * that much up front, so a lying preamble is rejected before decoding.
+ */
+function snappyRawDecode(s: SnappyModule, block: Buffer, maxBytes: number): Buffer {
+  let declared = 0;
+  let mul = 1;
+  for (let i = 0; i < 5; i++) {
+    if (i >= block.length) throw new CompressionError('truncated snappy length preamble');
+    const b = block[i]!;
+    declared += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) break;
+    mul *= 128;
+  }
+  if (declared > maxBytes) throw new CompressionError(`snappy block declares ${declared} bytes, above the ${maxBytes} byte limit`);
+  return s.uncompressSync(block, { asBuffer: true }) as Buffer;
+}
+
+/**
+ * zstd through the streaming API so the output size is bounded by maxBytes whatever the frame
+ * header declares (the one-shot path trusts the declared content size). Consecutive frames are
+ * accepted; a truncated frame is an error.
+ */
+function zstdDecode(data: Buffer, maxBytes: number): Buffer {
+  const b = zstdBinding();
+  const dctx = (zstdDctx ??= new b.DCtx());
+  dctx.reset(b.ResetDirective.sessionOnly);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let input = data;
+  let hint = 1;
+  const chunkSize = Math.max(b.dStreamOutSize(), Math.min(maxBytes + 1, data.length * 4));
+  while (input.length > 0 || hint !== 0) {
+    const out = Buffer.allocUnsafe(chunkSize);
+    const [h, produced, consumed] = dctx.decompressStream(out, input);
+    hint = h;
+    input = input.subarray(consumed);
+    if (produced > 0) {
+      total += produced;
+      if (total > maxBytes) throw new CompressionError(`decompressed zstd data exceeds ${maxBytes} bytes`);
+      chunks.push(out.subarray(0, produced));
+    } else if (consumed === 0) {
+      throw new CompressionError('truncated zstd frame');
+    }
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
 function snappyDecode(data: Buffer, maxBytes: number): Buffer {
   const s = snappy();
-  if (!isXerialFramed(data)) return s.uncompressSync(data, { asBuffer: true }) as Buffer;
+  if (!isXerialFramed(data)) return snappyRawDecode(s, data, maxBytes);
   const parts: Buffer[] = [];
   let total = 0;
   let pos = XERIAL_HEADER_SIZE;
@@ -165,7 +232,7 @@ function snappyDecode(data: Buffer, maxBytes: number): Buffer {
     const len = data.readInt32BE(pos);
     pos += 4;
     if (len < 0 || pos + len > data.length) throw new CompressionError(`bad xerial snappy block length ${len}`);
-    const block = s.uncompressSync(data.subarray(pos, pos + len), { asBuffer: true }) as Buffer;
+    const block = snappyRawDecode(s, data.subarray(pos, pos + len), maxBytes - total);
     pos += len;
     total += block.length;
     if (total > maxBytes) throw new CompressionError(`decompressed snappy data exceeds ${maxBytes} bytes`);

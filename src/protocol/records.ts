@@ -117,7 +117,9 @@ export function batchRecordsPayload(buf: Buffer, pos = 0, maxDecompressedBytes =
   const attributes = buf.readInt16BE(pos + 21);
   const body = buf.subarray(pos + BATCH_HEADER_SIZE, pos + size);
   const codec = (attributes & ATTR_COMPRESSION_MASK) as Compression;
-  return codec === Compression.None ? body : decompress(codec, body, maxDecompressedBytes);
+  // An empty batch (left by compaction to keep producer state) may carry a codec but no bytes.
+  if (codec === Compression.None || (body.length === 0 && buf.readInt32BE(pos + 57) === 0)) return body;
+  return decompress(codec, body, maxDecompressedBytes);
 }
 
 /** Per-record callback of forEachRecord; `key`/`value` are views into the payload (not copies). */
@@ -241,15 +243,19 @@ export function decodeBatch(buf: Buffer, pos = 0): DecodedBatch {
 /**
  * Decodes every complete batch in `buf` (e.g. the records of a Fetch response partition). A
  * trailing partial batch — which a broker may legally return when maxBytes cuts a batch — is
- * ignored, as clients do.
+ * ignored, as clients do. With verifyCrc a batch whose CRC-32C does not match throws
+ * CorruptRecordError (what a consumer with check.crcs=true does).
  */
-export function decodeBatches(buf: Buffer | null): DecodedBatch[] {
+export function decodeBatches(buf: Buffer | null, options: { verifyCrc?: boolean } = {}): DecodedBatch[] {
   const out: DecodedBatch[] = [];
   if (buf === null) return out;
   let pos = 0;
   while (buf.length - pos >= BATCH_LOG_OVERHEAD + 5) {
     const size = buf.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
     if (buf.length - pos < size) break;
+    if (options.verifyCrc === true && size >= BATCH_HEADER_SIZE && buf.readInt8(pos + MAGIC_OFFSET) === 2 && computeBatchCrc(buf, pos, size) !== buf.readUInt32BE(pos + CRC_OFFSET)) {
+      throw new CorruptRecordError(`batch at offset ${readBatchHeader(buf, pos).baseOffset} has a bad CRC`);
+    }
     out.push(decodeBatch(buf, pos));
     pos += size;
   }

@@ -19,6 +19,11 @@
  * Backpressure: at most `maxQueuedRequests` requests wait or run per connection; at the limit
  * the socket is paused (the kernel buffers, then TCP pushes back on the client). When
  * socket.write() returns false, reading and starting new requests stop until 'drain'.
+ *
+ * Raw frames: after SaslHandshake v0, Kafka clients such as kafka-python send SASL tokens as
+ * bare size-prefixed frames without a request header. A handler switches its connection into
+ * that mode with `setRawFrameHandler(ctx.connection, fn)`; until it passes null, each later
+ * frame goes to `fn` and what it returns is written back size-prefixed (null: nothing).
  */
 import type { Socket } from 'node:net';
 import { ProtocolError } from '../base/errors.js';
@@ -39,6 +44,26 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   maxConcurrentRequests: 1,
   idleTimeoutMs: 600000,
 };
+
+/** Receives a whole frame (without its size prefix); returns the payload to send back. */
+export type RawFrameHandler = (frame: Buffer) => Buffer | null | Promise<Buffer | null>;
+
+const CONNECTIONS = new WeakMap<ConnectionInfo, Connection>();
+
+/** Routes the connection's next frames to `fn` instead of the request router (null: back to normal). */
+export function setRawFrameHandler(info: ConnectionInfo, fn: RawFrameHandler | null): void {
+  const connection = CONNECTIONS.get(info);
+  if (connection === undefined) throw new Error(`connection ${info.id} is not open`);
+  connection.rawFrameHandler = fn;
+}
+
+function sizePrefixed(payload: Buffer | null): Buffer | null {
+  if (payload === null) return null;
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeInt32BE(payload.length, 0);
+  payload.copy(out, 4);
+  return out;
+}
 
 const QUEUED = 0;
 const RUNNING = 1;
@@ -76,6 +101,8 @@ export class Connection {
   private pumping = false;
   private closed = false;
   private released = false;
+  /** Set by setRawFrameHandler (legacy SASL framing). */
+  rawFrameHandler: RawFrameHandler | null = null;
   /** The client half-closed; finish what was received, then end our side. */
   private ended = false;
 
@@ -86,6 +113,7 @@ export class Connection {
     this.logger = logger;
     this.options = options;
     this.onClose = onClose;
+    CONNECTIONS.set(info, this);
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
       socket.setTimeout(options.idleTimeoutMs, () => {
@@ -257,7 +285,13 @@ export class Connection {
     slot.frame = EMPTY;
     let result;
     try {
-      result = this.router.route(frame, this.info);
+      const raw = this.rawFrameHandler;
+      if (raw === null) {
+        result = this.router.route(frame, this.info);
+      } else {
+        const r = raw(frame);
+        result = r instanceof Promise ? r.then(sizePrefixed) : sizePrefixed(r);
+      }
     } catch (err) {
       this.running--;
       this.fail('request handler failed', err);

@@ -19,8 +19,13 @@ export interface WatchedPartition {
 
 export const DEFAULT_MAX_WAITING_FETCHES = 10_000;
 
+type Outcome = 'woken' | 'timeout' | 'full' | 'closed';
+
 export class FetchPurgatory {
   private waiting = 0;
+  private closed = false;
+  /** Finishers of the waiting fetches, so close() can release them. */
+  private readonly finishers = new Set<(outcome: Outcome) => void>();
   private readonly maxWaiting: number;
   private readonly clock: Clock;
 
@@ -36,9 +41,11 @@ export class FetchPurgatory {
   /**
    * Resolves 'woken' as soon as a watched partition has data past its fetch offset (checked
    * first synchronously: an append may have landed while the caller was reading), 'timeout'
-   * after timeoutMs, or 'full' at once when the purgatory is at its limit.
+   * after timeoutMs, 'full' at once when the purgatory is at its limit, or 'closed' when the
+   * broker shuts down (the caller answers with what it has, without reading again).
    */
-  wait(partitions: WatchedPartition[], timeoutMs: number): Promise<'woken' | 'timeout' | 'full'> {
+  wait(partitions: WatchedPartition[], timeoutMs: number): Promise<Outcome> {
+    if (this.closed) return Promise.resolve('closed');
     if (partitions.some((p) => p.limit() > p.fetchOffset)) return Promise.resolve('woken');
     if (timeoutMs <= 0) return Promise.resolve('timeout');
     if (this.waiting >= this.maxWaiting) return Promise.resolve('full');
@@ -46,10 +53,11 @@ export class FetchPurgatory {
     return new Promise((resolve) => {
       let done = false;
       const unsubscribes: (() => void)[] = [];
-      const finish = (outcome: 'woken' | 'timeout'): void => {
+      const finish = (outcome: Outcome): void => {
         if (done) return;
         done = true;
         this.waiting--;
+        this.finishers.delete(finish);
         timer.cancel();
         for (const u of unsubscribes) u();
         resolve(outcome);
@@ -63,6 +71,13 @@ export class FetchPurgatory {
         }));
       }
       const timer = this.clock.schedule(timeoutMs, () => finish('timeout'));
+      this.finishers.add(finish);
     });
+  }
+
+  /** Called by Broker.closeServices(): releases every waiting fetch. */
+  close(): void {
+    this.closed = true;
+    for (const finish of [...this.finishers]) finish('closed');
   }
 }

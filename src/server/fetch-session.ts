@@ -138,6 +138,11 @@ export class FetchSessionCache {
     this.sessions.delete(id);
   }
 
+  /** Called by Broker.closeServices(). */
+  close(): void {
+    this.sessions.clear();
+  }
+
   /**
    * Turns a request's session fields into a context (see the file header). `resolve` maps
    * request topics; partitions of unresolvable topics are still listed (their topic name is

@@ -122,3 +122,17 @@ export function rebuildBatch(original: Buffer, pos: number, records: RecordView[
   out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0, CRC_OFFSET);
   return out;
 }
+
+/**
+ * True when any record of the batches in `records` has a null key. Kafka refuses such batches
+ * on compacted topics (INVALID_RECORD, "Compacted topic cannot accept message without key");
+ * the produce path calls this after validation. Decompresses when needed.
+ */
+export function hasKeylessRecord(records: Buffer): boolean {
+  let pos = 0;
+  while (pos < records.length) {
+    for (const rec of readRecords(records, pos)) if (rec.key === null) return true;
+    pos += batchSizeAt(records, pos);
+  }
+  return false;
+}

@@ -88,6 +88,7 @@ export async function cleanLog(log: PartitionLog, nowMs: number): Promise<CleanR
   for (const seg of segments) {
     const parts: Buffer[] = [];
     let changed = false;
+    const modCount = seg.modCount;
     seg.acquire();
     try {
       await seg.forEachBatch((buf, at, size) => {
@@ -127,7 +128,7 @@ export async function cleanLog(log: PartitionLog, nowMs: number): Promise<CleanR
     await log.fs.syncDir(seg.dir);
     const swapped = await log.enqueue(async () => {
       const index = log.segments.indexOf(seg);
-      if (index < 0 || index === log.segments.length - 1) {
+      if (index < 0 || index === log.segments.length - 1 || seg.modCount !== modCount) {
         await log.fs.unlink(swapPath);
         return false;
       }

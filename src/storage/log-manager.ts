@@ -311,6 +311,7 @@ export class LogManager {
 
   /** Stops background tasks, flushes and closes every log, and marks each dir clean. */
   async close(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) t.cancel();
     await Promise.allSettled([...this.running]);

@@ -137,6 +137,8 @@ export class LogSegment {
   private closed = false;
   /** Bytes appended since the last fsync of the log file. */
   dirtyBytes = 0;
+  /** Bumped by every append and truncation: compaction checks it before swapping. */
+  modCount = 0;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -296,7 +298,13 @@ export class LogSegment {
     }
     this.size = position + buf.length;
     this.nextOffset = lastOffset + 1;
+    this.modCount++;
     this.dirtyBytes += buf.length;
+  }
+
+  /** True once retention, truncation or a compaction swap removed this segment from its log. */
+  get isDeleted(): boolean {
+    return this.deleted;
   }
 
   acquire(): void {
@@ -398,6 +406,7 @@ export class LogSegment {
     const position = await this.positionOf(offset);
     const removed = this.size - position;
     if (removed <= 0) return 0;
+    this.modCount++;
     await this.log.truncate(position);
     this.size = position;
     await this.scan(false);
@@ -406,7 +415,7 @@ export class LogSegment {
 
   /** The segment stops being active: record its final max timestamp in the time index. */
   onBecomeInactive(): void {
-    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
   }
 
   /** fsync the log, then write and fsync the indexes (so an index never points past data). */

@@ -20,7 +20,6 @@ import type { FileSystem } from '../base/file-system.js';
 import type { Logger } from '../base/logger.js';
 import { BrokerError, StorageError } from '../base/errors.js';
 import {
-  ATTRIBUTES_OFFSET,
   BATCH_HEADER_SIZE,
   baseOffsetOf,
   batchSizeAt,
@@ -81,10 +80,6 @@ export interface PartitionLogOptions {
   /** True when the directory had a clean-shutdown marker: nothing needs scanning. */
   cleanShutdown?: boolean;
   hooks?: PartitionLogHooks;
-}
-
-function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
 }
 
 export class PartitionLog {
@@ -273,7 +268,7 @@ export class PartitionLog {
   private async maybeRoll(bytes: number, firstOffset: number, lastOffset: number, now: number): Promise<void> {
     const seg = this.activeSegment;
     if (seg.size === 0 && seg.baseOffset === firstOffset) return;
-    const full = seg.size + bytes > this.config.segmentBytes;
+    const full = seg.size + bytes > this.config.segmentBytes || seg.size + bytes > 2147483647;
     const old = now - seg.createdMs > this.config.segmentMs;
     if (seg.size > 0 && (full || old || seg.indexFull || !seg.canHoldOffset(lastOffset))) {
       await this.roll(firstOffset);
@@ -307,6 +302,15 @@ export class PartitionLog {
   // ---- read ----------------------------------------------------------------------------------
 
   async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch = true): Promise<ReadResult> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.readOnce(fetchOffset, maxBytes, maxOffsetExclusive, minOneBatch);
+      if (r !== 'retry') return r;
+      // A segment was deleted or replaced (retention, truncation, compaction) under the read.
+      if (attempt >= 3) throw new StorageError(`read of ${this.topic}-${this.partition} kept racing with segment deletion`);
+    }
+  }
+
+  private async readOnce(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<ReadResult | 'retry'> {
     if (this.offline !== undefined) throw new StorageError(`log ${this.topic}-${this.partition} is offline`, { cause: this.offline });
     const start = this._logStartOffset;
     const end = this.logEndOffset;
@@ -320,6 +324,7 @@ export class PartitionLog {
     const segments = this.segments;
     for (; i < segments.length; i++) {
       const seg = segments[i]!;
+      if (seg.isDeleted) return 'retry';
       seg.acquire();
       try {
         const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch);
@@ -514,9 +519,17 @@ export class PartitionLog {
     await this.advanceLogStartOffset(this.segments[0]!.baseOffset);
   }
 
+  private cleaning = false;
+
   /** One compaction pass when cleanup.policy includes compact and the log is dirty enough. */
-  compact(): Promise<CleanResult | null> {
-    return cleanLog(this, this.clock.now());
+  async compact(): Promise<CleanResult | null> {
+    if (this.cleaning || this.offline !== undefined || this.closed) return null;
+    this.cleaning = true;
+    try {
+      return await cleanLog(this, this.clock.now());
+    } finally {
+      this.cleaning = false;
+    }
   }
 
   // ---- flush and close -------------------------------------------------------------------------
@@ -563,14 +576,5 @@ export class PartitionLog {
     await this.queue;
     for (const seg of this.segments) await seg.closeHandles();
     this.closed = true;
-  }
-
-  /** Attributes of the batch header at pos (exposed for tests and tools). */
-  static batchAttributes(buf: Buffer, pos = 0): number {
-    return buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
-  }
-
-  static batchMaxTimestamp(buf: Buffer, pos = 0): number {
-    return readInt64(buf, pos + 35);
   }
 }

@@ -46,10 +46,13 @@ export class TimeIndex {
     return { timestamp: this.timestamps[n - 1]!, offset: this.baseOffset + this.relOffsets[n - 1]! };
   }
 
-  /** Adds an entry when timestamp and offset both grow; `force` allows filling the last slot. */
-  maybeAppend(timestamp: number, offset: number): void {
+  /**
+   * Adds an entry when timestamp and offset both grow. `force` (used when the segment stops
+   * being active) may exceed maxEntries by one, so the final max timestamp is always recorded.
+   */
+  maybeAppend(timestamp: number, offset: number, force = false): void {
     const n = this.timestamps.length;
-    if (n >= this.maxEntries) return;
+    if (n >= this.maxEntries + (force ? 1 : 0)) return;
     const rel = offset - this.baseOffset;
     if (n > 0 && (timestamp <= this.timestamps[n - 1]! || rel < this.relOffsets[n - 1]!)) return;
     if (n > 0 && rel === this.relOffsets[n - 1]!) {
@@ -132,7 +135,7 @@ export class TimeIndex {
       return false;
     }
     const n = data.length / TIME_INDEX_ENTRY_SIZE;
-    if (!Number.isInteger(n) || n > this.maxEntries) {
+    if (!Number.isInteger(n) || n > this.maxEntries + 1) {
       this.persisted = -1;
       return false;
     }

@@ -250,6 +250,19 @@ test('a failed write of the leader assignment answers COORDINATOR_NOT_AVAILABLE 
   h.runtime.close();
 });
 
+test('a member id handed out with MEMBER_ID_REQUIRED expires unless used; the group does not linger', async () => {
+  const h = harness();
+  const first = await h.runtime.run(h.coordinator.joinGroup(joinRequest('g', '', { sessionTimeoutMs: 6000 }), info(5)));
+  assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+  assert.ok(h.coordinator.groups.get('g')!.pendingMembers.has(first.memberId));
+  h.clock.advance(6000);
+  await settle();
+  assert.equal(h.coordinator.groups.has('g'), false);
+  const late = await h.runtime.run(h.coordinator.joinGroup(joinRequest('g', first.memberId), info(5)));
+  assert.equal(late.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  h.runtime.close();
+});
+
 test('subscription helper encodes what the coordinator parses', () => {
   assert.deepEqual(subscription(['a', 'bc']).subarray(0, 6), Buffer.from([0, 0, 0, 0, 0, 2]));
 });

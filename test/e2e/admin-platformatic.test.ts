@@ -59,7 +59,7 @@ test('@platformatic/kafka Admin: topics, configs, partitions', { timeout: 60_000
       assert.deepEqual(b.broker.topics.get('plt-a')!.configs, { 'cleanup.policy': 'compact,delete', 'retention.ms': '1000' });
       await admin.incrementalAlterConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: 'plt-a', configs: [
         { name: 'cleanup.policy', configOperation: IncrementalAlterConfigOperationTypes.SUBTRACT, value: 'compact' },
-        { name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.DELETE, value: null },
+        { name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.DELETE },
       ] }] });
       assert.deepEqual(b.broker.topics.get('plt-a')!.configs, { 'cleanup.policy': 'delete' });
       assert.deepEqual(await errorIds(admin.incrementalAlterConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: 'plt-a', configs: [

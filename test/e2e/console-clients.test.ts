@@ -150,6 +150,20 @@ test('option errors exit 1 with Kafka-like messages', { timeout: 30_000 }, async
   }
 });
 
+test('an unknown topic or an unreachable broker exits 1 with an error', { timeout: 30_000 }, async () => {
+  await withBroker(async (b) => {
+    const r = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-does-not-exist', '--timeout-ms', '300']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /UNKNOWN_TOPIC_OR_PARTITION/);
+  });
+  const dead = await runCli(consumerMain, ['--bootstrap-server', '127.0.0.1:1', '--topic', 't']);
+  assert.equal(dead.code, 1);
+  assert.match(dead.stderr, /cannot connect/);
+  const deadP = await runCli(producerMain, ['--bootstrap-server', '127.0.0.1:1', '--topic', 't'], 'x\n');
+  assert.equal(deadP.code, 1);
+  assert.match(deadP.stderr, /cannot connect/);
+});
+
 test('a missing key separator stops the producer with exit 1', { timeout: 30_000 }, async () => {
   await withBroker(async (b) => {
     await b.broker.topics.create({ name: 'cc-sep', numPartitions: 1, replicationFactor: 1, configs: {} });

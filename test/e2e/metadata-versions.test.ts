@@ -147,7 +147,7 @@ test('IncrementalAlterConfigs / AlterConfigs on the cluster-default broker resou
     { resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '3600000' }] },
     { resourceType: 4, resourceName: '', configs: [{ name: 'log.dirs', configOperation: 0, value: '/tmp/x' }] },
   ] }, { version: 1 });
-  assert.deepEqual(r.responses.map((x) => x.errorCode), [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST], 'duplicate resource');
+  assert.deepEqual(r.responses.map((x) => [x.resourceName, x.errorCode]), [['', ErrorCode.INVALID_REQUEST]], 'one answer for a duplicated resource');
   const ok = await client.request(IncrementalAlterConfigs, { resources: [
     { resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '3600000' }] },
     { resourceType: 2, resourceName: 'mv-a', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }, { name: 'retention.ms', configOperation: 1, value: null }] },

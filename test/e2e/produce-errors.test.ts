@@ -68,6 +68,12 @@ test('produce errors: Kafka codes per partition, and the broker keeps serving', 
       assert.equal((await produceRaw(client, 'errs', 0, Buffer.concat([batch(), batch()]))).errorCode, ErrorCode.INVALID_RECORD);
       assert.equal((await produceRaw(client, 'errs', 0, null)).errorCode, ErrorCode.INVALID_RECORD);
 
+      // log.message.timestamp.after.max.ms defaults to one hour in Kafka 4.
+      const future = encodeBatch({ records: [{ key: 'k', value: 'v' }], timestamp: Date.now() + 2 * 3600_000 });
+      const tooNew = await produceRaw(client, 'errs', 0, future);
+      assert.equal(tooNew.errorCode, ErrorCode.INVALID_TIMESTAMP);
+      assert.deepEqual(tooNew.recordErrors.map((e) => e.batchIndex), [0]);
+
       assert.equal(b.broker.topics.log('errs', 0)!.highWatermark, 0, 'nothing was appended');
       await stillServes(b, client, 'errs');
     } finally {

@@ -144,6 +144,24 @@ describeBothFs('disk faults', (newEnv, kind) => {
   });
 });
 
+it('a failed fsync at close leaves no clean-shutdown marker, so the next open recovers', async () => {
+  const fs = new MemoryFileSystem({ seed: 7 });
+  const clock = new ManualClock();
+  const logs = await LogManager.open({ fs, dirs: ['/m'], clock, logger: silentLogger });
+  const log = await logs.create('closing', 0, cfg());
+  const b = makeSimpleBatch(3);
+  await log.appendAsLeader(b, 0);
+  fs.failNextSync();
+  await logs.close();
+  assert.equal(await fs.exists(`/m/${CLEAN_SHUTDOWN_FILE}`), false);
+  fs.crash();
+  const again = await LogManager.open({ fs, dirs: ['/m'], clock, logger: silentLogger });
+  const batches = await readAll(again, 'closing');
+  assert.ok(batches.length <= 1);
+  if (batches.length === 1) assert.deepEqual(batches[0], b);
+  await again.close();
+});
+
 for (let round = 0; round < 6; round++) {
   const seed = Number(process.env.STORAGE_SEED ?? Date.now() % 1_000_000) + round;
   it(`memory-fs crash: acknowledged (fsynced) batches survive, seed ${seed}`, async () => {

@@ -399,7 +399,11 @@ export class GroupCoordinator {
   private expireHeartbeat(groupId: string, memberId: string): CoordinatorResult<void> {
     const group = this.groups.get(groupId);
     if (group === undefined) return immediate(undefined);
-    if (group.pendingMembers.delete(memberId)) return this.tryCompleteJoin(group);
+    if (group.pendingMembers.delete(memberId)) {
+      const result = this.tryCompleteJoin(group);
+      this.dropIfUnused(group);
+      return result;
+    }
     const member = group.members.get(memberId);
     if (member === undefined) return immediate(undefined);
     if (member.awaitingJoin !== null || member.awaitingSync !== null) {

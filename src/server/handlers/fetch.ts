@@ -6,9 +6,9 @@
  *   errors FETCH_SESSION_ID_NOT_FOUND / INVALID_FETCH_SESSION_EPOCH are top-level.
  * - Partitions are read in order (the session's order for incremental fetches) from the log
  *   up to the high watermark (isolationLevel 0) or last stable offset (1). Each read is capped
- *   by min(partitionMaxBytes, what is left of maxBytes); the first non-empty partition always
- *   returns at least one whole batch even if larger (KIP-74). A fetch from the middle of a
- *   batch returns the whole batch; the records are the stored bytes.
+ *   by partitionMaxBytes and by what is left of min(maxBytes, broker fetch.max.bytes); the
+ *   first non-empty partition always returns at least one whole batch even if larger (KIP-74).
+ *   A fetch from the middle of a batch returns the whole batch; records are the stored bytes.
  * - Long polling: when fewer than minBytes were found, no partition had an error and
  *   maxWaitMs > 0, the request waits in the purgatory (../delayed-fetch.ts) for a high
  *   watermark change and reads again; at the deadline it answers with what there is.
@@ -99,6 +99,8 @@ function emptyPartition(partition: number, errorCode: number): FetchResponsePart
 /** Reads every partition once, in order, sharing the response's maxBytes budget. */
 async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean): Promise<{ reads: PartitionRead[]; bytes: number; errors: boolean }> {
   const reads: PartitionRead[] = [];
+  // Kafka caps the response at the broker's fetch.max.bytes whatever the client asks.
+  const maxBytes = Math.min(req.maxBytes, intConfig(broker, 'fetch.max.bytes', 57671680));
   let bytes = 0;
   let errors = false;
   let minOneMessage = true;
@@ -114,7 +116,7 @@ async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition
     const limitAtRead = fetchableOffset(log, req.isolationLevel);
     const r = await readFromLog(log, {
       fetchOffset: cached.fetchOffset,
-      maxBytes: Math.min(cached.partitionMaxBytes, req.maxBytes - bytes),
+      maxBytes: Math.min(cached.partitionMaxBytes, maxBytes - bytes),
       currentLeaderEpoch: cached.currentLeaderEpoch,
       isolationLevel: req.isolationLevel,
       minOneMessage,
@@ -167,7 +169,7 @@ async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: Cached
       watched.push({ log, fetchOffset: Math.max(r.cached.fetchOffset, r.limitAtRead), limit: () => fetchableOffset(log, req.isolationLevel) });
     }
     const outcome = await purgatory(broker).wait(watched, deadline - broker.clock.monotonicMs());
-    if (outcome === 'full') break;
+    if (outcome === 'full' || outcome === 'closed') break;
     result = await readAll(broker, req, parts, usesTopicIds);
     if (outcome === 'timeout') break;
   }

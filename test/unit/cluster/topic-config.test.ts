@@ -80,3 +80,9 @@ test('incremental ops: SET, DELETE, APPEND and SUBTRACT on lists only', () => {
   const op = applyIncrementalOps({}, [{ name: 'retention.ms', configOperation: 9, value: '1' }], typeOf, dflt, unknown);
   assert.ok('error' in op && op.errorCode === 'INVALID_REQUEST');
 });
+
+test('docs/topic-configs.md lists every topic config', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(new URL('../../../docs/topic-configs.md', import.meta.url), 'utf8');
+  for (const d of TOPIC_CONFIG_DEFS) assert.ok(doc.includes(`| \`${d.name}\` |`), `${d.name} missing from docs/topic-configs.md`);
+});

@@ -148,6 +148,10 @@ test('dynamic broker configs change topics without overrides and persist', async
   assert.equal(config.getLong('log.retention.ms'), 1234);
   assert.equal(logs.get('plain', 0)!.config.retentionMs, 1234);
   assert.equal(logs.get('own', 0)!.config.retentionMs, 5);
+  assert.equal(topics.configValue('plain', 'retention.ms'), '1234');
+  assert.equal(topics.configValue('own', 'retention.ms'), '5');
+  assert.equal(topics.configValue('own', 'message.timestamp.type'), 'CreateTime');
+  assert.equal(topics.configValue('own', 'no.such'), undefined);
   const { topics: again, config: config2 } = await open(fs, new FakeLogs());
   assert.equal(again.get('plain')!.logConfig.retentionMs, 1234);
   assert.equal(config2.getLong('log.retention.ms'), 1234);
@@ -161,4 +165,31 @@ test('a corrupt metadata file refuses to open rather than losing topics', async 
   await fs.mkdirp('/data');
   await fs.writeFileAtomic(`/data/${METADATA_FILE_NAME}`, Buffer.from('{not json'));
   await assert.rejects(open(fs), /not valid JSON/);
+});
+
+test('a failed metadata write changes nothing, and a crash after success keeps the topic', async () => {
+  const { fs, topics, logs } = await open();
+  await topics.create({ name: 'first', numPartitions: 1, replicationFactor: 1 });
+  fs.failNextSync();
+  await assert.rejects(topics.create({ name: 'second', numPartitions: 2, replicationFactor: 1 }));
+  assert.equal(topics.get('second'), undefined, 'not visible after the failed write');
+  assert.equal(logs.get('second', 0), undefined, 'no logs created');
+  fs.failNextSync();
+  await assert.rejects(topics.delete('first'));
+  assert.ok(topics.get('first'), 'still there after a failed delete');
+  // The manager keeps working after a failure.
+  assert.equal((await topics.create({ name: 'third', numPartitions: 1, replicationFactor: 1 })).errorCode, 0);
+  fs.crash();
+  const { topics: again } = await open(fs, new FakeLogs());
+  assert.deepEqual(again.list().map((t) => t.name).sort(), ['first', 'third']);
+});
+
+test('logs found without any metadata file are adopted as topics', async () => {
+  const fs = new MemoryFileSystem();
+  const logs = new FakeLogs();
+  const { topics: seed } = await open(new MemoryFileSystem(), logs);
+  await seed.create({ name: 'legacy', numPartitions: 2, replicationFactor: 1 });
+  const { topics } = await open(fs, logs);
+  assert.equal(topics.get('legacy')?.numPartitions, 2);
+  assert.ok(await fs.exists(`/data/${METADATA_FILE_NAME}`));
 });

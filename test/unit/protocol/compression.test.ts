@@ -115,3 +115,21 @@ test('unknown codec ids are rejected', () => {
   assert.throws(() => decompress(7 as Compression, Buffer.from('a')), UnsupportedCompressionError);
   assert.equal(compressionFromName('brotli'), undefined);
 });
+
+test('lying size headers are rejected before allocation (snappy preamble, zstd content size)', () => {
+  // raw snappy claiming 2^32-1 bytes
+  const snappyBomb = Buffer.from('ffffffff0f1068656c6c6f', 'hex');
+  assert.throws(() => decompress(Compression.Snappy, snappyBomb), /declares/);
+  // zstd frame (single segment, 8-byte content size) declaring 2^40 bytes with one tiny raw block
+  const fhd = 0xe0; // FCS flag 3 (8 bytes), single segment
+  const header = Buffer.concat([Buffer.from('28b52ffd', 'hex'), Buffer.from([fhd]), Buffer.from('0000000000010000', 'hex').reverse()]);
+  const block = Buffer.from([0x29, 0x00, 0x00]); // last block, raw, size 5
+  const zstdBomb = Buffer.concat([header, block, Buffer.from('hello')]);
+  assert.throws(() => decompress(Compression.Zstd, zstdBomb), CompressionError);
+  // truncated zstd
+  const ok = compress(Compression.Zstd, Buffer.alloc(5000, 'a'));
+  assert.throws(() => decompress(Compression.Zstd, ok.subarray(0, ok.length - 3)), CompressionError);
+  // two concatenated zstd frames decode to the concatenation
+  const two = Buffer.concat([compress(Compression.Zstd, Buffer.from('ab')), compress(Compression.Zstd, Buffer.from('cd'))]);
+  assert.equal(decompress(Compression.Zstd, two).toString(), 'abcd');
+});

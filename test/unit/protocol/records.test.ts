@@ -141,6 +141,13 @@ test('compaction-style encoding: explicit offsets, lastOffsetDelta and delete ho
   assert.throws(() => encodeBatch({ records: [{ key: 'a', value: 'b', offset: 3 }, { key: 'a', value: 'b', offset: 3 }] }), RangeError);
 });
 
+test('an empty batch that keeps a compression codec decodes to no records', () => {
+  const batch = Buffer.from(encodeBatch({ baseOffset: 5, records: [] }));
+  batch.writeInt16BE(Compression.Gzip, 21);
+  updateBatchCrc(batch, 0, batch.length);
+  assert.deepEqual(decodeBatch(batch).records, []);
+});
+
 test('empty batch (what compaction leaves for producer state)', () => {
   const batch = encodeBatch({ baseOffset: 5, lastOffsetDelta: 2, records: [], producerId: 9, producerEpoch: 0, baseSequence: 0 });
   assert.equal(checkBatch(batch, 0), batch.length);
@@ -170,6 +177,12 @@ test('decodeBatches walks several batches and ignores a trailing partial one', (
   assert.equal(batches.length, 2);
   assert.deepEqual(batches.flatMap((x) => x.records.map((r) => r.value!.toString())), ['a', 'b', 'c']);
   assert.deepEqual(decodeBatches(null), []);
+  // CRC verification on request.
+  const bad = Buffer.from(all);
+  bad[a.length + 30] = bad[a.length + 30]! ^ 1;
+  assert.equal(decodeBatches(bad).length, 2);
+  assert.throws(() => decodeBatches(bad, { verifyCrc: true }), /bad CRC/);
+  assert.equal(decodeBatches(all, { verifyCrc: true }).length, 2);
   assert.deepEqual(decodeBatches(Buffer.alloc(0)), []);
 });
 
@@ -235,4 +248,42 @@ test('interop: KafkaJS decodes our batches and we decode KafkaJS batches', async
   const mine = decodeBatch(theirs);
   assert.deepEqual(mine.records.map((r) => [r.offset, r.timestamp, r.key?.toString() ?? null, r.value!.toString()]), [[20, 1000, 'a', '1'], [21, 1005, null, '2']]);
   assert.deepEqual(mine.records[0]!.headers, [{ key: 'x', value: Buffer.from('y') }]);
+});
+
+test('seeded random round trips across codecs, sizes and null/empty mixes', () => {
+  let seed = 0x5eed;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const bytes = (): Buffer | null => {
+    const pick = rnd(5);
+    if (pick === 0) return null;
+    if (pick === 1) return Buffer.alloc(0);
+    return Buffer.from(Array.from({ length: rnd(pick === 4 ? 3000 : 40) }, () => rnd(256)));
+  };
+  for (let iter = 0; iter < 60; iter++) {
+    const codec = CODECS[iter % CODECS.length]!;
+    const base = rnd(1_000_000);
+    const t0 = 1_600_000_000_000 + rnd(1_000_000);
+    const inputs = Array.from({ length: 1 + rnd(30) }, () => ({
+      key: bytes(),
+      value: bytes(),
+      timestamp: t0 + rnd(100_000) - 50_000,
+      headers: Array.from({ length: rnd(4) }, (_, h) => ({ key: `h${h}-${rnd(10)}`, value: bytes() })),
+    }));
+    const batch = encodeBatch({ baseOffset: base, compression: codec, records: inputs });
+    assert.equal(checkBatch(batch, 0), batch.length);
+    const { header, records } = decodeBatch(batch);
+    assert.equal(header.maxTimestamp, Math.max(...inputs.map((r) => r.timestamp)));
+    assert.equal(records.length, inputs.length);
+    records.forEach((r, i) => {
+      const exp = inputs[i]!;
+      assert.equal(r.offset, base + i);
+      assert.equal(r.timestamp, exp.timestamp);
+      assert.deepEqual(r.key, exp.key);
+      assert.deepEqual(r.value, exp.value);
+      assert.deepEqual(r.headers, exp.headers);
+    });
+  }
 });

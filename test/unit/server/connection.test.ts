@@ -8,6 +8,7 @@ import { Broker } from '../../../src/server/broker.js';
 import { BrokerConfig } from '../../../src/server/config.js';
 import { RequestRouter } from '../../../src/server/request-router.js';
 import { SocketServer } from '../../../src/server/server.js';
+import { setRawFrameHandler } from '../../../src/server/connection.js';
 import { defineHandler, type Handler } from '../../../src/server/handler.js';
 import apiVersionsHandler from '../../../src/server/handlers/api-versions.js';
 import { api, f, message } from '../../../src/protocol/schema.js';
@@ -22,7 +23,7 @@ const Echo = api<{ seq: number; delayMs: number; payloadBytes: number; mode: num
   message(1000, 'Echo', 'request', '0-1', '1+', [f('seq', 'int32', '0+'), f('delayMs', 'int32', '0+'), f('payloadBytes', 'int32', '0+'), f('mode', 'int8', '0+')]),
   message(1000, 'Echo', 'response', '0-1', '1+', [f('seq', 'int32', '0+'), f('payload', 'bytes', '0+')]),
 );
-const MODE_NORMAL = 0, MODE_NULL = 1, MODE_THROW = 2, MODE_SYNC = 3;
+const MODE_NORMAL = 0, MODE_NULL = 1, MODE_THROW = 2, MODE_SYNC = 3, MODE_RAW = 4;
 
 let handled = 0;
 let running = 0;
@@ -31,8 +32,15 @@ const echoHandler = defineHandler({
   api: Echo,
   minVersion: 0,
   maxVersion: 1,
-  handle(_ctx, req) {
+  handle(ctx, req) {
     handled++;
+    if (req.mode === MODE_RAW) {
+      setRawFrameHandler(ctx.connection, async (frame) => {
+        setRawFrameHandler(ctx.connection, null);
+        return Buffer.concat([Buffer.from('raw:'), frame]);
+      });
+      return { seq: req.seq, payload: Buffer.alloc(0) };
+    }
     if (req.mode === MODE_THROW) throw new Error('handler bug (expected by the test)');
     if (req.mode === MODE_SYNC) return { seq: req.seq, payload: Buffer.alloc(req.payloadBytes) };
     running++;
@@ -294,6 +302,23 @@ test('write backpressure: a client that stops reading stops the broker from star
     const responses = (await c.read(n, 20000)).map(decodeEcho);
     assert.deepEqual(responses.map((x) => x.seq), [...Array(n).keys()]);
     assert.ok(responses.every((x) => x.payloadBytes === 4 << 20));
+  } finally {
+    c.close();
+  }
+});
+
+test('raw frames (legacy SASL framing): a handler switches the next frame to a raw handler, then back', async () => {
+  const c = await RawClient.connect(main.port);
+  try {
+    const token = Buffer.from('\0user\0secret');
+    const rawToken = Buffer.alloc(4 + token.length);
+    rawToken.writeInt32BE(token.length, 0);
+    token.copy(rawToken, 4);
+    c.send(Buffer.concat([echo(1, { mode: MODE_RAW }), rawToken, echo(2)]));
+    const [first, raw, last] = await c.read(3);
+    assert.equal(decodeEcho(first!).seq, 1);
+    assert.equal(raw!.toString('latin1'), 'raw:\0user\0secret');
+    assert.equal(decodeEcho(last!).seq, 2);
   } finally {
     c.close();
   }

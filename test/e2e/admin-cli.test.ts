@@ -1,0 +1,114 @@
+/**
+ * `sherwood topics` (kafka-topics.sh's flags and output) against a real broker: in-process
+ * through main() for most cases, and once as a real child process through src/cli/main.ts.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startTestBroker, ROOT } from '../helpers/broker.js';
+import { run } from '../helpers/clients.js';
+import { main } from '../../src/cli/topics.js';
+import type { RunningBroker } from '../../src/index.js';
+
+let b: RunningBroker;
+before(async () => { b = await startTestBroker(); });
+after(async () => { await b?.close(); });
+
+async function topics(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['--bootstrap-server', b.bootstrap, ...args], (l) => out.push(l), (l) => err.push(l));
+  return { code, out, err };
+}
+
+test('create, describe, list, alter, delete', async () => {
+  let r = await topics('--create', '--topic', 'cli-a', '--partitions', '3', '--replication-factor', '1', '--config', 'retention.ms=60000', '--config', 'cleanup.policy=compact');
+  assert.deepEqual(r, { code: 0, out: ['Created topic cli-a.'], err: [] });
+  r = await topics('--create', '--topic', 'cli-a');
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.out, ["Error while executing topic command : Topic 'cli-a' already exists."]);
+  r = await topics('--create', '--topic', 'cli-a', '--if-not-exists');
+  assert.deepEqual([r.code, r.out], [0, []]);
+  r = await topics('--create', '--topic', 'cli.b');
+  assert.equal(r.code, 0);
+  assert.match(r.out[0]!, /^WARNING: Due to limitations in metric names/);
+  assert.equal(r.out[1], 'Created topic cli.b.');
+
+  r = await topics('--list');
+  assert.deepEqual(r, { code: 0, out: ['cli-a', 'cli.b'], err: [] });
+
+  r = await topics('--describe', '--topic', 'cli-a');
+  assert.equal(r.code, 0);
+  const id = b.broker.topics.get('cli-a')!.topicId.toString('base64url');
+  const n = b.broker.nodeId;
+  assert.deepEqual(r.out, [
+    `Topic: cli-a\tTopicId: ${id}\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: cleanup.policy=compact,retention.ms=60000`,
+    `\tTopic: cli-a\tPartition: 0\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`,
+    `\tTopic: cli-a\tPartition: 1\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`,
+    `\tTopic: cli-a\tPartition: 2\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`,
+  ]);
+  r = await topics('--describe', '--topic-id', id);
+  assert.equal(r.out[0]!.split('\t')[0], 'Topic: cli-a');
+  r = await topics('--describe', '--topics-with-overrides');
+  assert.deepEqual(r.out.filter((l) => l.startsWith('Topic:')).map((l) => l.split('\t')[0]), ['Topic: cli-a']);
+  r = await topics('--describe', '--topic', 'nope');
+  assert.deepEqual([r.code, r.out], [1, ["Error while executing topic command : Topic 'nope' does not exist as expected"]]);
+  r = await topics('--describe', '--topic', 'nope', '--if-exists');
+  assert.deepEqual([r.code, r.out], [0, []]);
+
+  r = await topics('--alter', '--topic', 'cli-a', '--partitions', '5');
+  assert.deepEqual([r.code, r.out], [0, []]);
+  assert.equal(b.broker.topics.get('cli-a')!.numPartitions, 5);
+  r = await topics('--alter', '--topic', 'cli-a', '--partitions', '2');
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.out, ['Error while executing topic command : The topic cli-a currently has 5 partition(s); 2 would not be an increase.']);
+
+  r = await topics('--delete', '--topic', 'cli.b');
+  assert.deepEqual([r.code, r.out], [0, []]);
+  assert.equal(b.broker.topics.get('cli.b'), undefined);
+  r = await topics('--delete', '--topic', 'cli.b');
+  assert.equal(r.code, 1);
+  r = await topics('--delete', '--topic', 'cli.b', '--if-exists');
+  assert.equal(r.code, 0);
+});
+
+test('broker-side errors are printed and the broker keeps serving', async () => {
+  let r = await topics('--create', '--topic', 'bad name');
+  assert.equal(r.code, 1);
+  assert.match(r.out[0]!, /^Error while executing topic command : Topic name "bad name" is illegal/);
+  r = await topics('--create', '--topic', 'cli-rf', '--replication-factor', '3');
+  assert.deepEqual(r.out, ['Error while executing topic command : Replication factor: 3 larger than available brokers: 1.']);
+  r = await topics('--create', '--topic', 'cli-cfg', '--config', 'retention.ms=later');
+  assert.deepEqual(r.out, ['Error while executing topic command : Invalid value later for configuration retention.ms: Not a number of type LONG']);
+  r = await topics('--create', '--topic', 'cli-cfg', '--config', 'nope=1');
+  assert.deepEqual(r.out, ['Error while executing topic command : Unknown topic config name: nope']);
+  r = await topics('--list');
+  assert.equal(r.code, 0);
+});
+
+test('usage errors', async () => {
+  const usage = async (argv: string[]) => {
+    const err: string[] = [];
+    const code = await main(argv, () => {}, (l) => err.push(l));
+    return { code, first: err[0] };
+  };
+  assert.deepEqual(await usage(['--zookeeper', 'localhost:2181', '--list']),
+    { code: 1, first: '--zookeeper is not supported: ZooKeeper is gone (as in Kafka 4.0). Use --bootstrap-server HOST:PORT to talk to the broker.' });
+  assert.deepEqual(await usage(['--list']), { code: 1, first: 'Missing required argument "[bootstrap-server]"' });
+  assert.deepEqual(await usage(['--bootstrap-server', 'x:1', '--list', '--create']),
+    { code: 1, first: 'Command must include exactly one action: --list, --describe, --create, --alter or --delete' });
+  assert.deepEqual(await usage(['--bootstrap-server', 'x:1', '--create']), { code: 1, first: 'Missing required argument "[topic]"' });
+  assert.deepEqual(await usage(['--bootstrap-server', 'x:1', '--create', '--topic', 't', '--config', 'novalue']),
+    { code: 1, first: 'Invalid topic config: all configs to be added must be in the format "key=val".' });
+  assert.equal((await usage(['--help'])).code, 0);
+});
+
+test('sherwood topics as a real process', { timeout: 60_000 }, async () => {
+  const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'topics', '--bootstrap-server', b.bootstrap, ...args], { timeoutMs: 30_000 });
+  const created = await cli('--create', '--topic', 'cli-proc', '--partitions', '2');
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.stdout, 'Created topic cli-proc.\n');
+  const described = await cli('--describe', '--topic', 'cli-proc');
+  assert.equal(described.code, 0, described.stderr);
+  assert.match(described.stdout, /^Topic: cli-proc\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: \n\tTopic: cli-proc\tPartition: 0\t/);
+});

@@ -1,0 +1,158 @@
+/**
+ * confluent-kafka-python (librdkafka 2.0.2) consumer groups: three members consume a
+ * 6-partition topic while one leaves and another joins. Every record is consumed, each
+ * partition has one owner at a time (assign/revoke intervals never overlap), and the committed
+ * offsets end at the log end offsets.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestBroker, tempDir } from '../helpers/broker.js';
+import { PYTHON, runPython, lastJson } from '../helpers/clients.js';
+import { fetchOffsets } from '../../src/coordinator/group/offsets.js';
+import type { GroupRuntime } from '../../src/server/group-runtime.js';
+
+const PRODUCE = `
+import sys, json
+from confluent_kafka import Producer
+topic, partitions, count = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+p = Producer({'bootstrap.servers': sys.argv[1]})
+for i in range(count):
+    p.produce(topic, value=('v%d' % i).encode(), partition=i % partitions)
+p.flush(30)
+print(json.dumps({'sent': count}))
+`;
+
+const MEMBER = `
+import sys, json, time, os
+from confluent_kafka import Consumer, KafkaException
+bootstrap, topic, group, name, stop, sleep_s = sys.argv[1:7]
+def log(**kw):
+    kw['t'] = time.time(); kw['name'] = name
+    print(json.dumps(kw), flush=True)
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'auto.offset.reset': 'earliest',
+              'enable.auto.commit': False, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 300, 'client.id': name})
+c.subscribe([topic], on_assign=lambda c, ps: log(event='assign', partitions=sorted(p.partition for p in ps)),
+             on_revoke=lambda c, ps: log(event='revoke', partitions=sorted(p.partition for p in ps)))
+while not os.path.exists(stop):
+    m = c.poll(0.1)
+    if m is None or m.error():
+        continue
+    log(event='msg', p=m.partition(), o=m.offset(), v=m.value().decode())
+    time.sleep(float(sleep_s))
+    try:
+        c.commit(message=m, asynchronous=False)
+    except KafkaException as e:
+        log(event='commit-error', error=str(e))
+c.close()
+log(event='closed')
+`;
+
+interface Event { event: string; t: number; name: string; partitions?: number[]; p?: number; o?: number; v?: string }
+
+class Member {
+  readonly child: ChildProcess;
+  readonly stopFile: string;
+  out = '';
+  readonly exited: Promise<void>;
+
+  constructor(bootstrap: string, dir: string, readonly name: string) {
+    this.stopFile = join(dir, `stop-${name}`);
+    this.child = spawn(PYTHON, ['-c', MEMBER, bootstrap, 'cfk', 'g-cfk', name, this.stopFile, '0.01'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => { this.out += d; });
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
+  events(): Event[] {
+    return this.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+  }
+
+  assigned(): boolean {
+    return this.events().some((e) => e.event === 'assign' && e.partitions!.length > 0);
+  }
+
+  async stop(): Promise<void> {
+    writeFileSync(this.stopFile, '');
+    await this.exited;
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('confluent-kafka: members leave and join mid-stream; one owner per partition; commits reach the end', { timeout: 150_000 }, async () => {
+  const dir = tempDir('sherwood-groups-cfk-');
+  const b = await startTestBroker({ overrides: { 'group.initial.rebalance.delay.ms': '300', 'offsets.topic.num.partitions': '3' } });
+  const members: Member[] = [];
+  try {
+    const created = await b.broker.topics.create({ name: 'cfk', numPartitions: 6, replicationFactor: 1, configs: {} });
+    assert.equal(created.errorCode, 0);
+    assert.equal(lastJson(await runPython(PRODUCE, [b.bootstrap, 'cfk', '6', '600'], 60_000)).sent, 600);
+    const rt = () => b.broker.services.get('groups') as GroupRuntime | undefined;
+    const group = () => rt()?.coordinator.groups.get('g-cfk');
+
+    for (const name of ['a', 'b', 'c']) members.push(new Member(b.bootstrap, dir.path, name));
+    await waitFor('three stable members', () => group()?.state === 'Stable' && group()!.members.size === 3 && members.every((m) => m.assigned()));
+    await new Promise((r) => setTimeout(r, 800));
+    await members[1]!.stop();
+    const d = new Member(b.bootstrap, dir.path, 'd');
+    members.push(d);
+    const committed = () => fetchOffsets(rt()!.coordinator, 'g-cfk', [{ name: 'cfk', partitionIndexes: [0, 1, 2, 3, 4, 5] }])[0]!.partitions.map((p) => p.committedOffset);
+    await waitFor('d to join', () => d.assigned());
+    await waitFor('commits to reach the log end', () => committed().every((o) => o === 100), 90_000);
+    for (const m of members) if (m.child.exitCode === null) await m.stop();
+
+    // Committed offsets equal the log end offsets.
+    for (let p = 0; p < 6; p++) assert.equal(committed()[p], b.broker.topics.log('cfk', p)!.logEndOffset);
+    // Every record was consumed.
+    const all = members.flatMap((m) => m.events());
+    const values = new Set(all.filter((e) => e.event === 'msg').map((e) => e.v));
+    assert.equal(values.size, 600);
+    assert.ok(all.filter((e) => e.event === 'assign' && e.name === 'd' && e.partitions!.length > 0).length > 0, 'the late member got partitions');
+    // Ownership intervals per partition never overlap.
+    const intervals = new Map<number, { name: string; from: number; to: number }[]>();
+    for (const m of members) {
+      const events = m.events();
+      const closedAt = events.find((e) => e.event === 'closed')?.t ?? Infinity;
+      const open = new Map<number, number>();
+      for (const e of events) {
+        if (e.event === 'assign') for (const p of e.partitions!) open.set(p, e.t);
+        if (e.event === 'revoke') {
+          for (const p of e.partitions!) {
+            if (!open.has(p)) continue;
+            if (!intervals.has(p)) intervals.set(p, []);
+            intervals.get(p)!.push({ name: m.name, from: open.get(p)!, to: e.t });
+            open.delete(p);
+          }
+        }
+      }
+      for (const [p, from] of open) {
+        if (!intervals.has(p)) intervals.set(p, []);
+        intervals.get(p)!.push({ name: m.name, from, to: closedAt });
+      }
+      // Messages are only processed while owned.
+      for (const e of events.filter((x) => x.event === 'msg')) {
+        const own = (intervals.get(e.p!) ?? []).some((i) => i.name === m.name && e.t >= i.from && e.t <= i.to);
+        assert.ok(own, `${m.name} consumed partition ${e.p} while not owning it`);
+      }
+    }
+    for (const [p, list] of intervals) {
+      list.sort((x, y) => x.from - y.from);
+      for (let i = 1; i < list.length; i++) {
+        assert.ok(list[i]!.from >= list[i - 1]!.to, `partition ${p}: ${list[i]!.name} was assigned before ${list[i - 1]!.name} gave it up`);
+      }
+    }
+    assert.ok([...intervals.values()].some((l) => new Set(l.map((i) => i.name)).size > 1), 'partitions moved between members');
+  } finally {
+    for (const m of members) if (m.child.exitCode === null) m.child.kill('SIGKILL');
+    await b.close();
+    dir.remove();
+  }
+});
