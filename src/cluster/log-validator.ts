@@ -5,8 +5,9 @@
  *
  * Per batch, in Kafka's order:
  *   1. fewer than 17 bytes left, or fewer than the batch's length: the tail is trimmed (Kafka
- *      ignores a trailing partial batch); a length below the v2 header size is CORRUPT_MESSAGE.
- *   2. magic != 2                         → UNSUPPORTED_FOR_MESSAGE_FORMAT (we store only v2)
+ *      ignores a trailing partial batch).
+ *   2. magic != 2 → UNSUPPORTED_FOR_MESSAGE_FORMAT (we store only v2; Produce v3+ already
+ *      answered INVALID_RECORD); a length below the v2 header size → CORRUPT_MESSAGE.
  *   3. client batch with baseOffset != 0  → INVALID_RECORD
  *   4. size > max.message.bytes           → MESSAGE_TOO_LARGE
  *   5. CRC-32C mismatch                   → CORRUPT_MESSAGE

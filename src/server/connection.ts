@@ -4,8 +4,8 @@
  * Framing: every request is a 4-byte big-endian size followed by that many bytes. A size that
  * is negative or larger than `socket.request.max.bytes` closes the connection (Kafka does the
  * same: it cannot resynchronise the stream). Frames that arrive whole inside one chunk are
- * sliced without copying; a frame split across chunks is assembled into one buffer allocated
- * at its final size.
+ * sliced without copying; a frame split across chunks is joined once, when its last byte
+ * arrives (so a client announcing 100 MB and sending 10 bytes costs 10 bytes).
  *
  * Ordering: requests are answered strictly in the order they arrived. Each request gets a slot
  * in a FIFO; responses are written only from the head, so a handler that finishes early waits
@@ -86,8 +86,12 @@ export class Connection {
   /** Bytes of the size prefix seen so far when it straddles chunks. */
   private readonly sizeBuf = Buffer.alloc(4);
   private sizeFilled = 0;
-  /** A frame being assembled across chunks. */
-  private partial: Buffer | null = null;
+  /**
+   * Pieces of a frame split across chunks, joined once complete. Memory grows with the bytes
+   * actually received, not with the size a client claims (up to socket.request.max.bytes).
+   */
+  private partial: Buffer[] | null = null;
+  private partialSize = 0;
   private partialFilled = 0;
   /** The unread rest of a chunk, kept while reading is paused at the request limit. */
   private stash: Buffer | null = null;
@@ -187,12 +191,12 @@ export class Connection {
         return;
       }
       if (this.partial !== null) {
-        const n = Math.min(this.partial.length - this.partialFilled, len - pos);
-        chunk.copy(this.partial, this.partialFilled, pos, pos + n);
+        const n = Math.min(this.partialSize - this.partialFilled, len - pos);
+        this.partial.push(chunk.subarray(pos, pos + n));
         this.partialFilled += n;
         pos += n;
-        if (this.partialFilled === this.partial.length) {
-          this.enqueue(this.partial);
+        if (this.partialFilled === this.partialSize) {
+          this.enqueue(Buffer.concat(this.partial, this.partialSize));
           this.partial = null;
         }
         continue;
@@ -218,9 +222,9 @@ export class Connection {
         this.enqueue(chunk.subarray(pos, pos + size));
         pos += size;
       } else {
-        this.partial = Buffer.allocUnsafe(size);
+        this.partial = [chunk.subarray(pos)];
+        this.partialSize = size;
         this.partialFilled = len - pos;
-        chunk.copy(this.partial, 0, pos, len);
         pos = len;
       }
     }

@@ -6,6 +6,7 @@
  *   <topic>-<partition>.<id>-delete/       a deleted log being removed (finished on startup)
  *   recovery-point-offset-checkpoint       `topic partition offset`: fsynced up to here
  *   log-start-offset-checkpoint            `topic partition offset`: logStartOffset per log
+ *   cleaner-offset-checkpoint              `topic partition offset`: compaction done below here
  *   .kafka_cleanshutdown                   written by close() after every log is flushed;
  *                                          deleted on open, so only a clean stop skips recovery
  * Checkpoint files use Kafka's text format (checkpoint-file.ts) and are written atomically.
@@ -24,6 +25,7 @@ import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 
 export interface LogManagerOptions {
@@ -99,6 +101,7 @@ export class LogManager {
     const cleanShutdown = await fs.exists(`${dir}/${CLEAN_SHUTDOWN_FILE}`);
     const recoveryPoints = await readOffsetCheckpoint(fs, `${dir}/${RECOVERY_POINT_CHECKPOINT}`);
     const logStartOffsets = await readOffsetCheckpoint(fs, `${dir}/${LOG_START_OFFSET_CHECKPOINT}`);
+    const cleanerOffsets = await readOffsetCheckpoint(fs, `${dir}/${CLEANER_OFFSET_CHECKPOINT}`);
     for (const name of await fs.readdir(dir)) {
       if (name.endsWith('-delete')) {
         await fs.rmrf(`${dir}/${name}`);
@@ -121,6 +124,7 @@ export class LogManager {
         logger: this.logger,
         logStartOffset: logStartOffsets.get(k) ?? 0,
         recoveryPoint: recoveryPoints.get(k) ?? 0,
+        firstDirtyOffset: cleanerOffsets.get(k) ?? 0,
         cleanShutdown,
         hooks: { logStartOffsetChanged: () => this.writeLogStartOffsets(dir) },
       });
@@ -236,6 +240,12 @@ export class LogManager {
     await this.inDirQueue(dir, () =>
       writeCheckpoint(this.fs, `${dir}/${RECOVERY_POINT_CHECKPOINT}`, this.logsIn(dir).map((l) => [l.topic, l.partition, l.recoveryPoint])),
     );
+    const compacted = this.logsIn(dir).filter((l) => l.config.cleanupPolicy.compact);
+    if (compacted.length > 0 || (await this.fs.exists(`${dir}/${CLEANER_OFFSET_CHECKPOINT}`))) {
+      await this.inDirQueue(dir, () =>
+        writeCheckpoint(this.fs, `${dir}/${CLEANER_OFFSET_CHECKPOINT}`, compacted.map((l) => [l.topic, l.partition, l.firstDirtyOffset])),
+      );
+    }
     await this.writeLogStartOffsets(dir);
   }
 

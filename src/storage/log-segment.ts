@@ -154,6 +154,11 @@ export class LogSegment {
     this.createdMs = createdMs;
   }
 
+  /** The open .log handle (for header scans; hold a reference while using it). */
+  get fileHandle(): FileHandle {
+    return this.log;
+  }
+
   get logPath(): string {
     return `${this.dir}/${segmentFileName(this.baseOffset, LOG_SUFFIX)}`;
   }

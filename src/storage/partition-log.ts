@@ -77,6 +77,8 @@ export interface PartitionLogOptions {
   logStartOffset?: number;
   /** Offsets below this were fsynced with their indexes; segments from here on are scanned. */
   recoveryPoint?: number;
+  /** Compaction progress checkpointed last time (0 when none). */
+  firstDirtyOffset?: number;
   /** True when the directory had a clean-shutdown marker: nothing needs scanning. */
   cleanShutdown?: boolean;
   hooks?: PartitionLogHooks;
@@ -140,6 +142,7 @@ export class PartitionLog {
     log._logStartOffset = Math.max(options.logStartOffset ?? 0, first.baseOffset);
     if (log._logStartOffset > log.logEndOffset) log._logStartOffset = log.logEndOffset;
     log.recoveryPoint = log.logEndOffset;
+    log.firstDirtyOffset = Math.min(Math.max(options.firstDirtyOffset ?? 0, log._logStartOffset), log.logEndOffset);
     log._highWatermark = log.logEndOffset;
     // The epoch cache may be ahead of the recovered log (written before a lost append).
     let cacheChanged = log.epochCache.truncateFromEnd(log.logEndOffset);

@@ -13,11 +13,15 @@ import { recordApiVersions, formatVersions } from './clients-versions.js';
 const READ_BACK = `
 import sys, json
 from kafka import KafkaConsumer, TopicPartition
-c = KafkaConsumer(bootstrap_servers=[sys.argv[1]], consumer_timeout_ms=3000, enable_auto_commit=False)
+c = KafkaConsumer(bootstrap_servers=[sys.argv[1]], consumer_timeout_ms=10000, enable_auto_commit=False)
 tp = TopicPartition('plt', 0)
 c.assign([tp])
 c.seek_to_beginning(tp)
-out = [{'o': m.offset, 'k': m.key.decode(), 'v': m.value.decode(), 'h': [[k, v.decode()] for k, v in m.headers]} for m in c]
+out = []
+for m in c:
+    out.append({'o': m.offset, 'k': m.key.decode(), 'v': m.value.decode(), 'h': [[k, v.decode()] for k, v in m.headers]})
+    if len(out) >= 60:
+        break
 c.close()
 print(json.dumps(out))
 `;

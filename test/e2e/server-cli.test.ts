@@ -100,3 +100,11 @@ test('sherwood --help lists the commands; an unknown command fails', { timeout: 
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /unknown command 'frobnicate'/);
 });
+
+test('every command listed by main.ts has a module exporting main(argv)', async () => {
+  const { COMMANDS } = await import('../../src/cli/main.js');
+  for (const name of Object.keys(COMMANDS)) {
+    const mod = (await import(`../../src/cli/${name}.js`)) as { main?: unknown };
+    assert.equal(typeof mod.main, 'function', `src/cli/${name}.ts exports main`);
+  }
+});

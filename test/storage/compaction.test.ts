@@ -75,7 +75,16 @@ describeBothFs('compaction', (newEnv) => {
     for (const l of logs.all()) await l.closeWithoutFlush();
     const again = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger: silentLogger });
     assert.deepEqual(await allRecords(again.get('cmp', 0)!), after);
+    const reconfigured = await again.create('cmp', 0, cfg({ segmentBytes: 400 }));
+    assert.notEqual(await reconfigured.compact(), null, 'unclean stop: progress unknown, recleans');
     await again.close();
+    // A clean stop persists cleaner-offset-checkpoint: nothing dirty after restart.
+    const third = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger: silentLogger });
+    const log3 = await third.create('cmp', 0, cfg({ segmentBytes: 400 }));
+    assert.equal(log3.firstDirtyOffset, reconfigured.firstDirtyOffset);
+    assert.equal(await log3.compact(), null);
+    assert.deepEqual(await allRecords(log3), after);
+    await third.close();
   });
 
   it('drops tombstones only after delete.retention.ms and honours min.compaction.lag.ms', async () => {

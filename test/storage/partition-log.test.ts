@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/base/clock.js';
 import { silentLogger } from '../../src/base/logger.js';
 import { LogManager } from '../../src/storage/log-manager.js';
 import { OffsetOutOfRangeError } from '../../src/storage/partition-log.js';
+import { scanBatchHeaders } from '../../src/storage/log-scan.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../src/storage/log-config.js';
 import { checkBatch } from '../../src/protocol/record-batch.js';
 import { describeBothFs } from './_fs.js';
@@ -94,6 +95,23 @@ describeBothFs('partition log basics', (newEnv) => {
       assert.deepEqual((await log2.read(off, 1, 120)).records, batches[Math.floor(off / 2)]);
     }
     await reopened.close();
+  });
+
+  it('scans batch headers from an offset across segments', async () => {
+    const env = await newEnv();
+    const logs = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock: new ManualClock(), logger: silentLogger });
+    const log = await logs.create('scan', 0, cfg({ segmentBytes: 500 }));
+    for (let i = 0; i < 20; i++) await log.appendAsLeader(makeSimpleBatch(2, 50, { producerId: 1000 + i }), 0);
+    const seen: number[] = [];
+    await scanBatchHeaders(log, 9, (h) => {
+      seen.push(h.baseOffset);
+      assert.equal(h.producerId, 1000 + h.baseOffset / 2);
+    });
+    assert.deepEqual(seen, Array.from({ length: 16 }, (_, i) => 8 + i * 2));
+    const firstTwo: number[] = [];
+    await scanBatchHeaders(log, 0, (h) => (firstTwo.push(h.baseOffset), firstTwo.length < 2));
+    assert.deepEqual(firstTwo, [0, 2]);
+    await logs.close();
   });
 
   it('serializes concurrent appends', async () => {

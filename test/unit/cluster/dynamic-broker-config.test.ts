@@ -27,9 +27,9 @@ test('layers: per-broker over cluster default over static over default', () => {
 test('names BrokerConfig does not know still resolve, and Long.MAX_VALUE prints as Kafka does', () => {
   const config = BrokerConfig.fromProperties({ 'log.dirs': '/data' });
   const d = new DynamicBrokerConfigs(config, silentLogger);
-  d.replace('default', { 'log.preallocate': 'true' });
-  assert.deepEqual(d.layers('log.preallocate').map((l) => l.value), ['true']);
+  d.replace('default', { 'test.only.unknown.key': 'true' });
+  assert.deepEqual(d.layers('test.only.unknown.key').map((l) => l.value), ['true']);
   assert.equal(brokerConfigString(config, 'log.flush.interval.messages'), '9223372036854775807');
   assert.equal(brokerConfigString(config, 'no.such.key'), null);
-  assert.deepEqual(d.snapshot(), { broker: {}, default: { 'log.preallocate': 'true' } });
+  assert.deepEqual(d.snapshot(), { broker: {}, default: { 'test.only.unknown.key': 'true' } });
 });
