@@ -186,13 +186,10 @@ export const nodeFileSystem: FileSystem = {
 
 type PendingOp = { kind: 'write'; position: number; data: Buffer } | { kind: 'truncate'; size: number };
 
-class MemFile {
+/** A growable byte array. */
+class Bytes {
   data: Buffer = Buffer.alloc(0);
   size = 0;
-  /** Content as of the last successful sync. */
-  durable: Buffer = Buffer.alloc(0);
-  /** Operations since the last sync, oldest first: what a crash may partially keep. */
-  pending: PendingOp[] = [];
 
   ensure(capacity: number): void {
     if (capacity <= this.data.length) return;
@@ -217,15 +214,70 @@ class MemFile {
     this.size = size;
   }
 
+  apply(op: PendingOp): void {
+    if (op.kind === 'write') this.writeAt(op.data, op.position);
+    else this.truncateTo(op.size);
+  }
+
   content(): Buffer {
     return Buffer.from(this.data.subarray(0, this.size));
   }
+
+  clone(): Bytes {
+    const b = new Bytes();
+    b.writeAt(this.data.subarray(0, this.size), 0);
+    return b;
+  }
 }
 
-/** Options for MemoryFileSystem: the seed drives which unsynced writes survive a crash. */
+class MemFile {
+  current = new Bytes();
+  /** Content as of the last successful sync (plus simulated writeback); undefined when not tracked. */
+  durable: Bytes | undefined;
+  /** Operations since the last sync, oldest first: what a crash may partially keep. */
+  pending: PendingOp[] = [];
+  pendingBytes = 0;
+
+  constructor(trackDurability: boolean) {
+    this.durable = trackDurability ? new Bytes() : undefined;
+  }
+
+  get size(): number {
+    return this.current.size;
+  }
+
+  record(op: PendingOp, writebackBytes: number): void {
+    if (this.durable === undefined) return;
+    this.pending.push(op);
+    this.pendingBytes += op.kind === 'write' ? op.data.length : 0;
+    // The OS writes dirty pages back eventually: the oldest unsynced writes become durable.
+    while (this.pendingBytes > writebackBytes && this.pending.length > 0) {
+      const oldest = this.pending.shift()!;
+      this.durable.apply(oldest);
+      this.pendingBytes -= oldest.kind === 'write' ? oldest.data.length : 0;
+    }
+  }
+
+  sync(): void {
+    if (this.durable === undefined) return;
+    for (const op of this.pending) this.durable.apply(op);
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+/** Options for MemoryFileSystem. */
 export interface MemoryFileSystemOptions {
+  /** Drives which unsynced writes survive a crash and where torn writes tear. */
   seed?: number;
   random?: Random;
+  /**
+   * Keep a durable copy of every file so crash() can drop unsynced data (default true). An
+   * in-memory broker that never crashes can turn it off to halve memory use.
+   */
+  trackDurability?: boolean;
+  /** Unsynced bytes per file after which the oldest become durable, like OS writeback (64 MiB). */
+  writebackBytes?: number;
 }
 
 export class MemoryFileSystem implements FileSystem {
@@ -235,11 +287,15 @@ export class MemoryFileSystem implements FileSystem {
   private syncFailures: { path?: string }[] = [];
   private writeFailures: { path?: string; keepBytes: number }[] = [];
   private readonly random: Random;
+  private readonly trackDurability: boolean;
+  private readonly writebackBytes: number;
   /** Counters for tests and benchmarks. */
   readonly stats = { writes: 0, syncs: 0 };
 
   constructor(options: MemoryFileSystemOptions = {}) {
     this.random = options.random ?? new SeededRandom(options.seed ?? 1);
+    this.trackDurability = options.trackDurability ?? true;
+    this.writebackBytes = options.writebackBytes ?? 64 * 1024 * 1024;
   }
 
   private norm(p: string): string {
@@ -266,30 +322,29 @@ export class MemoryFileSystem implements FileSystem {
   /**
    * Simulates power loss: every file reverts to its last synced content plus, per file, a
    * random prefix of the writes made since (in order), the last one possibly torn at a random
-   * byte. Handles opened before the crash become unusable.
+   * byte. Handles opened before the crash become unusable. Without durability tracking every
+   * write survives.
    */
   crash(): void {
     this.generation++;
     this.syncFailures = [];
     this.writeFailures = [];
     for (const file of this.files.values()) {
+      if (file.durable === undefined) continue;
       const keep = this.random.int(file.pending.length + 1);
-      const restored = new MemFile();
-      restored.writeAt(file.durable, 0);
-      for (let i = 0; i < keep && i < file.pending.length; i++) {
+      const restored = file.durable;
+      for (let i = 0; i < keep; i++) {
         const op = file.pending[i]!;
-        if (op.kind === 'truncate') {
-          restored.truncateTo(op.size);
-        } else if (i === keep - 1 && this.random.int(2) === 0) {
+        if (op.kind === 'write' && i === keep - 1 && this.random.int(2) === 0) {
           restored.writeAt(op.data.subarray(0, this.random.int(op.data.length + 1)), op.position);
         } else {
-          restored.writeAt(op.data, op.position);
+          restored.apply(op);
         }
       }
-      file.data = restored.data;
-      file.size = restored.size;
-      file.durable = restored.content();
+      file.current = restored.clone();
+      file.durable = restored;
       file.pending = [];
+      file.pendingBytes = 0;
     }
   }
 
@@ -297,17 +352,18 @@ export class MemoryFileSystem implements FileSystem {
   peek(path: string): Buffer {
     const f = this.files.get(this.norm(path));
     if (f === undefined) throw enoent(path);
-    return f.content();
+    return f.current.content();
   }
 
   /** Replaces a file's content, durably (a test's way to corrupt bytes on "disk"). */
   poke(path: string, data: Buffer): void {
     const f = this.files.get(this.norm(path));
     if (f === undefined) throw enoent(path);
-    f.size = 0;
-    f.writeAt(data, 0);
-    f.durable = f.content();
+    f.current = new Bytes();
+    f.current.writeAt(data, 0);
+    if (f.durable !== undefined) f.durable = f.current.clone();
     f.pending = [];
+    f.pendingBytes = 0;
   }
 
   private takeSyncFailure(path: string): boolean {
@@ -329,7 +385,7 @@ export class MemoryFileSystem implements FileSystem {
     if (file === undefined) {
       if (mode !== 'create') throw enoent(p);
       this.requireDir(pathPosix.dirname(p));
-      file = new MemFile();
+      file = new MemFile(this.trackDurability);
       this.files.set(p, file);
     }
     return this.handle(p, file, mode === 'read');
@@ -352,20 +408,19 @@ export class MemoryFileSystem implements FileSystem {
       if (tear !== undefined) {
         const keep = tear.keepBytes < 0 ? this.random.int(buf.length + 1) : Math.min(tear.keepBytes, buf.length);
         const part = Buffer.from(buf.subarray(0, keep));
-        file.writeAt(part, position);
-        file.pending.push({ kind: 'write', position, data: part });
+        file.current.writeAt(part, position);
+        file.record({ kind: 'write', position, data: part }, this.writebackBytes);
         throw eio('write', p);
       }
-      const copy = Buffer.from(buf);
-      file.writeAt(copy, position);
-      file.pending.push({ kind: 'write', position, data: copy });
+      file.current.writeAt(buf, position);
+      if (file.durable !== undefined) file.record({ kind: 'write', position, data: Buffer.from(buf) }, this.writebackBytes);
     };
     return {
       read: async (buf, bufOffset, length, position) => {
         check();
         if (position >= file.size) return 0;
         const n = Math.min(length, file.size - position);
-        file.data.copy(buf, bufOffset, position, position + n);
+        file.current.data.copy(buf, bufOffset, position, position + n);
         return n;
       },
       write: async (buf, position) => {
@@ -380,13 +435,12 @@ export class MemoryFileSystem implements FileSystem {
         check();
         this.stats.syncs++;
         if (this.takeSyncFailure(p)) throw eio('fsync', p);
-        file.durable = file.content();
-        file.pending = [];
+        file.sync();
       },
       truncate: async (size) => {
         checkWrite();
-        file.truncateTo(size);
-        file.pending.push({ kind: 'truncate', size });
+        file.current.truncateTo(size);
+        file.record({ kind: 'truncate', size }, this.writebackBytes);
       },
       size: async () => {
         check();
@@ -401,7 +455,7 @@ export class MemoryFileSystem implements FileSystem {
   async readFile(path: string): Promise<Buffer> {
     const f = this.files.get(this.norm(path));
     if (f === undefined) throw enoent(path);
-    return f.content();
+    return f.current.content();
   }
 
   async writeFileAtomic(path: string, data: Buffer): Promise<void> {

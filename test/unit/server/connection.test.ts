@@ -19,8 +19,8 @@ import { createLogger } from '../../../src/base/logger.js';
 import { RawClient, rawFrame, requestFrame, responseReader } from './raw-client.js';
 
 /** A test-only API (key 1000): the handler waits delayMs, then answers seq and payloadBytes of payload. */
-const Echo = api<{ seq: number; delayMs: number; payloadBytes: number; mode: number }, { seq: number; payload: Buffer }>(
-  message(1000, 'Echo', 'request', '0-1', '1+', [f('seq', 'int32', '0+'), f('delayMs', 'int32', '0+'), f('payloadBytes', 'int32', '0+'), f('mode', 'int8', '0+')]),
+const Echo = api<{ seq: number; delayMs: number; payloadBytes: number; mode: number; blob: Buffer }, { seq: number; payload: Buffer }>(
+  message(1000, 'Echo', 'request', '0-1', '1+', [f('seq', 'int32', '0+'), f('delayMs', 'int32', '0+'), f('payloadBytes', 'int32', '0+'), f('mode', 'int8', '0+'), f('blob', 'bytes', '0+')]),
   message(1000, 'Echo', 'response', '0-1', '1+', [f('seq', 'int32', '0+'), f('payload', 'bytes', '0+')]),
 );
 const MODE_NORMAL = 0, MODE_NULL = 1, MODE_THROW = 2, MODE_SYNC = 3, MODE_RAW = 4;
@@ -42,7 +42,7 @@ const echoHandler = defineHandler({
       return { seq: req.seq, payload: Buffer.alloc(0) };
     }
     if (req.mode === MODE_THROW) throw new Error('handler bug (expected by the test)');
-    if (req.mode === MODE_SYNC) return { seq: req.seq, payload: Buffer.alloc(req.payloadBytes) };
+    if (req.mode === MODE_SYNC) return { seq: req.seq, payload: req.blob.length > 0 ? req.blob : Buffer.alloc(req.payloadBytes) };
     running++;
     maxRunning = Math.max(maxRunning, running);
     return new Promise((resolve) => setTimeout(() => {
@@ -80,8 +80,8 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
-function echo(seq: number, opts: { delayMs?: number; payloadBytes?: number; mode?: number } = {}, version = 1): Buffer {
-  return requestFrame(Echo, version, seq, { seq, delayMs: opts.delayMs ?? 0, payloadBytes: opts.payloadBytes ?? 0, mode: opts.mode ?? MODE_NORMAL });
+function echo(seq: number, opts: { delayMs?: number; payloadBytes?: number; mode?: number; blob?: Buffer } = {}, version = 1): Buffer {
+  return requestFrame(Echo, version, seq, { seq, delayMs: opts.delayMs ?? 0, payloadBytes: opts.payloadBytes ?? 0, mode: opts.mode ?? MODE_NORMAL, blob: opts.blob ?? Buffer.alloc(0) });
 }
 
 function decodeEcho(frame: Buffer): { correlationId: number; seq: number; payloadBytes: number } {
@@ -319,6 +319,25 @@ test('raw frames (legacy SASL framing): a handler switches the next frame to a r
     assert.equal(decodeEcho(first!).seq, 1);
     assert.equal(raw!.toString('latin1'), 'raw:\0user\0secret');
     assert.equal(decodeEcho(last!).seq, 2);
+  } finally {
+    c.close();
+  }
+});
+
+test('a 3 MB request trickled in 1000-byte writes is reassembled byte for byte', async () => {
+  const big = await startServer({ maxRequestBytes: 4 << 20 });
+  const c = await RawClient.connect(big.port);
+  try {
+    const blob = Buffer.alloc(3 << 20);
+    for (let i = 0; i < blob.length; i++) blob[i] = (i * 31) & 0xff;
+    const frame = Buffer.concat([echo(1, { mode: MODE_SYNC, blob }), echo(2, { mode: MODE_SYNC })]);
+    for (let i = 0; i < frame.length; i += 1000) c.send(frame.subarray(i, i + 1000));
+    const [first, second] = await c.read(2, 20000);
+    const { r } = responseReader(first!, true);
+    const body = Echo.response.read(r, 1);
+    assert.equal(body.seq, 1);
+    assert.ok(body.payload.equals(blob));
+    assert.equal(decodeEcho(second!).seq, 2);
   } finally {
     c.close();
   }

@@ -37,3 +37,23 @@ it('memory fs: injected fsync failure, torn write, directory operations', async 
   await fs.rmrf('/d');
   assert.equal(await fs.exists('/d/x'), false);
 });
+
+it('memory fs: old unsynced writes become durable past the writeback limit; tracking can be off', async () => {
+  const fs = new MemoryFileSystem({ seed: 3, writebackBytes: 10 });
+  await fs.mkdirp('/w');
+  const fh = await fs.open('/w/f', 'create');
+  await fh.write(Buffer.from('0123456789'));
+  await fh.write(Buffer.from('abcdefghij'));
+  await fh.write(Buffer.from('KLMNO'));
+  fs.crash();
+  const after = (await fs.readFile('/w/f')).toString();
+  assert.ok(after.startsWith('0123456789abcdefghij'.slice(0, 10)), after);
+  assert.ok('0123456789abcdefghijKLMNO'.startsWith(after));
+
+  const plain = new MemoryFileSystem({ trackDurability: false });
+  await plain.mkdirp('/p');
+  const h = await plain.open('/p/f', 'create');
+  await h.write(Buffer.from('kept'));
+  plain.crash();
+  assert.equal((await plain.readFile('/p/f')).toString(), 'kept');
+});
