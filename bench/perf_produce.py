@@ -73,7 +73,9 @@ def main():
 
     # Warm-up: metadata and connections exist before the clock starts.
     p.produce(a.topic, payload)
-    p.flush(30)
+    if p.flush(30) > 0:
+        print(json.dumps({"tool": "bench/perf_produce.py", "errors": 1, "first_error": "warm-up record not delivered within 30 s"}))
+        sys.exit(1)
 
     t0 = clock()
     deadline = t0 + a.max_seconds

@@ -209,7 +209,7 @@ async function describeOffsets(client: KafkaClient, group: string, out: Output, 
     }
     const m = owners.get(`${topic}:${partition}`);
     rows.push([group, topic, String(partition), current === undefined ? '-' : String(current), logEnd === undefined ? '-' : String(logEnd),
-      current === undefined || logEnd === undefined ? '-' : String(Math.max(0, logEnd - current)),
+      current === undefined || logEnd === undefined ? '-' : String(logEnd - current),
       m?.memberId ?? '-', m?.clientHost ?? '-', m?.clientId ?? '-']);
   }
   out('');
@@ -270,7 +270,7 @@ export function parseDateTime(s: string): number {
   return t;
 }
 
-async function resetOffsets(client: KafkaClient, opts: Options, group: string, out: Output): Promise<void> {
+async function resetOffsets(client: KafkaClient, opts: Options, group: string, out: Output, warn: Output): Promise<void> {
   const g = await describeGroup(client, group);
   if (g.groupState !== 'Empty' && g.groupState !== 'Dead') {
     throw new CommandError(`Assignments can only be reset if the group '${group}' is inactive, but the current state is ${g.groupState}.`);
@@ -303,6 +303,9 @@ async function resetOffsets(client: KafkaClient, opts: Options, group: string, o
     }
     // Kafka clamps into [earliest, latest].
     plan.push({ topic, partition, offset: Math.min(Math.max(offset, earliest), latest) });
+  }
+  if (!opts.flags.has('execute') && !opts.flags.has('dry-run')) {
+    warn('WARN: No action will be performed as the --execute option is missing. You should add the --dry-run option explicitly if you are scripting this command and want to keep the current default behavior without prompting.');
   }
   if (opts.flags.has('execute')) {
     await commitOffsets(client, group, plan.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
@@ -365,7 +368,7 @@ export async function main(argv: string[], out: Output = (l) => process.stdout.w
         await deleteGroups(client, groups, out);
         break;
       case 'reset-offsets':
-        for (const g of groups) await resetOffsets(client, opts, g, out);
+        for (const g of groups) await resetOffsets(client, opts, g, out, err);
         break;
       case 'delete-offsets':
         await deleteOffsets(client, opts, out);

@@ -101,8 +101,9 @@ export class GroupRuntime {
       const end = log.highWatermark;
       while (offset < end) {
         const r = await log.read(offset, LOAD_READ_BYTES, end, true);
-        if (r.records.length === 0) break;
-        for (const batch of decodeBatches(r.records)) {
+        const batches = decodeBatches(r.records);
+        if (batches.length === 0) break;
+        for (const batch of batches) {
           offset = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
           if (isControlBatch(batch.header.attributes)) continue;
           for (const rec of batch.records) {

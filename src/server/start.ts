@@ -28,6 +28,7 @@ import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
 import { Broker } from './broker.js';
+import { getGroupRuntime } from './group-runtime.js';
 import { BrokerConfig, brokerProperties, parseServerProperties } from './config.js';
 
 export { brokerProperties };
@@ -108,6 +109,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
   broker.setAdvertisedListeners(config.advertisedListeners(new Map(bound.map((b) => [b.name, b.boundPort]))));
   logs.startBackgroundTasks();
+  // Replay __consumer_offsets now if it exists (owner: groups); otherwise it is created on first use.
+  if (topics.get('__consumer_offsets') !== undefined) getGroupRuntime(broker);
 
   const first = broker.advertisedListeners()[0]!;
   logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: dirs, handlers: handlers.size });

@@ -156,3 +156,51 @@ test('confluent-kafka: members leave and join mid-stream; one owner per partitio
     dir.remove();
   }
 });
+
+const STATIC_MEMBER = `
+import sys, json, time, os
+from confluent_kafka import Consumer
+bootstrap, topic, group, instance, stop = sys.argv[1:6]
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'group.instance.id': instance, 'auto.offset.reset': 'earliest',
+              'session.timeout.ms': 10000, 'heartbeat.interval.ms': 300, 'client.id': instance})
+c.subscribe([topic], on_assign=lambda c, ps: print(json.dumps({'assign': sorted(p.partition for p in ps)}), flush=True))
+while not os.path.exists(stop):
+    c.poll(0.1)
+c.close()
+`;
+
+test('confluent-kafka static membership (KIP-345): a restarted instance takes its place without a rebalance', { timeout: 120_000 }, async () => {
+  const dir = tempDir('sherwood-groups-static-');
+  const b = await startTestBroker({ overrides: { 'group.initial.rebalance.delay.ms': '300', 'offsets.topic.num.partitions': '3' } });
+  const children: ChildProcess[] = [];
+  const start = (instance: string, stop: string) => {
+    const child = spawn(PYTHON, ['-c', STATIC_MEMBER, b.bootstrap, 'static', 'g-static', instance, join(dir.path, stop)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const state = { out: '', exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
+    child.stdout!.on('data', (d) => { state.out += d; });
+    return state;
+  };
+  try {
+    await b.broker.topics.create({ name: 'static', numPartitions: 4, replicationFactor: 1, configs: {} });
+    const group = () => (b.broker.services.get('groups') as GroupRuntime | undefined)?.coordinator.groups.get('g-static');
+    const one = start('i-1', 'stop-1');
+    const two = start('i-2', 'stop-2');
+    await waitFor('two static members', () => group()?.state === 'Stable' && group()!.members.size === 2 && one.out.includes('assign') && two.out.includes('assign'));
+    const generation = group()!.generationId;
+    const oldMemberId = group()!.staticMembers.get('i-1');
+    const firstAssignment = JSON.parse(one.out.trim().split('\n').pop()!).assign as number[];
+    writeFileSync(join(dir.path, 'stop-1'), '');
+    await one.exited;
+    assert.equal(group()!.members.size, 2, 'a static member does not leave the group on close');
+    const again = start('i-1', 'stop-1b');
+    await waitFor('the instance to come back', () => again.out.includes('assign'));
+    assert.equal(group()!.generationId, generation, 'no rebalance');
+    assert.notEqual(group()!.staticMembers.get('i-1'), oldMemberId, 'the instance got a new member id');
+    assert.deepEqual(JSON.parse(again.out.trim().split('\n').pop()!).assign, firstAssignment, 'and its old partitions');
+    for (const s of ['stop-2', 'stop-1b']) writeFileSync(join(dir.path, s), '');
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await b.close();
+    dir.remove();
+  }
+});

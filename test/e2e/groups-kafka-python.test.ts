@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startTestBroker, tempDir } from '../helpers/broker.js';
 import { PYTHON, runPython, lastJson } from '../helpers/clients.js';
+import { fetchOffsets } from '../../src/coordinator/group/offsets.js';
+import type { GroupRuntime } from '../../src/server/group-runtime.js';
 
 const OVERRIDES = {
   'group.initial.rebalance.delay.ms': '0',
@@ -66,6 +68,12 @@ test('kafka-python: committed offsets survive a broker restart and a new consume
     }
     b = await startTestBroker({ dataDir: dir.path, overrides: OVERRIDES });
     try {
+      // The existing __consumer_offsets is replayed at start-up, before any group request.
+      const rt = b.broker.services.get('groups') as GroupRuntime | undefined;
+      assert.ok(rt !== undefined, 'the group runtime starts with the broker');
+      assert.equal(await rt.awaitReady(), true);
+      assert.deepEqual(fetchOffsets(rt.coordinator, 'g-resume', [{ name: 'resume', partitionIndexes: [0, 1] }])[0]!.partitions.map((p) => p.committedOffset),
+        [first.committed['0'] ?? -1, first.committed['1'] ?? -1]);
       second = lastJson(await runPython(CONSUME_AND_COMMIT, [b.bootstrap, 'resume', 'g-resume', '100'], 60_000));
     } finally {
       await b.close();

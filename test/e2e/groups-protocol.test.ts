@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBroker } from '../helpers/broker.js';
+import { startTestBroker, tempDir, withBroker } from '../helpers/broker.js';
 import { KafkaClient } from '../../src/client/kafka-client.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js';
@@ -121,4 +121,47 @@ test('group APIs on the wire across versions', { timeout: 60_000 }, async () => 
       await c.close();
     }
   }, { overrides: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '4' } });
+});
+
+test('group membership survives a restart; members that do not come back expire after their session timeout', { timeout: 60_000 }, async () => {
+  const dir = tempDir('sherwood-groups-restart-');
+  const overrides = { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '2', 'group.min.session.timeout.ms': '500' };
+  try {
+    let b = await startTestBroker({ dataDir: dir.path, overrides });
+    let memberId: string;
+    try {
+      const c = await KafkaClient.connect(b.bootstrap, { clientId: 'restart' });
+      try {
+        const j = await c.request(JoinGroup, { groupId: 'r', sessionTimeoutMs: 1500, rebalanceTimeoutMs: 5000, memberId: '', protocolType: 'consumer', protocols }, { version: 3 });
+        memberId = j.memberId;
+        const s = await c.request(SyncGroup, { groupId: 'r', generationId: j.generationId, memberId, assignments: [{ memberId, assignment: Buffer.from('mine') }] }, { version: 3 });
+        assert.equal(s.errorCode, 0);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await b.close();
+    }
+    b = await startTestBroker({ dataDir: dir.path, overrides });
+    try {
+      const c = await KafkaClient.connect(b.bootstrap);
+      try {
+        const d = (await c.request(DescribeGroups, { groups: ['r'] }, { version: 4 })).groups[0]!;
+        assert.deepEqual([d.groupState, d.members.map((m) => [m.memberId, m.clientId, m.memberAssignment.toString()])], ['Stable', [[memberId, 'restart', 'mine']]]);
+        const deadline = Date.now() + 10_000;
+        let state = d.groupState;
+        while (state !== 'Empty') {
+          if (Date.now() > deadline) throw new Error(`the loaded member never expired (state ${state})`);
+          await new Promise((r) => setTimeout(r, 100));
+          state = (await c.request(DescribeGroups, { groups: ['r'] }, { version: 4 })).groups[0]!.groupState;
+        }
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await b.close();
+    }
+  } finally {
+    dir.remove();
+  }
 });

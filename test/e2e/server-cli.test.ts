@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, freePort, spawnBroker, tempDir } from '../helpers/broker.js';
 import { run } from '../helpers/clients.js';
@@ -47,12 +47,14 @@ test('sherwood server starts, answers Metadata, and keeps its cluster id across 
     assert.equal(md1.clusterId, clusterId);
 
     const p2 = await spawnBroker(dir.path, undefined, { 'node.id': '3' });
+    const exited = new Promise<number | null>((resolve) => p2.child.once('exit', (code) => resolve(code)));
     try {
       assert.equal((await metadata(p2.port)).clusterId, clusterId);
     } finally {
-      await p2.stop();
+      p2.child.kill('SIGINT');
     }
-    assert.equal(p2.child.exitCode, 0, p2.output());
+    assert.equal(await exited, 0, `SIGINT is a clean shutdown too: ${p2.output()}`);
+    assert.ok(existsSync(join(dir.path, '.kafka_cleanshutdown')), 'clean-shutdown marker written');
   } finally {
     dir.remove();
   }

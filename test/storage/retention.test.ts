@@ -76,6 +76,26 @@ describeBothFs('retention and log start offset', (newEnv) => {
     await logs.close();
   });
 
+  it('reads racing retention get data or OFFSET_OUT_OF_RANGE, never an I/O error', async () => {
+    const env = await newEnv();
+    const clock = new ManualClock();
+    const logs = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger: silentLogger });
+    const log = await logs.create('race', 0, cfg({ segmentBytes: 300, retentionMs: -1 }));
+    for (let i = 0; i < 60; i++) await log.appendAsLeader(makeSimpleBatch(1, 80), 0);
+    log.setHighWatermark(60);
+    const reads: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      reads.push(log.read(i, 1000, 60).then(
+        (r) => assert.ok(r.records.length > 0),
+        (err: unknown) => assert.ok(err instanceof OffsetOutOfRangeError, String(err)),
+      ));
+      if (i % 10 === 0) reads.push(log.deleteRecordsBefore(i + 5));
+    }
+    await Promise.all(reads);
+    assert.equal(log.logStartOffset, 55);
+    await logs.close();
+  });
+
   it('offsetForTimestamp finds the first record at or after a timestamp', async () => {
     const env = await newEnv();
     const logs = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock: new ManualClock(), logger: silentLogger });

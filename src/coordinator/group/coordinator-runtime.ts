@@ -99,11 +99,6 @@ export class GroupCoordinatorRuntime implements CoordinatorTimer {
     this.timers.delete(key);
   }
 
-  /** Number of armed timers (tests). */
-  get timerCount(): number {
-    return this.timers.size;
-  }
-
   /** Writes the operation's records, applies its effects, then yields its response. */
   async run<T>(result: CoordinatorResult<T>): Promise<T> {
     if (result.records.length > 0) {
@@ -111,8 +106,9 @@ export class GroupCoordinatorRuntime implements CoordinatorTimer {
         await this.write(result.records);
       } catch (err) {
         const code = coordinatorErrorFor(err);
+        const appendErrorCode = err instanceof CoordinatorWriteError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
         this.logger?.warn('group coordinator write failed', { error: String(err), errorCode: code });
-        if (result.onWriteFailed !== undefined) return result.onWriteFailed(code);
+        if (result.onWriteFailed !== undefined) return result.onWriteFailed(code, appendErrorCode);
         throw err;
       }
     }

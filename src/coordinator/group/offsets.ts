@@ -80,7 +80,12 @@ export function commitOffsets(coordinator: GroupCoordinator, req: OffsetCommitRe
         partitions.set(c.partition, c.value);
       }
     },
-    onWriteFailed: (code) => respond((p) => (tooLarge(p.committedMetadata) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : code)),
+    onWriteFailed: (code, appendErrorCode) => {
+      // Kafka answers a commit too large for one batch with INVALID_COMMIT_OFFSET_SIZE.
+      const tooBig = appendErrorCode === ErrorCode.MESSAGE_TOO_LARGE || appendErrorCode === ErrorCode.RECORD_LIST_TOO_LARGE || appendErrorCode === ErrorCode.INVALID_FETCH_SIZE;
+      const failure = tooBig ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : code;
+      return respond((p) => (tooLarge(p.committedMetadata) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : failure));
+    },
   };
 }
 

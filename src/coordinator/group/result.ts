@@ -15,7 +15,8 @@ export interface CoordinatorResult<T> {
   records: GroupRecord[];
   response: T | Promise<T>;
   onDurable?: () => void;
-  onWriteFailed?: (errorCode: number) => T;
+  /** errorCode is Kafka's coordinator mapping of the append error; appendErrorCode the raw one. */
+  onWriteFailed?: (errorCode: number, appendErrorCode: number) => T;
 }
 
 export function immediate<T>(response: T, records: GroupRecord[] = []): CoordinatorResult<T> {

@@ -60,7 +60,7 @@ interface TestServer {
 }
 const servers: SocketServer[] = [];
 
-async function startServer(options: { maxRequestBytes?: number; maxQueuedRequests?: number; maxConcurrentRequests?: number } = {}): Promise<TestServer> {
+async function startServer(options: { maxRequestBytes?: number; maxQueuedRequests?: number; maxConcurrentRequests?: number; idleTimeoutMs?: number } = {}): Promise<TestServer> {
   const logger = createLogger('silent');
   const broker = new Broker({
     config: BrokerConfig.defaults(), nodeId: 1, clusterId: 'test-cluster-id-000000', clock: systemClock, random: systemRandom, logger,
@@ -340,5 +340,23 @@ test('a 3 MB request trickled in 1000-byte writes is reassembled byte for byte',
     assert.equal(decodeEcho(second!).seq, 2);
   } finally {
     c.close();
+  }
+});
+
+test('connections.max.idle.ms: an idle connection is closed, an active one is not', async () => {
+  const idle = await startServer({ idleTimeoutMs: 300 });
+  const quiet = await RawClient.connect(idle.port);
+  const busy = await RawClient.connect(idle.port);
+  try {
+    for (let i = 0; i < 6; i++) {
+      busy.send(echo(i, { mode: MODE_SYNC }));
+      await busy.read(1);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(busy.closed, false, 'requests every 100 ms keep the connection open');
+    assert.equal(await quiet.waitClosed(3000), true, 'the idle connection is closed');
+  } finally {
+    quiet.close();
+    busy.close();
   }
 });
