@@ -178,7 +178,7 @@ async function allGroups(client: KafkaClient): Promise<string[]> {
 
 function warnState(g: DescribedGroup, err: Output): boolean {
   if (g.groupState === 'Dead') {
-    err(`\nConsumer group '${g.groupId}' does not exist.`);
+    err(`\nError: Consumer group '${g.groupId}' does not exist.`);
     return false;
   }
   if (g.groupState === 'Empty') err(`\nConsumer group '${g.groupId}' has no active members.`);

@@ -2,7 +2,8 @@
  * ReplicaManager: the write and read paths of a partition leader, after Kafka's
  * ReplicaManager.appendRecords / readFromLocalLog.
  *
- * appendRecords validates the batches (./log-validator.ts), appends them as leader, advances
+ * appendRecords validates the batches (./log-validator.ts, which decompresses every compressed
+ * batch and re-encodes it when the topic's compression.type asks for another codec), appends them as leader, advances
  * the high watermark (a single broker: the ISR is {self}, so the high watermark follows the
  * log end offset) and, for acks=-1, waits until the high watermark covers the append or
  * timeoutMs passes (REQUEST_TIMED_OUT). The wait is woken by log.onHighWatermarkChange, never
@@ -18,7 +19,7 @@ import type { Clock } from '../base/clock.js';
 import type { Broker } from '../server/broker.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { OffsetOutOfRangeError } from '../storage/partition-log.js';
-import { validateRecords, type AppendOrigin, type RecordError, type ValidationConfig } from './log-validator.js';
+import { parseCompressionType, validateRecords, type AppendOrigin, type RecordError, type ValidationConfig } from './log-validator.js';
 
 export interface AppendOptions {
   /** 0, 1 or -1; anything else is INVALID_REQUIRED_ACKS. */
@@ -73,7 +74,7 @@ function longConfig(broker: Broker, topicOverride: string | undefined, brokerNam
   return Number.isFinite(n) && n >= 0 ? Math.min(n, LONG_MAX_MS) : LONG_MAX_MS;
 }
 
-/** The validator's settings for a partition: its LogConfig plus the timestamp bounds. */
+/** The validator's settings for a partition: its LogConfig plus the timestamp bounds and compression.type. */
 export function validationConfigFor(broker: Broker, log: PartitionLog): ValidationConfig {
   const overrides = broker.topics.get(log.topic)?.configs ?? {};
   const c = log.config;
@@ -84,6 +85,8 @@ export function validationConfigFor(broker: Broker, log: PartitionLog): Validati
     timestampType: c.messageTimestampType,
     timestampBeforeMaxMs: longConfig(broker, overrides['message.timestamp.before.max.ms'], 'log.message.timestamp.before.max.ms'),
     timestampAfterMaxMs: longConfig(broker, overrides['message.timestamp.after.max.ms'], 'log.message.timestamp.after.max.ms'),
+    // The topic's override, else the broker's (dynamic or static) compression.type.
+    compressionType: parseCompressionType(broker.topics.configValue(log.topic, 'compression.type')),
   };
 }
 

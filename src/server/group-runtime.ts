@@ -2,8 +2,10 @@
  * Wires the group coordinator (src/coordinator/group) to the broker: `__consumer_offsets`
  * through the ReplicaManager, the broker's Clock/Random, and Kafka's broker settings.
  *
- * Lifecycle: `getGroupRuntime(broker)` creates the runtime on first use and registers it as
- * `broker.services.get('groups')` (the broker closes it on shutdown). It creates
+ * Lifecycle: `getGroupRuntime(broker)` creates the runtime on first use (or at start-up when
+ * the topic already exists: start.ts calls it) and registers it as
+ * `broker.services.get('groups')` (the broker closes it on shutdown); `broker.groups` is its
+ * GroupCoordinator, for reads. Anything that changes state goes through `run()`. It creates
  * `__consumer_offsets` if missing (offsets.topic.num.partitions, compacted, internal), replays
  * every partition up to its high watermark into the coordinator, and only then serves: until
  * the load is done group APIs answer COORDINATOR_LOAD_IN_PROGRESS (handlers first wait briefly
@@ -152,7 +154,8 @@ export function getGroupRuntime(broker: Broker): GroupRuntime {
   if (rt === undefined) {
     rt = new GroupRuntime(broker);
     broker.services.set(GROUP_RUNTIME_SERVICE, rt);
-    broker.groups = rt;
+    // The contract's `broker.groups` is the coordinator itself (reads); writes go through `rt.run`.
+    broker.groups = rt.coordinator;
   }
   return rt;
 }

@@ -43,8 +43,6 @@ export class ClassicGroupMember {
   awaitingJoin: ((r: JoinGroupResponse) => void) | null = null;
   /** A SyncGroup parked until the leader's assignment is durable. */
   awaitingSync: ((r: SyncGroupResponse) => void) | null = null;
-  /** Joined in the current rebalance and has not been part of a generation yet. */
-  isNew = false;
 
   constructor(init: {
     memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string;

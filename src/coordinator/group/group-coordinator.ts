@@ -148,7 +148,6 @@ export class GroupCoordinator {
       protocolType: req.protocolType,
       protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
     });
-    member.isNew = true;
     if (group.initialDelayActive) group.newMemberAdded = true;
     group.addMember(member);
     const response = parkJoin(member);
@@ -290,7 +289,6 @@ export class GroupCoordinator {
       group.pendingSyncMembers.add(member.memberId);
       const respond = member.awaitingJoin!;
       member.awaitingJoin = null;
-      member.isNew = false;
       respond(this.joinResponse(group, member.memberId));
       this.scheduleHeartbeat(group, member);
     }

@@ -9,6 +9,9 @@
  * - timestamp -5 (LATEST_TIERED, v9+): no tiered storage ⇒ offset -1, timestamp -1.
  * - timestamp >= 0: the first offset whose timestamp is >= it, through the time index; none,
  *   or one beyond what the isolation level may see ⇒ offset -1, timestamp -1.
+ * - A topic-partition named more than once in the request (in one topic entry or across
+ *   entries for the same topic) ⇒ INVALID_REQUEST for every occurrence, checked first, as
+ *   Kafka's ListOffsetsRequest.duplicatePartitions.
  * - Errors: UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v4+
  *   currentLeaderEpoch), KAFKA_STORAGE_ERROR.
  * Version notes: leaderEpoch in the response from v4; v0 (oldStyleOffsets) is not served.
@@ -17,6 +20,7 @@ import { StorageError } from '../../base/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   ListOffsets,
+  type ListOffsetsRequest,
   type ListOffsetsResponse,
   type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/list-offsets.js';
@@ -62,19 +66,36 @@ async function offsetFor(log: PartitionLog, timestamp: number, isolationLevel: n
   }
 }
 
+/** Keys (`topic:partition`) of the topic-partitions the request names more than once. */
+export function duplicatePartitions(req: Pick<ListOffsetsRequest, 'topics'>): Set<string> {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      const key = `${t.name}:${p.partitionIndex}`;
+      if (seen.has(key)) duplicates.add(key);
+      else seen.add(key);
+    }
+  }
+  return duplicates;
+}
+
 export default defineHandler({
   api: ListOffsets,
   minVersion: 1,
   maxVersion: 10,
   async handle(ctx, req): Promise<ListOffsetsResponse> {
     const broker = ctx.broker;
+    const duplicates = duplicatePartitions(req);
     const topics = [];
     for (const t of req.topics) {
       const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
       for (const p of t.partitions) {
         const log = broker.topics.get(t.name) === undefined ? undefined : broker.topics.log(t.name, p.partitionIndex);
         let r: PartitionResult;
-        if (log === undefined) {
+        if (duplicates.size > 0 && duplicates.has(`${t.name}:${p.partitionIndex}`)) {
+          r = result(ErrorCode.INVALID_REQUEST);
+        } else if (log === undefined) {
           r = result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         } else {
           try {

@@ -85,11 +85,11 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
         }
         if (allowAuto || isInternalTopic(t.name)) {
           const code = await broker.topics.autoCreate(t.name);
-          if (code !== ErrorCode.NONE) {
-            response.topics.push(errorEntry(t.name, ZERO_UUID, code, topicOps));
-            continue;
-          }
-          info = broker.topics.get(t.name);
+          // As Kafka does, the response that triggers the creation answers LEADER_NOT_AVAILABLE
+          // (retriable) and the client's next Metadata request sees the topic. kafka-python 2.0.2
+          // depends on this: its retry connects to the leader before the first send.
+          response.topics.push(errorEntry(t.name, ZERO_UUID, code === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : code, topicOps));
+          continue;
         }
       }
       response.topics.push(info === undefined ? errorEntry(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topicOps) : topicEntry(broker, info, topicOps));

@@ -51,14 +51,14 @@ test('a flipped byte after the CRC is CORRUPT_MESSAGE', () => {
   if (!r.ok) assert.equal(r.errorCode, ErrorCode.CORRUPT_MESSAGE);
 });
 
-test('a record count that does not match the records is CORRUPT_MESSAGE even with a valid CRC', () => {
+test('a record count that does not match the records is INVALID_RECORD (Kafka 4) even with a valid CRC', () => {
   const b = batch(3);
   b.writeInt32BE(2, 57); // recordsCount
   b.writeInt32BE(1, 23); // lastOffsetDelta consistent with the count
   updateBatchCrc(b, 0, b.length);
   const r = validateRecords(b, config, NOW);
   assert.equal(r.ok, false);
-  if (!r.ok) assert.equal(r.errorCode, ErrorCode.CORRUPT_MESSAGE);
+  if (!r.ok) assert.equal(r.errorCode, ErrorCode.INVALID_RECORD);
 });
 
 test('count inconsistent with lastOffsetDelta is INVALID_RECORD', () => {
@@ -133,7 +133,7 @@ test('timestamps outside message.timestamp.{before,after}.max.ms are INVALID_TIM
   const r2 = validateRecords(old, { ...config, timestampBeforeMaxMs: 1000 }, NOW);
   assert.equal(r2.ok, false);
   if (!r2.ok) assert.equal(r2.errorCode, ErrorCode.INVALID_TIMESTAMP);
-  // The compressed path checks the header bounds.
+  // Compressed batches are decompressed and every record is checked.
   const gz = encodeBatch({ records: [{ key: 'a', value: '1', timestamp: NOW + 10 * 3600_000 }], compression: Compression.Gzip, timestamp: NOW });
   const r3 = validateRecords(gz, strict, NOW);
   assert.equal(r3.ok, false);
