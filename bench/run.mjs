@@ -326,6 +326,11 @@ async function brokerSection(ceilings, loopback) {
       await sleep(2000);
       const after = memoryOf(broker.pid);
       figure({ section: 'broker', name: 'RSS 2 s after load', value: after?.rssMB ?? null, unit: 'MB', hwmMB: after?.hwmMB ?? null, command: `grep VmRSS /proc/${broker.pid}/status` });
+    } catch (e) {
+      if (broker.child.exitCode !== null || broker.child.signalCode !== null) {
+        e.message += `\n  the broker exited (code ${broker.child.exitCode}, signal ${broker.child.signalCode}); its last output:\n${broker.output().trim().split('\n').slice(-30).join('\n')}`;
+      }
+      throw e;
     } finally {
       await broker.stop();
     }

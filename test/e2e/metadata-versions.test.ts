@@ -41,10 +41,14 @@ const names = (topics: { name: string | null }[]) => topics.map((t) => t.name).s
 test('Metadata v0: an empty list means all topics; unknown topics are auto-created', async () => {
   const all = await client.request(Metadata, { topics: [] }, { version: 0 });
   assert.deepEqual(names(all.topics), ['mv-a', 'mv-b']);
+  // As Kafka: the request that creates the topic answers LEADER_NOT_AVAILABLE; the next one sees it.
   const auto = await client.request(Metadata, { topics: [{ name: 'mv-auto0', topicId: ZERO }] }, { version: 0 });
-  assert.equal(auto.topics[0]!.errorCode, ErrorCode.NONE);
-  assert.equal(auto.topics[0]!.partitions.length, 1);
+  assert.equal(auto.topics[0]!.errorCode, ErrorCode.LEADER_NOT_AVAILABLE);
+  assert.equal(auto.topics[0]!.partitions.length, 0);
   assert.ok(b.broker.topics.get('mv-auto0'));
+  const again = await client.request(Metadata, { topics: [{ name: 'mv-auto0', topicId: ZERO }] }, { version: 0 });
+  assert.equal(again.topics[0]!.errorCode, ErrorCode.NONE);
+  assert.equal(again.topics[0]!.partitions.length, 1);
 });
 
 test('Metadata v1+: null is all, empty is none; controller and cluster id', async () => {
