@@ -39,6 +39,8 @@
  *     them), and the records are encoded with the target codec. An uncompressed control batch
  *     is never compressed (Kafka's rule). A rebuilt batch larger than max.message.bytes →
  *     MESSAGE_TOO_LARGE. Compression levels (compression.gzip.level, ...) are not applied.
+ *   - on a CreateTime topic, a CreateTime batch whose header maxTimestamp is not its records'
+ *     largest timestamp is stored with the header corrected (Kafka's setMaxTimestamp), as a copy.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
@@ -233,21 +235,9 @@ function validateBatch(buf: Buffer, pos: number, size: number, config: Validatio
   const attributes = buf.readInt16BE(pos + 21);
   const codec = (attributes & ATTR_COMPRESSION_MASK) as Compression;
   if (codec > MAX_CODEC) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Unknown compression type id: ${codec as number}`);
-  const lastOffsetDelta = buf.readInt32BE(pos + 23);
   const count = buf.readInt32BE(pos + 57);
-  if (client) {
-    if (lastOffsetDelta < 0) return fail(ErrorCode.INVALID_RECORD, `Batch has an invalid offset range: [${baseOffset}, ${baseOffset + lastOffsetDelta}]`);
-    if (count <= 0) return fail(ErrorCode.INVALID_RECORD, `Invalid reported count for record batch: ${count}`);
-    if (count !== lastOffsetDelta + 1) {
-      return fail(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range [${baseOffset}, ${baseOffset + lastOffsetDelta}] and count of records ${count}`);
-    }
-    if ((attributes & ATTR_CONTROL) !== 0) return fail(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');
-    const producerId = readInt64(buf, pos + 43);
-    const baseSequence = buf.readInt32BE(pos + 53);
-    if (producerId >= 0 && baseSequence < 0) return fail(ErrorCode.INVALID_RECORD, `Invalid sequence number ${baseSequence} in record batch with producerId ${producerId}`);
-  } else if (count < 0 || lastOffsetDelta < 0 || count > lastOffsetDelta + 1) {
-    return fail(ErrorCode.CORRUPT_MESSAGE, `Invalid record count ${count} / lastOffsetDelta ${lastOffsetDelta}`);
-  }
+  const headerProblem = checkCountAndProducer(buf, pos, attributes, count, client);
+  if (headerProblem !== null) return headerProblem;
   // An empty batch (the coordinator's, or left by compaction) has nothing to walk or convert.
   if (count === 0) return null;
 
@@ -275,10 +265,35 @@ function validateBatch(buf: Buffer, pos: number, size: number, config: Validatio
   if (recordErrors.length > 0) return recordErrorsFailure(recordErrors);
 
   const fixOffsets = !walkOffsetsContiguous;
+  // Kafka sets a CreateTime batch's maxTimestamp from its records, whatever the producer wrote.
+  const maxTimestamp = config.timestampType === 'CreateTime' && (attributes & ATTR_TIMESTAMP_TYPE) === 0 ? walkMaxTimestamp : readInt64(buf, pos + 35);
   let targetCodec = target ?? codec;
   if (codec === Compression.None && (attributes & ATTR_CONTROL) !== 0) targetCodec = Compression.None;
-  if (targetCodec === codec && !fixOffsets) return null;
-  return rebuildBatch(buf, pos, payload.subarray(start, end), count, targetCodec, fixOffsets);
+  if (targetCodec === codec && !fixOffsets) {
+    return maxTimestamp === readInt64(buf, pos + 35) ? null : withMaxTimestamp(buf.subarray(pos, pos + size), maxTimestamp);
+  }
+  return rebuildBatch(buf, pos, payload.subarray(start, end), count, targetCodec, fixOffsets, maxTimestamp);
+}
+
+/** Step 7: Kafka's LogValidator.validateBatch (offset range, count, control, sequence). */
+function checkCountAndProducer(buf: Buffer, pos: number, attributes: number, count: number, client: boolean): ValidationFailure | null {
+  const lastOffsetDelta = buf.readInt32BE(pos + 23);
+  if (!client) {
+    if (count < 0 || lastOffsetDelta < 0 || count > lastOffsetDelta + 1) {
+      return fail(ErrorCode.CORRUPT_MESSAGE, `Invalid record count ${count} / lastOffsetDelta ${lastOffsetDelta}`);
+    }
+    return null;
+  }
+  if (lastOffsetDelta < 0) return fail(ErrorCode.INVALID_RECORD, `Batch has an invalid offset range: [0, ${lastOffsetDelta}]`);
+  if (count <= 0) return fail(ErrorCode.INVALID_RECORD, `Invalid reported count for record batch: ${count}`);
+  if (count !== lastOffsetDelta + 1) {
+    return fail(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${count}`);
+  }
+  if ((attributes & ATTR_CONTROL) !== 0) return fail(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');
+  const producerId = readInt64(buf, pos + 43);
+  const baseSequence = buf.readInt32BE(pos + 53);
+  if (producerId >= 0 && baseSequence < 0) return fail(ErrorCode.INVALID_RECORD, `Invalid sequence number ${baseSequence} in record batch with producerId ${producerId}`);
+  return null;
 }
 
 function recordErrorsFailure(recordErrors: RecordError[]): ValidationFailure {
@@ -323,6 +338,8 @@ function recordCheckFor(buf: Buffer, pos: number, attributes: number, config: Va
 let walkOffsetsContiguous = true;
 /** Set by walkRecords: did any record error concern a timestamp? */
 let walkInvalidTimestamp = false;
+/** Set by walkRecords: the largest record timestamp (baseTimestamp + delta), -1 if none. */
+let walkMaxTimestamp = NO_TIMESTAMP;
 /** Position after the last varint read by readVarint/readVarlong (avoids allocating). */
 let varintEnd = 0;
 
@@ -336,6 +353,7 @@ let varintEnd = 0;
 function walkRecords(payload: Buffer, start: number, end: number, count: number, check: RecordCheck, errors: RecordError[]): string | null {
   walkOffsetsContiguous = true;
   walkInvalidTimestamp = false;
+  walkMaxTimestamp = NO_TIMESTAMP;
   let p = start;
   for (let i = 0; i < count; i++) {
     if (p >= end) return `Incorrect declared batch size, premature EOF reached: found ${i} records, expected ${count}`;
@@ -373,6 +391,7 @@ function walkRecords(payload: Buffer, start: number, end: number, count: number,
       q = varintEnd + (headerValueLength > 0 ? headerValueLength : 0);
     }
     if (q !== recordEnd) return `Invalid record size: expected to read ${length} bytes in record payload, but instead read ${q - p}`;
+    if (check.baseTimestamp + timestampDelta > walkMaxTimestamp) walkMaxTimestamp = check.baseTimestamp + timestampDelta;
     if (check.compacted && keyLength < 0) {
       errors.push({ batchIndex: i, batchIndexErrorMessage: 'Compacted topic cannot accept message without key in topic partition.' });
     } else if (check.checkTimestamps) {
@@ -435,10 +454,10 @@ function readVarlong(buf: Buffer, p: number, end: number): number | undefined {
 
 /**
  * A new batch with the header of the batch at pos, `records` (its validated, uncompressed
- * records) encoded with `codec`, offset deltas renumbered 0..count-1 if `fixOffsets`, and a
- * fresh CRC.
+ * records) encoded with `codec`, offset deltas renumbered 0..count-1 if `fixOffsets`,
+ * `maxTimestamp`, and a fresh CRC.
  */
-function rebuildBatch(buf: Buffer, pos: number, records: Buffer, count: number, codec: Compression, fixOffsets: boolean): Buffer {
+function rebuildBatch(buf: Buffer, pos: number, records: Buffer, count: number, codec: Compression, fixOffsets: boolean, maxTimestamp: number): Buffer {
   const plain = fixOffsets ? renumberOffsetDeltas(records, count) : records;
   const body = codec === Compression.None ? plain : compress(codec, plain);
   const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + body.length);
@@ -448,8 +467,23 @@ function rebuildBatch(buf: Buffer, pos: number, records: Buffer, count: number, 
   const attributes = buf.readInt16BE(pos + 21);
   out.writeInt16BE((attributes & ~ATTR_COMPRESSION_MASK) | codec, 21);
   if (fixOffsets) out.writeInt32BE(count - 1, 23);
+  writeInt64(out, 35, maxTimestamp);
   updateBatchCrc(out, 0, out.length);
   return out;
+}
+
+/** A copy of `batch` with maxTimestamp set and the CRC recomputed. */
+function withMaxTimestamp(batch: Buffer, maxTimestamp: number): Buffer {
+  const out = Buffer.from(batch);
+  writeInt64(out, 35, maxTimestamp);
+  updateBatchCrc(out, 0, out.length);
+  return out;
+}
+
+function writeInt64(buf: Buffer, pos: number, v: number): void {
+  const hi = Math.floor(v / 4294967296);
+  buf.writeInt32BE(hi, pos);
+  buf.writeUInt32BE(v - hi * 4294967296, pos + 4);
 }
 
 /** Copies already validated records, rewriting record i's offset delta to i (and its length). */

@@ -3,12 +3,12 @@
  * ReplicaManager.appendRecords / readFromLocalLog.
  *
  * appendRecords validates the batches (./log-validator.ts, which decompresses every compressed
- * batch and re-encodes it when the topic's compression.type asks for another codec), appends them as leader, advances
- * the high watermark (a single broker: the ISR is {self}, so the high watermark follows the
- * log end offset) and, for acks=-1, waits until the high watermark covers the append or
- * timeoutMs passes (REQUEST_TIMED_OUT). The wait is woken by log.onHighWatermarkChange, never
- * by polling; one timer per waiting append comes from the injected clock. Kafka error codes
- * are returned as data; only broken invariants throw.
+ * batch and re-encodes batches when the topic's compression.type asks for another codec),
+ * appends them as leader, advances the high watermark (a single broker: the ISR is {self}, so
+ * the high watermark follows the log end offset) and, for acks=-1, waits until the high
+ * watermark covers the append or timeoutMs passes (REQUEST_TIMED_OUT). The wait is woken by
+ * log.onHighWatermarkChange, never by polling; one timer per waiting append comes from the
+ * injected clock. Kafka error codes are returned as data; only broken invariants throw.
  *
  * readFromLog is the per-partition read of Fetch: bounds (high watermark or last stable offset
  * by isolation level), leader-epoch fencing, OFFSET_OUT_OF_RANGE.

@@ -57,6 +57,18 @@ export function setRawFrameHandler(info: ConnectionInfo, fn: RawFrameHandler | n
   connection.rawFrameHandler = fn;
 }
 
+/**
+ * Aborted when the client closes its side or the connection closes (client gone, idle
+ * timeout, broker shutdown), so work parked on its behalf (a long-polling Fetch) is released
+ * at once and answered with what it has (Kafka closes the channel on EOF). A request that did not
+ * come through a socket (handler tests) gets a signal that never aborts.
+ */
+export function connectionClosedSignal(info: ConnectionInfo): AbortSignal {
+  return CONNECTIONS.get(info)?.closedSignal ?? NEVER_ABORTED;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
 function sizePrefixed(payload: Buffer | null): Buffer | null {
   if (payload === null) return null;
   const out = Buffer.allocUnsafe(4 + payload.length);
@@ -109,6 +121,7 @@ export class Connection {
   rawFrameHandler: RawFrameHandler | null = null;
   /** The client half-closed; finish what was received, then end our side. */
   private ended = false;
+  private readonly closedController = new AbortController();
 
   constructor(socket: Socket, info: ConnectionInfo, router: RequestRouter, logger: Logger, options: ConnectionOptions, onClose: (c: Connection) => void) {
     this.socket = socket;
@@ -132,10 +145,17 @@ export class Connection {
     });
     socket.on('end', () => {
       this.ended = true;
+      // A client that closed its side (or went away) waits for nothing: release long polls.
+      this.closedController.abort();
       this.pump();
     });
     socket.on('error', (err) => this.logger.debug('socket error', { connection: info.id, error: err.message }));
     socket.on('close', () => this.finishClose());
+  }
+
+  /** Aborted once the connection has closed. */
+  get closedSignal(): AbortSignal {
+    return this.closedController.signal;
   }
 
   get isClosed(): boolean {
@@ -161,6 +181,7 @@ export class Connection {
     this.slots.length = 0;
     this.stash = null;
     this.partial = null;
+    this.closedController.abort();
     this.onClose(this);
   }
 

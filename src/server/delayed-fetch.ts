@@ -42,10 +42,11 @@ export class FetchPurgatory {
    * Resolves 'woken' as soon as a watched partition has data past its fetch offset (checked
    * first synchronously: an append may have landed while the caller was reading), 'timeout'
    * after timeoutMs, 'full' at once when the purgatory is at its limit, or 'closed' when the
-   * broker shuts down (the caller answers with what it has, without reading again).
+   * broker shuts down or `closedSignal` (the requesting connection's) aborts (the caller
+   * answers with what it has, without reading again).
    */
-  wait(partitions: WatchedPartition[], timeoutMs: number): Promise<Outcome> {
-    if (this.closed) return Promise.resolve('closed');
+  wait(partitions: WatchedPartition[], timeoutMs: number, closedSignal?: AbortSignal): Promise<Outcome> {
+    if (this.closed || closedSignal?.aborted === true) return Promise.resolve('closed');
     if (partitions.some((p) => p.limit() > p.fetchOffset)) return Promise.resolve('woken');
     if (timeoutMs <= 0) return Promise.resolve('timeout');
     if (this.waiting >= this.maxWaiting) return Promise.resolve('full');
@@ -60,8 +61,10 @@ export class FetchPurgatory {
         this.finishers.delete(finish);
         timer.cancel();
         for (const u of unsubscribes) u();
+        closedSignal?.removeEventListener('abort', onClosed);
         resolve(outcome);
       };
+      const onClosed = (): void => finish('closed');
       const seen = new Set<PartitionLog>();
       for (const p of partitions) {
         if (seen.has(p.log)) continue;
@@ -72,6 +75,7 @@ export class FetchPurgatory {
       }
       const timer = this.clock.schedule(timeoutMs, () => finish('timeout'));
       this.finishers.add(finish);
+      closedSignal?.addEventListener('abort', onClosed, { once: true });
     });
   }
 

@@ -41,6 +41,7 @@ function configOf(broker: Broker): GroupCoordinatorConfig {
     groupMaxSessionTimeoutMs: int('group.max.session.timeout.ms', d.groupMaxSessionTimeoutMs),
     groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms', d.groupInitialRebalanceDelayMs),
     groupMaxSize: int('group.max.size', d.groupMaxSize),
+    groupNewMemberJoinTimeoutMs: int('group.new.member.join.timeout.ms', d.groupNewMemberJoinTimeoutMs),
     offsetsRetentionMs: int('offsets.retention.minutes', d.offsetsRetentionMs / 60000) * 60000,
     offsetsRetentionCheckIntervalMs: int('offsets.retention.check.interval.ms', d.offsetsRetentionCheckIntervalMs),
     offsetMetadataMaxBytes: int('offset.metadata.max.bytes', d.offsetMetadataMaxBytes),

@@ -15,8 +15,22 @@ import type { JoinGroupRequest } from '../../src/protocol/messages/join-group.js
 export class MemoryPartitions {
   readonly batches: { partition: number; batch: Buffer }[] = [];
   failNext = 0;
+  private gate: Promise<void> | null = null;
+  private openGate: (() => void) | null = null;
+
+  /** Holds every append until release(): lets a test act while a write is in flight. */
+  hold(): void {
+    this.gate = new Promise<void>((resolve) => { this.openGate = resolve; });
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = null;
+    this.openGate = null;
+  }
 
   async append(partition: number, records: Buffer): Promise<number> {
+    if (this.gate !== null) await this.gate;
     if (this.failNext > 0) {
       this.failNext--;
       throw new CoordinatorWriteError(ErrorCode.NOT_ENOUGH_REPLICAS, 'injected failure');
@@ -63,6 +77,21 @@ export function replayed(h: Harness): GroupCoordinator {
   rt.start();
   rt.close();
   return rt.coordinator;
+}
+
+/**
+ * A live coordinator loaded from everything `h` wrote (as after a restart), with its own
+ * settings, clock and log (which starts with h's batches).
+ */
+export function reloaded(h: Harness, overrides: Partial<GroupCoordinatorConfig> = {}): Harness {
+  const config = { ...h.config, ...overrides };
+  const clock = new ManualClock(h.clock.now());
+  const log = new MemoryPartitions();
+  log.batches.push(...h.log.batches);
+  const runtime = new GroupCoordinatorRuntime({ config, clock, random: new SeededRandom(11), writer: log });
+  for (const r of h.log.records()) runtime.coordinator.replay(r.key, r.value);
+  runtime.start();
+  return { clock, log, runtime, coordinator: runtime.coordinator, config };
 }
 
 /** The durable part of the state: what replay must reproduce. */

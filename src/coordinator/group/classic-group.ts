@@ -43,6 +43,11 @@ export class ClassicGroupMember {
   awaitingJoin: ((r: JoinGroupResponse) => void) | null = null;
   /** A SyncGroup parked until the leader's assignment is durable. */
   awaitingSync: ((r: SyncGroupResponse) => void) | null = null;
+  /**
+   * Added by a JoinGroup and not yet through a completed join phase: its parked JoinGroup does
+   * not count as a heartbeat, so it expires after the new-member join timeout (KIP-394).
+   */
+  isNew = false;
 
   constructor(init: {
     memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string;
@@ -88,6 +93,12 @@ export class ClassicGroup {
   /** Members of this generation that have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
+  /**
+   * DeleteGroups has written (or is writing) this group's tombstones: until that write
+   * settles the group takes no joins or commits (Kafka answers as for a Dead group), while
+   * reads still see it as it was.
+   */
+  deletionInFlight = false;
   /** True while an initial (new group) rebalance delay is running. */
   initialDelayActive = false;
   newMemberAdded = false;
@@ -96,6 +107,11 @@ export class ClassicGroup {
     this.groupId = groupId;
     this.partition = partition;
     this.currentStateTimestamp = nowMs;
+  }
+
+  /** Dead, or being deleted: state-changing requests get Kafka's answer for a Dead group. */
+  isDeadOrDeleting(): boolean {
+    return this.state === 'Dead' || this.deletionInFlight;
   }
 
   transitionTo(state: ClassicGroupState, nowMs: number): void {
@@ -132,6 +148,7 @@ export class ClassicGroup {
   }
 
   removeMember(memberId: string): ClassicGroupMember | undefined {
+    this.pendingMembers.delete(memberId);
     const member = this.members.get(memberId);
     if (member === undefined) return undefined;
     this.members.delete(memberId);
@@ -146,6 +163,22 @@ export class ClassicGroup {
     return member;
   }
 
+  /**
+   * Kafka's maybeElectNewJoinedLeader: keep the leader if it rejoined, else hand leadership to
+   * any member that did. False when no member rejoined.
+   */
+  maybeElectNewJoinedLeader(): boolean {
+    const leader = this.leaderId === null ? undefined : this.members.get(this.leaderId);
+    if (leader !== undefined && leader.awaitingJoin !== null) return true;
+    for (const m of this.members.values()) {
+      if (m.awaitingJoin !== null) {
+        this.leaderId = m.memberId;
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether a member with these protocols could join: same type, one protocol everyone speaks. */
   supportsProtocols(protocolType: string, protocols: Protocol[], exceptMemberId: string | null = null): boolean {
     const others = [...this.members.values()].filter((m) => m.memberId !== exceptMemberId);
@@ -157,14 +190,16 @@ export class ClassicGroup {
   /**
    * Kafka's selectProtocol: among the protocols every member supports, each member votes for
    * the first one in its own preference order; the most votes win (ties go to the leader's order).
+   * `protocolsOf` lets a caller ask what would be selected if a member's protocols changed.
    */
-  selectProtocol(): string {
+  selectProtocol(protocolsOf: (m: ClassicGroupMember) => Protocol[] = (m) => m.protocols): string {
     const members = [...this.members.values()];
     const leader = (this.leaderId !== null ? this.members.get(this.leaderId) : undefined) ?? members[0]!;
-    const candidates = leader.protocols.map((p) => p.name).filter((name) => members.every((m) => m.protocols.some((q) => q.name === name)));
+    const supports = (m: ClassicGroupMember, name: string) => protocolsOf(m).some((q) => q.name === name);
+    const candidates = protocolsOf(leader).map((p) => p.name).filter((name) => members.every((m) => supports(m, name)));
     const votes = new Map<string, number>();
     for (const m of members) {
-      const choice = m.protocols.find((p) => candidates.includes(p.name));
+      const choice = protocolsOf(m).find((p) => candidates.includes(p.name));
       if (choice !== undefined) votes.set(choice.name, (votes.get(choice.name) ?? 0) + 1);
     }
     let best = candidates[0]!;

@@ -67,9 +67,9 @@ export class GroupCoordinatorRuntime implements CoordinatorTimer {
     this.coordinator = new GroupCoordinator(options.config, options.clock, this, options.random);
   }
 
-  /** After replay: re-arm session timers and start the offset expiration cycle. */
+  /** After replay: re-arm session timers (and rebalance groups over capacity), start offset expiration. */
   start(): void {
-    this.coordinator.onLoaded();
+    this.run(this.coordinator.onLoaded()).catch((err: unknown) => this.logger?.error('group coordinator load actions failed', { error: String(err) }));
     this.scheduleOffsetExpiration();
   }
 

@@ -8,6 +8,10 @@
  * state (generation, protocol, leader, members with their subscriptions and assignments,
  * committed offsets) from the topic; `onLoaded()` then re-arms session timers.
  *
+ * Operations that write records apply what those records describe only once they are durable
+ * (see result.ts, "All or nothing"): the leader's assignment (SyncGroup), a static member's
+ * replacement while Stable, and a group's empty generation.
+ *
  * This file holds the membership protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, the
  * rebalance and session timers). Offsets live in offsets.ts, admin APIs in group-admin.ts.
  */
@@ -21,9 +25,11 @@ import type { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messa
 import { ClassicGroup, ClassicGroupMember } from './classic-group.js';
 import { decodeGroupRecord, groupMetadataRecord, partitionForGroup, type GroupRecord } from './records.js';
 import { immediate, type CoordinatorResult, type CoordinatorTimer, type GroupCoordinatorConfig, type RequestInfo } from './result.js';
-import { replayRecord, groupMetadataValue } from './replay.js';
+import { emptyGenerationValue, groupMetadataValue, replayRecord } from './replay.js';
 
 const NONE = ErrorCode.NONE;
+/** How soon a group's empty generation is written again after that write failed. */
+export const EMPTY_GENERATION_RETRY_MS = 1000;
 
 export class GroupCoordinator {
   readonly groups = new Map<string, ClassicGroup>();
@@ -63,11 +69,18 @@ export class GroupCoordinator {
     if (record !== null) replayRecord(this, record);
   }
 
-  /** After the topic is replayed: members must heartbeat again within their session timeout. */
-  onLoaded(): void {
+  /**
+   * After the topic is replayed: members must heartbeat again within their session timeout,
+   * and a group over group.max.size (the setting was lowered) rebalances so that the members
+   * beyond it are refused when they rejoin (Kafka's onLoaded).
+   */
+  onLoaded(): CoordinatorResult<void> {
+    const results: CoordinatorResult<void>[] = [];
     for (const group of this.groups.values()) {
       for (const member of group.members.values()) this.scheduleHeartbeat(group, member);
+      if (group.members.size > this.config.groupMaxSize) results.push(this.prepareRebalance(group));
     }
+    return combine(results);
   }
 
   // ---- JoinGroup -------------------------------------------------------------------------
@@ -79,19 +92,39 @@ export class GroupCoordinator {
     }
     const isUnknownMember = req.memberId === '';
     let group = this.groups.get(req.groupId);
-    if (group === undefined || group.state === 'Dead') {
+    if (group === undefined) {
       if (!isUnknownMember) return immediate(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
       group = this.getOrCreateGroup(req.groupId);
     }
-    const isExisting = !isUnknownMember && (group.members.has(req.memberId) || group.pendingMembers.has(req.memberId));
-    const isStaticRejoin = req.groupInstanceId !== null && group.staticMembers.has(req.groupInstanceId);
-    if (!isExisting && !isStaticRejoin && group.members.size >= this.config.groupMaxSize) {
+    // Kafka: a Dead group (here also one whose deletion is being written) may have moved; retry.
+    if (group.isDeadOrDeleting()) return immediate(joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (!this.acceptJoiningMember(group, req.memberId)) {
+      // Kafka removes a refused existing member: a group over capacity sheds its last rejoiners.
+      if (group.removeMember(req.memberId) !== undefined) this.timer.cancel(heartbeatKey(group.groupId, req.memberId));
       this.dropIfUnused(group);
-      return immediate(joinError(req.memberId, ErrorCode.GROUP_MAX_SIZE_REACHED));
+      return immediate(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
     }
     const result = isUnknownMember ? this.joinNewMember(group, req, info) : this.joinExistingMember(group, req, info);
     this.dropIfUnused(group);
     return result;
+  }
+
+  /**
+   * Kafka's acceptJoiningMember (group.max.size). While rebalancing only members awaiting join
+   * count: the group may already be over a lowered limit, and this lets the last rejoiners be
+   * turned away. Otherwise members count, and existing members are always accepted.
+   */
+  private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
+    const max = this.config.groupMaxSize;
+    switch (group.state) {
+      case 'Empty':
+      case 'Dead':
+        return true;
+      case 'PreparingRebalance':
+        return group.members.get(memberId)?.awaitingJoin != null || group.awaitingJoinCount() < max;
+      default:
+        return group.members.has(memberId) || group.members.size < max;
+    }
   }
 
   private joinNewMember(group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
@@ -146,19 +179,22 @@ export class GroupCoordinator {
       rebalanceTimeoutMs: rebalanceTimeoutOf(req),
       sessionTimeoutMs: req.sessionTimeoutMs,
       protocolType: req.protocolType,
-      protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+      protocols: copyProtocols(req),
     });
     if (group.initialDelayActive) group.newMemberAdded = true;
+    member.isNew = true;
     group.addMember(member);
     const response = parkJoin(member);
-    // The member cannot heartbeat until it has its id; its parked join keeps it alive.
-    this.scheduleHeartbeat(group, member);
+    // The member cannot heartbeat until it has its id, and a parked JoinGroup hides a
+    // disconnect; so a new member's join is bounded by its own timeout (Kafka, KIP-394), and a
+    // client that gave up and retried does not leave a defunct member in a long rebalance.
+    this.timer.schedule(heartbeatKey(group.groupId, memberId), this.config.groupNewMemberJoinTimeoutMs, () => this.expireHeartbeat(group.groupId, memberId));
     const result = this.maybePrepareRebalance(group);
     return { records: result.records, response, onDurable: result.onDurable };
   }
 
   private updateMemberAndRebalance(group: ClassicGroup, member: ClassicGroupMember, req: JoinGroupRequest): CoordinatorResult<JoinGroupResponse> {
-    member.protocols = req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
+    member.protocols = copyProtocols(req);
     member.rebalanceTimeoutMs = rebalanceTimeoutOf(req);
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     if (member.awaitingJoin !== null) member.awaitingJoin(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
@@ -167,38 +203,79 @@ export class GroupCoordinator {
     return { records: result.records, response, onDurable: result.onDurable };
   }
 
-  /** KIP-345: a static member came back with a new member id; the old id is fenced. */
+  /**
+   * KIP-345: a static member came back without its member id; a new id replaces the old one,
+   * which is fenced (FENCED_INSTANCE_ID). Like Kafka's updateStaticMemberThenRebalanceOrCompleteJoin.
+   */
   private replaceStaticMember(group: ClassicGroup, oldMemberId: string, newMemberId: string, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
     const old = group.members.get(oldMemberId)!;
-    const protocolsUnchanged = old.matches(req.protocols);
+    // Kafka keeps the old member's client id and host, and takes the request's protocols and timeouts.
     const member = new ClassicGroupMember({
-      memberId: newMemberId, groupInstanceId: req.groupInstanceId, clientId: info.clientId, clientHost: info.clientHost,
-      rebalanceTimeoutMs: rebalanceTimeoutOf(req), sessionTimeoutMs: req.sessionTimeoutMs, protocolType: req.protocolType,
-      protocols: old.protocols,
+      memberId: newMemberId, groupInstanceId: req.groupInstanceId, clientId: old.clientId, clientHost: old.clientHost,
+      rebalanceTimeoutMs: rebalanceTimeoutOf(req), sessionTimeoutMs: req.sessionTimeoutMs, protocolType: old.protocolType,
+      protocols: copyProtocols(req),
     });
     member.assignment = old.assignment;
-    if (old.awaitingJoin !== null) old.awaitingJoin(joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
+    if (group.state === 'Stable') {
+      const selected = group.selectProtocol((m) => (m.memberId === oldMemberId ? member.protocols : m.protocols));
+      // The selected protocol stays: persist the new id, no rebalance (the member keeps its assignment).
+      if (selected === group.protocolName) return this.replaceStableStaticMember(group, old, member, info);
+    }
+    // Otherwise (a protocol change, or mid-rebalance, where the leader may be assigning to the
+    // old id) the new id joins a rebalance; nothing is written until that generation's sync.
+    this.applyStaticReplacement(group, old, member);
+    return this.updateMemberAndRebalance(group, member, req);
+  }
+
+  /**
+   * The replacement in a Stable group is written first and applied once durable (so a failed
+   * write leaves the old id in place, as Kafka's revert does). Answers before v9 name the
+   * leader as it was, so a replaced leader does not reassign; from v9 the leader gets the
+   * members and skipAssignment (KIP-814).
+   */
+  private replaceStableStaticMember(group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+    const instanceId = member.groupInstanceId!;
+    const generationId = group.generationId;
+    const previousLeader = group.leaderId ?? '';
+    const stillCurrent = () => this.groups.get(group.groupId) === group && group.state === 'Stable' &&
+      group.generationId === generationId && group.staticMembers.get(instanceId) === old.memberId && group.members.get(old.memberId) === old;
+    let answer: (r: JoinGroupResponse) => void = () => undefined;
+    const response = new Promise<JoinGroupResponse>((resolve) => { answer = resolve; });
+    return {
+      records: [groupMetadataRecord(group.partition, group.groupId, groupMetadataValue(group, undefined, { oldMemberId: old.memberId, member }))],
+      response,
+      onDurable: () => {
+        // The group moved on while the write was in flight: the client rejoins without an id.
+        if (!stillCurrent()) return answer(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+        this.applyStaticReplacement(group, old, member);
+        const isLeader = group.leaderId === member.memberId;
+        if (info.apiVersion >= 9) return answer({ ...this.joinResponse(group, member.memberId, isLeader), skipAssignment: isLeader });
+        answer({ ...this.joinResponse(group, member.memberId, false), leader: previousLeader });
+      },
+      onWriteFailed: (code) => {
+        const failed: JoinGroupResponse = {
+          ...joinError('', code), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leader: previousLeader,
+        };
+        answer(failed);
+        return failed;
+      },
+    };
+  }
+
+  /** Swaps a static member's old id for the new one: the old id's parked requests are fenced. */
+  private applyStaticReplacement(group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember): void {
+    if (old.awaitingJoin !== null) old.awaitingJoin(joinError(old.memberId, ErrorCode.FENCED_INSTANCE_ID));
     if (old.awaitingSync !== null) old.awaitingSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
     old.awaitingJoin = null;
     old.awaitingSync = null;
-    this.timer.cancel(heartbeatKey(group.groupId, oldMemberId));
-    const wasLeader = group.leaderId === oldMemberId;
-    const wasPendingSync = group.pendingSyncMembers.has(oldMemberId);
-    group.removeMember(oldMemberId);
+    this.timer.cancel(heartbeatKey(group.groupId, old.memberId));
+    const wasLeader = group.leaderId === old.memberId;
+    const wasPendingSync = group.pendingSyncMembers.has(old.memberId);
+    group.removeMember(old.memberId);
     group.addMember(member);
-    if (wasLeader) group.leaderId = newMemberId;
-    if (wasPendingSync) group.pendingSyncMembers.add(newMemberId);
+    if (wasLeader) group.leaderId = member.memberId;
+    if (wasPendingSync) group.pendingSyncMembers.add(member.memberId);
     this.scheduleHeartbeat(group, member);
-    if (group.state === 'Stable' && protocolsUnchanged) {
-      const supportsSkip = info.apiVersion >= 9;
-      const isLeader = group.leaderId === newMemberId;
-      return {
-        records: [groupMetadataRecord(group.partition, group.groupId, groupMetadataValue(group))],
-        response: { ...this.joinResponse(group, newMemberId, supportsSkip && isLeader), skipAssignment: supportsSkip && isLeader },
-        onWriteFailed: (code) => joinError(newMemberId, code),
-      };
-    }
-    return this.updateMemberAndRebalance(group, member, req);
   }
 
   private joinResponse(group: ClassicGroup, memberId: string, includeMembers = true): JoinGroupResponse {
@@ -262,39 +339,69 @@ export class GroupCoordinator {
     return immediate(undefined);
   }
 
-  /** The join phase ends: members that did not rejoin are dropped and a generation begins. */
+  /**
+   * The join phase ends: dynamic members that did not rejoin are dropped (static ones stay
+   * until their session times out) and a generation begins, led by a member that rejoined.
+   */
   private completeJoin(group: ClassicGroup): CoordinatorResult<void> {
     if (group.state !== 'PreparingRebalance' || this.groups.get(group.groupId) !== group) return immediate(undefined);
     this.timer.cancel(joinKey(group.groupId));
     group.initialDelayActive = false;
     for (const member of [...group.members.values()]) {
-      if (member.awaitingJoin === null) {
+      if (member.awaitingJoin === null && member.groupInstanceId === null) {
         group.removeMember(member.memberId);
         this.timer.cancel(heartbeatKey(group.groupId, member.memberId));
       }
     }
-    group.generationId++;
-    const now = this.clock.now();
-    if (group.isEmpty()) {
-      group.protocolName = null;
-      group.leaderId = null;
-      group.transitionTo('Empty', now);
-      return immediate(undefined, [groupMetadataRecord(group.partition, group.groupId, groupMetadataValue(group))]);
+    if (!group.maybeElectNewJoinedLeader() && !group.isEmpty()) {
+      // Only static members that did not rejoin are left: wait, their session timeouts end it.
+      this.timer.schedule(joinKey(group.groupId), group.rebalanceTimeoutMs(), () => this.completeJoin(group));
+      return immediate(undefined);
     }
-    if (group.leaderId === null || !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value!;
+    if (group.isEmpty()) return this.completeJoinEmpty(group);
+    group.generationId++;
     group.protocolName = group.selectProtocol();
-    group.transitionTo('CompletingRebalance', now);
+    group.transitionTo('CompletingRebalance', this.clock.now());
     group.pendingSyncMembers.clear();
     for (const member of group.members.values()) {
       group.pendingSyncMembers.add(member.memberId);
-      const respond = member.awaitingJoin!;
+      member.isNew = false;
+      const respond = member.awaitingJoin;
       member.awaitingJoin = null;
-      respond(this.joinResponse(group, member.memberId));
+      respond?.(this.joinResponse(group, member.memberId));
       this.scheduleHeartbeat(group, member);
     }
     const generationId = group.generationId;
     this.timer.schedule(syncKey(group.groupId), group.rebalanceTimeoutMs(), () => this.expirePendingSync(group, generationId));
     return immediate(undefined);
+  }
+
+  /**
+   * No member left: the next generation is Empty. It is written first and applied once
+   * durable; until then the group stays PreparingRebalance with no members. If the write
+   * fails nothing changes and it is tried again shortly (Kafka keeps the in-memory Empty state
+   * and only warns; here memory never runs ahead of the log).
+   */
+  private completeJoinEmpty(group: ClassicGroup): CoordinatorResult<void> {
+    const now = this.clock.now();
+    const generationId = group.generationId;
+    const stillCurrent = () => this.groups.get(group.groupId) === group && group.state === 'PreparingRebalance' &&
+      group.generationId === generationId && group.isEmpty();
+    return {
+      records: [groupMetadataRecord(group.partition, group.groupId, emptyGenerationValue(group, now))],
+      response: undefined,
+      onDurable: () => {
+        if (!stillCurrent()) return;
+        group.generationId = generationId + 1;
+        group.protocolName = null;
+        group.leaderId = null;
+        group.pendingSyncMembers.clear();
+        group.transitionTo('Empty', now);
+      },
+      onWriteFailed: () => {
+        if (stillCurrent()) this.timer.schedule(joinKey(group.groupId), EMPTY_GENERATION_RETRY_MS, () => this.completeJoin(group));
+      },
+    };
   }
 
   /** Members that never sent SyncGroup for this generation are removed and the group rebalances. */
@@ -381,7 +488,7 @@ export class GroupCoordinator {
     if (req.groupId === '') return reply(ErrorCode.INVALID_GROUP_ID);
     const group = this.groups.get(req.groupId);
     if (group === undefined) return reply(ErrorCode.UNKNOWN_MEMBER_ID);
-    if (group.state === 'Dead') return reply(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (group.isDeadOrDeleting()) return reply(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (group.state === 'Empty') return reply(ErrorCode.UNKNOWN_MEMBER_ID);
     const memberError = validateMember(group, req.memberId, req.groupInstanceId);
     if (memberError !== NONE) return reply(memberError);
@@ -404,8 +511,9 @@ export class GroupCoordinator {
     }
     const member = group.members.get(memberId);
     if (member === undefined) return immediate(undefined);
-    if (member.awaitingJoin !== null || member.awaitingSync !== null) {
-      // A parked request proves the member is alive; the rebalance/sync timeouts bound the wait.
+    if (!member.isNew && (member.awaitingJoin !== null || member.awaitingSync !== null)) {
+      // A parked request proves an existing member is alive; the rebalance/sync timeouts bound
+      // the wait. A new member's parked join does not (KIP-394): it expires.
       this.scheduleHeartbeat(group, member);
       return immediate(undefined);
     }
@@ -413,12 +521,7 @@ export class GroupCoordinator {
   }
 
   removeMemberAndUpdateGroup(group: ClassicGroup, member: ClassicGroupMember): CoordinatorResult<void> {
-    if (member.awaitingJoin !== null) member.awaitingJoin(joinError(member.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
-    if (member.awaitingSync !== null) member.awaitingSync(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
-    member.awaitingJoin = null;
-    member.awaitingSync = null;
-    group.removeMember(member.memberId);
-    this.timer.cancel(heartbeatKey(group.groupId, member.memberId));
+    this.removeCurrentMember(group, member);
     switch (group.state) {
       case 'Stable':
       case 'CompletingRebalance':
@@ -430,43 +533,65 @@ export class GroupCoordinator {
     }
   }
 
+  /** Removes a member; its parked requests get UNKNOWN_MEMBER_ID so a live client rejoins. */
+  private removeCurrentMember(group: ClassicGroup, member: ClassicGroupMember): void {
+    if (member.awaitingJoin !== null) member.awaitingJoin(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    if (member.awaitingSync !== null) member.awaitingSync(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    member.awaitingJoin = null;
+    member.awaitingSync = null;
+    group.removeMember(member.memberId);
+    this.timer.cancel(heartbeatKey(group.groupId, member.memberId));
+  }
+
   // ---- LeaveGroup ------------------------------------------------------------------------
 
+  /**
+   * Kafka's classicGroupLeave: every listed member leaves, then the group rebalances once. If
+   * that completes the join phase with no member left, the Empty generation is written and a
+   * failed write answers its error (top level, as Kafka does).
+   */
   leaveGroup(req: LeaveGroupRequest, info: RequestInfo): CoordinatorResult<LeaveGroupResponse> {
     const identities = info.apiVersion <= 2 ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }] : req.members;
     const reply = (errorCode: number, members: LeaveGroupResponse['members'] = []): LeaveGroupResponse => ({ throttleTimeMs: 0, errorCode, members });
     if (req.groupId === '') return immediate(reply(ErrorCode.INVALID_GROUP_ID));
     const group = this.groups.get(req.groupId);
     if (group === undefined) return immediate(reply(ErrorCode.UNKNOWN_MEMBER_ID));
-    if (group.state === 'Dead') return immediate(reply(ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    const records: GroupRecord[] = [];
-    const onDurable: (() => void)[] = [];
-    const results = identities.map((id) => {
-      const errorCode = this.leaveOne(group, id.memberId, id.groupInstanceId, records, onDurable);
-      return { memberId: id.memberId, groupInstanceId: id.groupInstanceId, errorCode };
-    });
+    if (group.isDeadOrDeleting()) return immediate(reply(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const results = identities.map((id) => ({ memberId: id.memberId, groupInstanceId: id.groupInstanceId, errorCode: this.leaveOne(group, id.memberId, id.groupInstanceId) }));
+    let result: CoordinatorResult<void> = immediate(undefined);
+    if (results.some((r) => r.errorCode === NONE)) {
+      if (group.state === 'Stable' || group.state === 'CompletingRebalance') result = this.prepareRebalance(group);
+      else if (group.state === 'PreparingRebalance') result = this.tryCompleteJoin(group);
+    }
     const response = info.apiVersion <= 2 ? reply(results[0]!.errorCode) : reply(NONE, results);
-    return { records, response, onDurable: () => { for (const fn of onDurable) fn(); } };
+    return {
+      records: result.records,
+      response,
+      onDurable: result.onDurable,
+      onWriteFailed: (code, appendErrorCode) => {
+        result.onWriteFailed?.(code, appendErrorCode);
+        return reply(code);
+      },
+    };
   }
 
-  private leaveOne(group: ClassicGroup, memberId: string, groupInstanceId: string | null, records: GroupRecord[], onDurable: (() => void)[]): number {
-    let targetId = memberId;
-    if (memberId === '' && groupInstanceId !== null) {
-      const staticId = group.staticMembers.get(groupInstanceId);
+  /** One member leaves (no rebalance yet); its error code. */
+  private leaveOne(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
+    if (memberId === '') {
+      // Administrative removal by group.instance.id alone.
+      const staticId = groupInstanceId === null ? undefined : group.staticMembers.get(groupInstanceId);
       if (staticId === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      targetId = staticId;
-    } else if (group.pendingMembers.has(memberId)) {
-      group.pendingMembers.delete(memberId);
-      this.timer.cancel(heartbeatKey(group.groupId, memberId));
-      collect(this.tryCompleteJoin(group), records, onDurable);
+      this.removeCurrentMember(group, group.members.get(staticId)!);
       return NONE;
-    } else {
-      const memberError = validateMember(group, memberId, groupInstanceId);
-      if (memberError !== NONE) return memberError;
     }
-    const member = group.members.get(targetId);
-    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    collect(this.removeMemberAndUpdateGroup(group, member), records, onDurable);
+    if (group.pendingMembers.has(memberId)) {
+      group.removeMember(memberId);
+      this.timer.cancel(heartbeatKey(group.groupId, memberId));
+      return NONE;
+    }
+    const memberError = validateMember(group, memberId, groupInstanceId);
+    if (memberError !== NONE) return memberError;
+    this.removeCurrentMember(group, group.members.get(memberId)!);
     return NONE;
   }
 
@@ -476,9 +601,18 @@ export class GroupCoordinator {
   }
 }
 
-function collect(result: CoordinatorResult<void>, records: GroupRecord[], onDurable: (() => void)[]): void {
-  records.push(...result.records);
-  if (result.onDurable) onDurable.push(result.onDurable);
+/** Several void results as one: records in order, every onDurable / onWriteFailed. */
+function combine(results: CoordinatorResult<void>[]): CoordinatorResult<void> {
+  return {
+    records: results.flatMap((r) => r.records),
+    response: undefined,
+    onDurable: () => { for (const r of results) r.onDurable?.(); },
+    onWriteFailed: (code, appendErrorCode) => { for (const r of results) r.onWriteFailed?.(code, appendErrorCode); },
+  };
+}
+
+function copyProtocols(req: JoinGroupRequest): { name: string; metadata: Buffer }[] {
+  return req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
 }
 
 /** Kafka's ClassicGroup.validateMember: static identity first, then the member id. */

@@ -10,15 +10,26 @@ import { ClassicGroup, ClassicGroupMember } from './classic-group.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import type { DecodedGroupRecord, GroupMetadataValue } from './records.js';
 
-export function groupMetadataValue(group: ClassicGroup, assignments?: Map<string, Buffer>): GroupMetadataValue {
+/**
+ * The group as a GroupMetadataValue. `assignments` overrides the members' assignments (the
+ * leader's SyncGroup); `replace` shows one member replaced by another (a static member's new
+ * id), so a caller can write a state before applying it.
+ */
+export function groupMetadataValue(
+  group: ClassicGroup,
+  assignments?: Map<string, Buffer>,
+  replace?: { oldMemberId: string; member: ClassicGroupMember },
+): GroupMetadataValue {
   const protocol = group.protocolName;
+  const members = [...group.members.values()].map((m) => (replace !== undefined && m.memberId === replace.oldMemberId ? replace.member : m));
+  const leader = replace !== undefined && group.leaderId === replace.oldMemberId ? replace.member.memberId : group.leaderId;
   return {
     protocolType: group.protocolType ?? '',
     generation: group.generationId,
     protocol,
-    leader: group.leaderId,
+    leader,
     currentStateTimestamp: group.currentStateTimestamp,
-    members: [...group.members.values()].map((m) => ({
+    members: members.map((m) => ({
       memberId: m.memberId,
       groupInstanceId: m.groupInstanceId,
       clientId: m.clientId,
@@ -29,6 +40,11 @@ export function groupMetadataValue(group: ClassicGroup, assignments?: Map<string
       assignment: assignments === undefined ? m.assignment : assignments.get(m.memberId) ?? Buffer.alloc(0),
     })),
   };
+}
+
+/** The GroupMetadataValue of the group's next, empty generation (no members, no protocol). */
+export function emptyGenerationValue(group: ClassicGroup, nowMs: number): GroupMetadataValue {
+  return { protocolType: group.protocolType ?? '', generation: group.generationId + 1, protocol: null, leader: null, currentStateTimestamp: nowMs, members: [] };
 }
 
 export function replayRecord(coordinator: GroupCoordinator, record: DecodedGroupRecord): void {

@@ -2,12 +2,19 @@
  * What a coordinator operation returns, and the seams the coordinator is driven through.
  *
  * An operation decides synchronously and returns `{ records, response }`. The runtime appends
- * `records` to `__consumer_offsets`, then calls `onDurable()` (state that must not be visible
- * before it is durable, such as committed offsets or a generation's assignment, is applied
- * there, after re-checking what may have changed during the write), and only then sends
- * `response`. If the write fails it calls `onWriteFailed(errorCode)` and sends what that
- * returns. `response` may be a promise: a parked JoinGroup/SyncGroup resolves when another
- * request or a timer completes the rebalance.
+ * `records` to `__consumer_offsets`, then calls `onDurable()`, and only then sends `response`.
+ * If the write fails it calls `onWriteFailed(errorCode)` and sends what that returns.
+ * `response` may be a promise: a parked JoinGroup/SyncGroup resolves when another request or a
+ * timer completes the rebalance.
+ *
+ * All or nothing (what apache/kafka gets from CoordinatorRuntime reverting its timeline
+ * structures to the last committed snapshot): an operation that returns records must not
+ * change the state those records describe before they are durable. It computes the new state
+ * without applying it, and `onDurable` applies it after re-checking (generation, group
+ * identity, member ids) that it still fits; `onWriteFailed` leaves the state as it was (beyond
+ * what Kafka itself does on that failure, e.g. rebalancing after a failed SyncGroup write).
+ * Transient bookkeeping that no record describes (parked requests, timers, pending-sync sets,
+ * a deletion lock) may change at once.
  */
 import type { GroupRecord } from './records.js';
 
@@ -58,6 +65,12 @@ export interface GroupCoordinatorConfig {
   groupInitialRebalanceDelayMs: number;
   /** group.max.size */
   groupMaxSize: number;
+  /**
+   * How long a new member's first JoinGroup may stay parked (KIP-394). Kafka's
+   * CLASSIC_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS, 5 minutes, which it does not expose as a setting;
+   * here `group.new.member.join.timeout.ms` for tests.
+   */
+  groupNewMemberJoinTimeoutMs: number;
   /** offsets.retention.minutes, in ms */
   offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms */
@@ -72,6 +85,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   groupMaxSessionTimeoutMs: 1800000,
   groupInitialRebalanceDelayMs: 3000,
   groupMaxSize: 2147483647,
+  groupNewMemberJoinTimeoutMs: 300000,
   offsetsRetentionMs: 10080 * 60 * 1000,
   offsetsRetentionCheckIntervalMs: 600000,
   offsetMetadataMaxBytes: 4096,

@@ -12,6 +12,7 @@
  * - Long polling: when fewer than minBytes were found, no partition had an error and
  *   maxWaitMs > 0, the request waits in the purgatory (../delayed-fetch.ts) for a high
  *   watermark change and reads again; at the deadline it answers with what there is.
+ *   A client that disconnects while waiting releases its waiter at once.
  * - Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION (v4-12), UNKNOWN_TOPIC_ID (v13+, topic
  *   ids), OFFSET_OUT_OF_RANGE, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v9+ currentLeaderEpoch).
  * - abortedTransactions: null for read_uncommitted, [] for read_committed (no transactions yet);
@@ -33,6 +34,7 @@ import { FetchPurgatory, type WatchedPartition } from '../delayed-fetch.js';
 import { FetchSession, FetchSessionCache, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from '../fetch-session.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
+import { connectionClosedSignal } from '../connection.js';
 
 const SESSION_CACHE = 'fetch.sessionCache';
 const PURGATORY = 'fetch.purgatory';
@@ -157,7 +159,7 @@ function groupByTopic(reads: PartitionRead[]): FetchResponseFetchableTopicRespon
   return out;
 }
 
-async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean): Promise<PartitionRead[]> {
+async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean, closedSignal: AbortSignal): Promise<PartitionRead[]> {
   const deadline = broker.clock.monotonicMs() + Math.max(0, req.maxWaitMs);
   let result = await readAll(broker, req, parts, usesTopicIds);
   while (result.bytes < req.minBytes && !result.errors && parts.length > 0 && req.maxWaitMs > 0) {
@@ -168,7 +170,7 @@ async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: Cached
       // Wait for data past what the read could see.
       watched.push({ log, fetchOffset: Math.max(r.cached.fetchOffset, r.limitAtRead), limit: () => fetchableOffset(log, req.isolationLevel) });
     }
-    const outcome = await purgatory(broker).wait(watched, deadline - broker.clock.monotonicMs());
+    const outcome = await purgatory(broker).wait(watched, deadline - broker.clock.monotonicMs(), closedSignal);
     if (outcome === 'full' || outcome === 'closed') break;
     result = await readAll(broker, req, parts, usesTopicIds);
     if (outcome === 'timeout') break;
@@ -197,7 +199,8 @@ export default defineHandler({
       : { kind: 'sessionless', partitions: sessionlessPartitions(req, resolve) };
     if (context.kind === 'error') return errorResponse(context.errorCode);
     const parts = context.partitions;
-    const reads = await readWithLongPoll(broker, req, parts, usesTopicIds);
+    // A client that disconnects releases its long poll at once (its answer is discarded).
+    const reads = await readWithLongPoll(broker, req, parts, usesTopicIds, connectionClosedSignal(ctx.connection));
     let sessionId = INVALID_SESSION_ID;
     let answered = reads;
     if (context.kind === 'incremental') {

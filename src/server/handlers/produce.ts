@@ -9,9 +9,12 @@
  *   partition (also an invalid name, which can never exist) ⇒ UNKNOWN_TOPIC_OR_PARTITION;
  *   the v3+ shape (exactly one magic-2 batch, no zstd before v7) ⇒ INVALID_RECORD /
  *   UNSUPPORTED_COMPRESSION_TYPE; acks not in {0, 1, -1} ⇒ INVALID_REQUIRED_ACKS; then
- *   ReplicaManager.appendRecords validates (CORRUPT_MESSAGE, MESSAGE_TOO_LARGE,
- *   RECORD_LIST_TOO_LARGE, INVALID_RECORD with recordErrors, INVALID_TIMESTAMP), appends and,
- *   for acks=-1, waits for the high watermark up to timeoutMs (REQUEST_TIMED_OUT).
+ *   ReplicaManager.appendRecords validates — every compressed batch is decompressed and its
+ *   records walked, as Kafka's LogValidator does (CORRUPT_MESSAGE, MESSAGE_TOO_LARGE,
+ *   RECORD_LIST_TOO_LARGE, UNSUPPORTED_COMPRESSION_TYPE, INVALID_RECORD with or without
+ *   recordErrors, INVALID_TIMESTAMP) — re-encodes the batch when the topic's compression.type
+ *   is neither `producer` nor the batch's codec, appends and, for acks=-1, waits for the high
+ *   watermark up to timeoutMs (REQUEST_TIMED_OUT).
  *   Appending to an internal topic ⇒ INVALID_TOPIC_EXCEPTION. Produce never auto-creates.
  * - acks=0: no response. If any partition failed, the connection is closed instead (Kafka
  *   does the same so the client notices and refreshes metadata).

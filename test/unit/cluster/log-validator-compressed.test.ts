@@ -209,3 +209,24 @@ test('coordinator appends: an uncompressed control batch is never compressed; se
   assert.equal(second.header.attributes & 7, Compression.Gzip);
   assert.deepEqual(second.records, decodeBatch(data).records);
 });
+
+test('a CreateTime batch whose header maxTimestamp is not its records\' largest is stored corrected (a copy)', () => {
+  for (const compression of [Compression.None, Compression.Lz4]) {
+    const b = encodeBatch({ records: records(3), compression, timestamp: NOW });
+    assert.equal(readBatchHeader(b).maxTimestamp, NOW + 2);
+    b.writeUInt32BE((NOW - 5) % 4294967296, 39); // claims NOW - 5
+    updateBatchCrc(b, 0, b.length);
+    const copy = Buffer.from(b);
+    const r = expectOk(validateRecords(b, config, NOW));
+    assert.equal(r.rebuiltBatches, 1);
+    assert.notEqual(r.records, b);
+    assert.deepEqual(b, copy, 'input untouched');
+    const h = readBatchHeader(r.records);
+    assert.equal(h.maxTimestamp, NOW + 2);
+    assert.equal(h.attributes & 7, compression);
+    assert.ok(batchCrcValid(r.records, 0, r.records.length));
+    assert.deepEqual(r.records.subarray(BATCH_HEADER_SIZE), b.subarray(BATCH_HEADER_SIZE), 'records bytes kept');
+    // LogAppendTime topics stamp maxTimestamp at append time: nothing to correct here.
+    assert.equal(expectOk(validateRecords(b, { ...config, timestampType: 'LogAppendTime' }, NOW)).rebuiltBatches, 0);
+  }
+});

@@ -1,0 +1,67 @@
+/**
+ * A slow reader: a client pipelines many big Fetch requests and never reads its socket. The
+ * broker must stop starting requests once the socket pushes back (memory stays bounded: at
+ * most about one response beyond the kernel buffers), and other connections keep being served.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withBroker } from '../helpers/broker.js';
+import { Fetch } from '../../src/protocol/messages/fetch.js';
+import { Metadata } from '../../src/protocol/messages/metadata.js';
+import { KafkaClient, produce } from '../../src/client/index.js';
+import { RawClient, requestFrame, responseReader } from '../unit/server/raw-client.js';
+
+const MB = 1024 * 1024;
+
+function bigFetch(topic: string, correlationId: number): Buffer {
+  return requestFrame(Fetch, 12, correlationId, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 50 * MB, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic, topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 50 * MB, replicaDirectoryId: Buffer.alloc(16) }] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+}
+
+test('a client that never reads its big Fetch responses does not make the broker buffer without bound', async () => {
+  await withBroker(async (b) => {
+    const topic = 'slow-reader';
+    await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1, configs: { 'max.message.bytes': String(2 * MB) } });
+    const client = await KafkaClient.connect(b.bootstrap);
+    try {
+      // 8 MB in the log: every Fetch answer is about 8 MB.
+      for (let i = 0; i < 8; i++) await produce(client, topic, 0, [{ key: null, value: Buffer.alloc(MB - 1024, i) }], { acks: 1 });
+    } finally {
+      await client.close();
+    }
+    const slow = await RawClient.connect(b.port, b.host);
+    slow.socket.pause(); // never read
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    // 100 pipelined fetches = 800 MB of responses if the broker buffered them all.
+    const REQUESTS = 100;
+    const frames: Buffer[] = [];
+    for (let i = 0; i < REQUESTS; i++) frames.push(bigFetch(topic, i));
+    slow.send(Buffer.concat(frames));
+    let peak = 0;
+    const started = Date.now();
+    // While the slow client sits there, a normal client gets Metadata answers promptly.
+    while (Date.now() - started < 2500) {
+      const c = await RawClient.connect(b.port, b.host);
+      const t0 = Date.now();
+      c.send(requestFrame(Metadata, 1, 5, { topics: [] }));
+      const { correlationId } = responseReader((await c.read(1, 3000))[0]!);
+      assert.equal(correlationId, 5);
+      assert.ok(Date.now() - t0 < 2000, 'other connections keep being served');
+      c.close();
+      peak = Math.max(peak, process.memoryUsage().rss - rssBefore);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log("peak", (peak / MB).toFixed(0));
+    assert.ok(peak < 200 * MB, `RSS grew by ${(peak / MB).toFixed(0)} MB`);
+    assert.equal(slow.closed, false);
+    // Reading again drains everything, in order: nothing was dropped.
+    slow.socket.resume();
+    const got = await slow.read(REQUESTS, 60_000);
+    got.forEach((f, i) => assert.equal(responseReader(f, true).correlationId, i));
+    slow.close();
+  });
+});
