@@ -91,20 +91,30 @@ function consumeArgs(client, bootstrap, topic, records) {
 }
 
 /**
- * Runs a load tool cfg.repeat times and keeps the best run by `score` (higher is better);
- * on a shared machine the best of a few runs is the least disturbed one.
+ * Runs one scenario on every target — interleaved (mock, broker, mock, broker, ...) cfg.repeat
+ * times, so that a ratio's numerator and denominator see the same machine load — and keeps
+ * each target's best run by `score` (higher is better). On a shared machine the best of a few
+ * runs is the least disturbed one; every run's value and the 1-minute load average before it
+ * are recorded too.
+ * targets: [{ section, run(i) -> { topic, partitions, args }, prepare(topic, partitions) }]
  */
-async function driveBest(makeRun, score, prepareTopic, partitions) {
-  let best = null;
-  const values = [];
+async function scenario(targets, score) {
+  const best = new Map();
   for (let i = 0; i < cfg.repeat; i++) {
-    const [topic, args] = makeRun(i);
-    await prepareTopic(topic, partitions);
-    const r = await drive(args);
-    values.push(r.ok ? score(r.json) : null);
-    if (best === null || (r.ok && (!best.ok || score(r.json) > score(best.json)))) best = r;
+    for (const t of targets) {
+      const { topic, partitions, args } = t.run(i);
+      if (topic !== null) await t.prepare(topic, partitions);
+      const loadavg = round(os.loadavg()[0], 2);
+      const r = await drive(args);
+      const v = r.ok ? score(r.json) : null;
+      const b = best.get(t.section) ?? { best: null, runs: [], loadavgs: [] };
+      b.runs.push(v === null ? null : Math.abs(v));
+      b.loadavgs.push(loadavg);
+      if (b.best === null || (r.ok && (!b.best.ok || v > score(b.best.json)))) b.best = r;
+      best.set(t.section, b);
+    }
   }
-  return { ...best, runs: values.map((v) => (v === null ? null : Math.abs(v))) };
+  return new Map([...best].map(([k, b]) => [k, { ...b.best, runs: b.runs, loadavgs: b.loadavgs }]));
 }
 
 async function drive([cmd, args]) {
@@ -131,53 +141,83 @@ async function loopbackSection() {
   return { small: out[1024], large: out[1 << 20] };
 }
 
-async function produceMatrix(section, bootstrap, prepareTopic, ceilings) {
-  const result = {};
+/** Produce throughput on each target for every partitions x acks x client combination. */
+async function produceMatrix(targets) {
   for (const partitions of PARTITIONS) {
     for (const acks of ACKS) {
       for (const client of cfg.clients) {
-        const r = await driveBest((i) => {
-          const topic = topicName('tput', client, partitions, acks) + (i > 0 ? `-${i}` : '');
-          return [topic, produceArgs(client, bootstrap, topic, { acks, records: cfg.records })];
-        }, (j) => j.MB_per_s, prepareTopic, partitions);
-        const key = `${client}/p${partitions}/acks${acks}`;
-        const mbps = r.ok ? r.json.MB_per_s : null;
-        result[key] = mbps;
-        const ceiling = ceilings?.[key] ?? null;
+        const results = await scenario(targets.map((t) => ({
+          ...t,
+          run: (i) => {
+            const topic = topicName('tput', client, partitions, acks) + (i > 0 ? `-${i}` : '');
+            return { topic, partitions, args: produceArgs(client, t.bootstrap, topic, { acks, records: cfg.records }) };
+          },
+        })), (j) => j.MB_per_s);
+        const ceiling = results.get('mock')?.ok ? results.get('mock').json.MB_per_s : null;
+        for (const [section, r] of results) {
+          const mbps = r.ok ? r.json.MB_per_s : null;
+          figure({
+            section, name: `produce ${client} ${partitions}p acks=${acks}`, value: mbps, unit: 'MB/s', client, partitions, acks,
+            records_per_s: r.json?.records_per_s ?? null,
+            ratio: section !== 'mock' && mbps !== null && ceiling ? round(mbps / ceiling, 2) : null, ratioOf: 'client ceiling',
+            runs: r.runs, loadavgs: r.loadavgs, command: r.command, raw: r.json, error: r.error,
+          });
+        }
+      }
+    }
+  }
+}
+
+/** Produce latency at fixed rates (acks=all, linger.ms=0) on each target. */
+async function latencyRuns(targets) {
+  for (const rate of cfg.rates) {
+    for (const client of cfg.clients) {
+      const records = Math.max(1000, Math.round(rate * cfg.latencySeconds));
+      const results = await scenario(targets.map((t) => ({
+        ...t,
+        run: (i) => {
+          const topic = `lat-${client}-${rate}` + (i > 0 ? `-${i}` : '');
+          return { topic, partitions: 1, args: produceArgs(client, t.bootstrap, topic, { acks: 'all', records, rate, lingerMs: 0 }) };
+        },
+      })), (j) => -j.lat_ms_p99);
+      for (const [section, r] of results) {
+        const j = r.json;
         figure({
-          section, name: `produce ${client} ${partitions}p acks=${acks}`, value: mbps, unit: 'MB/s', client, partitions, acks,
-          records_per_s: r.json?.records_per_s ?? null,
-          ratio: mbps !== null && ceiling ? round(mbps / ceiling, 2) : null, ratioOf: 'client ceiling', runs: r.runs,
-          command: r.command, raw: r.json, error: r.error,
+          section, name: `latency ${client} ${rate} rec/s acks=all linger 0`, value: r.ok ? j.lat_ms_p99 : null, unit: 'ms p99',
+          client, rate, p50: j?.lat_ms_p50 ?? null, p99: j?.lat_ms_p99 ?? null, p999: j?.lat_ms_p999 ?? null, max: j?.lat_ms_max ?? null,
+          achieved_rate: j?.records_per_s ?? null, runs: r.runs, loadavgs: r.loadavgs, command: r.command, raw: j, error: r.error,
         });
       }
     }
   }
-  return result;
 }
 
-async function latencyRuns(section, bootstrap, prepareTopic) {
-  const result = {};
-  for (const rate of cfg.rates) {
-    for (const client of cfg.clients) {
-      const records = Math.max(1000, Math.round(rate * cfg.latencySeconds));
-      const r = await driveBest((i) => {
-        const topic = `lat-${client}-${rate}` + (i > 0 ? `-${i}` : '');
-        return [topic, produceArgs(client, bootstrap, topic, { acks: 'all', records, rate, lingerMs: 0 })];
-      }, (j) => -j.lat_ms_p99, prepareTopic, 1);
-      const j = r.json;
-      result[`${client}/${rate}`] = r.ok ? j.lat_ms_p99 : null;
-      figure({
-        section, name: `latency ${client} ${rate} rec/s acks=all linger 0`, value: r.ok ? j.lat_ms_p99 : null, unit: 'ms p99',
-        client, rate, p50: j?.lat_ms_p50 ?? null, p99: j?.lat_ms_p99 ?? null, p999: j?.lat_ms_p999 ?? null, max: j?.lat_ms_max ?? null,
-        achieved_rate: j?.records_per_s ?? null, runs: r.runs, command: r.command, raw: j, error: r.error,
-      });
-    }
+/**
+ * Consume from earliest on the broker, each run next to a 1 MiB-write loopback run so the
+ * ratio compares figures taken under the same load.
+ */
+async function consumeRuns(broker, topic) {
+  const loopbackArgs = [process.execPath, [join(ROOT, 'bench/loopback.mjs'), '--bytes', String(cfg.loopbackBytes), '--chunk', String(1 << 20)]];
+  for (const client of cfg.clients) {
+    const results = await scenario([
+      { section: 'loopback', prepare: async () => {}, run: () => ({ topic: null, args: loopbackArgs }) },
+      { section: 'broker', prepare: async () => {}, run: () => ({ topic, args: consumeArgs(client, broker.bootstrap, topic, cfg.records) }) },
+    ], (j) => j.MB_per_s);
+    const lb = results.get('loopback');
+    const loop = lb?.ok ? lb.json.MB_per_s : null;
+    const r = results.get('broker');
+    const mbps = r.ok ? r.json.MB_per_s : null;
+    figure({
+      section: 'broker', name: `consume ${client} 1p from earliest`, value: mbps, unit: 'MB/s', client,
+      records_per_s: r.json?.records_per_s ?? null,
+      ratio: mbps !== null && loop ? round(mbps / loop, 3) : null, ratioOf: 'loopback 1 MiB writes',
+      loopback_MB_per_s: loop, loopback_runs: lb?.runs, runs: r.runs, loadavgs: r.loadavgs, command: r.command, raw: r.json, error: r.error,
+    });
   }
-  return result;
 }
 
-async function mockSection() {
+/** Starts the mock cluster with every topic the runs will use; null when it cannot be built. */
+async function startMock() {
   const built = buildMockCluster();
   if ('error' in built) {
     figure({ section: 'mock', name: 'mock cluster', value: null, unit: '', command: 'gcc bench/mock-cluster.c -lrdkafka', error: built.error });
@@ -189,15 +229,13 @@ async function mockSection() {
     for (const p of PARTITIONS) for (const a of ACKS) for (const c of cfg.clients) topics[topicName('tput', c, p, a) + suffix] = p;
     for (const rate of cfg.rates) for (const c of cfg.clients) topics[`lat-${c}-${rate}${suffix}`] = 1;
   }
-  const mock = await startMockCluster(built.binary, topics);
   try {
-    console.log(`mock cluster: ${mock.command} -> ${mock.bootstrap}`);
-    const ceilings = await produceMatrix('mock', mock.bootstrap, async () => {}, null);
-    await latencyRuns('mock', mock.bootstrap, async () => {});
-    return ceilings;
-  } finally {
-    await mock.stop();
+    const mock = await startMockCluster(built.binary, topics);
+    console.log(`mock cluster (${built.command}) -> ${mock.bootstrap}`);
+    return { ...mock, stop: async () => { await mock.stop(); built.remove(); } };
+  } catch (e) {
     built.remove();
+    throw e;
   }
 }
 
@@ -275,66 +313,71 @@ async function createTopic(KafkaClient, CreateTopics, bootstrap, name, partition
   }
 }
 
-async function brokerSection(ceilings, loopback) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const { KafkaClient, CreateTopics } = await loadClientModules();
+/** Start-up timing, then the load runs against the mock cluster and/or the broker. */
+async function loadSection() {
+  const useBroker = cfg.sections.includes('broker');
+  const useMock = cfg.sections.includes('mock');
+  if (useBroker && !existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const { KafkaClient, CreateTopics } = useBroker ? await loadClientModules() : {};
   const dirs = [];
   const tempDir = () => {
     const d = mkdtempSync(join(os.tmpdir(), 'sherwood-bench-'));
     dirs.push(d);
     return d;
   };
+  let broker = null;
+  let mock = null;
   try {
-    // Start-up: several cold starts on fresh dirs; the median is the figure.
-    const times = [];
-    let command = '';
-    for (let i = 0; i < cfg.startupRuns; i++) {
-      const b = await startBrokerTimed(KafkaClient, tempDir());
-      times.push(b.startupMs);
-      command = b.command;
-      await b.stop();
+    if (useBroker) {
+      // Start-up: several cold starts on fresh dirs; the median is the figure.
+      const times = [];
+      let command = '';
+      for (let i = 0; i < cfg.startupRuns; i++) {
+        const b = await startBrokerTimed(KafkaClient, tempDir());
+        times.push(b.startupMs);
+        command = b.command;
+        await b.stop();
+      }
+      const sorted = [...times].sort((a, b) => a - b);
+      figure({ section: 'broker', name: 'start-up to first Metadata (median)', value: round(sorted[Math.floor(sorted.length / 2)], 1), unit: 'ms',
+        runs: times.map((t) => round(t, 1)), command });
+      broker = await startBrokerTimed(KafkaClient, tempDir(), true);
+      console.log(`broker: ${broker.command} (pid ${broker.pid})`);
     }
-    const sorted = [...times].sort((a, b) => a - b);
-    figure({ section: 'broker', name: 'start-up to first Metadata (median)', value: round(sorted[Math.floor(sorted.length / 2)], 1), unit: 'ms',
-      runs: times.map((t) => round(t, 1)), command });
-
-    const broker = await startBrokerTimed(KafkaClient, tempDir(), true);
-    console.log(`broker: ${broker.command} (pid ${broker.pid})`);
-    try {
+    if (useMock) mock = await startMock();
+    const targets = [];
+    if (mock !== null) targets.push({ section: 'mock', bootstrap: mock.bootstrap, prepare: async () => {} });
+    if (broker !== null) {
+      const b = broker;
+      targets.push({ section: 'broker', bootstrap: b.bootstrap, prepare: (topic, partitions) => createTopic(KafkaClient, CreateTopics, b.bootstrap, topic, partitions) });
+    }
+    if (targets.length === 0) return;
+    let sampler = null;
+    if (broker !== null) {
       await sleep(1000);
       const idle = memoryOf(broker.pid);
       figure({ section: 'broker', name: 'RSS idle (1 s after start)', value: idle?.rssMB ?? null, unit: 'MB', command: `grep VmRSS /proc/${broker.pid}/status` });
-      const sampler = sampleRss(broker.pid);
-      const prepare = (topic, partitions) => createTopic(KafkaClient, CreateTopics, broker.bootstrap, topic, partitions);
-      await produceMatrix('broker', broker.bootstrap, prepare, ceilings);
-      // Consume what the 1-partition acks=1 runs wrote (each has at least cfg.records records).
-      for (const client of cfg.clients) {
-        const topic = topicName('tput', cfg.clients[0], 1, '1');
-        const r = await driveBest(() => [topic, consumeArgs(client, broker.bootstrap, topic, cfg.records)], (j) => j.MB_per_s, async () => {}, 1);
-        const mbps = r.ok ? r.json.MB_per_s : null;
-        figure({
-          section: 'broker', name: `consume ${client} 1p from earliest`, value: mbps, unit: 'MB/s', client,
-          records_per_s: r.json?.records_per_s ?? null,
-          ratio: mbps !== null && loopback?.large ? round(mbps / loopback.large, 3) : null, ratioOf: 'loopback 1 MiB writes',
-          ratio_small: mbps !== null && loopback?.small ? round(mbps / loopback.small, 2) : null, runs: r.runs,
-          command: r.command, raw: r.json, error: r.error,
-        });
-      }
-      await latencyRuns('broker', broker.bootstrap, prepare);
+      sampler = sampleRss(broker.pid);
+    }
+    await produceMatrix(targets);
+    // Consume what the first client's 1-partition acks=1 run wrote (at least cfg.records records).
+    if (broker !== null) await consumeRuns(broker, topicName('tput', cfg.clients[0], 1, '1'));
+    await latencyRuns(targets);
+    if (broker !== null) {
       const peak = sampler.stop();
       figure({ section: 'broker', name: 'RSS peak under load (sampled 10/s)', value: peak, unit: 'MB', command: `grep VmRSS /proc/${broker.pid}/status` });
       await sleep(2000);
       const after = memoryOf(broker.pid);
       figure({ section: 'broker', name: 'RSS 2 s after load', value: after?.rssMB ?? null, unit: 'MB', hwmMB: after?.hwmMB ?? null, command: `grep VmRSS /proc/${broker.pid}/status` });
-    } catch (e) {
-      if (broker.child.exitCode !== null || broker.child.signalCode !== null) {
-        e.message += `\n  the broker exited (code ${broker.child.exitCode}, signal ${broker.child.signalCode}); its last output:\n${broker.output().trim().split('\n').slice(-30).join('\n')}`;
-      }
-      throw e;
-    } finally {
-      await broker.stop();
     }
+  } catch (e) {
+    if (broker !== null && (broker.child.exitCode !== null || broker.child.signalCode !== null)) {
+      e.message += `\n  the broker exited (code ${broker.child.exitCode}, signal ${broker.child.signalCode}); its last output:\n${broker.output().trim().split('\n').slice(-30).join('\n')}`;
+    }
+    throw e;
   } finally {
+    if (mock !== null) await mock.stop();
+    if (broker !== null) await broker.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 }
@@ -386,8 +429,6 @@ async function main() {
   const host = await machine();
   console.log(`Sherwood bench ${started.toISOString()} on ${host.cpus}x ${host.cpu}, node ${host.node}, librdkafka ${host.clients?.librdkafka}; load avg ${host.loadavg.join(' ')}`);
   console.log(`config: ${JSON.stringify(cfg)}\n`);
-  let loopback = null;
-  let ceilings = null;
   const problems = [];
   const guard = async (name, fn) => {
     if (!cfg.sections.includes(name)) return null;
@@ -399,9 +440,15 @@ async function main() {
       return null;
     }
   };
-  loopback = await guard('loopback', loopbackSection);
-  ceilings = await guard('mock', mockSection);
-  await guard('broker', () => brokerSection(ceilings, loopback));
+  await guard('loopback', loopbackSection);
+  if (cfg.sections.includes('mock') || cfg.sections.includes('broker')) {
+    try {
+      await loadSection();
+    } catch (e) {
+      problems.push(`load: ${e.message}`);
+      console.log(`  load FAILED: ${e.message}`);
+    }
+  }
 
   console.log('\nFigures');
   console.log(table(figures.map((f) => ({

@@ -1,7 +1,8 @@
 /**
  * Long polling for Fetch (Kafka's DelayedFetch + fetch purgatory). A Fetch that found fewer
  * than minBytes waits until one of its partitions' high watermark moves past the offset it
- * fetches from, or maxWaitMs passes. Waking is driven by PartitionLog.onHighWatermarkChange;
+ * fetches from, one of its logs closes (topic deleted: Kafka completes delayed fetches when it
+ * stops a replica), its connection closes, or maxWaitMs passes. Waking is driven by PartitionLog.onHighWatermarkChange;
  * the only timer is one per waiting request (the injected clock), never a polling loop.
  *
  * The purgatory has a limit on waiting requests; beyond it a Fetch answers at once with what
@@ -70,7 +71,8 @@ export class FetchPurgatory {
         if (seen.has(p.log)) continue;
         seen.add(p.log);
         unsubscribes.push(p.log.onHighWatermarkChange(() => {
-          if (partitions.some((q) => q.log === p.log && q.limit() > q.fetchOffset)) finish('woken');
+          // A closed log (topic deleted) wakes the fetch too: its re-read reports the error.
+          if (p.log.isClosed || partitions.some((q) => q.log === p.log && q.limit() > q.fetchOffset)) finish('woken');
         }));
       }
       const timer = this.clock.schedule(timeoutMs, () => finish('timeout'));

@@ -376,6 +376,15 @@ export class PartitionLog {
     }
   }
 
+  /** True once close() or closeWithoutFlush() ran (the log was deleted or the broker stops). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * `fn` runs synchronously after every high watermark change, and once more when the log
+   * closes (deleted topic, shutdown) so that waiters can notice and give up (isClosed).
+   */
   onHighWatermarkChange(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => {
@@ -570,6 +579,7 @@ export class PartitionLog {
       }
       this.recoveryPoint = this.logEndOffset;
       this.closed = true;
+      this.fireHighWatermark();
     });
     return run;
   }
@@ -577,7 +587,8 @@ export class PartitionLog {
   /** Closes the files without flushing (used when the log is deleted). */
   async closeWithoutFlush(): Promise<void> {
     await this.queue;
-    for (const seg of this.segments) await seg.closeHandles();
     this.closed = true;
+    this.fireHighWatermark();
+    for (const seg of this.segments) await seg.closeHandles();
   }
 }

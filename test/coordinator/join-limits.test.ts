@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import type { JoinGroupResponse } from '../../src/protocol/messages/join-group.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/coordinator/group/result.js';
-import { durableState, harness, info, joinRequest, reloaded, replayed, settle, type Harness } from './harness.js';
+import { durableState, harness, info, joinRequest, reloaded, replayed, settle, subscription, type Harness } from './harness.js';
 
 async function syncLeader(h: Harness, groupId: string, j: JoinGroupResponse, members: string[]): Promise<void> {
   const s = await h.runtime.run(h.coordinator.syncGroup({
@@ -111,8 +111,10 @@ test('a static member that misses the join phase stays in the group (only dynami
   await syncLeader(h, 'g', leader, [js.memberId, jd.memberId]);
   const other = leader === js ? jd : js;
   await h.runtime.run(h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: other.memberId, groupInstanceId: other === js ? 'static-1' : null, protocolType: null, protocolName: null, assignments: [] }, info(5)));
-  // The dynamic member rejoins (as leader or not), the static one does not.
-  const rejoin = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', jd.memberId, { rebalanceTimeoutMs: 10000, sessionTimeoutMs: 60000 }), info(3)));
+  // The dynamic member rejoins with a new subscription (a rebalance), the static one does not.
+  const rejoin = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', jd.memberId, {
+    rebalanceTimeoutMs: 10000, sessionTimeoutMs: 60000, protocols: [{ name: 'range', metadata: subscription(['t', 'u']) }],
+  }), info(3)));
   await settle();
   h.clock.advance(10000);
   const r = await rejoin;

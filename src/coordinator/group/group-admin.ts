@@ -4,8 +4,9 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { DeleteGroupsResponse } from '../../protocol/messages/delete-groups.js';
-import type { ClassicGroup } from './classic-group.js';
+import { ClassicGroup } from './classic-group.js';
 import type { GroupCoordinator } from './group-coordinator.js';
+import { removeOffsets } from './offsets.js';
 import { groupMetadataRecord, offsetCommitRecord, type GroupRecord } from './records.js';
 import type { CoordinatorResult } from './result.js';
 
@@ -71,32 +72,52 @@ export function listGroups(coordinator: GroupCoordinator, statesFilter: string[]
   return out;
 }
 
+/**
+ * DeleteGroups: tombstones for each Empty group's offsets and metadata. Applied once durable
+ * (a failed write leaves groups and offsets as they were); meanwhile each group is locked
+ * (`deletionInFlight`): joins and commits get Kafka's Dead-group answer, reads still see it.
+ * On success exactly what the tombstones say is removed, as replay would: an offset committed
+ * by a write that was already in flight outlives the group as a simple group's.
+ */
 export function deleteGroups(coordinator: GroupCoordinator, groupIds: string[]): CoordinatorResult<DeleteGroupsResponse> {
   const records: GroupRecord[] = [];
-  const deleted: ClassicGroup[] = [];
+  const deletions: { group: ClassicGroup; offsets: { topic: string; partition: number }[] }[] = [];
   const results = groupIds.map((groupId) => {
     const group = coordinator.groups.get(groupId);
-    if (group === undefined || group.state === 'Dead' || deleted.includes(group)) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+    if (group === undefined || group.isDeadOrDeleting()) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
     if (group.state !== 'Empty') return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+    const offsets: { topic: string; partition: number }[] = [];
     for (const [topic, partitions] of group.offsets) {
-      for (const partition of partitions.keys()) records.push(offsetCommitRecord(group.partition, { group: groupId, topic, partition }, null));
+      for (const partition of partitions.keys()) {
+        offsets.push({ topic, partition });
+        records.push(offsetCommitRecord(group.partition, { group: groupId, topic, partition }, null));
+      }
     }
     records.push(groupMetadataRecord(group.partition, groupId, null));
-    deleted.push(group);
+    group.deletionInFlight = true;
+    deletions.push({ group, offsets });
     return { groupId, errorCode: ErrorCode.NONE };
   });
-  // Applied at once (not after the write) so no member can join a group whose tombstone is in flight.
-  for (const group of deleted) {
-    group.transitionTo('Dead', coordinator.clock.now());
-    for (const key of [...group.members.keys()]) group.members.delete(key);
-    coordinator.groups.delete(group.groupId);
-  }
   return {
     records,
     response: { throttleTimeMs: 0, results },
-    onWriteFailed: (code) => ({
-      throttleTimeMs: 0,
-      results: results.map((r) => (r.errorCode === ErrorCode.NONE ? { groupId: r.groupId, errorCode: code } : r)),
-    }),
+    onDurable: () => {
+      for (const { group, offsets } of deletions) {
+        group.deletionInFlight = false;
+        if (coordinator.groups.get(group.groupId) !== group) continue;
+        removeOffsets(group, offsets);
+        group.transitionTo('Dead', coordinator.clock.now());
+        coordinator.groups.delete(group.groupId);
+        if (group.offsetCount() > 0) {
+          const simple = new ClassicGroup(group.groupId, group.partition, group.currentStateTimestamp);
+          for (const [topic, partitions] of group.offsets) simple.offsets.set(topic, partitions);
+          coordinator.groups.set(group.groupId, simple);
+        }
+      }
+    },
+    onWriteFailed: (code) => {
+      for (const { group } of deletions) group.deletionInFlight = false;
+      return { throttleTimeMs: 0, results: results.map((r) => (r.errorCode === ErrorCode.NONE ? { groupId: r.groupId, errorCode: code } : r)) };
+    },
   };
 }

@@ -26,6 +26,11 @@ import { ClassicGroup, ClassicGroupMember } from './classic-group.js';
 import { decodeGroupRecord, groupMetadataRecord, partitionForGroup, type GroupRecord } from './records.js';
 import { immediate, type CoordinatorResult, type CoordinatorTimer, type GroupCoordinatorConfig, type RequestInfo } from './result.js';
 import { emptyGenerationValue, groupMetadataValue, replayRecord } from './replay.js';
+import {
+  combine, copyProtocols, heartbeatKey, joinError, joinKey, parkJoin, rebalanceTimeoutOf, resetAssignmentsWithError,
+  syncError, syncKey, syncResponse, validateMember,
+} from './member-responses.js';
+import { replaceStaticMember } from './static-membership.js';
 
 const NONE = ErrorCode.NONE;
 /** How soon a group's empty generation is written again after that write failed. */
@@ -132,7 +137,7 @@ export class GroupCoordinator {
     const newMemberId = `${req.groupInstanceId ?? info.clientId}-${this.newUuid()}`;
     if (req.groupInstanceId !== null) {
       const oldMemberId = group.staticMembers.get(req.groupInstanceId);
-      if (oldMemberId !== undefined) return this.replaceStaticMember(group, oldMemberId, newMemberId, req, info);
+      if (oldMemberId !== undefined) return replaceStaticMember(this, group, oldMemberId, newMemberId, req, info);
       return this.addMemberAndRebalance(group, newMemberId, req, info);
     }
     if (info.apiVersion >= 4) {
@@ -193,7 +198,8 @@ export class GroupCoordinator {
     return { records: result.records, response, onDurable: result.onDurable };
   }
 
-  private updateMemberAndRebalance(group: ClassicGroup, member: ClassicGroupMember, req: JoinGroupRequest): CoordinatorResult<JoinGroupResponse> {
+  /** @internal (static-membership.ts) */
+  updateMemberAndRebalance(group: ClassicGroup, member: ClassicGroupMember, req: JoinGroupRequest): CoordinatorResult<JoinGroupResponse> {
     member.protocols = copyProtocols(req);
     member.rebalanceTimeoutMs = rebalanceTimeoutOf(req);
     member.sessionTimeoutMs = req.sessionTimeoutMs;
@@ -203,82 +209,8 @@ export class GroupCoordinator {
     return { records: result.records, response, onDurable: result.onDurable };
   }
 
-  /**
-   * KIP-345: a static member came back without its member id; a new id replaces the old one,
-   * which is fenced (FENCED_INSTANCE_ID). Like Kafka's updateStaticMemberThenRebalanceOrCompleteJoin.
-   */
-  private replaceStaticMember(group: ClassicGroup, oldMemberId: string, newMemberId: string, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
-    const old = group.members.get(oldMemberId)!;
-    // Kafka keeps the old member's client id and host, and takes the request's protocols and timeouts.
-    const member = new ClassicGroupMember({
-      memberId: newMemberId, groupInstanceId: req.groupInstanceId, clientId: old.clientId, clientHost: old.clientHost,
-      rebalanceTimeoutMs: rebalanceTimeoutOf(req), sessionTimeoutMs: req.sessionTimeoutMs, protocolType: old.protocolType,
-      protocols: copyProtocols(req),
-    });
-    member.assignment = old.assignment;
-    if (group.state === 'Stable') {
-      const selected = group.selectProtocol((m) => (m.memberId === oldMemberId ? member.protocols : m.protocols));
-      // The selected protocol stays: persist the new id, no rebalance (the member keeps its assignment).
-      if (selected === group.protocolName) return this.replaceStableStaticMember(group, old, member, info);
-    }
-    // Otherwise (a protocol change, or mid-rebalance, where the leader may be assigning to the
-    // old id) the new id joins a rebalance; nothing is written until that generation's sync.
-    this.applyStaticReplacement(group, old, member);
-    return this.updateMemberAndRebalance(group, member, req);
-  }
-
-  /**
-   * The replacement in a Stable group is written first and applied once durable (so a failed
-   * write leaves the old id in place, as Kafka's revert does). Answers before v9 name the
-   * leader as it was, so a replaced leader does not reassign; from v9 the leader gets the
-   * members and skipAssignment (KIP-814).
-   */
-  private replaceStableStaticMember(group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
-    const instanceId = member.groupInstanceId!;
-    const generationId = group.generationId;
-    const previousLeader = group.leaderId ?? '';
-    const stillCurrent = () => this.groups.get(group.groupId) === group && group.state === 'Stable' &&
-      group.generationId === generationId && group.staticMembers.get(instanceId) === old.memberId && group.members.get(old.memberId) === old;
-    let answer: (r: JoinGroupResponse) => void = () => undefined;
-    const response = new Promise<JoinGroupResponse>((resolve) => { answer = resolve; });
-    return {
-      records: [groupMetadataRecord(group.partition, group.groupId, groupMetadataValue(group, undefined, { oldMemberId: old.memberId, member }))],
-      response,
-      onDurable: () => {
-        // The group moved on while the write was in flight: the client rejoins without an id.
-        if (!stillCurrent()) return answer(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
-        this.applyStaticReplacement(group, old, member);
-        const isLeader = group.leaderId === member.memberId;
-        if (info.apiVersion >= 9) return answer({ ...this.joinResponse(group, member.memberId, isLeader), skipAssignment: isLeader });
-        answer({ ...this.joinResponse(group, member.memberId, false), leader: previousLeader });
-      },
-      onWriteFailed: (code) => {
-        const failed: JoinGroupResponse = {
-          ...joinError('', code), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leader: previousLeader,
-        };
-        answer(failed);
-        return failed;
-      },
-    };
-  }
-
-  /** Swaps a static member's old id for the new one: the old id's parked requests are fenced. */
-  private applyStaticReplacement(group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember): void {
-    if (old.awaitingJoin !== null) old.awaitingJoin(joinError(old.memberId, ErrorCode.FENCED_INSTANCE_ID));
-    if (old.awaitingSync !== null) old.awaitingSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
-    old.awaitingJoin = null;
-    old.awaitingSync = null;
-    this.timer.cancel(heartbeatKey(group.groupId, old.memberId));
-    const wasLeader = group.leaderId === old.memberId;
-    const wasPendingSync = group.pendingSyncMembers.has(old.memberId);
-    group.removeMember(old.memberId);
-    group.addMember(member);
-    if (wasLeader) group.leaderId = member.memberId;
-    if (wasPendingSync) group.pendingSyncMembers.add(member.memberId);
-    this.scheduleHeartbeat(group, member);
-  }
-
-  private joinResponse(group: ClassicGroup, memberId: string, includeMembers = true): JoinGroupResponse {
+  /** @internal (static-membership.ts) */
+  joinResponse(group: ClassicGroup, memberId: string, includeMembers = true): JoinGroupResponse {
     const isLeader = group.leaderId === memberId;
     return {
       throttleTimeMs: 0,
@@ -601,62 +533,4 @@ export class GroupCoordinator {
   }
 }
 
-/** Several void results as one: records in order, every onDurable / onWriteFailed. */
-function combine(results: CoordinatorResult<void>[]): CoordinatorResult<void> {
-  return {
-    records: results.flatMap((r) => r.records),
-    response: undefined,
-    onDurable: () => { for (const r of results) r.onDurable?.(); },
-    onWriteFailed: (code, appendErrorCode) => { for (const r of results) r.onWriteFailed?.(code, appendErrorCode); },
-  };
-}
-
-function copyProtocols(req: JoinGroupRequest): { name: string; metadata: Buffer }[] {
-  return req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
-}
-
-/** Kafka's ClassicGroup.validateMember: static identity first, then the member id. */
-export function validateMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
-  if (groupInstanceId !== null) {
-    const staticId = group.staticMembers.get(groupInstanceId);
-    if (staticId === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (staticId !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
-  }
-  return group.members.has(memberId) ? NONE : ErrorCode.UNKNOWN_MEMBER_ID;
-}
-
-function resetAssignmentsWithError(group: ClassicGroup, errorCode: number): void {
-  for (const m of group.members.values()) {
-    m.assignment = Buffer.alloc(0);
-    if (m.awaitingSync !== null) {
-      const respond = m.awaitingSync;
-      m.awaitingSync = null;
-      respond(syncError(errorCode));
-    }
-  }
-}
-
-function parkJoin(member: ClassicGroupMember): Promise<JoinGroupResponse> {
-  return new Promise<JoinGroupResponse>((resolve) => { member.awaitingJoin = resolve; });
-}
-
-function rebalanceTimeoutOf(req: JoinGroupRequest): number {
-  // JoinGroup v0 has no rebalance timeout; Kafka uses the session timeout.
-  return req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs;
-}
-
-export function joinError(memberId: string, errorCode: number): JoinGroupResponse {
-  return { throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
-}
-
-export function syncError(errorCode: number): SyncGroupResponse {
-  return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
-}
-
-function syncResponse(group: ClassicGroup, assignment: Buffer): SyncGroupResponse {
-  return { throttleTimeMs: 0, errorCode: NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment };
-}
-
-export const heartbeatKey = (groupId: string, memberId: string) => `heartbeat/${groupId}/${memberId}`;
-const joinKey = (groupId: string) => `join/${groupId}`;
-const syncKey = (groupId: string) => `sync/${groupId}`;
+export { heartbeatKey, joinError, syncError, validateMember } from './member-responses.js';

@@ -19,7 +19,7 @@ const NONE = ErrorCode.NONE;
 
 /** Kafka's ClassicGroup.validateOffsetCommit. */
 function validateOffsetCommit(group: ClassicGroup, req: OffsetCommitRequest): number {
-  if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (group.isDeadOrDeleting()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   const generationId = req.generationIdOrMemberEpoch;
   // Admin clients and consumers without group management commit with generation -1 to an empty group.
   if (generationId < 0 && group.state === 'Empty') return NONE;
@@ -39,17 +39,19 @@ export function commitOffsets(coordinator: GroupCoordinator, req: OffsetCommitRe
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(p) })) })),
   });
-  let group = coordinator.groups.get(req.groupId);
+  // A commit to an unknown group with generation -1 creates a simple group, but only once its
+  // records are durable (onDurable): a failed write leaves no group behind.
+  const group = coordinator.groups.get(req.groupId);
   let errorCode: number = NONE;
   if (group === undefined || group.state === 'Dead') {
-    if (req.generationIdOrMemberEpoch < 0) group = coordinator.getOrCreateGroup(req.groupId);
-    else errorCode = info.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+    if (req.generationIdOrMemberEpoch >= 0) errorCode = info.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
   } else {
     errorCode = validateOffsetCommit(group, req);
   }
-  if (errorCode !== NONE || group === undefined) return immediate(respond(() => errorCode));
-  const member = group.members.get(req.memberId);
-  if (member !== undefined) coordinator.scheduleHeartbeat(group, member);
+  if (errorCode !== NONE) return immediate(respond(() => errorCode));
+  const member = group?.members.get(req.memberId);
+  if (group !== undefined && member !== undefined) coordinator.scheduleHeartbeat(group, member);
+  const partition = group?.partition ?? coordinator.partitionFor(req.groupId);
 
   const now = coordinator.clock.now();
   const expireTimestamp = req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : -1;
@@ -65,7 +67,7 @@ export function commitOffsets(coordinator: GroupCoordinator, req: OffsetCommitRe
         commitTimestamp: now, expireTimestamp,
       };
       commits.push({ topic: t.name, partition: p.partitionIndex, value });
-      records.push(offsetCommitRecord(group.partition, { group: req.groupId, topic: t.name, partition: p.partitionIndex }, value));
+      records.push(offsetCommitRecord(partition, { group: req.groupId, topic: t.name, partition: p.partitionIndex }, value));
     }
   }
   const groupId = req.groupId;
@@ -122,7 +124,7 @@ export function fetchOffsets(coordinator: GroupCoordinator, groupId: string, top
 export function deleteOffsets(coordinator: GroupCoordinator, req: OffsetDeleteRequest): CoordinatorResult<OffsetDeleteResponse> {
   const reply = (errorCode: number, topics: OffsetDeleteResponse['topics'] = []) => immediate<OffsetDeleteResponse>({ errorCode, throttleTimeMs: 0, topics });
   const group = coordinator.groups.get(req.groupId);
-  if (group === undefined || group.state === 'Dead') return reply(ErrorCode.GROUP_ID_NOT_FOUND);
+  if (group === undefined || group.isDeadOrDeleting()) return reply(ErrorCode.GROUP_ID_NOT_FOUND);
   if (group.state !== 'Empty' && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return reply(ErrorCode.NON_EMPTY_GROUP);
   const subscribed = group.state === 'Empty' ? new Set<string>() : group.subscribedTopics() ?? new Set<string>();
   const records: GroupRecord[] = [];
@@ -142,11 +144,12 @@ export function deleteOffsets(coordinator: GroupCoordinator, req: OffsetDeleteRe
     records,
     response: { errorCode: NONE, throttleTimeMs: 0, topics },
     onDurable: () => removeOffsets(group, deletions),
+    // Nothing was removed: the offsets stay as they were.
     onWriteFailed: (code) => ({ errorCode: code, throttleTimeMs: 0, topics: [] }),
   };
 }
 
-function removeOffsets(group: ClassicGroup, deletions: { topic: string; partition: number }[]): void {
+export function removeOffsets(group: ClassicGroup, deletions: { topic: string; partition: number }[]): void {
   for (const d of deletions) {
     const partitions = group.offsets.get(d.topic);
     partitions?.delete(d.partition);
@@ -166,6 +169,7 @@ export function expireOffsets(coordinator: GroupCoordinator): CoordinatorResult<
   const records: GroupRecord[] = [];
   const effects: (() => void)[] = [];
   for (const group of coordinator.groups.values()) {
+    if (group.deletionInFlight) continue;
     let base: ((o: CommittedOffset) => number) | null = null;
     let subscribed: Set<string> | null = null;
     if (group.protocolType === null) base = (o) => o.commitTimestamp;

@@ -107,7 +107,10 @@ async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition
   let errors = false;
   let minOneMessage = true;
   for (const cached of parts) {
-    const known = cached.topic !== '' && broker.topics.get(cached.topic) !== undefined;
+    // By id (v13+) the topic must still be the one the id named: a topic deleted and re-created
+    // under the same name has a new id, and the old id is unknown (never the new topic's data).
+    const info = cached.topic === '' ? undefined : broker.topics.get(cached.topic);
+    const known = info !== undefined && (!usesTopicIds || info.topicId.equals(cached.topicId));
     const log = known ? broker.topics.log(cached.topic, cached.partition) : undefined;
     if (log === undefined) {
       const code = usesTopicIds && !known ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

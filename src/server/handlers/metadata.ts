@@ -7,9 +7,10 @@
  * - topics null (v1+), or an empty list in v0, means every topic (internal ones included,
  *   flagged isInternal); an empty list in v1+ means none.
  * - An unknown topic is created on the spot when allowAutoTopicCreation (always true before v4)
- *   and auto.create.topics.enable allow it, and returned with NONE (Kafka answers
- *   LEADER_NOT_AVAILABLE and lets the client retry; creation here is synchronous, so the
- *   first produce of kafka-python works without a retry). __consumer_offsets and
+ *   and auto.create.topics.enable allow it, and, as Kafka does, that response answers it with
+ *   LEADER_NOT_AVAILABLE and no partitions; the client's retry sees the topic (kafka-python's
+ *   retry then connects to the leader before its first send, which its close(timeout=0) at
+ *   interpreter exit needs to deliver an unflushed record). __consumer_offsets and
  *   __transaction_state are always created on request, as Kafka does. Otherwise
  *   UNKNOWN_TOPIC_OR_PARTITION; an illegal name is INVALID_TOPIC_EXCEPTION.
  * - v10+ may name a topic by id only (name null): unknown ids get UNKNOWN_TOPIC_ID.
