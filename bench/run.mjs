@@ -22,7 +22,7 @@
  *   BENCH_LINGER_MS (5), BENCH_BATCH_SIZE (1048576)   producer settings of throughput runs
  *   BENCH_SECTIONS (loopback,mock,broker)             which parts to run
  *   BENCH_CLIENTS (librdkafka,sherwood)               which load generators to use
- *   BENCH_REPEAT (1)             runs per throughput/latency figure; the best one is kept
+ *   BENCH_REPEAT (3)             runs per throughput/latency figure; the best one is kept
  *                                (highest MB/s, lowest p99) and all values are recorded
  *   BENCH_STARTUP_RUNS (3)       broker start-ups timed (median reported)
  *   BENCH_CPU_PROF (unset)       a directory: run the load broker with node --cpu-prof there
@@ -50,7 +50,7 @@ const cfg = {
   sections: list('BENCH_SECTIONS', 'loopback,mock,broker'),
   clients: list('BENCH_CLIENTS', 'librdkafka,sherwood'),
   startupRuns: num('BENCH_STARTUP_RUNS', 3),
-  repeat: Math.max(1, num('BENCH_REPEAT', 1)),
+  repeat: Math.max(1, num('BENCH_REPEAT', 3)),
   cpuProfDir: env.BENCH_CPU_PROF ?? null,
   brokerOverrides: list('BENCH_BROKER_OVERRIDES', ''),
 };

@@ -43,6 +43,10 @@ const MIB = 1024 * 1024;
 /** Entry point: argv is what follows `sherwood perf`. Resolves to the process exit code. */
 export async function main(argv: string[], out: Output = (l) => process.stdout.write(l + '\n'), err: Output = (l) => process.stderr.write(l + '\n')): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    out(USAGE);
+    return 0;
+  }
   let args: ParsedArgs;
   try {
     args = parseArgs(rest);

@@ -26,7 +26,7 @@
  * frame goes to `fn` and what it returns is written back size-prefixed (null: nothing).
  */
 import type { Socket } from 'node:net';
-import { ProtocolError } from '../base/errors.js';
+import { BrokerError, ProtocolError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { ConnectionInfo } from './handler.js';
 import type { RequestRouter } from './request-router.js';
@@ -187,7 +187,8 @@ export class Connection {
 
   private fail(reason: string, err?: unknown): void {
     if (this.closed) return;
-    if (err instanceof ProtocolError) {
+    // A client's mistake (undecodable request; acks=0 produce that failed) is a warning, not a bug.
+    if (err instanceof ProtocolError || (err instanceof BrokerError && err.code === 'SHERWOOD_CLIENT')) {
       this.logger.warn(`closing connection: ${err.message}`, { connection: this.info.id, remote: `${this.info.remoteAddress}:${this.info.remotePort}` });
     } else {
       this.logger.error(`closing connection: ${reason}`, { connection: this.info.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });

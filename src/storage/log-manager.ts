@@ -183,6 +183,7 @@ export class LogManager {
 
   /** The log dir holding the fewest partitions. */
   private pickDir(): string {
+    if (this.dirs.length === 1) return this.dirs[0]!;
     const counts = new Map<string, number>(this.dirs.map((d) => [d, 0]));
     for (const d of this.logDir.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
     let best = this.dirs[0]!;

@@ -325,6 +325,8 @@ export class PartitionLog {
     if (fetchOffset >= limit) return empty;
     let i = this.segmentIndexFor(fetchOffset);
     const segments = this.segments;
+    // Below the first segment (its deletion is in progress): never serve a later segment instead.
+    if (fetchOffset < segments[0]!.baseOffset) return 'retry';
     for (; i < segments.length; i++) {
       const seg = segments[i]!;
       if (seg.isDeleted) return 'retry';
@@ -527,8 +529,11 @@ export class PartitionLog {
   async deleteFirstSegments(count: number): Promise<void> {
     const doomed = this.segments.slice(0, count);
     this.segments = this.segments.slice(count);
-    for (const seg of doomed) await seg.delete();
+    // The log start offset moves in the same tick as the segment list (as Kafka increments it
+    // before deleting): a read racing the deletion gets OFFSET_OUT_OF_RANGE, never the next
+    // segment's records under an offset that was just deleted.
     await this.advanceLogStartOffset(this.segments[0]!.baseOffset);
+    for (const seg of doomed) await seg.delete();
   }
 
   private cleaning = false;

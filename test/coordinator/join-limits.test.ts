@@ -145,3 +145,35 @@ test('static member replacement before v9 answers the old leader id and no membe
   assert.deepEqual(durableState(replayed(h)), durableState(h.coordinator));
   h.runtime.close();
 });
+
+test('a member cannot rejoin with protocols no current member (itself included) supports: INCONSISTENT_GROUP_PROTOCOL', async () => {
+  const h = harness();
+  const a = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', ''), info(3)));
+  h.clock.advance(0);
+  const ja = await a;
+  await syncLeader(h, 'g', ja, [ja.memberId]);
+  const switched = await h.runtime.run(h.coordinator.joinGroup(joinRequest('g', ja.memberId, { protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }] }), info(5)));
+  assert.equal(switched.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  assert.equal(h.coordinator.groups.get('g')!.state, 'Stable');
+  // Adding a protocol while keeping a shared one is fine.
+  const both = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', ja.memberId, {
+    protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }, { name: 'range', metadata: Buffer.alloc(0) }],
+  }), info(5)));
+  h.clock.advance(0);
+  assert.equal((await both).errorCode, ErrorCode.NONE);
+  h.runtime.close();
+});
+
+test('the first wait of a new group is the full group.initial.rebalance.delay.ms even with a shorter rebalance timeout', async () => {
+  const h = harness({ groupInitialRebalanceDelayMs: 3000 });
+  const a = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', '', { rebalanceTimeoutMs: 1000 }), info(3)));
+  await settle();
+  h.clock.advance(1000);
+  await settle();
+  assert.equal(h.coordinator.groups.get('g')!.state, 'PreparingRebalance');
+  h.clock.advance(2000);
+  const ja = await a;
+  assert.equal(ja.errorCode, ErrorCode.NONE);
+  assert.equal(ja.generationId, 1);
+  h.runtime.close();
+});

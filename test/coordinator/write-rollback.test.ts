@@ -10,6 +10,7 @@ import type { OffsetCommitRequest } from '../../src/protocol/messages/offset-com
 import type { JoinGroupResponse } from '../../src/protocol/messages/join-group.js';
 import { commitOffsets, fetchOffsets } from '../../src/coordinator/group/offsets.js';
 import { deleteGroups, describeGroup } from '../../src/coordinator/group/group-admin.js';
+import { coordinatorErrorFor, CoordinatorWriteError } from '../../src/coordinator/group/coordinator-runtime.js';
 import { durableState, harness, info, joinRequest, replayed, settle, type Harness } from './harness.js';
 
 function commit(groupId: string, topic: string, partition: number, offset: number, extra: Partial<OffsetCommitRequest> = {}): OffsetCommitRequest {
@@ -148,5 +149,44 @@ test('a failed Empty-generation write from a timer does not apply either, and is
   assert.equal(group.state, 'Empty');
   assert.equal(group.generationId, 2);
   assert.deepEqual(durableState(replayed(h)), durableState(h.coordinator));
+  h.runtime.close();
+});
+
+test('a failed write answers Kafka\'s coordinator error for it (GroupCoordinatorService.normalizeException)', () => {
+  const of = (code: number) => coordinatorErrorFor(new CoordinatorWriteError(code, 'x'));
+  assert.equal(of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  assert.equal(of(ErrorCode.NOT_ENOUGH_REPLICAS), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  assert.equal(of(ErrorCode.REQUEST_TIMED_OUT), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  assert.equal(of(ErrorCode.NOT_LEADER_OR_FOLLOWER), ErrorCode.NOT_COORDINATOR);
+  assert.equal(of(ErrorCode.KAFKA_STORAGE_ERROR), ErrorCode.NOT_COORDINATOR);
+  assert.equal(of(ErrorCode.MESSAGE_TOO_LARGE), ErrorCode.UNKNOWN_SERVER_ERROR);
+  assert.equal(of(ErrorCode.CORRUPT_MESSAGE), ErrorCode.CORRUPT_MESSAGE, 'other Kafka errors are answered as they are');
+  assert.equal(coordinatorErrorFor(new Error('bug')), ErrorCode.UNKNOWN_SERVER_ERROR, 'and non-Kafka failures are UNKNOWN_SERVER_ERROR');
+});
+
+test('two static members replaced at once: the second waits for the first write, so the log ends with both', async () => {
+  const h = harness();
+  const ja = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', '', { groupInstanceId: 'a' }), info(5)));
+  const jb = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', '', { groupInstanceId: 'b' }), info(5)));
+  h.clock.advance(0);
+  const [a, b] = await Promise.all([ja, jb]);
+  const leader = a.members.length > 0 ? a : b;
+  await h.runtime.run(h.coordinator.syncGroup({
+    groupId: 'g', generationId: 1, memberId: leader.memberId, groupInstanceId: leader === a ? 'a' : 'b', protocolType: null, protocolName: null,
+    assignments: [{ memberId: a.memberId, assignment: Buffer.from('A') }, { memberId: b.memberId, assignment: Buffer.from('B') }],
+  }, info(5)));
+  h.log.hold();
+  const ra = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', '', { groupInstanceId: 'a' }), info(9)));
+  const rb = h.runtime.run(h.coordinator.joinGroup(joinRequest('g', '', { groupInstanceId: 'b' }), info(9)));
+  await settle();
+  h.log.release();
+  const [a2, b2] = await Promise.all([ra, rb]);
+  assert.equal(a2.errorCode, ErrorCode.NONE);
+  assert.equal(b2.errorCode, ErrorCode.NONE);
+  const group = h.coordinator.groups.get('g')!;
+  assert.equal(group.staticMembers.get('a'), a2.memberId);
+  assert.equal(group.staticMembers.get('b'), b2.memberId);
+  assert.equal(group.state, 'Stable');
+  assert.deepEqual(durableState(replayed(h)), durableState(h.coordinator), 'the last snapshot written has both new ids');
   h.runtime.close();
 });

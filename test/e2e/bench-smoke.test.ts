@@ -51,7 +51,10 @@ test('perf produce then perf consume move every record through a broker', { time
   });
 });
 
-test('perf rejects bad usage with exit code 2', async () => {
+test('perf rejects bad usage with exit code 2 and answers --help with 0', async () => {
+  const help = await perfLines(['produce', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.lines.join('\n'), /sherwood perf produce --topic/);
   assert.equal((await perfLines(['produce', '--topic', 't'])).code, 2);
   assert.equal((await perfLines(['nonsense'])).code, 2);
   assert.equal((await perfLines(['produce', '--topic', 't', '--num-records', '1', '--record-size', '1', '--throughput', '-1',

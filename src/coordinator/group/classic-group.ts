@@ -99,6 +99,13 @@ export class ClassicGroup {
    * reads still see it as it was.
    */
   deletionInFlight = false;
+  /**
+   * A static member's replacement in this Stable group is being written. Its record is a full
+   * snapshot of the group, so another replacement waits for it (in `afterMetadataWrite`) rather
+   * than write a snapshot without it.
+   */
+  staticReplacementInFlight = false;
+  readonly afterMetadataWrite: (() => void)[] = [];
   /** True while an initial (new group) rebalance delay is running. */
   initialDelayActive = false;
   newMemberAdded = false;
@@ -179,12 +186,17 @@ export class ClassicGroup {
     return false;
   }
 
-  /** Whether a member with these protocols could join: same type, one protocol everyone speaks. */
-  supportsProtocols(protocolType: string, protocols: Protocol[], exceptMemberId: string | null = null): boolean {
-    const others = [...this.members.values()].filter((m) => m.memberId !== exceptMemberId);
-    if (others.length === 0) return protocolType.length > 0 && protocols.length > 0;
+  /**
+   * Kafka's supportsProtocols: an Empty group takes any non-empty protocol type and list;
+   * otherwise the type must match and one protocol must be supported by every member —
+   * including the joining member's own current protocols, so a member cannot switch to an
+   * entirely new set of protocols without a generation that still shares one.
+   */
+  supportsProtocols(protocolType: string, protocols: Protocol[]): boolean {
+    if (this.state === 'Empty') return protocolType.length > 0 && protocols.length > 0;
     if (this.protocolType !== protocolType) return false;
-    return protocols.some((p) => others.every((m) => m.protocols.some((q) => q.name === p.name)));
+    const members = [...this.members.values()];
+    return protocols.some((p) => members.every((m) => m.protocols.some((q) => q.name === p.name)));
   }
 
   /**

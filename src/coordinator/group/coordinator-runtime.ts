@@ -7,7 +7,8 @@
  *   them, and onDurable callbacks run in that order too.
  * - Timers use the injected Clock; a timer's operation goes through the same path.
  * - A failed write maps to Kafka's coordinator error codes (NOT_COORDINATOR,
- *   COORDINATOR_NOT_AVAILABLE, ...) and is handed to the operation's onWriteFailed.
+ *   COORDINATOR_NOT_AVAILABLE, ...) and is handed to the operation's onWriteFailed, which
+ *   leaves the state as it was (result.ts, "All or nothing").
  */
 import type { Clock, TimerHandle } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
@@ -27,10 +28,20 @@ export class CoordinatorWriteError extends Error {
   }
 }
 
-/** Kafka's mapping of append errors for coordinator writes (GroupMetadataManager). */
+/**
+ * Kafka's mapping of a failed coordinator write to the error the request answers
+ * (GroupCoordinatorService.normalizeException): unavailable partition or replicas and timeouts
+ * → COORDINATOR_NOT_AVAILABLE, a lost leadership or a storage error → NOT_COORDINATOR, a batch
+ * too large → UNKNOWN_SERVER_ERROR; any other Kafka error is answered as it is, and anything
+ * that is not a Kafka error is UNKNOWN_SERVER_ERROR.
+ */
 export function coordinatorErrorFor(err: unknown): number {
   const code = err instanceof CoordinatorWriteError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
   switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     case ErrorCode.NOT_LEADER_OR_FOLLOWER:
     case ErrorCode.KAFKA_STORAGE_ERROR:
       return ErrorCode.NOT_COORDINATOR;
@@ -39,7 +50,7 @@ export function coordinatorErrorFor(err: unknown): number {
     case ErrorCode.INVALID_FETCH_SIZE:
       return ErrorCode.UNKNOWN_SERVER_ERROR;
     default:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return code;
   }
 }
 
@@ -90,6 +101,11 @@ export class GroupCoordinatorRuntime implements CoordinatorTimer {
       this.run(operation()).catch((err: unknown) => this.logger?.error('group coordinator timer failed', { key, error: String(err) }));
     });
     this.timers.set(key, handle);
+  }
+
+  execute(operation: () => CoordinatorResult<void>): void {
+    if (this.closed) return;
+    this.run(operation()).catch((err: unknown) => this.logger?.error('group coordinator operation failed', { error: String(err) }));
   }
 
   cancel(key: string): void {

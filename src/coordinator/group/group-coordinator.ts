@@ -126,7 +126,7 @@ export class GroupCoordinator {
       case 'Dead':
         return true;
       case 'PreparingRebalance':
-        return group.members.get(memberId)?.awaitingJoin != null || group.awaitingJoinCount() < max;
+        return (group.members.get(memberId)?.awaitingJoin ?? null) !== null || group.awaitingJoinCount() < max;
       default:
         return group.members.has(memberId) || group.members.size < max;
     }
@@ -150,7 +150,7 @@ export class GroupCoordinator {
   }
 
   private joinExistingMember(group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
-    if (!group.supportsProtocols(req.protocolType, req.protocols, req.memberId)) {
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) {
       return immediate(joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     }
     if (group.pendingMembers.has(req.memberId)) {
@@ -242,8 +242,9 @@ export class GroupCoordinator {
     const rebalanceTimeoutMs = group.rebalanceTimeoutMs();
     if (isInitialRebalance) {
       // group.initial.rebalance.delay.ms: wait for more members before the first generation,
-      // extending by the delay while members keep arriving, up to the rebalance timeout.
-      const delayMs = Math.min(this.config.groupInitialRebalanceDelayMs, rebalanceTimeoutMs);
+      // extending by the delay while members keep arriving, up to the rebalance timeout (the
+      // first wait is the full delay even if the rebalance timeout is shorter, as in Kafka).
+      const delayMs = this.config.groupInitialRebalanceDelayMs;
       group.initialDelayActive = true;
       group.newMemberAdded = false;
       this.scheduleInitialDelay(group, delayMs, Math.max(rebalanceTimeoutMs - this.config.groupInitialRebalanceDelayMs, 0));

@@ -38,6 +38,8 @@ export function immediate<T>(response: T, records: GroupRecord[] = []): Coordina
 export interface CoordinatorTimer {
   schedule(key: string, delayMs: number, operation: () => CoordinatorResult<void>): void;
   cancel(key: string): void;
+  /** Runs an operation now, through the same path (used to retry a request that had to wait). */
+  execute(operation: () => CoordinatorResult<void>): void;
 }
 
 /** The writer the runtime appends encoded batches through (owner of the log decides durability). */

@@ -30,6 +30,7 @@ export function replaceStaticMember(coordinator: GroupCoordinator, group: Classi
     protocols: copyProtocols(req),
   });
   member.assignment = old.assignment;
+  if (group.state === 'Stable' && group.staticReplacementInFlight) return afterInFlightReplacement(coordinator, group, req, info);
   if (group.state === 'Stable') {
     const selected = group.selectProtocol((m) => (m.memberId === oldMemberId ? member.protocols : m.protocols));
     // The selected protocol stays: persist the new id, no rebalance (the member keeps its assignment).
@@ -55,25 +56,56 @@ function replaceStableStaticMember(coordinator: GroupCoordinator, group: Classic
     group.generationId === generationId && group.staticMembers.get(instanceId) === old.memberId && group.members.get(old.memberId) === old;
   let answer: (r: JoinGroupResponse) => void = () => undefined;
   const response = new Promise<JoinGroupResponse>((resolve) => { answer = resolve; });
+  group.staticReplacementInFlight = true;
+  const settled = () => {
+    group.staticReplacementInFlight = false;
+    for (const retry of group.afterMetadataWrite.splice(0)) retry();
+  };
   return {
     records: [groupMetadataRecord(group.partition, group.groupId, groupMetadataValue(group, undefined, { oldMemberId: old.memberId, member }))],
     response,
     onDurable: () => {
-      // The group moved on while the write was in flight: the client rejoins without an id.
-      if (!stillCurrent()) return answer(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
-      applyStaticReplacement(coordinator, group, old, member);
-      const isLeader = group.leaderId === member.memberId;
-      if (info.apiVersion >= 9) return answer({ ...coordinator.joinResponse(group, member.memberId, isLeader), skipAssignment: isLeader });
-      answer({ ...coordinator.joinResponse(group, member.memberId, false), leader: previousLeader });
+      if (!stillCurrent()) {
+        // The group moved on (a rebalance began) while the write was in flight; the next
+        // generation's record supersedes this one. The client rejoins without an id.
+        answer(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+      } else {
+        applyStaticReplacement(coordinator, group, old, member);
+        const isLeader = group.leaderId === member.memberId;
+        answer(info.apiVersion >= 9
+          ? { ...coordinator.joinResponse(group, member.memberId, isLeader), skipAssignment: isLeader }
+          : { ...coordinator.joinResponse(group, member.memberId, false), leader: previousLeader });
+      }
+      settled();
     },
     onWriteFailed: (code) => {
       const failed: JoinGroupResponse = {
         ...joinError('', code), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leader: previousLeader,
       };
       answer(failed);
+      settled();
       return failed;
     },
   };
+}
+
+/**
+ * Another replacement's snapshot of this group is being written: decide this JoinGroup again
+ * once that write settles (so every durable snapshot includes every applied replacement).
+ */
+function afterInFlightReplacement(coordinator: GroupCoordinator, group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+  const response = new Promise<JoinGroupResponse>((resolve) => {
+    group.afterMetadataWrite.push(() => coordinator.timer.execute(() => {
+      const retry = coordinator.joinGroup(req, info);
+      return {
+        records: retry.records,
+        response: Promise.resolve(retry.response).then(resolve),
+        onDurable: retry.onDurable,
+        onWriteFailed: (code, appendErrorCode) => { resolve(retry.onWriteFailed?.(code, appendErrorCode) ?? joinError('', code)); },
+      };
+    }));
+  });
+  return { records: [], response };
 }
 
 /** Swaps a static member's old id for the new one: the old id's parked requests are fenced. */

@@ -3,7 +3,9 @@
  *
  * Behavior: per group, GROUP_ID_NOT_FOUND if it does not exist, NON_EMPTY_GROUP unless it is
  * Empty; otherwise tombstones for its offsets and its metadata are written to
- * `__consumer_offsets` and the group is gone (answered once durable).
+ * `__consumer_offsets` and the group is gone once they are durable (then answered). While
+ * the write is in flight the group takes no joins or commits (COORDINATOR_NOT_AVAILABLE); if it
+ * fails, the group and its offsets are unchanged and the group's result is the write error.
  * COORDINATOR_LOAD_IN_PROGRESS per group while loading.
  * Version notes: v1 identical, v2 flexible.
  */

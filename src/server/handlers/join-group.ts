@@ -6,8 +6,13 @@
  *   group.min/max.session.timeout.ms; GROUP_MAX_SIZE_REACHED beyond group.max.size;
  *   INCONSISTENT_GROUP_PROTOCOL when the protocol type differs or no protocol is shared.
  * - v4+: a member without an id gets MEMBER_ID_REQUIRED with its new id and must rejoin (KIP-394).
+ *   A new member's parked JoinGroup is dropped (UNKNOWN_MEMBER_ID) if the join phase has not
+ *   completed within 5 minutes (Kafka's new-member join timeout).
+ * - group.max.size: while rebalancing only members awaiting join count, so a group loaded over
+ *   a lowered limit rebalances and turns away (and removes) its last rejoiners.
  * - v5+ static membership (groupInstanceId, KIP-345): a returning instance replaces its old
- *   member id, which is then FENCED_INSTANCE_ID.
+ *   member id, which is then FENCED_INSTANCE_ID; in a Stable group that is written first and
+ *   applied once durable (a failed write answers its error and keeps the old id).
  * - The response waits until the rebalance completes: every known member rejoined, the
  *   rebalance timeout expired, or (new group) group.initial.rebalance.delay.ms passed.
  *   The leader gets every member's metadata for the selected protocol.
