@@ -33,7 +33,7 @@ export async function startMockCluster(binary, topics) {
   const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const bootstrap = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mock cluster did not start: ${out}`)), 10000);
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`mock cluster did not start within 60 s: ${out}`)); }, 60000);
     const onData = (d) => {
       out += d;
       const m = /BOOTSTRAP=(\S+)/.exec(out);

@@ -88,30 +88,44 @@ export function formatRecord(r: ConsumedRecord, f: MessageFormat): string {
   return cols.join(f.keySeparator) + f.lineSeparator;
 }
 
-export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<number> {
+const CONSUMER_OPTIONS = {
+  'bootstrap-server': { type: 'string' },
+  topic: { type: 'string' },
+  'from-beginning': { type: 'boolean' },
+  partition: { type: 'string' },
+  offset: { type: 'string' },
+  group: { type: 'string' },
+  'max-messages': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'isolation-level': { type: 'string' },
+  property: { type: 'string', multiple: true },
+  'formatter-property': { type: 'string', multiple: true },
+  'consumer-property': { type: 'string', multiple: true },
+  'consumer.config': { type: 'string' },
+  'skip-message-on-error': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+/** The command line, checked as Kafka's ConsoleConsumer checks it. */
+export interface ConsumerSettings {
+  bootstrap: string;
+  topic: string;
+  partition: number | undefined;
+  startOffset: OffsetSpec | undefined;
+  fromBeginning: boolean;
+  group: string | undefined;
+  maxMessages: number;
+  timeoutMs: number;
+  /** 0 = read_uncommitted, 1 = read_committed. */
+  isolationLevel: number;
+  format: MessageFormat;
+}
+
+/** The settings, or the exit code after printing the usage (--help) or what is wrong. */
+function parseConsumerArgs(argv: string[], io: ConsoleIO): ConsumerSettings | number {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'bootstrap-server': { type: 'string' },
-        topic: { type: 'string' },
-        'from-beginning': { type: 'boolean' },
-        partition: { type: 'string' },
-        offset: { type: 'string' },
-        group: { type: 'string' },
-        'max-messages': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        'isolation-level': { type: 'string' },
-        property: { type: 'string', multiple: true },
-        'formatter-property': { type: 'string', multiple: true },
-        'consumer-property': { type: 'string', multiple: true },
-        'consumer.config': { type: 'string' },
-        'skip-message-on-error': { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
+    ({ values } = parseArgs({ args: argv, options: CONSUMER_OPTIONS, strict: true }));
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n${CONSUMER_USAGE}`);
     return 1;
@@ -152,60 +166,73 @@ export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<
   } catch (err) {
     return fail((err as Error).message);
   }
+  return {
+    bootstrap, topic, partition, startOffset, fromBeginning: values['from-beginning'] === true, group: values.group,
+    maxMessages, timeoutMs, isolationLevel: iso === 'read_committed' ? 1 : 0, format,
+  };
+}
 
+export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<number> {
+  const settings = parseConsumerArgs(argv, io);
+  if (typeof settings === 'number') return settings;
   let client: KafkaClient;
   try {
-    client = await KafkaClient.connect(bootstrap, { clientId: 'console-consumer' });
+    client = await KafkaClient.connect(settings.bootstrap, { clientId: 'console-consumer' });
   } catch (err) {
-    return fail(`[ERROR] ${(err as Error).message}`);
+    io.stderr.write(`[ERROR] ${(err as Error).message}\n`);
+    return 1;
   }
-  let processed = 0;
-  let stopped = false;
+  const progress = { processed: 0, stopped: false };
   let code = 0;
-  const onSignal = (): void => { stopped = true; };
+  const onSignal = (): void => { progress.stopped = true; };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const consumer = await SimpleConsumer.create(client, {
-      topic,
-      partitions: partition === undefined ? undefined : [partition],
-      startOffset,
-      autoOffsetReset: values['from-beginning'] ? 'earliest' : 'latest',
-      groupId: values.group,
-      isolationLevel: iso === 'read_committed' ? 1 : 0,
-    });
-    let lastMessageAt = Date.now();
-    while (!stopped && processed < maxMessages) {
-      const remaining = timeoutMs - (Date.now() - lastMessageAt);
-      if (remaining <= 0) {
-        io.stderr.write('[ERROR] Error processing message, terminating consumer process: org.apache.kafka.common.errors.TimeoutException\n');
-        break;
-      }
-      consumer.options.maxWaitMs = Math.max(1, Math.min(500, remaining));
-      const records = await consumer.poll();
-      if (records.length > 0) lastMessageAt = Date.now();
-      const resumeAt = new Map<number, number>();
-      for (const r of records) {
-        if (processed >= maxMessages) {
-          // Not printed: a later run with the group must start here.
-          if (!resumeAt.has(r.partition)) resumeAt.set(r.partition, r.offset);
-          continue;
-        }
-        io.stdout.write(formatRecord(r, format));
-        processed++;
-        resumeAt.set(r.partition, r.offset + 1);
-      }
-      if (processed >= maxMessages) for (const [p, next] of resumeAt) consumer.seek(p, next);
-      if (values.group !== undefined && records.length > 0) await consumer.commit();
-    }
+    await consume(client, settings, io, progress);
   } catch (err) {
     io.stderr.write(`[ERROR] Error processing message, terminating consumer process: ${(err as Error).message}\n`);
     code = 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    io.stderr.write(`Processed a total of ${processed} messages\n`);
+    io.stderr.write(`Processed a total of ${progress.processed} messages\n`);
     await client.close();
   }
   return code;
+}
+
+/** Prints records until maxMessages, timeoutMs without a record, or a signal (progress.stopped). */
+async function consume(client: KafkaClient, s: ConsumerSettings, io: ConsoleIO, progress: { processed: number; stopped: boolean }): Promise<void> {
+  const consumer = await SimpleConsumer.create(client, {
+    topic: s.topic,
+    partitions: s.partition === undefined ? undefined : [s.partition],
+    startOffset: s.startOffset,
+    autoOffsetReset: s.fromBeginning ? 'earliest' : 'latest',
+    groupId: s.group,
+    isolationLevel: s.isolationLevel,
+  });
+  let lastMessageAt = Date.now();
+  while (!progress.stopped && progress.processed < s.maxMessages) {
+    const remaining = s.timeoutMs - (Date.now() - lastMessageAt);
+    if (remaining <= 0) {
+      io.stderr.write('[ERROR] Error processing message, terminating consumer process: org.apache.kafka.common.errors.TimeoutException\n');
+      break;
+    }
+    consumer.options.maxWaitMs = Math.max(1, Math.min(500, remaining));
+    const records = await consumer.poll();
+    if (records.length > 0) lastMessageAt = Date.now();
+    const resumeAt = new Map<number, number>();
+    for (const r of records) {
+      if (progress.processed >= s.maxMessages) {
+        // Not printed: a later run with the group must start here.
+        if (!resumeAt.has(r.partition)) resumeAt.set(r.partition, r.offset);
+        continue;
+      }
+      io.stdout.write(formatRecord(r, s.format));
+      progress.processed++;
+      resumeAt.set(r.partition, r.offset + 1);
+    }
+    if (progress.processed >= s.maxMessages) for (const [p, next] of resumeAt) consumer.seek(p, next);
+    if (s.group !== undefined && records.length > 0) await consumer.commit();
+  }
 }

@@ -18,10 +18,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { KafkaClient, partitionForKey } from '../client/index.js';
-import { compressionFromName } from '../protocol/compression.js';
-import { Compression } from '../protocol/record-batch.js';
-import type { RecordInput } from '../protocol/records.js';
+import { KafkaClient, partitionForKey, compressionFromName, Compression, type RecordInput } from '../client/index.js';
 
 export interface ConsoleIO {
   stdin: NodeJS.ReadableStream;

@@ -16,15 +16,9 @@
 import { KafkaClient } from '../client/kafka-client.js';
 import { KafkaError } from '../client/kafka-error.js';
 import { commitOffsets, findCoordinator, listOffsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../client/operations.js';
-import { ErrorCode, errorName } from '../protocol/error-codes.js';
-import { Reader } from '../protocol/primitives.js';
-import { DeleteGroups } from '../protocol/messages/delete-groups.js';
-import { DescribeGroups, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.js';
-import { ListGroups } from '../protocol/messages/list-groups.js';
-import { OffsetFetch } from '../protocol/messages/offset-fetch.js';
-import { OffsetDelete } from '../protocol/messages/offset-delete.js';
+import { ErrorCode, errorName, Reader, DeleteGroups, DescribeGroups, type DescribeGroupsResponse, ListGroups, OffsetFetch, OffsetDelete } from '../client/index.js';
+import { CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, parseOrUsage, stderr, stdout, withClient, type Output } from './_args.js';
 
-type Output = (line: string) => void;
 type DescribedGroup = DescribeGroupsResponse['groups'][number];
 
 const ACTIONS = ['list', 'describe', 'delete', 'reset-offsets', 'delete-offsets'] as const;
@@ -52,9 +46,6 @@ Options:
   --to-earliest | --to-latest | --to-current | --to-offset N | --shift-by N | --to-datetime YYYY-MM-DDTHH:mm:SS.sss
   --dry-run | --execute  Show the new offsets, or commit them`;
 
-class UsageError extends Error {}
-class CommandError extends Error {}
-
 interface Options {
   action: Action;
   bootstrap: string;
@@ -65,34 +56,22 @@ interface Options {
 }
 
 export function parseArgs(argv: string[]): Options {
-  const values = new Map<string, string>();
-  const groups: string[] = [];
   const topics: Options['topics'] = [];
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument: ${arg}`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (FLAGS_WITH_VALUE.has(name)) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`Option ${name} requires an argument`);
-      if (name === 'group') groups.push(value);
-      else if (name === 'topic') topics.push(parseTopic(value));
-      else values.set(name, value);
-      flags.add(name);
-    } else if (BOOLEAN_FLAGS.has(name)) {
-      flags.add(name);
-    } else {
-      throw new UsageError(`${name} is not a recognized option`);
-    }
-  }
-  if (flags.has('help')) throw new UsageError('');
-  const actions = ACTIONS.filter((a) => flags.has(a));
-  if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets');
+  const parsed = parseOptions(argv, {
+    withValue: FLAGS_WITH_VALUE,
+    boolean: BOOLEAN_FLAGS,
+    onValue: (name, value) => {
+      if (name === 'topic') topics.push(parseTopic(value));
+    },
+  });
+  const groups = parsed.values.get('group') ?? [];
+  // The last value of a single-valued option wins; `flags` names every option given.
+  const values = new Map<string, string>();
+  for (const [name, all] of parsed.values) if (name !== 'group' && name !== 'topic') values.set(name, all[all.length - 1]!);
+  const flags = new Set<string>([...parsed.flags, ...parsed.values.keys()]);
+  const action = exactlyOneAction(flags, ACTIONS, 'Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets');
   const bootstrap = values.get('bootstrap-server');
   if (bootstrap === undefined) throw new UsageError('Missing required argument "[bootstrap-server]"');
-  const action = actions[0]!;
   if (action !== 'list' && groups.length === 0 && !flags.has('all-groups')) throw new UsageError(`Option [${action}] takes one of these options: [all-groups], [group]`);
   if (action === 'reset-offsets') {
     const specs = RESET_SPECS.filter((s) => flags.has(s));
@@ -295,8 +274,8 @@ async function resetOffsets(client: KafkaClient, opts: Options, group: string, o
     if (opts.flags.has('to-earliest')) offset = earliest;
     else if (opts.flags.has('to-latest')) offset = latest;
     else if (opts.flags.has('to-current')) offset = current;
-    else if (opts.flags.has('to-offset')) offset = integer(opts.values.get('to-offset')!, 'to-offset');
-    else if (opts.flags.has('shift-by')) offset = current + integer(opts.values.get('shift-by')!, 'shift-by');
+    else if (opts.flags.has('to-offset')) offset = parseInteger(opts.values.get('to-offset')!, 'to-offset');
+    else if (opts.flags.has('shift-by')) offset = current + parseInteger(opts.values.get('shift-by')!, 'shift-by');
     else {
       const found = (await listOffsets(client, topic, partition, parseDateTime(opts.values.get('to-datetime')!))).offset;
       offset = found < 0 ? latest : found;
@@ -332,48 +311,11 @@ async function deleteOffsets(client: KafkaClient, opts: Options, out: Output): P
   if (failed) throw new CommandError('some offsets could not be deleted');
 }
 
-function integer(v: string, name: string): number {
-  if (!/^-?\d+$/.test(v.trim())) throw new UsageError(`Option ${name}: '${v}' is not an integer`);
-  return Number(v);
-}
-
-export async function main(argv: string[], out: Output = (l) => process.stdout.write(l + '\n'), err: Output = (l) => process.stderr.write(l + '\n')): Promise<number> {
-  let opts: Options;
+export async function main(argv: string[], out: Output = stdout, err: Output = stderr): Promise<number> {
+  const opts = parseOrUsage(() => parseArgs(argv), HELP, err);
+  if (typeof opts === 'number') return opts;
   try {
-    opts = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      if (e.message !== '') err(e.message);
-      err(HELP);
-      return e.message === '' ? 0 : 1;
-    }
-    throw e;
-  }
-  let client: KafkaClient | undefined;
-  try {
-    client = await KafkaClient.connect(opts.bootstrap, { clientId: 'sherwood-consumer-groups' });
-    const groups = opts.flags.has('all-groups') ? await allGroups(client) : opts.groups;
-    switch (opts.action) {
-      case 'list':
-        for (const g of await allGroups(client)) out(g);
-        break;
-      case 'describe':
-        for (const g of groups) {
-          if (opts.flags.has('members')) await describeMembers(client, g, opts.flags.has('verbose'), out, err);
-          else if (opts.flags.has('state')) await describeState(client, g, out, err);
-          else await describeOffsets(client, g, out, err);
-        }
-        break;
-      case 'delete':
-        await deleteGroups(client, groups, out);
-        break;
-      case 'reset-offsets':
-        for (const g of groups) await resetOffsets(client, opts, g, out, err);
-        break;
-      case 'delete-offsets':
-        await deleteOffsets(client, opts, out);
-        break;
-    }
+    await withClient(opts.bootstrap, 'sherwood-consumer-groups', (client) => run(client, opts, out, err));
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
@@ -383,7 +325,30 @@ export async function main(argv: string[], out: Output = (l) => process.stdout.w
     const message = e instanceof Error ? e.message : String(e);
     err(`Error: Executing consumer group command failed due to ${message}`);
     return 1;
-  } finally {
-    await client?.close();
+  }
+}
+
+async function run(client: KafkaClient, opts: Options, out: Output, err: Output): Promise<void> {
+  const groups = opts.flags.has('all-groups') ? await allGroups(client) : opts.groups;
+  switch (opts.action) {
+    case 'list':
+      for (const g of await allGroups(client)) out(g);
+      break;
+    case 'describe':
+      for (const g of groups) {
+        if (opts.flags.has('members')) await describeMembers(client, g, opts.flags.has('verbose'), out, err);
+        else if (opts.flags.has('state')) await describeState(client, g, out, err);
+        else await describeOffsets(client, g, out, err);
+      }
+      break;
+    case 'delete':
+      await deleteGroups(client, groups, out);
+      break;
+    case 'reset-offsets':
+      for (const g of groups) await resetOffsets(client, opts, g, out, err);
+      break;
+    case 'delete-offsets':
+      await deleteOffsets(client, opts, out);
+      break;
   }
 }

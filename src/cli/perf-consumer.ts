@@ -4,11 +4,7 @@
  * in flight and sending the next one before walking the records of the previous response.
  */
 import { KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
-import { Fetch, type FetchRequest } from '../protocol/messages/fetch.js';
-import { ListOffsets } from '../protocol/messages/list-offsets.js';
-import { ErrorCode, errorName } from '../protocol/error-codes.js';
-import { forEachRecord } from '../protocol/records.js';
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, ATTR_CONTROL } from '../protocol/record-batch.js';
+import { Fetch, type FetchRequest, ListOffsets, ErrorCode, errorName, forEachRecord, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, ATTR_CONTROL } from '../client/index.js';
 import type { Output } from './perf-producer.js';
 
 const MIB = 1024 * 1024;

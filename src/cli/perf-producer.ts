@@ -4,11 +4,7 @@
  * pipelined per broker and measures each record's latency from its intended send time.
  */
 import { KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
-import { Produce, type ProduceRequest, type ProduceResponse } from '../protocol/messages/produce.js';
-import { ErrorCode, errorName } from '../protocol/error-codes.js';
-import { encodeBatch } from '../protocol/records.js';
-import type { Compression } from '../protocol/compression.js';
-import { BATCH_HEADER_SIZE } from '../protocol/record-batch.js';
+import { Produce, type ProduceRequest, type ProduceResponse, ErrorCode, errorName, encodeBatch, type Compression, BATCH_HEADER_SIZE } from '../client/index.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 export type Output = (line: string) => void;

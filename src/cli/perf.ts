@@ -26,7 +26,7 @@
  * line in the Kafka tool's format; --json adds one JSON summary line after it (used by bench/).
  */
 import { pathToFileURL } from 'node:url';
-import { compressionFromName } from '../protocol/compression.js';
+import { compressionFromName } from '../client/index.js';
 import { runProduce, type ProducerSettings, type Output } from './perf-producer.js';
 import { runConsume, type ConsumerSettings } from './perf-consumer.js';
 

@@ -8,8 +8,8 @@
  * in use) prints one line naming the key to stderr and returns 1, with no stack trace.
  */
 import { readFile } from 'node:fs/promises';
-import { BrokerError } from '../base/errors.js';
-import { parseServerProperties } from '../server/config.js';
+// The public entry point, not ../server/*: the CLI sees the broker only through its API.
+import { BrokerError, parseServerProperties, startBroker } from '../index.js';
 
 const USAGE = `Usage: sherwood server [server.properties] [--override key=value ...]
 
@@ -81,7 +81,6 @@ export async function main(argv: string[]): Promise<number> {
     return fail(err instanceof Error ? err.message : String(err));
   }
 
-  const { startBroker } = await import('../server/start.js');
   let running;
   try {
     running = await startBroker({ overrides: props });

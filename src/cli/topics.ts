@@ -15,14 +15,13 @@
  * "Error while executing topic command : <message>" and exit 1. ZooKeeper is gone: --zookeeper
  * is refused with a pointer to --bootstrap-server.
  */
-import { KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
-import { CreateTopics } from '../protocol/messages/create-topics.js';
-import { DeleteTopics } from '../protocol/messages/delete-topics.js';
-import { CreatePartitions } from '../protocol/messages/create-partitions.js';
-import { DescribeConfigs, type DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
-import { ErrorCode, errorName } from '../protocol/error-codes.js';
-
-type Output = (line: string) => void;
+import {
+  CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs, ErrorCode, errorName,
+  type DescribeConfigsResponseDescribeConfigsResult, type KafkaClient, type TopicMetadata,
+} from '../client/index.js';
+import {
+  CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, parseOrUsage, stderr, stdout, withClient, type Output,
+} from './_args.js';
 
 const ACTIONS = ['create', 'list', 'describe', 'alter', 'delete'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -49,11 +48,6 @@ export interface TopicsOptions {
   flags: Set<string>;
 }
 
-/** Raised for bad command lines; printed as-is with exit code 1. */
-class UsageError extends Error {}
-/** Raised for a failed operation; printed as Kafka's TopicCommand prints it. */
-class CommandError extends Error {}
-
 export const HELP = `Usage: sherwood topics --bootstrap-server HOST:PORT <action> [options]
 
 Actions (exactly one):
@@ -78,31 +72,15 @@ Options:
   --under-min-isr-partitions  With --describe: only partitions in that state
   --command-config FILE     Accepted for compatibility; not used`;
 
+function refuseZookeeper(name: string): string | null {
+  return name === 'zookeeper'
+    ? '--zookeeper is not supported: ZooKeeper is gone (as in Kafka 4.0). Use --bootstrap-server HOST:PORT to talk to the broker.'
+    : null;
+}
+
 export function parseTopicsArgs(argv: string[]): TopicsOptions {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument: ${arg}`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (name === 'zookeeper') {
-      throw new UsageError('--zookeeper is not supported: ZooKeeper is gone (as in Kafka 4.0). Use --bootstrap-server HOST:PORT to talk to the broker.');
-    }
-    if (FLAGS_WITH_VALUE.has(name)) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`Option ${name} requires an argument`);
-      values.set(name, [...(values.get(name) ?? []), value]);
-    } else if (BOOLEAN_FLAGS.has(name)) {
-      flags.add(name);
-    } else {
-      throw new UsageError(`${name} is not a recognized option`);
-    }
-  }
-  if (flags.has('help')) throw new UsageError('');
-  const actions = ACTIONS.filter((a) => flags.has(a));
-  if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
-  const action = actions[0]!;
+  const { values, flags } = parseOptions(argv, { withValue: FLAGS_WITH_VALUE, boolean: BOOLEAN_FLAGS, refuse: refuseZookeeper });
+  const action = exactlyOneAction(flags, ACTIONS, 'Command must include exactly one action: --list, --describe, --create, --alter or --delete');
   const one = (name: string): string | null => {
     const v = values.get(name);
     if (v === undefined) return null;
@@ -113,9 +91,7 @@ export function parseTopicsArgs(argv: string[]): TopicsOptions {
   if (bootstrap === null) throw new UsageError('Missing required argument "[bootstrap-server]"');
   const int = (name: string): number | null => {
     const v = one(name);
-    if (v === null) return null;
-    if (!/^-?\d+$/.test(v.trim())) throw new UsageError(`Option ${name}: '${v}' is not an integer`);
-    return Number(v);
+    return v === null ? null : parseInteger(v, name);
   };
   const configs: [string, string][] = [];
   for (const c of values.get('config') ?? []) {
@@ -287,35 +263,24 @@ async function remove(client: KafkaClient, opts: TopicsOptions): Promise<void> {
 }
 
 /** Entry point: argv is what follows `sherwood topics`. Resolves to the exit code. */
-export async function main(argv: string[], out: Output = (l) => process.stdout.write(l + '\n'), err: Output = (l) => process.stderr.write(l + '\n')): Promise<number> {
-  let opts: TopicsOptions;
+export async function main(argv: string[], out: Output = stdout, err: Output = stderr): Promise<number> {
+  const opts = parseOrUsage(() => parseTopicsArgs(argv), HELP, err);
+  if (typeof opts === 'number') return opts;
   try {
-    opts = parseTopicsArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      if (e.message !== '') err(e.message);
-      err(HELP);
-      return e.message === '' ? 0 : 1;
-    }
-    throw e;
-  }
-  let client: KafkaClient | undefined;
-  try {
-    client = await KafkaClient.connect(opts.bootstrap, { clientId: 'sherwood-topics' });
-    switch (opts.action) {
-      case 'create': await create(client, opts, out); break;
-      case 'list': await list(client, opts, out); break;
-      case 'describe': await describe(client, opts, out); break;
-      case 'alter': await alter(client, opts); break;
-      case 'delete': await remove(client, opts); break;
-    }
+    await withClient(opts.bootstrap, 'sherwood-topics', async (client) => {
+      switch (opts.action) {
+        case 'create': await create(client, opts, out); break;
+        case 'list': await list(client, opts, out); break;
+        case 'describe': await describe(client, opts, out); break;
+        case 'alter': await alter(client, opts); break;
+        case 'delete': await remove(client, opts); break;
+      }
+    });
     return 0;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     out(`Error while executing topic command : ${message}`);
     if (!(e instanceof CommandError)) err(`[ERROR] ${e instanceof Error ? e.stack ?? message : message}`);
     return 1;
-  } finally {
-    await client?.close();
   }
 }

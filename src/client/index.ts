@@ -5,3 +5,4 @@ export * from './kafka-client.js';
 export * from './operations.js';
 export * from './simple-consumer.js';
 export * from './partitioner.js';
+export * from './protocol.js';

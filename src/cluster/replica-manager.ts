@@ -16,10 +16,23 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import { StorageError } from '../base/errors.js';
 import type { Clock } from '../base/clock.js';
-import type { Broker } from '../server/broker.js';
+import type { Logger } from '../base/logger.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { OffsetOutOfRangeError } from '../storage/partition-log.js';
 import { parseCompressionType, validateRecords, type AppendOrigin, type RecordError, type ValidationConfig } from './log-validator.js';
+import type { TopicManager } from './topic-manager.js';
+
+/**
+ * What the write path needs from the broker. The server's Broker satisfies it structurally;
+ * the cluster layer never imports the server (docs/STYLE: imports flow one way).
+ */
+export interface ReplicaManagerContext {
+  readonly topics: Pick<TopicManager, 'get' | 'configValue'>;
+  /** Broker configuration (static, dynamic or default value); throws on an unknown name. */
+  readonly config: { get(name: string): unknown };
+  readonly clock: Clock;
+  readonly logger: Pick<Logger, 'error'>;
+}
 
 export interface AppendOptions {
   /** 0, 1 or -1; anything else is INVALID_REQUIRED_ACKS. */
@@ -60,7 +73,7 @@ export function leaderEpochOf(_log: PartitionLog): number {
   return 0;
 }
 
-function longConfig(broker: Broker, topicOverride: string | undefined, brokerName: string): number {
+function longConfig(broker: ReplicaManagerContext, topicOverride: string | undefined, brokerName: string): number {
   let raw: unknown = topicOverride;
   if (raw === undefined) {
     try {
@@ -75,7 +88,7 @@ function longConfig(broker: Broker, topicOverride: string | undefined, brokerNam
 }
 
 /** The validator's settings for a partition: its LogConfig plus the timestamp bounds and compression.type. */
-export function validationConfigFor(broker: Broker, log: PartitionLog): ValidationConfig {
+export function validationConfigFor(broker: ReplicaManagerContext, log: PartitionLog): ValidationConfig {
   const overrides = broker.topics.get(log.topic)?.configs ?? {};
   const c = log.config;
   return {
@@ -94,7 +107,7 @@ export function validationConfigFor(broker: Broker, log: PartitionLog): Validati
  * Validates and appends `records` to `log` as leader; see the file header. Never throws for a
  * client's mistake; storage failures become KAFKA_STORAGE_ERROR.
  */
-export async function appendRecords(broker: Broker, log: PartitionLog, records: Buffer, options: AppendOptions): Promise<PartitionAppendResult> {
+export async function appendRecords(broker: ReplicaManagerContext, log: PartitionLog, records: Buffer, options: AppendOptions): Promise<PartitionAppendResult> {
   if (!isValidAcks(options.acks)) return failed(ErrorCode.INVALID_REQUIRED_ACKS, null);
   const origin = options.origin ?? (options.isInternal === true ? 'coordinator' : 'client');
   const topicInfo = broker.topics.get(log.topic);

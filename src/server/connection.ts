@@ -16,8 +16,10 @@
  * producer appending in order and lets an OffsetFetch see the OffsetCommit sent before it.
  * `maxConcurrentRequests` > 1 lets later requests start before earlier ones finish.
  *
- * Backpressure: at most `maxQueuedRequests` requests wait or run per connection; at the limit
- * the socket is paused (the kernel buffers, then TCP pushes back on the client). When
+ * Backpressure: at most `maxQueuedRequests` requests, and at most `maxQueuedBytes` of request
+ * frames (socket.request.max.bytes: about one largest request, as Kafka, which mutes a channel
+ * after each request), wait or run per connection; at either limit the socket is paused (the
+ * kernel buffers, then TCP pushes back on the client). When
  * socket.write() returns false, reading and starting new requests stop until 'drain'.
  *
  * Raw frames: after SaslHandshake v0, Kafka clients such as kafka-python send SASL tokens as
@@ -34,6 +36,8 @@ import type { RequestRouter } from './request-router.js';
 export interface ConnectionOptions {
   maxRequestBytes: number;
   maxQueuedRequests: number;
+  /** Bytes of received requests not yet answered, beyond which reading pauses. */
+  maxQueuedBytes: number;
   maxConcurrentRequests: number;
   idleTimeoutMs: number;
 }
@@ -41,6 +45,7 @@ export interface ConnectionOptions {
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   maxRequestBytes: 104857600,
   maxQueuedRequests: 100,
+  maxQueuedBytes: 104857600,
   maxConcurrentRequests: 1,
   idleTimeoutMs: 600000,
 };
@@ -83,6 +88,8 @@ const DONE = 2;
 
 interface Slot {
   frame: Buffer;
+  /** The request frame's size, counted in queuedBytes until the slot is answered. */
+  size: number;
   state: 0 | 1 | 2;
   response: Buffer | null;
 }
@@ -109,6 +116,8 @@ export class Connection {
   private stash: Buffer | null = null;
 
   private readonly slots: Slot[] = [];
+  /** Sum of `size` over `slots`. */
+  private queuedBytes = 0;
   /** Index in `slots` of the first slot not yet started. */
   private nextToStart = 0;
   private running = 0;
@@ -179,6 +188,7 @@ export class Connection {
     if (this.released) return;
     this.released = true;
     this.slots.length = 0;
+    this.queuedBytes = 0;
     this.stash = null;
     this.partial = null;
     this.closedController.abort();
@@ -207,7 +217,7 @@ export class Connection {
     let pos = 0;
     const len = chunk.length;
     while (pos < len && !this.closed) {
-      if (this.slots.length >= this.options.maxQueuedRequests) {
+      if (this.queueFull()) {
         this.stash = pos === 0 ? chunk : chunk.subarray(pos);
         this.pauseReading();
         return;
@@ -253,7 +263,12 @@ export class Connection {
   }
 
   private enqueue(frame: Buffer): void {
-    this.slots.push({ frame, state: QUEUED, response: null });
+    this.slots.push({ frame, size: frame.length, state: QUEUED, response: null });
+    this.queuedBytes += frame.length;
+  }
+
+  private queueFull(): boolean {
+    return this.slots.length >= this.options.maxQueuedRequests || this.queuedBytes >= this.options.maxQueuedBytes;
   }
 
   private pauseReading(): void {
@@ -271,6 +286,7 @@ export class Connection {
         // Write finished responses from the head, in order.
         while (this.slots.length > 0 && this.slots[0]!.state === DONE) {
           const slot = this.slots.shift()!;
+          this.queuedBytes -= slot.size;
           this.nextToStart--;
           if (slot.response !== null && !this.socket.write(slot.response)) this.writeBlocked = true;
         }
@@ -280,7 +296,7 @@ export class Connection {
           continue;
         }
         // Parse what was left over when the queue filled up.
-        if (this.stash !== null && this.slots.length < this.options.maxQueuedRequests) {
+        if (this.stash !== null && !this.queueFull()) {
           const stash = this.stash;
           this.stash = null;
           this.parse(stash);
@@ -296,7 +312,7 @@ export class Connection {
       this.socket.end();
       return;
     }
-    const mustPause = this.writeBlocked || this.stash !== null || this.slots.length >= this.options.maxQueuedRequests;
+    const mustPause = this.writeBlocked || this.stash !== null || this.queueFull();
     if (mustPause) this.pauseReading();
     else if (this.readPaused) {
       this.readPaused = false;

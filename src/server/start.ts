@@ -65,7 +65,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const logger = options.logger ?? createLogger(config.logLevel());
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
-  const fs = options.fs ?? (options.inMemory === true ? new MemoryFileSystem() : nodeFileSystem);
+  const fs = options.fs ?? fileSystemFor(options);
   const dirs = config.logDirs().map((d) => resolvePath(d));
   const nodeId = config.nodeId();
 
@@ -91,6 +91,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const router = new RequestRouter(broker);
   const server = new SocketServer(router, logger, {
     maxRequestBytes: config.getInt('socket.request.max.bytes'),
+    maxQueuedBytes: config.getInt('socket.request.max.bytes'),
     idleTimeoutMs: timerMs(config.getLong('connections.max.idle.ms')),
   });
 
@@ -130,6 +131,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       return closing;
     },
   };
+}
+
+/** An in-memory broker never crashes, so it keeps no durable copy of its files (half the memory). */
+function fileSystemFor(options: StartBrokerOptions): FileSystem {
+  return options.inMemory === true ? new MemoryFileSystem({ trackDurability: false }) : nodeFileSystem;
 }
 
 /** Node timers overflow above 2^31-1 ms (and would fire at once); Kafka's "forever" values are larger. */

@@ -264,7 +264,8 @@ export class LogSegment {
     }
     if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
       this.offsetIndex.append(last, position);
-      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      // As Kafka's TimeIndex: no entry until a batch carries a timestamp (-1 = none).
+      if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += size;

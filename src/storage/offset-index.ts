@@ -17,20 +17,18 @@
  * index file is never trusted past the recovery point; `load` rejects files that fail the
  * sanity check (size, monotonicity, positions within the log) and the caller rebuilds them.
  */
-import type { FileHandle, FileSystem } from '../base/file-system.js';
+import type { FileSystem } from '../base/file-system.js';
+import { IndexFile, floorEntry } from './index-file.js';
 
 export const OFFSET_INDEX_ENTRY_SIZE = 8;
 
-export class OffsetIndex {
+export class OffsetIndex extends IndexFile {
   private relOffsets: Int32Array;
   private positions: Int32Array;
   private count = 0;
-  /** Entries already written to the file. */
-  private persisted = 0;
-  readonly maxEntries: number;
 
-  constructor(readonly path: string, readonly baseOffset: number, maxIndexBytes: number) {
-    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / OFFSET_INDEX_ENTRY_SIZE));
+  constructor(path: string, baseOffset: number, maxIndexBytes: number) {
+    super(path, baseOffset, maxIndexBytes, OFFSET_INDEX_ENTRY_SIZE);
     const initial = Math.min(this.maxEntries, 64);
     this.relOffsets = new Int32Array(initial);
     this.positions = new Int32Array(initial);
@@ -38,10 +36,6 @@ export class OffsetIndex {
 
   get entries(): number {
     return this.count;
-  }
-
-  get isFull(): boolean {
-    return this.count >= this.maxEntries;
   }
 
   get lastOffset(): number {
@@ -69,19 +63,7 @@ export class OffsetIndex {
 
   /** Position of the last entry whose offset is <= target (0 when none): where a scan starts. */
   lookup(targetOffset: number): number {
-    const rel = targetOffset - this.baseOffset;
-    let lo = 0;
-    let hi = this.count - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.relOffsets[mid]! <= rel) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
+    const found = floorEntry(this.relOffsets, this.count, targetOffset - this.baseOffset);
     return found < 0 ? 0 : this.positions[found]!;
   }
 
@@ -92,12 +74,11 @@ export class OffsetIndex {
     if (this.persisted > this.count) this.persisted = -1; // file must be rewritten
   }
 
-  reset(): void {
+  protected clear(): void {
     this.count = 0;
-    this.persisted = -1;
   }
 
-  private encode(from: number): Buffer {
+  protected encode(from: number): Buffer {
     const buf = Buffer.allocUnsafe((this.count - from) * OFFSET_INDEX_ENTRY_SIZE);
     for (let i = from; i < this.count; i++) {
       const at = (i - from) * OFFSET_INDEX_ENTRY_SIZE;
@@ -107,52 +88,20 @@ export class OffsetIndex {
     return buf;
   }
 
-  /** Writes the entries not yet in the file (the whole file after a truncation) and fsyncs. */
-  async persist(fs: FileSystem, sync: boolean): Promise<void> {
-    if (this.persisted === this.count) return;
-    const fh: FileHandle = await fs.open(this.path, 'create');
-    try {
-      if (this.persisted < 0) {
-        await fh.truncate(0);
-        this.persisted = 0;
-      }
-      const from = this.persisted;
-      await fh.write(this.encode(from), from * OFFSET_INDEX_ENTRY_SIZE);
-      if (sync) await fh.sync();
-      this.persisted = this.count;
-    } finally {
-      await fh.close();
-    }
-  }
-
   /**
    * Loads the index file; returns false (and leaves the index empty) when it is missing or
    * fails the sanity check against the log size, in which case the caller rebuilds it.
    */
   async load(fs: FileSystem, logSize: number): Promise<boolean> {
-    this.count = 0;
-    let data: Buffer;
-    try {
-      data = await fs.readFile(this.path);
-    } catch {
-      this.persisted = -1;
-      return false;
-    }
-    if (data.length % OFFSET_INDEX_ENTRY_SIZE !== 0 || data.length / OFFSET_INDEX_ENTRY_SIZE > this.maxEntries) {
-      this.persisted = -1;
-      return false;
-    }
-    const n = data.length / OFFSET_INDEX_ENTRY_SIZE;
+    const file = await this.readForLoad(fs, 0);
+    if (file === null) return false;
+    const { data, count } = file;
     let prevRel = -1;
     let prevPos = -1;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < count; i++) {
       const rel = data.readInt32BE(i * OFFSET_INDEX_ENTRY_SIZE);
       const pos = data.readInt32BE(i * OFFSET_INDEX_ENTRY_SIZE + 4);
-      if (rel <= prevRel || pos <= prevPos || pos >= logSize || rel < 0) {
-        this.count = 0;
-        this.persisted = -1;
-        return false;
-      }
+      if (rel <= prevRel || pos <= prevPos || pos >= logSize || rel < 0) return this.rejectLoad();
       this.append(this.baseOffset + rel, pos);
       prevRel = rel;
       prevPos = pos;

@@ -326,7 +326,7 @@ export class PartitionLog {
     let i = this.segmentIndexFor(fetchOffset);
     const segments = this.segments;
     // Below the first segment (its deletion is in progress): never serve a later segment instead.
-    if (fetchOffset < segments[0]!.baseOffset) return 'retry';
+    if (segments.length > 0 && fetchOffset < segments[0]!.baseOffset) return 'retry';
     for (; i < segments.length; i++) {
       const seg = segments[i]!;
       if (seg.isDeleted) return 'retry';

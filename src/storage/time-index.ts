@@ -14,6 +14,7 @@
  * and reach the file on flush/roll/close; after an unclean shutdown the file is rebuilt.
  */
 import type { FileSystem } from '../base/file-system.js';
+import { IndexFile, floorEntry } from './index-file.js';
 
 export const TIME_INDEX_ENTRY_SIZE = 12;
 
@@ -22,22 +23,16 @@ export interface TimestampOffset {
   offset: number;
 }
 
-export class TimeIndex {
+export class TimeIndex extends IndexFile {
   private timestamps: number[] = [];
   private relOffsets: number[] = [];
-  private persisted = 0;
-  readonly maxEntries: number;
 
-  constructor(readonly path: string, readonly baseOffset: number, maxIndexBytes: number) {
-    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_SIZE));
+  constructor(path: string, baseOffset: number, maxIndexBytes: number) {
+    super(path, baseOffset, maxIndexBytes, TIME_INDEX_ENTRY_SIZE);
   }
 
   get entries(): number {
     return this.timestamps.length;
-  }
-
-  get isFull(): boolean {
-    return this.timestamps.length >= this.maxEntries;
   }
 
   lastEntry(): TimestampOffset | undefined {
@@ -67,18 +62,7 @@ export class TimeIndex {
 
   /** The last entry with timestamp <= target, or undefined (scan from the segment start). */
   lookup(timestamp: number): TimestampOffset | undefined {
-    let lo = 0;
-    let hi = this.timestamps.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.timestamps[mid]! <= timestamp) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
+    const found = floorEntry(this.timestamps, this.timestamps.length, timestamp);
     if (found < 0) return undefined;
     return { timestamp: this.timestamps[found]!, offset: this.baseOffset + this.relOffsets[found]! };
   }
@@ -93,67 +77,38 @@ export class TimeIndex {
     if (this.persisted > n) this.persisted = -1;
   }
 
-  reset(): void {
+  protected clear(): void {
     this.timestamps = [];
     this.relOffsets = [];
-    this.persisted = -1;
   }
 
-  async persist(fs: FileSystem, sync: boolean): Promise<void> {
+  protected encode(from: number): Buffer {
     const n = this.timestamps.length;
-    if (this.persisted === n) return;
-    const fh = await fs.open(this.path, 'create');
-    try {
-      if (this.persisted < 0) {
-        await fh.truncate(0);
-        this.persisted = 0;
-      }
-      const from = this.persisted;
-      const buf = Buffer.allocUnsafe((n - from) * TIME_INDEX_ENTRY_SIZE);
-      for (let i = from; i < n; i++) {
-        const at = (i - from) * TIME_INDEX_ENTRY_SIZE;
-        buf.writeBigInt64BE(BigInt(this.timestamps[i]!), at);
-        buf.writeInt32BE(this.relOffsets[i]!, at + 8);
-      }
-      await fh.write(buf, from * TIME_INDEX_ENTRY_SIZE);
-      if (sync) await fh.sync();
-      this.persisted = n;
-    } finally {
-      await fh.close();
+    const buf = Buffer.allocUnsafe((n - from) * TIME_INDEX_ENTRY_SIZE);
+    for (let i = from; i < n; i++) {
+      const at = (i - from) * TIME_INDEX_ENTRY_SIZE;
+      buf.writeBigInt64BE(BigInt(this.timestamps[i]!), at);
+      buf.writeInt32BE(this.relOffsets[i]!, at + 8);
     }
+    return buf;
   }
 
   /** Loads the file; false when missing or insane (the caller rebuilds it from the log). */
   async load(fs: FileSystem, maxRelativeOffset: number): Promise<boolean> {
-    this.timestamps = [];
-    this.relOffsets = [];
-    let data: Buffer;
-    try {
-      data = await fs.readFile(this.path);
-    } catch {
-      this.persisted = -1;
-      return false;
-    }
-    const n = data.length / TIME_INDEX_ENTRY_SIZE;
-    if (!Number.isInteger(n) || n > this.maxEntries + 1) {
-      this.persisted = -1;
-      return false;
-    }
-    for (let i = 0; i < n; i++) {
+    // One entry beyond maxEntries: the forced final entry of a rolled segment.
+    const file = await this.readForLoad(fs, 1);
+    if (file === null) return false;
+    const { data, count } = file;
+    for (let i = 0; i < count; i++) {
       const ts = Number(data.readBigInt64BE(i * TIME_INDEX_ENTRY_SIZE));
       const rel = data.readInt32BE(i * TIME_INDEX_ENTRY_SIZE + 8);
       const prevTs = i === 0 ? -Infinity : this.timestamps[i - 1]!;
       const prevRel = i === 0 ? -1 : this.relOffsets[i - 1]!;
-      if (ts <= prevTs || rel <= prevRel || rel < 0 || rel > maxRelativeOffset) {
-        this.timestamps = [];
-        this.relOffsets = [];
-        this.persisted = -1;
-        return false;
-      }
+      if (ts <= prevTs || rel <= prevRel || rel < 0 || rel > maxRelativeOffset) return this.rejectLoad();
       this.timestamps.push(ts);
       this.relOffsets.push(rel);
     }
-    this.persisted = n;
+    this.persisted = count;
     return true;
   }
 }

@@ -128,3 +128,66 @@ export function validateBrokerConfigs(configs: Record<string, string | null>): {
 export function brokerConfigType(name: string): BrokerConfigType | undefined {
   return configDef(name)?.type;
 }
+
+// ---------------------------------------------------------------------------------------------
+// AlterConfigs and IncrementalAlterConfigs: what the two handlers share per resource.
+
+/** One resource's answer in an AlterConfigs-style response. */
+export interface ResourceOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+interface ConfigResource {
+  resourceType: number;
+  resourceName: string;
+}
+
+const OK: ResourceOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
+
+/**
+ * Answers every resource of an AlterConfigs-style request, in request order. A (type, name)
+ * named more than once is not altered at all: it gets a single INVALID_REQUEST "Duplicate
+ * resource." answer, as Kafka's ControllerApis/ZkAdminManager do.
+ */
+export async function alterEachResource<R extends ConfigResource>(
+  resources: readonly R[],
+  alter: (resource: R) => Promise<ResourceOutcome>,
+): Promise<(ResourceOutcome & ConfigResource)[]> {
+  const key = (r: ConfigResource) => `${r.resourceType}\u0000${r.resourceName}`;
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
+  const reported = new Set<string>();
+  const out: (ResourceOutcome & ConfigResource)[] = [];
+  for (const r of resources) {
+    const k = key(r);
+    let outcome: ResourceOutcome;
+    if ((counts.get(k) ?? 0) > 1) {
+      if (reported.has(k)) continue;
+      reported.add(k);
+      outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource.' };
+    } else {
+      outcome = await alter(r);
+    }
+    out.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+  }
+  return out;
+}
+
+/** INVALID_TOPIC_EXCEPTION when a TOPIC resource's name is not a legal topic name, else null. */
+export function checkTopicResourceName(broker: Broker, resourceName: string): ResourceOutcome | null {
+  const bad = broker.topics.validateTopicName(resourceName);
+  return bad === null ? null : { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+}
+
+/** Validates a BROKER resource's resulting dynamic configs and, unless validateOnly, stores them. */
+export async function applyBrokerConfigs(broker: Broker, scope: DynamicScope, configs: Record<string, string | null>, validateOnly: boolean): Promise<ResourceOutcome> {
+  const v = validateBrokerConfigs(configs);
+  if ('errorCode' in v) return v;
+  if (!validateOnly) await broker.topics.alterBrokerConfigs(scope, v.configs);
+  return OK;
+}
+
+export function unsupportedResourceType(resourceType: number): ResourceOutcome {
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${resourceType}` };
+}

@@ -15,27 +15,21 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
-import { ResourceType, brokerScope, validateBrokerConfigs } from './_admin-helpers.js';
+import {
+  ResourceType, alterEachResource, applyBrokerConfigs, brokerScope, checkTopicResourceName, unsupportedResourceType, type ResourceOutcome,
+} from './_admin-helpers.js';
 
-type Outcome = { errorCode: number; errorMessage: string | null };
-
-async function alter(broker: Broker, resourceType: number, resourceName: string, configs: Record<string, string | null>, validateOnly: boolean): Promise<Outcome> {
+async function alter(broker: Broker, resourceType: number, resourceName: string, configs: Record<string, string | null>, validateOnly: boolean): Promise<ResourceOutcome> {
   switch (resourceType) {
-    case ResourceType.TOPIC: {
-      const bad = broker.topics.validateTopicName(resourceName);
-      if (bad !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
-      return broker.topics.alterConfigs(resourceName, configs, { validateOnly });
-    }
+    case ResourceType.TOPIC:
+      return checkTopicResourceName(broker, resourceName) ?? broker.topics.alterConfigs(resourceName, configs, { validateOnly });
     case ResourceType.BROKER: {
       const s = brokerScope(broker, resourceName);
       if ('errorCode' in s) return s;
-      const v = validateBrokerConfigs(configs);
-      if ('errorCode' in v) return v;
-      if (!validateOnly) await broker.topics.alterBrokerConfigs(s.scope, v.configs);
-      return { errorCode: ErrorCode.NONE, errorMessage: null };
+      return applyBrokerConfigs(broker, s.scope, configs, validateOnly);
     }
     default:
-      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${resourceType}` };
+      return unsupportedResourceType(resourceType);
   }
 }
 
@@ -44,26 +38,12 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
-    const version = ctx.header.apiVersion;
-    const response = AlterConfigs.response.empty(version);
-    const key = (t: number, n: string) => `${t}\u0000${n}`;
-    const counts = new Map<string, number>();
-    for (const r of request.resources) counts.set(key(r.resourceType, r.resourceName), (counts.get(key(r.resourceType, r.resourceName)) ?? 0) + 1);
-    const reported = new Set<string>();
-    for (const r of request.resources) {
-      const k = key(r.resourceType, r.resourceName);
-      let outcome: Outcome;
-      if ((counts.get(k) ?? 0) > 1) {
-        if (reported.has(k)) continue;
-        reported.add(k);
-        outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource.' };
-      } else {
-        const configs: Record<string, string | null> = {};
-        for (const c of r.configs) configs[c.name] = c.value;
-        outcome = await alter(ctx.broker, r.resourceType, r.resourceName, configs, request.validateOnly);
-      }
-      response.responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
-    }
+    const response = AlterConfigs.response.empty(ctx.header.apiVersion);
+    response.responses = await alterEachResource(request.resources, (r) => {
+      const configs: Record<string, string | null> = {};
+      for (const c of r.configs) configs[c.name] = c.value;
+      return alter(ctx.broker, r.resourceType, r.resourceName, configs, request.validateOnly);
+    });
     return response;
   },
 });

@@ -18,11 +18,12 @@ import {
 import { applyIncrementalOps, topicConfigDef } from '../../cluster/topic-config.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
-import { ResourceType, brokerConfigType, brokerScope, validateBrokerConfigs } from './_admin-helpers.js';
+import {
+  ResourceType, alterEachResource, applyBrokerConfigs, brokerConfigType, brokerScope, checkTopicResourceName, unsupportedResourceType,
+  type ResourceOutcome,
+} from './_admin-helpers.js';
 
-type Outcome = { errorCode: number; errorMessage: string | null };
-
-async function alter(broker: Broker, resourceType: number, resourceName: string, ops: IncrementalAlterConfigsRequestAlterableConfig[], validateOnly: boolean): Promise<Outcome> {
+async function alter(broker: Broker, resourceType: number, resourceName: string, ops: IncrementalAlterConfigsRequestAlterableConfig[], validateOnly: boolean): Promise<ResourceOutcome> {
   const names = new Set<string>();
   for (const o of ops) {
     if (names.has(o.name)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' };
@@ -30,8 +31,8 @@ async function alter(broker: Broker, resourceType: number, resourceName: string,
   }
   switch (resourceType) {
     case ResourceType.TOPIC: {
-      const bad = broker.topics.validateTopicName(resourceName);
-      if (bad !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+      const bad = checkTopicResourceName(broker, resourceName);
+      if (bad !== null) return bad;
       const info = broker.topics.get(resourceName);
       if (info === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${resourceName}' does not exist.` };
       const next = applyIncrementalOps(info.configs, ops, (n) => topicConfigDef(n)?.type, (n) => topicConfigDef(n)?.defaultValue,
@@ -46,13 +47,10 @@ async function alter(broker: Broker, resourceType: number, resourceName: string,
       const next = applyIncrementalOps(layers.get(s.scope), ops, brokerConfigType,
         (n) => layers.staticValue(n).value ?? undefined, (n) => `Unknown broker config name: ${n}`);
       if ('error' in next) return { errorCode: ErrorCode[next.errorCode], errorMessage: next.error };
-      const v = validateBrokerConfigs(next.configs);
-      if ('errorCode' in v) return v;
-      if (!validateOnly) await broker.topics.alterBrokerConfigs(s.scope, v.configs);
-      return { errorCode: ErrorCode.NONE, errorMessage: null };
+      return applyBrokerConfigs(broker, s.scope, next.configs, validateOnly);
     }
     default:
-      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${resourceType}` };
+      return unsupportedResourceType(resourceType);
   }
 }
 
@@ -61,24 +59,8 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
-    const version = ctx.header.apiVersion;
-    const response = IncrementalAlterConfigs.response.empty(version);
-    const key = (t: number, n: string) => `${t}\u0000${n}`;
-    const counts = new Map<string, number>();
-    for (const r of request.resources) counts.set(key(r.resourceType, r.resourceName), (counts.get(key(r.resourceType, r.resourceName)) ?? 0) + 1);
-    const reported = new Set<string>();
-    for (const r of request.resources) {
-      const k = key(r.resourceType, r.resourceName);
-      let outcome: Outcome;
-      if ((counts.get(k) ?? 0) > 1) {
-        if (reported.has(k)) continue;
-        reported.add(k);
-        outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource.' };
-      } else {
-        outcome = await alter(ctx.broker, r.resourceType, r.resourceName, r.configs, request.validateOnly);
-      }
-      response.responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
-    }
+    const response = IncrementalAlterConfigs.response.empty(ctx.header.apiVersion);
+    response.responses = await alterEachResource(request.resources, (r) => alter(ctx.broker, r.resourceType, r.resourceName, r.configs, request.validateOnly));
     return response;
   },
 });
