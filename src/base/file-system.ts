@@ -283,6 +283,8 @@ export interface MemoryFileSystemOptions {
 export class MemoryFileSystem implements FileSystem {
   private files = new Map<string, MemFile>();
   private dirs = new Set<string>(['/']);
+  /** Directory path → names of the files and directories in it, so readdir is O(entries). */
+  private children = new Map<string, Set<string>>();
   private generation = 0;
   private syncFailures: { path?: string }[] = [];
   private writeFailures: { path?: string; keepBytes: number }[] = [];
@@ -304,6 +306,38 @@ export class MemoryFileSystem implements FileSystem {
 
   private requireDir(p: string): void {
     if (!this.dirs.has(p)) throw enoent(p);
+  }
+
+  /** Records `p` (a normalized path other than '/') as an entry of its parent directory. */
+  private link(p: string): void {
+    const parent = pathPosix.dirname(p);
+    let names = this.children.get(parent);
+    if (names === undefined) {
+      names = new Set();
+      this.children.set(parent, names);
+    }
+    names.add(pathPosix.basename(p));
+  }
+
+  private unlinkEntry(p: string): void {
+    this.children.get(pathPosix.dirname(p))?.delete(pathPosix.basename(p));
+  }
+
+  /** Every path below `p` (files and directories), found through the directory index. */
+  private subtree(p: string): string[] {
+    const out: string[] = [];
+    const stack = [p];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      const names = this.children.get(d);
+      if (names === undefined) continue;
+      for (const name of names) {
+        const child = d === '/' ? `/${name}` : `${d}/${name}`;
+        out.push(child);
+        stack.push(child);
+      }
+    }
+    return out;
   }
 
   /** The next sync (of `path`, or of any file) fails with EIO and keeps nothing new durable. */
@@ -387,6 +421,7 @@ export class MemoryFileSystem implements FileSystem {
       this.requireDir(pathPosix.dirname(p));
       file = new MemFile(this.trackDurability);
       this.files.set(p, file);
+      this.link(p);
     }
     return this.handle(p, file, mode === 'read');
   }
@@ -480,6 +515,7 @@ export class MemoryFileSystem implements FileSystem {
     while (!this.dirs.has(p)) {
       if (this.files.has(p)) throw new StorageError(`mkdirp: ${p} is a file`);
       this.dirs.add(p);
+      this.link(p);
       p = pathPosix.dirname(p);
     }
   }
@@ -487,15 +523,7 @@ export class MemoryFileSystem implements FileSystem {
   async readdir(path: string): Promise<string[]> {
     const p = this.norm(path);
     this.requireDir(p);
-    const prefix = p === '/' ? '/' : `${p}/`;
-    const out = new Set<string>();
-    for (const name of [...this.files.keys(), ...this.dirs]) {
-      if (name.startsWith(prefix) && name !== p) {
-        const rest = name.slice(prefix.length);
-        if (!rest.includes('/')) out.add(rest);
-      }
-    }
-    return [...out].sort();
+    return [...(this.children.get(p) ?? [])].sort();
   }
 
   async rename(from: string, to: string): Promise<void> {
@@ -505,31 +533,49 @@ export class MemoryFileSystem implements FileSystem {
     if (f !== undefined) {
       this.requireDir(pathPosix.dirname(b));
       this.files.delete(a);
+      this.unlinkEntry(a);
       this.files.set(b, f);
+      this.link(b);
       return;
     }
     if (!this.dirs.has(a)) throw enoent(a);
-    const moves: [string, string][] = [];
-    for (const d of this.dirs) if (d === a || d.startsWith(`${a}/`)) moves.push([d, b + d.slice(a.length)]);
-    for (const [d, nd] of moves) { this.dirs.delete(d); this.dirs.add(nd); }
-    for (const [name, file] of [...this.files]) {
-      if (name.startsWith(`${a}/`)) {
-        this.files.delete(name);
-        this.files.set(b + name.slice(a.length), file);
+    const movedDirs: string[] = [];
+    const movedFiles: [string, MemFile][] = [];
+    for (const q of [a, ...this.subtree(a)]) {
+      const nq = b + q.slice(a.length);
+      const file = this.files.get(q);
+      if (file !== undefined && q !== a) {
+        this.files.delete(q);
+        movedFiles.push([nq, file]);
       }
+      if (this.dirs.delete(q)) movedDirs.push(nq);
+      this.children.delete(q);
+    }
+    this.unlinkEntry(a);
+    for (const nd of movedDirs) {
+      this.dirs.add(nd);
+      this.link(nd);
+    }
+    for (const [nq, file] of movedFiles) {
+      this.files.set(nq, file);
+      this.link(nq);
     }
   }
 
   async unlink(path: string): Promise<void> {
     const p = this.norm(path);
     if (!this.files.delete(p)) throw enoent(p);
+    if (!this.dirs.has(p)) this.unlinkEntry(p);
   }
 
   async rmrf(path: string): Promise<void> {
     const p = this.norm(path);
-    this.files.delete(p);
-    for (const name of [...this.files.keys()]) if (name.startsWith(`${p}/`)) this.files.delete(name);
-    for (const d of [...this.dirs]) if (d === p || d.startsWith(`${p}/`)) this.dirs.delete(d);
+    for (const q of [p, ...this.subtree(p)]) {
+      this.files.delete(q);
+      this.dirs.delete(q);
+      this.children.delete(q);
+    }
+    this.unlinkEntry(p);
     if (p === '/') this.dirs.add('/');
   }
 

@@ -12,6 +12,11 @@
  *
  * readFromLog is the per-partition read of Fetch: bounds (high watermark or last stable offset
  * by isolation level), leader-epoch fencing, OFFSET_OUT_OF_RANGE.
+ *
+ * A log can close under an await (its topic deleted, or the broker stopping). That is not a
+ * storage failure: as Kafka's getPartitionOrException does, a partition the metadata no longer
+ * names is UNKNOWN_TOPIC_OR_PARTITION and one still named (shutdown) is NOT_LEADER_OR_FOLLOWER,
+ * both retriable, and nothing is logged at ERROR (closedLogError).
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import { StorageError } from '../base/errors.js';
@@ -64,6 +69,20 @@ export function isValidAcks(acks: number): boolean {
 function failed(errorCode: number, errorMessage: string | null, recordErrors: RecordError[] = [], logStartOffset = -1): PartitionAppendResult {
   return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset, recordErrors };
 }
+
+/**
+ * The Kafka error for an operation that met `log` closed (see the file header), or undefined
+ * while the log is open (then a StorageError is a real disk failure: KAFKA_STORAGE_ERROR).
+ */
+export function closedLogError(log: PartitionLog, topics: Pick<TopicManager, 'get'> | undefined): number | undefined {
+  if (!log.isClosed) return undefined;
+  return topics !== undefined && topics.get(log.topic) !== undefined ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+}
+
+const CLOSED_LOG_MESSAGE: Record<number, string> = {
+  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]: 'This server does not host this topic-partition.',
+  [ErrorCode.NOT_LEADER_OR_FOLLOWER]: 'This server is not the leader for that topic-partition.',
+};
 
 /**
  * The leader epoch of a partition we lead. A single broker never changes leader: epoch 0, as
@@ -128,6 +147,8 @@ export async function appendRecords(broker: ReplicaManagerContext, log: Partitio
   try {
     appended = await log.appendAsLeader(verdict.records, leaderEpochOf(log));
   } catch (err) {
+    const closed = closedLogError(log, broker.topics);
+    if (closed !== undefined) return failed(closed, CLOSED_LOG_MESSAGE[closed] ?? null);
     if (err instanceof StorageError) {
       broker.logger.error(`append to ${log.topic}-${log.partition} failed: ${err.message}`);
       return failed(ErrorCode.KAFKA_STORAGE_ERROR, err.message);
@@ -148,7 +169,11 @@ export async function appendRecords(broker: ReplicaManagerContext, log: Partitio
   };
   if (options.acks !== -1) return result;
   const reached = await waitForHighWatermark(broker.clock, log, appended.lastOffset + 1, options.timeoutMs);
-  if (!reached) return { ...result, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: null };
+  if (!reached) {
+    // Kafka's DelayedProduce completes with the partition's error when it goes away meanwhile.
+    const closed = closedLogError(log, broker.topics);
+    return { ...result, errorCode: closed ?? ErrorCode.REQUEST_TIMED_OUT, errorMessage: closed === undefined ? null : CLOSED_LOG_MESSAGE[closed] ?? null };
+  }
   return result;
 }
 
@@ -158,8 +183,8 @@ function maybeIncrementHighWatermark(log: PartitionLog, offset: number): void {
 }
 
 /**
- * Resolves true once log.highWatermark >= offset, false after timeoutMs (Kafka's
- * DelayedProduce). Woken only by the log's high-watermark listener.
+ * Resolves true once log.highWatermark >= offset, false after timeoutMs or when the log
+ * closes first (Kafka's DelayedProduce). Woken only by the log's high-watermark listener.
  */
 export function waitForHighWatermark(clock: Clock, log: PartitionLog, offset: number, timeoutMs: number): Promise<boolean> {
   if (log.highWatermark >= offset) return Promise.resolve(true);
@@ -174,6 +199,7 @@ export function waitForHighWatermark(clock: Clock, log: PartitionLog, offset: nu
     };
     const unsubscribe = log.onHighWatermarkChange(() => {
       if (log.highWatermark >= offset) finish(true);
+      else if (log.isClosed) finish(false);
     });
     const timer = clock.schedule(Math.max(0, timeoutMs), () => finish(log.highWatermark >= offset));
   });
@@ -217,8 +243,13 @@ export function fetchableOffset(log: PartitionLog, isolationLevel: number): numb
   return isolationLevel === 1 ? log.lastStableOffset : log.highWatermark;
 }
 
-/** Reads one partition for Fetch. */
-export async function readFromLog(log: PartitionLog, req: LogReadRequest): Promise<LogReadResult> {
+/**
+ * Reads one partition for Fetch. `topics` tells a deleted topic's closed log from one closed
+ * by shutdown (closedLogError); without it a closed log is UNKNOWN_TOPIC_OR_PARTITION.
+ */
+export async function readFromLog(log: PartitionLog, req: LogReadRequest, topics?: Pick<TopicManager, 'get'>): Promise<LogReadResult> {
+  const closedBefore = closedLogError(log, topics);
+  if (closedBefore !== undefined) return { errorCode: closedBefore, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
   const base = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
   const epochError = checkLeaderEpoch(log, req.currentLeaderEpoch);
   if (epochError !== ErrorCode.NONE) return { errorCode: epochError, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
@@ -239,6 +270,8 @@ export async function readFromLog(log: PartitionLog, req: LogReadRequest): Promi
       records: read.records,
     };
   } catch (err) {
+    const closed = closedLogError(log, topics);
+    if (closed !== undefined) return { errorCode: closed, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
     if (err instanceof OffsetOutOfRangeError) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, records: EMPTY };
     }

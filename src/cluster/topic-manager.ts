@@ -4,7 +4,8 @@
  * is the leader of every partition (ISR = [nodeId], leader epoch 0).
  *
  * On-disk format: one JSON file, `<first log dir>/sherwood-metadata.json`, replaced atomically
- * (write tmp + fsync + rename) on every change:
+ * (write tmp + fsync + rename) once per change; a batch (createMany / autoCreateMany: one
+ * CreateTopics or Metadata request) is one change, so creating N topics costs O(N), not O(N^2):
  *   { "version": 1,
  *     "topics": [{ "name", "topicId" (Kafka's base64url Uuid string), "numPartitions",
  *                  "replicationFactor", "configs": { name: value }, "internal" }],
@@ -117,6 +118,8 @@ const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorC
 export class TopicManager {
   private readonly topics = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
+  /** unifyCollisionChars(name) → name, so the collision check is O(1) per create. */
+  private readonly byUnifiedName = new Map<string, string>();
   readonly dynamicConfigs: DynamicBrokerConfigs;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -175,24 +178,52 @@ export class TopicManager {
   // ---- create ---------------------------------------------------------------------------
 
   async create(spec: CreateTopicSpec): Promise<CreateTopicResult> {
-    const plan = this.planCreate(spec);
-    if ('errorCode' in plan) return { ...plan, topicId: null, numPartitions: -1, replicationFactor: -1 };
-    if (spec.validateOnly === true) return { ...ok(), topicId: null, numPartitions: plan.numPartitions, replicationFactor: plan.replicationFactor };
+    return (await this.createMany([spec]))[0]!;
+  }
+
+  /**
+   * Creates several topics with one metadata write, so a request naming N new topics costs
+   * O(N) rather than N rewrites of the whole topic list. Each spec is checked on its own (and
+   * against the ones before it in the batch); the result array matches `specs` index by index.
+   */
+  async createMany(specs: readonly CreateTopicSpec[]): Promise<CreateTopicResult[]> {
+    const results: (CreateTopicResult | undefined)[] = new Array(specs.length);
+    const pending: number[] = [];
+    specs.forEach((spec, i) => {
+      const plan = this.planCreate(spec);
+      if ('errorCode' in plan) results[i] = { ...plan, topicId: null, numPartitions: -1, replicationFactor: -1 };
+      else if (spec.validateOnly === true) results[i] = { ...ok(), topicId: null, numPartitions: plan.numPartitions, replicationFactor: plan.replicationFactor };
+      else pending.push(i);
+    });
+    if (pending.length === 0) return results as CreateTopicResult[];
     return this.exclusive(async () => {
-      // Re-check under the lock: another create of the same name may have won meanwhile.
-      const again = this.planCreate(spec);
-      if ('errorCode' in again) return { ...again, topicId: null, numPartitions: -1, replicationFactor: -1 };
-      const info = this.makeInfo(spec.name, this.newTopicId(), again.numPartitions, again.replicationFactor, again.configs, spec.internal === true || isInternalTopic(spec.name));
-      this.index(info);
+      // Re-check under the lock: another create of the same name may have won meanwhile. Each
+      // topic is indexed at once so later specs in the batch see it (duplicates, collisions).
+      const created: TopicInfo[] = [];
+      for (const i of pending) {
+        const spec = specs[i]!;
+        const again = this.planCreate(spec);
+        if ('errorCode' in again) {
+          results[i] = { ...again, topicId: null, numPartitions: -1, replicationFactor: -1 };
+          continue;
+        }
+        const info = this.makeInfo(spec.name, this.newTopicId(), again.numPartitions, again.replicationFactor, again.configs, spec.internal === true || isInternalTopic(spec.name));
+        this.index(info);
+        created.push(info);
+        results[i] = { ...ok(), topicId: info.topicId, numPartitions: info.numPartitions, replicationFactor: info.replicationFactor };
+      }
+      if (created.length === 0) return results as CreateTopicResult[];
       try {
         await this.persist();
       } catch (err) {
-        this.unindex(info);
+        for (const info of created) this.unindex(info);
         throw err;
       }
-      for (let i = 0; i < info.numPartitions; i++) await this.opts.logs.create(info.name, i, info.logConfig);
-      this.opts.logger.info('created topic', { topic: info.name, partitions: info.numPartitions, topicId: uuidToString(info.topicId) });
-      return { ...ok(), topicId: info.topicId, numPartitions: info.numPartitions, replicationFactor: info.replicationFactor };
+      for (const info of created) {
+        for (let i = 0; i < info.numPartitions; i++) await this.opts.logs.create(info.name, i, info.logConfig);
+        this.opts.logger.info('created topic', { topic: info.name, partitions: info.numPartitions, topicId: uuidToString(info.topicId) });
+      }
+      return results as CreateTopicResult[];
     });
   }
 
@@ -204,12 +235,8 @@ export class TopicManager {
     }
     if (this.topics.has(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
     if (hasCollisionChars(spec.name)) {
-      const unified = unifyCollisionChars(spec.name);
-      for (const other of this.topics.keys()) {
-        if (unifyCollisionChars(other) === unified) {
-          return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${other}`);
-        }
-      }
+      const other = this.byUnifiedName.get(unifyCollisionChars(spec.name));
+      if (other !== undefined) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${other}`);
     }
     let numPartitions = spec.numPartitions;
     let replicationFactor = spec.replicationFactor;
@@ -272,24 +299,47 @@ export class TopicManager {
    * always created, with their own partition counts and compacted configs.
    */
   async autoCreate(name: string): Promise<number> {
+    return (await this.autoCreateMany([name]))[0]!;
+  }
+
+  /** autoCreate for many names with one metadata write; the codes match `names` by index. */
+  async autoCreateMany(names: readonly string[]): Promise<number[]> {
+    const codes: number[] = new Array(names.length).fill(ErrorCode.NONE);
+    const specs: CreateTopicSpec[] = [];
+    const at: number[] = [];
+    names.forEach((name, i) => {
+      const spec = this.autoCreateSpec(name);
+      if (typeof spec === 'number') codes[i] = spec;
+      else {
+        specs.push(spec);
+        at.push(i);
+      }
+    });
+    if (specs.length === 0) return codes;
+    const results = await this.createMany(specs);
+    results.forEach((r, j) => {
+      if (r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) return;
+      if (r.errorCode !== ErrorCode.NONE) this.opts.logger.warn('auto-create failed', { topic: specs[j]!.name, error: r.errorMessage });
+      codes[at[j]!] = r.errorCode;
+    });
+    return codes;
+  }
+
+  /** The spec auto-creation uses for `name`, or the error code that stops it. */
+  private autoCreateSpec(name: string): CreateTopicSpec | number {
     if (this.topics.has(name)) return ErrorCode.NONE;
     if (validateName(name) !== null) return ErrorCode.INVALID_TOPIC_EXCEPTION;
-    let spec: CreateTopicSpec;
     if (name === GROUP_METADATA_TOPIC_NAME) {
-      spec = { name, internal: true, numPartitions: this.brokerInt('offsets.topic.num.partitions', 50), replicationFactor: 1,
+      return { name, internal: true, numPartitions: this.brokerInt('offsets.topic.num.partitions', 50), replicationFactor: 1,
         configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(this.brokerInt('offsets.topic.segment.bytes', 104857600)) } };
-    } else if (name === TRANSACTION_STATE_TOPIC_NAME) {
-      spec = { name, internal: true, numPartitions: this.brokerInt('transaction.state.log.num.partitions', 50), replicationFactor: 1,
+    }
+    if (name === TRANSACTION_STATE_TOPIC_NAME) {
+      return { name, internal: true, numPartitions: this.brokerInt('transaction.state.log.num.partitions', 50), replicationFactor: 1,
         configs: { 'cleanup.policy': 'compact', 'compression.type': 'uncompressed', 'unclean.leader.election.enable': 'false',
           'min.insync.replicas': '1', 'segment.bytes': String(this.brokerInt('transaction.state.log.segment.bytes', 104857600)) } };
-    } else {
-      if (!this.brokerBool('auto.create.topics.enable', true)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      spec = { name, numPartitions: -1, replicationFactor: -1 };
     }
-    const r = await this.create(spec);
-    if (r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) return ErrorCode.NONE;
-    if (r.errorCode !== ErrorCode.NONE) this.opts.logger.warn('auto-create failed', { topic: name, error: r.errorMessage });
-    return r.errorCode;
+    if (!this.brokerBool('auto.create.topics.enable', true)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return { name, numPartitions: -1, replicationFactor: -1 };
   }
 
   // ---- delete ---------------------------------------------------------------------------
@@ -417,11 +467,13 @@ export class TopicManager {
   private index(info: TopicInfo): void {
     this.topics.set(info.name, info);
     this.byId.set(info.topicId.toString('hex'), info);
+    this.byUnifiedName.set(unifyCollisionChars(info.name), info.name);
   }
 
   private unindex(info: TopicInfo): void {
     this.topics.delete(info.name);
     this.byId.delete(info.topicId.toString('hex'));
+    if (this.byUnifiedName.get(unifyCollisionChars(info.name)) === info.name) this.byUnifiedName.delete(unifyCollisionChars(info.name));
   }
 
   private async applyLogConfig(info: TopicInfo): Promise<void> {

@@ -18,6 +18,7 @@ import {
   CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse, type CreateTopicsResponseCreatableTopicResult,
 } from '../../protocol/messages/create-topics.js';
 import { validateTopicConfigs } from '../../cluster/topic-config.js';
+import type { CreateTopicSpec } from '../../cluster/topic-manager.js';
 import { defineHandler } from '../handler.js';
 import { topicConfigEntries } from './_admin-helpers.js';
 
@@ -39,6 +40,9 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const reportedDuplicates = new Set<string>();
 
+    // Checked topics are created together after the loop: one metadata write per request.
+    const specs: CreateTopicSpec[] = [];
+    const slots: number[] = [];
     for (const t of request.topics) {
       if ((counts.get(t.name) ?? 0) > 1) {
         if (!reportedDuplicates.has(t.name)) response.topics.push(failure(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
@@ -52,7 +56,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         response.topics.push(failure(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence'));
         continue;
       }
-      const r = await broker.topics.create({
+      specs.push({
         name: t.name,
         numPartitions: t.numPartitions,
         replicationFactor: t.replicationFactor,
@@ -60,14 +64,20 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         assignments: assignments.length === 0 ? null : assignments.map((a) => a.brokerIds),
         validateOnly: request.validateOnly,
       });
+      slots.push(response.topics.length);
+      response.topics.push(failure(t.name, ErrorCode.UNKNOWN_SERVER_ERROR, null)); // replaced below
+    }
+    const results = specs.length === 0 ? [] : await broker.topics.createMany(specs);
+    results.forEach((r, i) => {
+      const spec = specs[i]!;
       if (r.errorCode !== ErrorCode.NONE) {
-        response.topics.push(failure(t.name, r.errorCode, r.errorMessage));
-        continue;
+        response.topics[slots[i]!] = failure(spec.name, r.errorCode, r.errorMessage);
+        return;
       }
-      const created = broker.topics.get(t.name);
-      const overrides = request.validateOnly || created === undefined ? validOverrides(configs) : created.configs;
-      response.topics.push({
-        name: t.name,
+      const created = broker.topics.get(spec.name);
+      const overrides = request.validateOnly || created === undefined ? validOverrides(spec.configs ?? {}) : created.configs;
+      response.topics[slots[i]!] = {
+        name: spec.name,
         topicId: r.topicId ?? ZERO_UUID,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
@@ -77,8 +87,8 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         configs: topicConfigEntries(broker, overrides).map((e) => ({
           name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.configSource, isSensitive: e.isSensitive,
         })),
-      });
-    }
+      };
+    });
     return response;
   },
 });

@@ -2,7 +2,8 @@
  * DeleteRecords (API key 21), versions 0-2: moves a partition's log start offset forward.
  *
  * Behavior, per partition (Kafka's ReplicaManager.deleteRecords / Partition.deleteRecordsOnLeader):
- * - UNKNOWN_TOPIC_OR_PARTITION (lowWatermark -1) for a partition we do not have;
+ * - UNKNOWN_TOPIC_OR_PARTITION (lowWatermark -1) for a partition we do not have, also when the
+ *   topic is deleted during the call (a closed log is not KAFKA_STORAGE_ERROR);
  * - offset -1 means the high watermark; any other offset < 0 or > the high watermark ⇒
  *   OFFSET_OUT_OF_RANGE;
  * - a topic whose cleanup.policy lacks "delete" ⇒ POLICY_VIOLATION;
@@ -12,6 +13,7 @@
 import { StorageError } from '../../base/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecords, type DeleteRecordsResponse } from '../../protocol/messages/delete-records.js';
+import { closedLogError } from '../../cluster/replica-manager.js';
 import { defineHandler } from '../handler.js';
 
 const HIGH_WATERMARK = -1;
@@ -44,8 +46,10 @@ export default defineHandler({
           const lowWatermark = offset > log.logStartOffset ? await log.deleteRecordsBefore(offset) : log.logStartOffset;
           partitions.push({ partitionIndex: p.partitionIndex, lowWatermark, errorCode: ErrorCode.NONE });
         } catch (err) {
-          if (!(err instanceof StorageError)) throw err;
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+          // A log deleted (or closed by shutdown) under the call is not a disk failure.
+          const closed = closedLogError(log, broker.topics);
+          if (closed === undefined && !(err instanceof StorageError)) throw err;
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: closed ?? ErrorCode.KAFKA_STORAGE_ERROR });
         }
       }
       topics.push({ name: t.name, partitions });

@@ -15,12 +15,16 @@
  *   A client that disconnects while waiting releases its waiter at once.
  * - Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION (v4-12), UNKNOWN_TOPIC_ID (v13+, topic
  *   ids), OFFSET_OUT_OF_RANGE, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v9+ currentLeaderEpoch).
+ * - Before v10 (KIP-110) a client cannot know zstd: a partition whose topic has
+ *   compression.type=zstd (Kafka's check) or whose read returned a zstd batch (batch header
+ *   attributes only, nothing decompressed) answers UNSUPPORTED_COMPRESSION_TYPE with no records.
  * - abortedTransactions: null for read_uncommitted, [] for read_committed (no transactions yet);
  *   preferredReadReplica -1 (v11+).
  * Version notes: topic names up to v12, topic ids from v13; replica fetches (replicaId >= 0)
  * are answered like consumer fetches until replication exists.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Compression, batchSizeAt, compressionOf } from '../../protocol/record-batch.js';
 import {
   Fetch,
   type FetchRequest,
@@ -98,8 +102,29 @@ function emptyPartition(partition: number, errorCode: number): FetchResponsePart
   };
 }
 
+/** The first Fetch version whose clients understand zstd batches (KIP-110). */
+const ZSTD_MIN_FETCH_VERSION = 10;
+
+/** Whether any batch in `records` is zstd-compressed; reads only the batch headers. */
+function hasZstdBatch(records: Buffer): boolean {
+  let pos = 0;
+  while (pos + BATCH_HEADER_SIZE <= records.length) {
+    if (compressionOf(records.readInt16BE(pos + ATTRIBUTES_OFFSET)) === Compression.Zstd) return true;
+    const size = batchSizeAt(records, pos);
+    if (size <= BATCH_LOG_OVERHEAD) return false; // not a batch; stored data is validated on append
+    pos += size;
+  }
+  return false;
+}
+
+/** Kafka's check for pre-v10 fetches: the topic is configured zstd, or the read holds a zstd batch. */
+function zstdUnsupported(broker: Broker, version: number, topic: string, records: Buffer): boolean {
+  if (version >= ZSTD_MIN_FETCH_VERSION) return false;
+  return broker.topics.configValue(topic, 'compression.type') === 'zstd' || hasZstdBatch(records);
+}
+
 /** Reads every partition once, in order, sharing the response's maxBytes budget. */
-async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean): Promise<{ reads: PartitionRead[]; bytes: number; errors: boolean }> {
+async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean, version: number): Promise<{ reads: PartitionRead[]; bytes: number; errors: boolean }> {
   const reads: PartitionRead[] = [];
   // Kafka caps the response at the broker's fetch.max.bytes whatever the client asks.
   const maxBytes = Math.min(req.maxBytes, intConfig(broker, 'fetch.max.bytes', 57671680));
@@ -125,7 +150,12 @@ async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition
       currentLeaderEpoch: cached.currentLeaderEpoch,
       isolationLevel: req.isolationLevel,
       minOneMessage,
-    });
+    }, broker.topics);
+    if (r.errorCode === ErrorCode.NONE && zstdUnsupported(broker, version, cached.topic, r.records)) {
+      reads.push({ cached, log, limitAtRead, data: emptyPartition(cached.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE) });
+      errors = true;
+      continue;
+    }
     if (r.records.length > 0) minOneMessage = false;
     bytes += r.records.length;
     if (r.errorCode !== ErrorCode.NONE) errors = true;
@@ -162,9 +192,9 @@ function groupByTopic(reads: PartitionRead[]): FetchResponseFetchableTopicRespon
   return out;
 }
 
-async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean, closedSignal: AbortSignal): Promise<PartitionRead[]> {
+async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean, version: number, closedSignal: AbortSignal): Promise<PartitionRead[]> {
   const deadline = broker.clock.monotonicMs() + Math.max(0, req.maxWaitMs);
-  let result = await readAll(broker, req, parts, usesTopicIds);
+  let result = await readAll(broker, req, parts, usesTopicIds, version);
   while (result.bytes < req.minBytes && !result.errors && parts.length > 0 && req.maxWaitMs > 0) {
     const watched: WatchedPartition[] = [];
     for (const r of result.reads) {
@@ -175,7 +205,7 @@ async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: Cached
     }
     const outcome = await purgatory(broker).wait(watched, deadline - broker.clock.monotonicMs(), closedSignal);
     if (outcome === 'full' || outcome === 'closed') break;
-    result = await readAll(broker, req, parts, usesTopicIds);
+    result = await readAll(broker, req, parts, usesTopicIds, version);
     if (outcome === 'timeout') break;
   }
   return result.reads;
@@ -203,7 +233,7 @@ export default defineHandler({
     if (context.kind === 'error') return errorResponse(context.errorCode);
     const parts = context.partitions;
     // A client that disconnects releases its long poll at once (its answer is discarded).
-    const reads = await readWithLongPoll(broker, req, parts, usesTopicIds, connectionClosedSignal(ctx.connection));
+    const reads = await readWithLongPoll(broker, req, parts, usesTopicIds, ctx.header.apiVersion, connectionClosedSignal(ctx.connection));
     let sessionId = INVALID_SESSION_ID;
     let answered = reads;
     if (context.kind === 'incremental') {

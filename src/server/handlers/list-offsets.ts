@@ -12,8 +12,8 @@
  * - A topic-partition named more than once in the request (in one topic entry or across
  *   entries for the same topic) ⇒ INVALID_REQUEST for every occurrence, checked first, as
  *   Kafka's ListOffsetsRequest.duplicatePartitions.
- * - Errors: UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v4+
- *   currentLeaderEpoch), KAFKA_STORAGE_ERROR.
+ * - Errors: UNKNOWN_TOPIC_OR_PARTITION (also when the topic is deleted during the lookup),
+ *   FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v4+ currentLeaderEpoch), KAFKA_STORAGE_ERROR.
  * Version notes: leaderEpoch in the response from v4; v0 (oldStyleOffsets) is not served.
  */
 import { StorageError } from '../../base/errors.js';
@@ -24,7 +24,7 @@ import {
   type ListOffsetsResponse,
   type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/list-offsets.js';
-import { checkLeaderEpoch, fetchableOffset, leaderEpochOf } from '../../cluster/replica-manager.js';
+import { checkLeaderEpoch, closedLogError, fetchableOffset, leaderEpochOf } from '../../cluster/replica-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler } from '../handler.js';
 
@@ -101,8 +101,11 @@ export default defineHandler({
           try {
             r = await offsetFor(log, p.timestamp, req.isolationLevel, p.currentLeaderEpoch);
           } catch (err) {
-            if (!(err instanceof StorageError)) throw err;
-            r = result(ErrorCode.KAFKA_STORAGE_ERROR);
+            // A log deleted (or closed by shutdown) under the read is not a disk failure.
+            const closed = closedLogError(log, broker.topics);
+            if (closed !== undefined) r = result(closed);
+            else if (err instanceof StorageError) r = result(ErrorCode.KAFKA_STORAGE_ERROR);
+            else throw err;
           }
         }
         partitions.push({ partitionIndex: p.partitionIndex, oldStyleOffsets: [], ...r });

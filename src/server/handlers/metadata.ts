@@ -67,6 +67,8 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     const allowAuto = version < 4 || request.allowAutoTopicCreation;
     const seenNames = new Set<string>();
     const seenIds = new Set<string>();
+    // Unknown topics to create, all at once after the loop (one metadata write per request).
+    const toCreate: { name: string; entry: MetadataResponseMetadataResponseTopic }[] = [];
     for (const t of request.topics!) {
       if (t.name === null) {
         const key = t.topicId.toString('hex');
@@ -85,15 +87,22 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           continue;
         }
         if (allowAuto || isInternalTopic(t.name)) {
-          const code = await broker.topics.autoCreate(t.name);
-          // As Kafka does, the response that triggers the creation answers LEADER_NOT_AVAILABLE
-          // (retriable) and the client's next Metadata request sees the topic. kafka-python 2.0.2
-          // depends on this: its retry connects to the leader before the first send.
-          response.topics.push(errorEntry(t.name, ZERO_UUID, code === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : code, topicOps));
+          const entry = errorEntry(t.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE, topicOps);
+          toCreate.push({ name: t.name, entry });
+          response.topics.push(entry);
           continue;
         }
       }
       response.topics.push(info === undefined ? errorEntry(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topicOps) : topicEntry(broker, info, topicOps));
+    }
+    if (toCreate.length > 0) {
+      const codes = await broker.topics.autoCreateMany(toCreate.map((c) => c.name));
+      // As Kafka does, the response that triggers the creation answers LEADER_NOT_AVAILABLE
+      // (retriable) and the client's next Metadata request sees the topic. kafka-python 2.0.2
+      // depends on this: its retry connects to the leader before the first send.
+      toCreate.forEach((c, i) => {
+        if (codes[i] !== ErrorCode.NONE) c.entry.errorCode = codes[i]!;
+      });
     }
     return response;
   },
