@@ -91,10 +91,8 @@ function consumeArgs(client, bootstrap, topic, records) {
 }
 
 /**
- * Writes back dirty pages before a run. Without it, the gigabytes earlier runs wrote reach
- * the kernel's background writeback threshold midway through the bench and later runs
- * compete with writeback for the same two cores (measured: 6-partition produce fell from
- * ~800 to ~350 MB/s once Dirty passed ~2 GB).
+ * Writes back dirty pages before a run, so that no run pays for the writeback of the data
+ * earlier runs left in the page cache (a full bench writes several GB).
  */
 function flushDirtyPages() {
   spawnSync('sync', [], { timeout: 120000 });
@@ -106,7 +104,7 @@ function flushDirtyPages() {
  * each target's best run by `score` (higher is better). On a shared machine the best of a few
  * runs is the least disturbed one; every run's value and the 1-minute load average before it
  * are recorded too.
- * targets: [{ section, run(i) -> { topic, partitions, args }, prepare(topic, partitions) }]
+ * targets: [{ section, run(i) -> { topic, partitions, args }, prepare(topic, partitions), cleanup?(topic) }]
  */
 async function scenario(targets, score) {
   const best = new Map();
@@ -117,6 +115,7 @@ async function scenario(targets, score) {
       flushDirtyPages();
       const loadavg = round(os.loadavg()[0], 2);
       const r = await drive(args);
+      if (topic !== null && t.cleanup !== undefined) await t.cleanup(topic);
       const v = r.ok ? score(r.json) : null;
       const b = best.get(t.section) ?? { best: null, runs: [], loadavgs: [] };
       b.runs.push(v === null ? null : Math.abs(v));
@@ -256,7 +255,8 @@ async function startMock() {
 async function loadClientModules() {
   const { KafkaClient } = await import(join(ROOT, 'dist/src/client/kafka-client.js'));
   const { CreateTopics } = await import(join(ROOT, 'dist/src/protocol/messages/create-topics.js'));
-  return { KafkaClient, CreateTopics };
+  const { DeleteTopics } = await import(join(ROOT, 'dist/src/protocol/messages/delete-topics.js'));
+  return { KafkaClient, CreateTopics, DeleteTopics };
 }
 
 function brokerArgs(port, dataDir, profile) {
@@ -309,6 +309,21 @@ async function startBrokerTimed(KafkaClient, dataDir, profile = false) {
   return { child, pid: child.pid, bootstrap, startupMs, command: commandLine(process.execPath, args), stop, output: () => output };
 }
 
+/**
+ * Deletes a topic once its run is over. The broker removes the files at once, which frees
+ * their page cache for reuse: on this VM, buffered writes into page cache that has not been
+ * used recently run at ~430 MB/s instead of ~6 GB/s (measured with dd), so without deleting,
+ * every run after the first few GB of the bench would be slowed by the machine, not the broker.
+ */
+async function deleteTopic(KafkaClient, DeleteTopics, bootstrap, name) {
+  const client = await KafkaClient.connect(bootstrap);
+  try {
+    await client.request(DeleteTopics, { topics: [{ name, topicId: Buffer.alloc(16) }], topicNames: [name], timeoutMs: 30000 });
+  } finally {
+    await client.close();
+  }
+}
+
 async function createTopic(KafkaClient, CreateTopics, bootstrap, name, partitions) {
   const client = await KafkaClient.connect(bootstrap);
   try {
@@ -329,7 +344,7 @@ async function loadSection() {
   const useBroker = cfg.sections.includes('broker');
   const useMock = cfg.sections.includes('mock');
   if (useBroker && !existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const { KafkaClient, CreateTopics } = useBroker ? await loadClientModules() : {};
+  const { KafkaClient, CreateTopics, DeleteTopics } = useBroker ? await loadClientModules() : {};
   const dirs = [];
   const tempDir = () => {
     const d = mkdtempSync(join(os.tmpdir(), 'sherwood-bench-'));
@@ -338,6 +353,7 @@ async function loadSection() {
   };
   let broker = null;
   let mock = null;
+  const consumeTopic = topicName('tput', cfg.clients[0], 1, '1');
   try {
     if (useBroker) {
       // Start-up: several cold starts on fresh dirs; the median is the figure.
@@ -360,7 +376,11 @@ async function loadSection() {
     if (mock !== null) targets.push({ section: 'mock', bootstrap: mock.bootstrap, prepare: async () => {} });
     if (broker !== null) {
       const b = broker;
-      targets.push({ section: 'broker', bootstrap: b.bootstrap, prepare: (topic, partitions) => createTopic(KafkaClient, CreateTopics, b.bootstrap, topic, partitions) });
+      targets.push({
+        section: 'broker', bootstrap: b.bootstrap,
+        prepare: (topic, partitions) => createTopic(KafkaClient, CreateTopics, b.bootstrap, topic, partitions),
+        cleanup: (topic) => (topic === consumeTopic ? Promise.resolve() : deleteTopic(KafkaClient, DeleteTopics, b.bootstrap, topic)),
+      });
     }
     if (targets.length === 0) return;
     let sampler = null;
@@ -371,8 +391,8 @@ async function loadSection() {
       sampler = sampleRss(broker.pid);
     }
     await produceMatrix(targets);
-    // Consume what the first client's 1-partition acks=1 run wrote (at least cfg.records records).
-    if (broker !== null) await consumeRuns(broker, topicName('tput', cfg.clients[0], 1, '1'));
+    // Consume what the first client's first 1-partition acks=1 run wrote (cfg.records records).
+    if (broker !== null) await consumeRuns(broker, consumeTopic);
     await latencyRuns(targets);
     if (broker !== null) {
       const peak = sampler.stop();
