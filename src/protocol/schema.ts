@@ -240,6 +240,12 @@ function writeValue(w: Writer, kind: Kind, c: Compiled, v: any, version: number,
         if (flexible) w.compactNullableBytes(null); else w.nullableBytes(null);
         return;
       }
+      if (kind === K_RECORDS) {
+        // Record batches (Fetch responses) may be large: a chunked writer keeps them by reference.
+        if (flexible) w.unsignedVarint(v.length + 1); else w.int32(v.length);
+        w.refBytes(v);
+        return;
+      }
       if (flexible) w.compactBytes(v); else w.bytes(v);
       return;
     case K_STRUCT:

@@ -30,8 +30,9 @@
 import type { Socket } from 'node:net';
 import { BrokerError, ProtocolError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
+import { ioBufferPool } from '../base/buffer-pool.js';
 import type { ConnectionInfo } from './handler.js';
-import type { RequestRouter } from './request-router.js';
+import type { RequestRouter, ResponseFrame } from './request-router.js';
 
 export interface ConnectionOptions {
   maxRequestBytes: number;
@@ -91,7 +92,30 @@ interface Slot {
   /** The request frame's size, counted in queuedBytes until the slot is answered. */
   size: number;
   state: 0 | 1 | 2;
-  response: Buffer | null;
+  response: ResponseFrame | null;
+  /**
+   * The frame when it was assembled in a pooled buffer; kept until the request is answered
+   * and given back to the pool then if it was a Produce (whose records are on disk by then and
+   * referenced by nothing); other requests may keep parts of their frame, so theirs is left to
+   * the GC.
+   */
+  pooledFrame: Buffer | null;
+}
+
+/** Frames split across socket chunks at least this long are joined in a pooled buffer. */
+const POOLED_FRAME_BYTES = 64 * 1024;
+const PRODUCE_API_KEY = 0;
+
+/** The pieces of a frame, joined (in a pooled buffer when large). */
+function joinPieces(pieces: Buffer[], size: number): Buffer {
+  if (size < POOLED_FRAME_BYTES) return Buffer.concat(pieces, size);
+  const out = ioBufferPool.acquire(size);
+  let at = 0;
+  for (const p of pieces) {
+    p.copy(out, at);
+    at += p.length;
+  }
+  return out;
 }
 
 export class Connection {
@@ -228,7 +252,7 @@ export class Connection {
         this.partialFilled += n;
         pos += n;
         if (this.partialFilled === this.partialSize) {
-          this.enqueue(Buffer.concat(this.partial, this.partialSize));
+          this.enqueue(joinPieces(this.partial, this.partialSize), this.partialSize >= POOLED_FRAME_BYTES);
           this.partial = null;
         }
         continue;
@@ -262,8 +286,8 @@ export class Connection {
     }
   }
 
-  private enqueue(frame: Buffer): void {
-    this.slots.push({ frame, size: frame.length, state: QUEUED, response: null });
+  private enqueue(frame: Buffer, pooled = false): void {
+    this.slots.push({ frame, size: frame.length, state: QUEUED, response: null, pooledFrame: pooled ? frame : null });
     this.queuedBytes += frame.length;
   }
 
@@ -283,12 +307,29 @@ export class Connection {
     this.pumping = true;
     try {
       while (!this.closed) {
-        // Write finished responses from the head, in order.
-        while (this.slots.length > 0 && this.slots[0]!.state === DONE) {
-          const slot = this.slots.shift()!;
-          this.queuedBytes -= slot.size;
-          this.nextToStart--;
-          if (slot.response !== null && !this.socket.write(slot.response)) this.writeBlocked = true;
+        // Write finished responses from the head, in order; several buffers go out in one
+        // vectored write (cork/uncork), not one system call each.
+        if (this.slots.length > 0 && this.slots[0]!.state === DONE) {
+          const socket = this.socket;
+          socket.cork();
+          while (this.slots.length > 0 && this.slots[0]!.state === DONE) {
+            const slot = this.slots.shift()!;
+            this.queuedBytes -= slot.size;
+            this.nextToStart--;
+            const response = slot.response;
+            if (response === null) continue;
+            if (Buffer.isBuffer(response)) {
+              if (!socket.write(response)) this.writeBlocked = true;
+            } else {
+              // Chunks after the first are record batches sent by reference; once written, a
+              // log read buffer among them goes back to its pool.
+              for (let i = 0; i < response.length; i++) {
+                const chunk = response[i]!;
+                if (!(i === 0 ? socket.write(chunk) : socket.write(chunk, () => ioBufferPool.release(chunk)))) this.writeBlocked = true;
+              }
+            }
+          }
+          socket.uncork();
         }
         // Start one queued request while under the concurrency limit and the socket keeps up.
         if (!this.writeBlocked && this.running < this.options.maxConcurrentRequests && this.nextToStart < this.slots.length) {
@@ -328,6 +369,8 @@ export class Connection {
     let result;
     try {
       const raw = this.rawFrameHandler;
+      // Only a Produce frame goes back to the pool (see Slot.pooledFrame).
+      if (slot.pooledFrame !== null && (raw !== null || frame.readInt16BE(0) !== PRODUCE_API_KEY)) slot.pooledFrame = null;
       if (raw === null) {
         result = this.router.route(frame, this.info);
       } else {
@@ -352,8 +395,13 @@ export class Connection {
     }
   }
 
-  private complete(slot: Slot, response: Buffer | null, async: boolean): void {
+  private complete(slot: Slot, response: ResponseFrame | null, async: boolean): void {
     this.running--;
+    if (slot.pooledFrame !== null) {
+      // The Produce was answered: its appends are done, nothing refers to the frame any more.
+      ioBufferPool.release(slot.pooledFrame);
+      slot.pooledFrame = null;
+    }
     if (this.closed) return;
     slot.state = DONE;
     slot.response = response;

@@ -21,8 +21,14 @@ import { ApiVersions, type ApiVersionsResponseApiVersion } from '../protocol/mes
 import type { Broker } from './broker.js';
 import type { ConnectionInfo, Handler, RequestContext } from './handler.js';
 
+/**
+ * A ready-to-write response frame: one Buffer, or a list of Buffers to write back to back
+ * (record batches of a Fetch response are sent by reference, not copied into the frame).
+ */
+export type ResponseFrame = Buffer | Buffer[];
+
 /** What a request produces: a ready-to-write frame, nothing, or a promise of either. */
-export type RouteResult = Buffer | null | Promise<Buffer | null>;
+export type RouteResult = ResponseFrame | null | Promise<ResponseFrame | null>;
 
 /** Our advertised ranges, sorted by API key. */
 export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>): ApiVersionsResponseApiVersion[] {
@@ -68,9 +74,9 @@ export class RequestRouter {
     return this.encode(handler, header, result);
   }
 
-  private encode(handler: Handler, header: RequestHeader, response: unknown): Buffer | null {
+  private encode(handler: Handler, header: RequestHeader, response: unknown): ResponseFrame | null {
     if (response === null || response === undefined) return null;
-    return encodeResponseFrame(handler, header.apiVersion, header.correlationId, response);
+    return encodeResponseChunks(handler, header.apiVersion, header.correlationId, response);
   }
 
   /** Kafka answers an ApiVersions version it does not know with error 35 in the v0 format. */
@@ -88,13 +94,30 @@ export class RequestRouter {
   }
 }
 
-/** Size prefix + response header (v1 for flexible versions, except ApiVersions) + body. */
+/** Size prefix + response header (v1 for flexible versions, except ApiVersions) + body, as one Buffer. */
 export function encodeResponseFrame(handler: Handler, version: number, correlationId: number, response: unknown): Buffer {
+  const frame = encodeResponseChunks(handler, version, correlationId, response);
+  return Buffer.isBuffer(frame) ? frame : Buffer.concat(frame);
+}
+
+/**
+ * Record batches at least this long are sent by reference (their own iovec in one vectored
+ * socket write) instead of being copied into the frame; shorter ones are cheaper to copy.
+ */
+const RECORDS_BY_REFERENCE_BYTES = 8192;
+
+/**
+ * The frame as `encodeResponseFrame`, but `records` fields of RECORDS_BY_REFERENCE_BYTES or
+ * more are not copied: the result is then a list of Buffers (size prefix in the first one)
+ * that the connection writes back to back.
+ */
+export function encodeResponseChunks(handler: Handler, version: number, correlationId: number, response: unknown): ResponseFrame {
   const codec = handler.api.response;
-  const w = new Writer(256);
+  const w = new Writer(512, RECORDS_BY_REFERENCE_BYTES);
   const at = w.reserve(4);
   writeResponseHeader(w, correlationId, responseHeaderIsFlexible(handler.api.apiKey, codec.isFlexible(version)));
   codec.write(w, response, version);
-  w.buf.writeInt32BE(w.pos - at - 4, at);
-  return w.toBuffer();
+  const chunks = w.toChunks();
+  chunks[0]!.writeInt32BE(w.length - at - 4, at);
+  return chunks.length === 1 ? chunks[0]! : chunks;
 }

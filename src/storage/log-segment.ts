@@ -17,6 +17,7 @@
  */
 import type { FileHandle, FileSystem } from '../base/file-system.js';
 import { isNotFound, readFully } from '../base/file-system.js';
+import { ioBufferPool } from '../base/buffer-pool.js';
 import { StorageError } from '../base/errors.js';
 import {
   BATCH_HEADER_SIZE,
@@ -70,19 +71,35 @@ type CursorResult =
 export class BatchCursor {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
+  /** The window was handed out by slice(): it must not go back to the pool. */
+  private windowShared = false;
 
-  constructor(private readonly fh: FileHandle, public position: number, private readonly end: number, private readonly chunkBytes = SCAN_CHUNK_BYTES) {}
+  /**
+   * `pooled`: windows come from ioBufferPool; the caller calls dispose() when done, and a
+   * window handed out by slice() becomes the receiver's to release.
+   */
+  constructor(private readonly fh: FileHandle, public position: number, private readonly end: number, private readonly chunkBytes = SCAN_CHUNK_BYTES, private readonly pooled = false) {}
 
   /** Makes [pos, pos+len) available in the window; false when the file is shorter. */
   private async ensure(pos: number, len: number): Promise<boolean> {
     if (pos >= this.windowStart && pos + len <= this.windowStart + this.window.length) return true;
     const want = Math.min(Math.max(len, this.chunkBytes), this.end - pos);
     if (want < len) return false;
-    const buf = Buffer.allocUnsafe(want);
+    this.dispose();
+    const buf = this.pooled ? ioBufferPool.acquire(want) : Buffer.allocUnsafe(want);
+    this.window = buf;
+    this.windowStart = pos;
     const n = await readFully(this.fh, buf, 0, want, pos);
     this.window = buf.subarray(0, n);
-    this.windowStart = pos;
     return n >= len;
+  }
+
+  /** Returns the current window to the pool unless slice() handed it out. */
+  dispose(): void {
+    if (this.pooled && !this.windowShared) ioBufferPool.release(this.window);
+    this.window = EMPTY_WINDOW;
+    this.windowStart = 0;
+    this.windowShared = false;
   }
 
   /** The batch at the cursor; advances past it. `withBody` loads the whole batch. */
@@ -108,11 +125,14 @@ export class BatchCursor {
   /** Bytes [from, to) if they are in the current window (no copy), else undefined. */
   slice(from: number, to: number): Buffer | undefined {
     if (from >= this.windowStart && to <= this.windowStart + this.window.length) {
+      this.windowShared = true;
       return this.window.subarray(from - this.windowStart, to - this.windowStart);
     }
     return undefined;
   }
 }
+
+const EMPTY_WINDOW = Buffer.alloc(0);
 
 export interface SegmentReadResult {
   records: Buffer;
@@ -340,35 +360,44 @@ export class LogSegment {
     const end = this.size;
     const start = this.offsetIndex.lookup(fetchOffset);
     const chunk = Math.min(Math.max(this.config.indexIntervalBytes + maxBytes, 64 * 1024), 16 * 1024 * 1024);
-    const cursor = new BatchCursor(this.log, start, end, chunk);
+    // Pooled windows: the one holding the records goes out with them (the connection gives it
+    // back once the response is written), the others go back at once.
+    const cursor = new BatchCursor(this.log, start, end, chunk, true);
     let from = -1;
     let to = -1;
     let firstOffset = -1;
     let lastOffset = -1;
-    for (;;) {
-      const r = await cursor.next(false);
-      if (r.kind !== 'batch') break;
-      const last = lastOffsetOf(r.buf, r.at);
-      if (last < fetchOffset) continue;
-      if (last >= maxOffsetExclusive) break;
-      if (from < 0) {
-        if (r.size > maxBytes && !minOneBatch) break;
-        from = r.position;
-        firstOffset = baseOffsetOf(r.buf, r.at);
-      } else if (r.position + r.size - from > maxBytes) {
-        break;
+    try {
+      for (;;) {
+        const r = await cursor.next(false);
+        if (r.kind !== 'batch') break;
+        const last = lastOffsetOf(r.buf, r.at);
+        if (last < fetchOffset) continue;
+        if (last >= maxOffsetExclusive) break;
+        if (from < 0) {
+          if (r.size > maxBytes && !minOneBatch) break;
+          from = r.position;
+          firstOffset = baseOffsetOf(r.buf, r.at);
+        } else if (r.position + r.size - from > maxBytes) {
+          break;
+        }
+        to = r.position + r.size;
+        lastOffset = last;
       }
-      to = r.position + r.size;
-      lastOffset = last;
+      if (from < 0) return null;
+      let records = cursor.slice(from, to);
+      if (records === undefined) {
+        records = ioBufferPool.acquire(to - from);
+        const n = await readFully(this.log, records, 0, to - from, from);
+        if (n < to - from) {
+          ioBufferPool.release(records);
+          return null; // truncated under us
+        }
+      }
+      return { records, firstOffset, lastOffset };
+    } finally {
+      cursor.dispose();
     }
-    if (from < 0) return null;
-    let records = cursor.slice(from, to);
-    if (records === undefined) {
-      records = Buffer.allocUnsafe(to - from);
-      const n = await readFully(this.log, records, 0, to - from, from);
-      if (n < to - from) return null; // truncated under us
-    }
-    return { records, firstOffset, lastOffset };
   }
 
   /** Byte position of the first batch whose lastOffset >= offset (size when none). */

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startTestBroker, ROOT } from '../helpers/broker.js';
-import { run } from '../helpers/clients.js';
+import { kcat, lastJson, run, runPython } from '../helpers/clients.js';
 import { main } from '../../src/cli/topics.js';
 import type { RunningBroker } from '../../src/index.js';
 
@@ -111,4 +111,40 @@ test('sherwood topics as a real process', { timeout: 60_000 }, async () => {
   const described = await cli('--describe', '--topic', 'cli-proc');
   assert.equal(described.code, 0, described.stderr);
   assert.match(described.stdout, /^Topic: cli-proc\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: \n\tTopic: cli-proc\tPartition: 0\t/);
+});
+
+test('what sherwood topics creates and alters is what kcat and kafka-python see', { timeout: 60_000 }, async () => {
+  let r = await topics('--create', '--topic', 'cli-seen', '--partitions', '2', '--config', 'retention.ms=70000', '--config', 'cleanup.policy=compact');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  r = await topics('--alter', '--topic', 'cli-seen', '--partitions', '4');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.equal((await topics('--create', '--topic', 'cli-gone')).code, 0);
+  r = await topics('--delete', '--topic', 'cli-gone');
+  assert.equal(r.code, 0, r.err.join('\n'));
+
+  const k = await kcat(['-b', b.bootstrap, '-L', '-J'], undefined, 30_000);
+  assert.equal(k.code, 0, k.stderr);
+  const md = JSON.parse(k.stdout) as { topics: { topic: string; partitions: { partition: number; leader: number }[] }[] };
+  const seen = md.topics.find((t) => t.topic === 'cli-seen');
+  assert.deepEqual(seen?.partitions.map((p) => [p.partition, p.leader]), [0, 1, 2, 3].map((p) => [p, b.broker.nodeId]), JSON.stringify(md.topics));
+  assert.equal(md.topics.some((t) => t.topic === 'cli-gone'), false, 'kcat no longer lists the deleted topic');
+
+  const py = lastJson(await runPython(`
+import sys, json
+from kafka.admin import KafkaAdminClient, ConfigResource, ConfigResourceType
+admin = KafkaAdminClient(bootstrap_servers=[sys.argv[1]], request_timeout_ms=10000)
+entries = {}
+for resp in admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'cli-seen')]):
+    for res in resp.resources:
+        for e in res[4]:
+            entries[e[0]] = e[1]
+out = {'configs': {k: entries.get(k) for k in ['retention.ms', 'cleanup.policy']},
+       'partitions': len(admin.describe_topics(['cli-seen'])[0]['partitions']), 'topics': sorted(admin.list_topics())}
+admin.close()
+print(json.dumps(out))
+`, [b.bootstrap], 45_000));
+  assert.deepEqual(py.configs, { 'retention.ms': '70000', 'cleanup.policy': 'compact' });
+  assert.equal(py.partitions, 4);
+  assert.equal(py.topics.includes('cli-seen'), true);
+  assert.equal(py.topics.includes('cli-gone'), false);
 });

@@ -49,7 +49,7 @@ test('KafkaJS producer + admin + consumer group round trip', { timeout: 90_000 }
     for (const p of [0, 1]) {
       const part = got.filter((m) => m.p === p);
       assert.deepEqual(part.map((m) => m.o), Array.from({ length: 50 }, (_, i) => i));
-      assert.deepEqual(part.map((m) => m.k), messages.filter((m) => m.partition === p).map((m) => m.key));
+      assert.deepEqual(part.map((m) => [m.k, m.v]), messages.filter((m) => m.partition === p).map((m) => [m.key, m.value]));
       assert.deepEqual(part.map((m) => m.h), messages.filter((m) => m.partition === p).map((m) => [['h', m.headers.h]]));
     }
 

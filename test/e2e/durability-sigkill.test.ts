@@ -1,13 +1,13 @@
 /**
  * Durability: a real broker process takes acks=all produces from confluent-kafka (recording
  * every delivered offset), is SIGKILLed mid-stream, restarts on the same directory, and every
- * acknowledged record is readable at its acknowledged offset.
+ * acknowledged record is readable at its acknowledged offset, by our client and by kafka-python.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { spawnBroker, tempDir } from '../helpers/broker.js';
-import { PYTHON } from '../helpers/clients.js';
+import { PYTHON, lastJson, runPython } from '../helpers/clients.js';
 import { KafkaClient } from '../../src/client/index.js';
 
 const PRODUCER = `
@@ -31,6 +31,23 @@ while time.time() < deadline:
     if i % 200 == 0:
         time.sleep(0.002)
 p.flush(5)
+`;
+
+const READ_BACK = `
+import sys, json
+from kafka import KafkaConsumer, TopicPartition
+c = KafkaConsumer(bootstrap_servers=[sys.argv[1]], enable_auto_commit=False, consumer_timeout_ms=10000)
+tp = TopicPartition('durable', 0)
+c.assign([tp])
+c.seek_to_beginning(tp)
+end = c.end_offsets([tp])[tp]
+out = {}
+for m in c:
+    out[str(m.offset)] = m.value.decode()
+    if m.offset + 1 >= end:
+        break
+c.close()
+print(json.dumps(out))
 `;
 
 test('SIGKILL mid-stream: every acks=all record survives at its offset', { timeout: 90_000 }, async () => {
@@ -87,6 +104,11 @@ test('SIGKILL mid-stream: every acks=all record survives at its offset', { timeo
     } finally {
       await client.close();
     }
+    // A second real client, kafka-python, reads the recovered log: every acknowledged record at its offset.
+    const readBack = lastJson<Record<string, string>>(await runPython(READ_BACK, [broker.bootstrap], 60_000));
+    let missingPy = 0;
+    for (const [o, v] of acked) if (readBack[String(o)] !== v) missingPy++;
+    assert.equal(missingPy, 0, `kafka-python: ${missingPy} of ${acked.size} acknowledged records missing or moved`);
   } finally {
     if (producer.exitCode === null) producer.kill('SIGKILL');
     await broker.stop().catch(() => {});

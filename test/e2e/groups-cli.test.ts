@@ -133,3 +133,48 @@ test('consumer-groups --to-datetime parsing follows Kafka (local time without a 
   assert.equal(parseDateTime('2024-01-02T03:04:05'), new Date(2024, 0, 2, 3, 4, 5).getTime());
   assert.throws(() => parseDateTime('yesterday'));
 });
+
+/** confluent-kafka (librdkafka) group member: reads argv[3] records of topic 'cg2' from where the group is, commits, prints them. */
+const CFK_MEMBER = `
+import sys, json, time
+from confluent_kafka import Consumer
+c = Consumer({'bootstrap.servers': sys.argv[1], 'group.id': sys.argv[2], 'client.id': 'cfk-cli', 'auto.offset.reset': 'earliest',
+              'enable.auto.commit': False, 'session.timeout.ms': 6000, 'log_level': 0})
+c.subscribe(['cg2'])
+want, seen = int(sys.argv[3]), []
+deadline = time.time() + 30
+while len(seen) < want and time.time() < deadline:
+    m = c.poll(0.2)
+    if m is None or m.error():
+        continue
+    seen.append([m.partition(), m.offset()])
+    c.commit(message=m, asynchronous=False)
+c.close()
+print(json.dumps(seen))
+`;
+
+test('consumer-groups with confluent-kafka: describe shows its commits; --to-offset moves where it resumes', { timeout: 90_000 }, async () => {
+  const b = await startTestBroker({ overrides: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3' } });
+  const client = await KafkaClient.connect(b.bootstrap);
+  try {
+    await b.broker.topics.create({ name: 'cg2', numPartitions: 1, replicationFactor: 1, configs: {} });
+    await produce(client, 'cg2', 0, Array.from({ length: 10 }, (_, i) => ({ key: null, value: `v${i}` })));
+    const first = lastJson<[number, number][]>(await runPython(CFK_MEMBER, [b.bootstrap, 'g-cfk-cli', '6'], 60_000));
+    assert.deepEqual(first, Array.from({ length: 6 }, (_, i) => [0, i]));
+
+    const described = await cli('--bootstrap-server', b.bootstrap, '--describe', '--group', 'g-cfk-cli');
+    assert.equal(described.code, 0, described.err.join('\n'));
+    assert.match(described.err.join('\n'), /Consumer group 'g-cfk-cli' has no active members/);
+    assert.deepEqual(rows(described.out), [['g-cfk-cli', 'cg2', '0', '6', '10', '4', '-', '-', '-']]);
+
+    const reset = await cli('--bootstrap-server', b.bootstrap, '--reset-offsets', '--group', 'g-cfk-cli', '--topic', 'cg2', '--to-offset', '2', '--execute');
+    assert.equal(reset.code, 0, reset.err.join('\n'));
+    assert.deepEqual(rows(reset.out), [['g-cfk-cli', 'cg2', '0', '2']]);
+    const second = lastJson<[number, number][]>(await runPython(CFK_MEMBER, [b.bootstrap, 'g-cfk-cli', '8'], 60_000));
+    assert.deepEqual(second, Array.from({ length: 8 }, (_, i) => [0, 2 + i]), 'librdkafka resumes at the reset offset');
+    assert.deepEqual(rows((await cli('--bootstrap-server', b.bootstrap, '--describe', '--group', 'g-cfk-cli')).out).map((x) => x.slice(3, 6)), [['10', '10', '0']]);
+  } finally {
+    await client.close();
+    await b.close();
+  }
+});

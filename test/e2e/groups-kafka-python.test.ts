@@ -98,13 +98,19 @@ const LONG_CONSUMER = `
 import sys, json, time
 from kafka import KafkaConsumer
 topic, group, seconds = sys.argv[2], sys.argv[3], float(sys.argv[4])
+# With argv[5] == 'until-all': stop once it has owned all 4 partitions after first sharing them.
+until_all = len(sys.argv) > 5 and sys.argv[5] == 'until-all'
 c = KafkaConsumer(topic, bootstrap_servers=[sys.argv[1]], group_id=group, auto_offset_reset='earliest',
                   enable_auto_commit=False, session_timeout_ms=2000, heartbeat_interval_ms=300, max_poll_interval_ms=10000)
 deadline = time.time() + seconds
+shared = False
 while time.time() < deadline:
     c.poll(timeout_ms=200)
     a = sorted(tp.partition for tp in c.assignment())
     print(json.dumps({'assignment': a}), flush=True)
+    shared = shared or 0 < len(a) < 4
+    if until_all and shared and a == [0, 1, 2, 3]:
+        break
 c.close()
 `;
 
@@ -123,7 +129,7 @@ test('kafka-python: a SIGKILLed member is evicted after its session timeout and 
         if (Date.now() > deadline) throw new Error(`victim never got its assignment: ${victimOut}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      const survivor = runPython(LONG_CONSUMER, [b.bootstrap, 'evict', 'g-evict', '14'], 60_000);
+      const survivor = runPython(LONG_CONSUMER, [b.bootstrap, 'evict', 'g-evict', '45', 'until-all'], 60_000);
       // Let the survivor join (the victim rejoins too), then kill the victim without LeaveGroup.
       const group = () => b.broker.services.get('groups') as { coordinator: { groups: Map<string, { members: Map<string, unknown>; state: string }> } };
       const joinDeadline = Date.now() + 30_000;

@@ -81,13 +81,13 @@ test('Produce with 100k topics of no partitions is answered (empty per-topic res
   const topicData = Array.from({ length: N }, (_, i) => ({ name: `t${i}`, partitionData: [] }));
   const frame = requestFrame(Produce, 9, 11, { acks: 1, timeoutMs: 1000, topicData });
   const { value: resp, stallMs } = await maxStall(() => exchange(frame));
-  if (resp !== null) {
-    const { correlationId, r } = responseReader(resp, true);
-    assert.equal(correlationId, 11);
-    const body = Produce.response.read(r, 9);
-    assert.equal(r.error, null);
-    for (const t of body.responses) assert.equal(t.partitionResponses.length, 0);
-  }
+  assert.notEqual(resp, null, 'answered, not disconnected');
+  const { correlationId, r } = responseReader(resp!, true);
+  assert.equal(correlationId, 11);
+  const body = Produce.response.read(r, 9);
+  assert.equal(r.error, null);
+  assert.equal(body.responses.length, N);
+  for (const t of body.responses) assert.equal(t.partitionResponses.length, 0);
   assert.ok(stallMs < MAX_STALL_MS, `event loop stalled ${stallMs.toFixed(0)} ms`);
   await metadataWorks();
 });
@@ -164,11 +164,11 @@ test('Fetch naming the same existing partition 100k times, long-polling: bounded
     topics: [{ topic: 'absurd', topicId: Buffer.alloc(16), partitions }], forgottenTopicsData: [], rackId: '',
   });
   const { value: resp, stallMs } = await maxStall(() => exchange(frame));
-  if (resp !== null) {
-    const { r } = responseReader(resp, true);
-    Fetch.response.read(r, 12);
-    assert.equal(r.error, null);
-  }
+  assert.notEqual(resp, null, 'answered, not disconnected');
+  const { correlationId, r } = responseReader(resp!, true);
+  assert.equal(correlationId, 16);
+  Fetch.response.read(r, 12);
+  assert.equal(r.error, null);
   assert.ok(stallMs < MAX_STALL_MS, `event loop stalled ${stallMs.toFixed(0)} ms`);
   await metadataWorks();
 });
@@ -179,7 +179,7 @@ test('array length 2^31-1 followed by a few bytes closes the connection at once'
   w.int32(0x7fffffff).raw(Buffer.from([0, 1, 0x61, 0, 1, 0x62]));
   const { value: resp, stallMs } = await maxStall(() => exchange(rawFrame(3, 1, 17, w.toBuffer()), 5000));
   assert.equal(resp, null);
-  assert.ok(stallMs < 200, `event loop stalled ${stallMs.toFixed(0)} ms`);
+  assert.ok(stallMs < 1000, `event loop stalled ${stallMs.toFixed(0)} ms`);
   await metadataWorks();
 });
 

@@ -20,8 +20,9 @@ test('pipelined large requests behind a long poll: broker memory stays bounded, 
     await b.broker.topics.create({ name: 'blocker', numPartitions: 1, replicationFactor: 1, configs: {} });
     const c = await RawClient.connect(b.port, b.host);
     try {
+      // The long poll (4 s) outlasts the ~1.5 s of sending and settling below, even on a loaded machine.
       c.send(requestFrame(Fetch, 12, 0, {
-        replicaId: -1, maxWaitMs: 2500, minBytes: 1, maxBytes: MB, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        replicaId: -1, maxWaitMs: 4000, minBytes: 1, maxBytes: MB, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
         topics: [{ topic: 'blocker', topicId: ZERO, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: MB, replicaDirectoryId: ZERO }] }],
         forgottenTopicsData: [], rackId: '',
       }));

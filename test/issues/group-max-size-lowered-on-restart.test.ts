@@ -11,6 +11,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { JoinGroup } from '../../src/protocol/messages/join-group.js';
 import { SyncGroup } from '../../src/protocol/messages/sync-group.js';
 import { DescribeGroups } from '../../src/protocol/messages/describe-groups.js';
+import type { GroupRuntime } from '../../src/server/group-runtime.js';
 
 const protocols = [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, 1, 0x74, 0xff, 0xff, 0xff, 0xff]) }];
 const join = { groupId: 'capped', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 3000, protocolType: 'consumer', protocols };
@@ -53,7 +54,12 @@ test('issue: a group over a lowered group.max.size rebalances after a restart an
         assert.equal(d.members.length, 3);
         const first = cs[0]!.request(JoinGroup, { ...join, memberId: ids[0]! }, { version: 3 });
         const second = cs[1]!.request(JoinGroup, { ...join, memberId: ids[1]! }, { version: 3 });
-        await new Promise((r) => setTimeout(r, 200));
+        // The third rejoins only after the first two are parked in the coordinator (not after a fixed sleep).
+        const group = () => (b.broker.services.get('groups') as GroupRuntime).coordinator.groups.get('capped')!;
+        for (const deadline = Date.now() + 10_000; group().awaitingJoinCount() < 2;) {
+          assert.ok(Date.now() < deadline, 'the first two rejoins never reached the coordinator');
+          await new Promise((r) => setTimeout(r, 10));
+        }
         const third = await c.request(JoinGroup, { ...join, memberId: ids[2]! }, { version: 3 });
         assert.equal(third.errorCode, ErrorCode.GROUP_MAX_SIZE_REACHED);
         const [j0, j1] = await Promise.all([first, second]);

@@ -45,8 +45,9 @@ async function autoCreate(n: number): Promise<number> {
 
 test('auto-creating 4x as many topics from one Metadata request costs about 4x, not 16x', { timeout: 60_000 }, async () => {
   await autoCreate(200); // warm up
-  const small = await autoCreate(1000);
-  const large = await autoCreate(4000);
+  // The best of two runs each, so one scheduling hiccup on a loaded machine does not decide the ratio.
+  const small = Math.min(await autoCreate(1000), await autoCreate(1000));
+  const large = Math.min(await autoCreate(4000), await autoCreate(4000));
   assert.ok(large / small < 7, `1000 topics: ${small.toFixed(0)} ms, 4000 topics: ${large.toFixed(0)} ms (ratio ${(large / small).toFixed(1)})`);
 });
 

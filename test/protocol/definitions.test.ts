@@ -16,7 +16,8 @@ import { Metadata } from '../../src/protocol/messages/metadata.js';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kafkaDir = join(repoRoot, '..', 'shared', 'kafka-protocol', 'messages');
 const haveKafka = existsSync(kafkaDir);
-const skip = haveKafka ? false : `Kafka's JSON definitions not found at ${kafkaDir}`;
+// CI has the definitions: there a missing folder fails the tests (loadKafka throws) instead of skipping them.
+const skip = haveKafka || process.env.CI !== undefined ? false : `Kafka's JSON definitions not found at ${kafkaDir}`;
 
 function loadKafka(name: string): KafkaMessage {
   return parseKafkaJson(readFileSync(join(kafkaDir, `${name}.json`), 'utf8'));

@@ -1,0 +1,42 @@
+/**
+ * BufferPool: released buffers are reused, foreign or repeated releases are ignored, the idle
+ * memory is capped, and sizes outside the pooled range are plain allocations.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BufferPool } from '../../../src/base/buffer-pool.js';
+
+test('acquire/release reuses the same memory for the same size class', () => {
+  const pool = new BufferPool(8 << 20, 4 << 20);
+  const a = pool.acquire(1 << 20);
+  assert.equal(a.length, 1 << 20);
+  a[0] = 0x5a;
+  pool.release(a.subarray(100, 200)); // any view of it gives it back
+  assert.equal(pool.idleBytes, 1 << 20);
+  const b = pool.acquire((1 << 20) - 5);
+  assert.equal(b.buffer, a.buffer, 'reused');
+  assert.equal(b.length, (1 << 20) - 5);
+  assert.equal(pool.idleBytes, 0);
+  const c = pool.acquire(1 << 20);
+  assert.notEqual(c.buffer, a.buffer, 'a buffer in use is never handed out twice');
+});
+
+test('double, foreign and oversized releases do nothing; idle bytes are capped', () => {
+  const pool = new BufferPool(3 << 20, 4 << 20);
+  const a = pool.acquire(1 << 20);
+  pool.release(a);
+  pool.release(a);
+  assert.equal(pool.idleBytes, 1 << 20, 'released once');
+  pool.release(Buffer.alloc(1 << 20));
+  assert.equal(pool.idleBytes, 1 << 20, 'not ours');
+  const big = pool.acquire(8 << 20);
+  assert.equal(big.length, 8 << 20);
+  pool.release(big);
+  assert.equal(pool.idleBytes, 1 << 20, 'larger than maxBufferBytes: not pooled');
+  const xs = [pool.acquire(1 << 20), pool.acquire(1 << 20), pool.acquire(1 << 20), pool.acquire(1 << 20)];
+  for (const x of xs) pool.release(x);
+  assert.equal(pool.idleBytes, 3 << 20, 'capped at maxPooledBytes');
+  const tiny = pool.acquire(100);
+  pool.release(tiny);
+  assert.equal(pool.idleBytes, 3 << 20, 'tiny buffers are plain allocations');
+});
