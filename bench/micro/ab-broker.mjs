@@ -3,6 +3,7 @@
  *
  *   node bench/micro/ab-broker.mjs A_DIST B_DIST [scenario...]
  *
+ * Produce topics are deleted right after their run (as bench/run.mjs does).
  * A_DIST / B_DIST are build output directories (each holding src/cli/main.js, e.g. `dist` and a
  * copy of an older build made with `npx tsc -p tsconfig.build.json --outDir /tmp/old/dist`, with
  * node_modules reachable from it). Both brokers run at once on fresh temp dirs; every scenario
@@ -30,6 +31,21 @@ const scenarios = wanted.length > 0 ? wanted : ['consume', 'produce1', 'producea
 const REPEAT = Number(process.env.AB_REPEAT ?? 3);
 const RECORDS = Number(process.env.AB_RECORDS ?? 300000);
 const LATENCY_SECONDS = Number(process.env.AB_LATENCY_SECONDS ?? 5);
+
+let modules = null;
+/** Deletes a topic after its run so its page cache is reused (see docs/performance.md, "Noise"). */
+async function deleteTopic(b, name) {
+  modules ??= {
+    KafkaClient: (await import(join(resolve(bDist), 'src/client/kafka-client.js'))).KafkaClient,
+    DeleteTopics: (await import(join(resolve(bDist), 'src/protocol/messages/delete-topics.js'))).DeleteTopics,
+  };
+  const client = await modules.KafkaClient.connect(b.bootstrap);
+  try {
+    await client.request(modules.DeleteTopics, { topics: [{ name, topicId: Buffer.alloc(16) }], topicNames: [name], timeoutMs: 30000 });
+  } finally {
+    await client.close();
+  }
+}
 
 async function startBroker(dist) {
   const port = await freePort();
@@ -104,10 +120,14 @@ async function main() {
             const r = await runTool(PYTHON, [join(ROOT, 'bench/perf_consume.py'), b.bootstrap, '--topic', 'ab-consume', '--num', String(RECORDS)]);
             v = r.json?.MB_per_s ?? null;
           } else if (sc === 'produce1' || sc === 'produceall') {
-            const r = await produce(b, `ab-${sc}-${seq++}`, sc === 'produce1' ? '1' : 'all');
+            const topic = `ab-${sc}-${seq++}`;
+            const r = await produce(b, topic, sc === 'produce1' ? '1' : 'all');
             v = r.json?.MB_per_s ?? null;
+            await deleteTopic(b, topic);
           } else if (sc === 'latency') {
-            const r = await produce(b, `ab-lat-${seq++}`, 'all', { rate: 10000, linger: 0, num: 10000 * LATENCY_SECONDS });
+            const topic = `ab-lat-${seq++}`;
+            const r = await produce(b, topic, 'all', { rate: 10000, linger: 0, num: 10000 * LATENCY_SECONDS });
+            await deleteTopic(b, topic);
             v = r.json?.lat_ms_p99 ?? null;
             if (v === null && r.json) v = JSON.stringify(r.json).slice(0, 200);
           }

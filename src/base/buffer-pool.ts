@@ -21,18 +21,23 @@
 const MIN_CLASS_BYTES = 64 * 1024;
 
 export class BufferPool {
+  /** Idle buffers by size class, most recently released last. */
   private readonly free = new Map<number, ArrayBuffer[]>();
+  /** Every idle buffer, least recently released first (what goes when the cap is reached). */
+  private readonly idleOrder: ArrayBuffer[] = [];
   /** ArrayBuffers this pool handed out and not yet got back. */
   private readonly out = new WeakSet<ArrayBuffer>();
   private pooledBytes = 0;
 
   /**
-   * `maxPooledBytes`: free memory kept for reuse (beyond it, released buffers are left to the
-   * GC); `maxBufferBytes`: larger requests are plain allocations.
+   * `maxPooledBytes`: idle memory kept for reuse (to keep a newly released buffer beyond it,
+   * the least recently released idle ones are dropped to the GC, so a change of workload, e.g.
+   * from 1 MB Produce frames to 16 MB Fetch reads, is followed); `maxBufferBytes`: larger
+   * requests are plain allocations.
    */
   constructor(private readonly maxPooledBytes: number, private readonly maxBufferBytes: number) {}
 
-  /** Bytes held free for reuse. */
+  /** Bytes held idle for reuse. */
   get idleBytes(): number {
     return this.pooledBytes;
   }
@@ -40,12 +45,17 @@ export class BufferPool {
   acquire(size: number): Buffer {
     if (size > this.maxBufferBytes || size < MIN_CLASS_BYTES / 2) return Buffer.allocUnsafe(size);
     const cls = classOf(size);
-    const list = this.free.get(cls);
-    let ab = list !== undefined && list.length > 0 ? list.pop()! : undefined;
-    if (ab !== undefined) this.pooledBytes -= cls;
-    else ab = Buffer.allocUnsafeSlow(cls).buffer as ArrayBuffer;
-    this.out.add(ab);
-    return Buffer.from(ab, 0, size);
+    const ab = this.free.get(cls)?.pop();
+    let buf: ArrayBuffer;
+    if (ab !== undefined) {
+      this.pooledBytes -= cls;
+      this.idleOrder.splice(this.idleOrder.lastIndexOf(ab), 1);
+      buf = ab;
+    } else {
+      buf = Buffer.allocUnsafeSlow(cls).buffer as ArrayBuffer;
+    }
+    this.out.add(buf);
+    return Buffer.from(buf, 0, size);
   }
 
   /** Gives back the ArrayBuffer under `buf` if this pool handed it out (else nothing happens). */
@@ -54,10 +64,17 @@ export class BufferPool {
     if (!this.out.has(ab)) return;
     this.out.delete(ab);
     const cls = ab.byteLength;
-    if (this.pooledBytes + cls > this.maxPooledBytes) return;
+    if (cls > this.maxPooledBytes) return;
+    while (this.pooledBytes + cls > this.maxPooledBytes) {
+      const oldest = this.idleOrder.shift()!;
+      const list = this.free.get(oldest.byteLength)!;
+      list.splice(list.indexOf(oldest), 1);
+      this.pooledBytes -= oldest.byteLength;
+    }
     let list = this.free.get(cls);
     if (list === undefined) this.free.set(cls, (list = []));
     list.push(ab);
+    this.idleOrder.push(ab);
     this.pooledBytes += cls;
   }
 }

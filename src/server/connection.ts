@@ -311,7 +311,9 @@ export class Connection {
         // vectored write (cork/uncork), not one system call each.
         if (this.slots.length > 0 && this.slots[0]!.state === DONE) {
           const socket = this.socket;
-          socket.cork();
+          // One plain Buffer (the usual small response) is written as is; anything more is corked.
+          const cork = !Buffer.isBuffer(this.slots[0]!.response) || (this.slots.length > 1 && this.slots[1]!.state === DONE);
+          if (cork) socket.cork();
           while (this.slots.length > 0 && this.slots[0]!.state === DONE) {
             const slot = this.slots.shift()!;
             this.queuedBytes -= slot.size;
@@ -329,7 +331,7 @@ export class Connection {
               }
             }
           }
-          socket.uncork();
+          if (cork) socket.uncork();
         }
         // Start one queued request while under the concurrency limit and the socket keeps up.
         if (!this.writeBlocked && this.running < this.options.maxConcurrentRequests && this.nextToStart < this.slots.length) {

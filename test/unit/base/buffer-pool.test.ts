@@ -14,11 +14,11 @@ test('acquire/release reuses the same memory for the same size class', () => {
   pool.release(a.subarray(100, 200)); // any view of it gives it back
   assert.equal(pool.idleBytes, 1 << 20);
   const b = pool.acquire((1 << 20) - 5);
-  assert.equal(b.buffer, a.buffer, 'reused');
+  assert.ok(b.buffer === a.buffer, 'reused');
   assert.equal(b.length, (1 << 20) - 5);
   assert.equal(pool.idleBytes, 0);
   const c = pool.acquire(1 << 20);
-  assert.notEqual(c.buffer, a.buffer, 'a buffer in use is never handed out twice');
+  assert.ok(c.buffer !== a.buffer, 'a buffer in use is never handed out twice');
 });
 
 test('double, foreign and oversized releases do nothing; idle bytes are capped', () => {
@@ -36,7 +36,16 @@ test('double, foreign and oversized releases do nothing; idle bytes are capped',
   const xs = [pool.acquire(1 << 20), pool.acquire(1 << 20), pool.acquire(1 << 20), pool.acquire(1 << 20)];
   for (const x of xs) pool.release(x);
   assert.equal(pool.idleBytes, 3 << 20, 'capped at maxPooledBytes');
+  // A buffer of another size class released at the cap displaces the least recently released.
+  const two = pool.acquire(2 << 20);
+  assert.equal(pool.idleBytes, 3 << 20, 'a new 2 MiB buffer; the idle 1 MiB ones stay');
+  pool.release(two);
+  assert.equal(pool.idleBytes, 3 << 20);
+  assert.ok(pool.acquire(2 << 20).buffer === two.buffer, 'the newly released 2 MiB buffer was kept');
+  assert.equal(pool.idleBytes, 1 << 20, 'the two oldest 1 MiB buffers were dropped to make room');
+  assert.ok(pool.acquire(1 << 20).buffer === xs[3]!.buffer, 'the most recently released 1 MiB buffer survived');
+  const idle = pool.idleBytes;
   const tiny = pool.acquire(100);
   pool.release(tiny);
-  assert.equal(pool.idleBytes, 3 << 20, 'tiny buffers are plain allocations');
+  assert.equal(pool.idleBytes, idle, 'tiny buffers are plain allocations');
 });
