@@ -9,13 +9,16 @@
  *   byte ends the log: the tail of that segment is truncated and later segments are deleted.
  *   Earlier segments were fsynced (with their indexes) when they were rolled.
  * - `.log.cleaned` files are incomplete compaction output and are deleted; a `.log.swap` is
- *   complete and fsynced and replaces its `.log` (its indexes are rebuilt).
+ *   complete and fsynced and replaces its `.log` and every other segment whose base offset
+ *   lies within the swap's offsets (a merged group, see log-cleaner.ts); indexes are rebuilt.
  */
 import type { FileSystem } from '../base/file-system.js';
 import { isNotFound } from '../base/file-system.js';
 import type { Logger } from '../base/logger.js';
 import type { LogConfig } from './log-config.js';
+import { lastOffsetOf } from '../protocol/record-batch.js';
 import {
+  BatchCursor,
   CLEANED_SUFFIX,
   INDEX_SUFFIX,
   LOG_SUFFIX,
@@ -44,6 +47,43 @@ async function unlinkIfExists(fs: FileSystem, path: string): Promise<void> {
   }
 }
 
+/** The last offset stored in a (complete, fsynced) swap file; base - 1 when it is empty. */
+async function lastOffsetInFile(fs: FileSystem, path: string, base: number): Promise<number> {
+  const fh = await fs.open(path, 'read');
+  try {
+    const cursor = new BatchCursor(fh, 0, await fh.size());
+    let last = base - 1;
+    for (;;) {
+      const r = await cursor.next(false);
+      if (r.kind !== 'batch') return last;
+      last = lastOffsetOf(r.buf, r.at);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Finishes a compaction swap (log-cleaner.ts): the segments the swap replaces are those whose
+ * base offset lies in [base, last offset in the swap]; they are deleted (made durable) before
+ * the swap is renamed over `<base>.log`, whose indexes are rebuilt on load.
+ */
+async function completeSwap(fs: FileSystem, dir: string, base: number, names: readonly string[], logger: Logger): Promise<void> {
+  const swapPath = `${dir}/${segmentFileName(base, SWAP_SUFFIX)}`;
+  const last = await lastOffsetInFile(fs, swapPath, base);
+  logger.info('completing an interrupted compaction swap', { dir, baseOffset: base, lastOffset: last });
+  for (const name of names) {
+    const other = parseSegmentFileName(name, LOG_SUFFIX);
+    if (other === undefined || other <= base || other > last) continue;
+    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, LOG_SUFFIX]) await unlinkIfExists(fs, `${dir}/${segmentFileName(other, suffix)}`);
+  }
+  await unlinkIfExists(fs, `${dir}/${segmentFileName(base, INDEX_SUFFIX)}`);
+  await unlinkIfExists(fs, `${dir}/${segmentFileName(base, TIME_INDEX_SUFFIX)}`);
+  await fs.syncDir(dir);
+  await fs.rename(swapPath, `${dir}/${segmentFileName(base, LOG_SUFFIX)}`);
+  await fs.syncDir(dir);
+}
+
 export async function loadSegments(options: LoadOptions): Promise<{ segments: LogSegment[]; truncatedBytes: number }> {
   const { fs, dir, config, nowMs, logger } = options;
   const names = await fs.readdir(dir);
@@ -55,10 +95,7 @@ export async function loadSegments(options: LoadOptions): Promise<{ segments: Lo
   for (const name of names) {
     const base = parseSegmentFileName(name, SWAP_SUFFIX);
     if (base === undefined) continue;
-    logger.info('completing an interrupted compaction swap', { dir, baseOffset: base });
-    await fs.rename(`${dir}/${name}`, `${dir}/${segmentFileName(base, LOG_SUFFIX)}`);
-    await unlinkIfExists(fs, `${dir}/${segmentFileName(base, INDEX_SUFFIX)}`);
-    await unlinkIfExists(fs, `${dir}/${segmentFileName(base, TIME_INDEX_SUFFIX)}`);
+    await completeSwap(fs, dir, base, names, logger);
   }
   const bases = (await fs.readdir(dir))
     .map((name) => parseSegmentFileName(name, LOG_SUFFIX))
