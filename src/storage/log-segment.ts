@@ -87,10 +87,16 @@ export class BatchCursor {
     if (want < len) return false;
     this.dispose();
     const buf = this.pooled ? ioBufferPool.acquire(want) : Buffer.allocUnsafe(want);
-    this.window = buf;
-    this.windowStart = pos;
-    const n = await readFully(this.fh, buf, 0, want, pos);
+    let n: number;
+    try {
+      n = await readFully(this.fh, buf, 0, want, pos);
+    } catch (err) {
+      // The read is over (it failed): nothing writes into buf any more.
+      if (this.pooled) ioBufferPool.release(buf);
+      throw err;
+    }
     this.window = buf.subarray(0, n);
+    this.windowStart = pos;
     return n >= len;
   }
 
