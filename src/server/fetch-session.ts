@@ -149,26 +149,7 @@ export class FetchSessionCache {
    * '' and the caller answers UNKNOWN_TOPIC_ID / UNKNOWN_TOPIC_OR_PARTITION).
    */
   newContext(req: FetchRequest, usesTopicIds: boolean, resolve: TopicResolver): FetchContext {
-    const fromRequest = (): CachedPartition[] => {
-      const out: CachedPartition[] = [];
-      for (const t of req.topics) {
-        const resolved = resolve(t.topic, t.topicId);
-        for (const p of t.partitions) {
-          out.push({
-            topic: resolved?.name ?? (usesTopicIds ? '' : t.topic),
-            topicId: resolved?.topicId ?? t.topicId,
-            partition: p.partition,
-            fetchOffset: p.fetchOffset,
-            partitionMaxBytes: p.partitionMaxBytes,
-            currentLeaderEpoch: p.currentLeaderEpoch,
-            highWatermark: -1,
-            lastStableOffset: -1,
-            logStartOffset: -1,
-          });
-        }
-      }
-      return out;
-    };
+    const fromRequest = (): CachedPartition[] => partitionsFromRequest(req, usesTopicIds, resolve);
     if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
       if (req.sessionId !== INVALID_SESSION_ID) this.sessions.delete(req.sessionId);
       if (req.sessionEpoch === FINAL_EPOCH) return { kind: 'sessionless', partitions: fromRequest() };
@@ -190,17 +171,7 @@ export class FetchSessionCache {
           existing.partitionMaxBytes = p.partitionMaxBytes;
           existing.currentLeaderEpoch = p.currentLeaderEpoch;
         } else {
-          session.partitions.set(key, {
-            topic: resolved?.name ?? (usesTopicIds ? '' : t.topic),
-            topicId: resolved?.topicId ?? t.topicId,
-            partition: p.partition,
-            fetchOffset: p.fetchOffset,
-            partitionMaxBytes: p.partitionMaxBytes,
-            currentLeaderEpoch: p.currentLeaderEpoch,
-            highWatermark: -1,
-            lastStableOffset: -1,
-            logStartOffset: -1,
-          });
+          session.partitions.set(key, cachedPartition(t.topic, t.topicId, resolved, usesTopicIds, p));
         }
       }
     }
@@ -238,4 +209,35 @@ export class FetchSessionCache {
     this.sessions.delete(oldest.id);
     return true;
   }
+}
+
+/** A partition of a Fetch request as the session cache keeps it (no fetch outcome yet). */
+function cachedPartition(
+  topic: string,
+  topicId: Buffer,
+  resolved: { name: string; topicId: Buffer } | null,
+  usesTopicIds: boolean,
+  p: { partition: number; fetchOffset: number; partitionMaxBytes: number; currentLeaderEpoch: number },
+): CachedPartition {
+  return {
+    topic: resolved?.name ?? (usesTopicIds ? '' : topic),
+    topicId: resolved?.topicId ?? topicId,
+    partition: p.partition,
+    fetchOffset: p.fetchOffset,
+    partitionMaxBytes: p.partitionMaxBytes,
+    currentLeaderEpoch: p.currentLeaderEpoch,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+  };
+}
+
+/** Every partition a Fetch request lists, in request order (full and sessionless fetches). */
+export function partitionsFromRequest(req: FetchRequest, usesTopicIds: boolean, resolve: TopicResolver): CachedPartition[] {
+  const out: CachedPartition[] = [];
+  for (const t of req.topics) {
+    const resolved = resolve(t.topic, t.topicId);
+    for (const p of t.partitions) out.push(cachedPartition(t.topic, t.topicId, resolved, usesTopicIds, p));
+  }
+  return out;
 }

@@ -35,7 +35,7 @@ import {
 import { fetchableOffset, readFromLog } from '../../cluster/replica-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { FetchPurgatory, type WatchedPartition } from '../delayed-fetch.js';
-import { FetchSession, FetchSessionCache, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from '../fetch-session.js';
+import { FetchSession, FetchSessionCache, INVALID_SESSION_ID, partitionsFromRequest, type CachedPartition, type FetchContext } from '../fetch-session.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
 import { connectionClosedSignal } from '../connection.js';
@@ -229,7 +229,7 @@ export default defineHandler({
     const cache = sessionCache(broker);
     const context: FetchContext = ctx.header.apiVersion >= 7
       ? cache.newContext(req, usesTopicIds, resolve)
-      : { kind: 'sessionless', partitions: sessionlessPartitions(req, resolve) };
+      : { kind: 'sessionless', partitions: partitionsFromRequest(req, false, resolve) };
     if (context.kind === 'error') return errorResponse(context.errorCode);
     const parts = context.partitions;
     // A client that disconnects releases its long poll at once (its answer is discarded).
@@ -251,24 +251,3 @@ function outcomeOf(d: FetchResponsePartitionData): { errorCode: number; highWate
   return { errorCode: d.errorCode, highWatermark: d.highWatermark, lastStableOffset: d.lastStableOffset, logStartOffset: d.logStartOffset, recordsBytes: d.records?.length ?? 0 };
 }
 
-/** Versions before 7 have no sessions: every request lists its partitions. */
-function sessionlessPartitions(req: FetchRequest, resolve: (topic: string, topicId: Buffer) => { name: string; topicId: Buffer } | null): CachedPartition[] {
-  const out: CachedPartition[] = [];
-  for (const t of req.topics) {
-    const resolved = resolve(t.topic, t.topicId);
-    for (const p of t.partitions) {
-      out.push({
-        topic: resolved?.name ?? t.topic,
-        topicId: resolved?.topicId ?? t.topicId,
-        partition: p.partition,
-        fetchOffset: p.fetchOffset,
-        partitionMaxBytes: p.partitionMaxBytes,
-        currentLeaderEpoch: p.currentLeaderEpoch,
-        highWatermark: -1,
-        lastStableOffset: -1,
-        logStartOffset: -1,
-      });
-    }
-  }
-  return out;
-}
