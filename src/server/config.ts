@@ -64,7 +64,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('broker.id', 'int', -1, 'Legacy synonym of node.id; -1 means unset.', { validate: atLeast(-1) }),
   def('listeners', 'list', ['PLAINTEXT://127.0.0.1:9092'], 'Comma-separated NAME://host:port the broker binds. An empty host binds all interfaces; port 0 picks a free port. Kafka\'s default binds all interfaces; Sherwood binds 127.0.0.1.'),
   def('advertised.listeners', 'list', null, 'NAME://host:port sent to clients in Metadata; defaults to listeners (with the real port when listeners uses port 0).', { dynamic: false }),
-  def('listener.security.protocol.map', 'list', ['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL'], 'Maps listener names to security protocols. Sherwood serves PLAINTEXT and SASL_PLAINTEXT.'),
+  def('listener.security.protocol.map', 'list', ['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL'], 'Maps listener names to security protocols. Sherwood serves PLAINTEXT only for now (SASL and TLS are not implemented yet, so such listeners are refused at start-up).'),
   def('inter.broker.listener.name', 'string', null, IGNORED),
   def('security.inter.broker.protocol', 'string', 'PLAINTEXT', IGNORED),
   def('process.roles', 'list', [], IGNORED + ' (Sherwood is always a combined single node).'),
@@ -107,7 +107,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('log.retention.bytes', 'long', -1, 'Delete old segments when a partition grows past this size (retention.bytes); -1 means no limit.', { dynamic: true }),
   def('log.retention.check.interval.ms', 'long', 300000, 'How often retention is checked.', { validate: atLeast(1) }),
   def('log.cleanup.policy', 'list', ['delete'], 'delete, compact, or both (cleanup.policy).', { validate: listOf('delete', 'compact'), dynamic: true }),
-  def('log.cleaner.enable', 'boolean', true, 'Run log compaction for topics with cleanup.policy=compact.'),
+  def('log.cleaner.enable', 'boolean', true, 'Run log compaction for topics with cleanup.policy=compact. No effect yet in Sherwood.'),
   def('log.cleaner.backoff.ms', 'long', 15000, 'Sleep between compaction passes when there is nothing to clean.', { validate: atLeast(0), dynamic: true }),
   def('log.cleaner.threads', 'int', 1, IGNORED, { validate: atLeast(0), dynamic: true }),
   def('log.cleaner.delete.retention.ms', 'long', 86400000, 'How long tombstones survive compaction (delete.retention.ms).', { validate: atLeast(0), dynamic: true }),
@@ -136,12 +136,12 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
 
   // --- Fetching
   def('fetch.max.bytes', 'int', 57671680, 'Upper bound on a Fetch response\'s size, whatever the client asks.', { validate: atLeast(1024) }),
-  def('replica.fetch.max.bytes', 'int', 1048576, 'Per-partition fetch size used by replicas.', { validate: atLeast(0) }),
+  def('replica.fetch.max.bytes', 'int', 1048576, 'Per-partition fetch size used by replicas. No effect yet in Sherwood.', { validate: atLeast(0) }),
   def('max.incremental.fetch.session.cache.slots', 'int', 1000, 'Maximum number of incremental fetch sessions (KIP-227) kept.', { validate: atLeast(0) }),
 
   // --- Consumer groups and offsets
   def('offsets.topic.num.partitions', 'int', 50, 'Partitions of __consumer_offsets (fixed once the topic exists).', { validate: atLeast(1) }),
-  def('offsets.topic.replication.factor', 'int', 1, 'Replication factor of __consumer_offsets. Kafka defaults to 3; a single broker needs 1.', { validate: atLeast(1) }),
+  def('offsets.topic.replication.factor', 'int', 1, 'Replication factor of __consumer_offsets. Kafka defaults to 3; a single broker needs 1. No effect yet in Sherwood.', { validate: atLeast(1) }),
   def('offsets.topic.segment.bytes', 'int', 104857600, 'segment.bytes of __consumer_offsets.', { validate: atLeast(1) }),
   def('offsets.retention.minutes', 'int', 10080, 'Committed offsets of an empty group expire after this many minutes.', { validate: atLeast(1) }),
   def('offsets.retention.check.interval.ms', 'long', 600000, 'How often expired offsets are removed.', { validate: atLeast(1) }),
@@ -151,28 +151,28 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('group.min.session.timeout.ms', 'int', 6000, 'Smallest session timeout a member may ask for (INVALID_SESSION_TIMEOUT below).'),
   def('group.max.session.timeout.ms', 'int', 1800000, 'Largest session timeout a member may ask for (INVALID_SESSION_TIMEOUT above).'),
   def('group.max.size', 'int', INT_MAX, 'Maximum members of one classic group (GROUP_MAX_SIZE_REACHED beyond).', { validate: atLeast(1) }),
-  def('group.coordinator.rebalance.protocols', 'list', ['classic'], 'Enabled group protocols; Sherwood implements classic.', { validate: listOf('classic', 'consumer', 'share', 'streams') }),
+  def('group.coordinator.rebalance.protocols', 'list', ['classic'], 'Enabled group protocols; Sherwood implements classic. No effect yet in Sherwood.', { validate: listOf('classic', 'consumer', 'share', 'streams') }),
 
   // --- Transactions and producer state
   def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state.', { validate: atLeast(1) }),
-  def('transaction.state.log.replication.factor', 'int', 1, 'Replication factor of __transaction_state. Kafka defaults to 3; a single broker needs 1.', { validate: atLeast(1) }),
-  def('transaction.state.log.min.isr', 'int', 1, 'min.insync.replicas of __transaction_state. Kafka defaults to 2.', { validate: atLeast(1) }),
+  def('transaction.state.log.replication.factor', 'int', 1, 'Replication factor of __transaction_state. Kafka defaults to 3; a single broker needs 1. No effect yet in Sherwood.', { validate: atLeast(1) }),
+  def('transaction.state.log.min.isr', 'int', 1, 'min.insync.replicas of __transaction_state. Kafka defaults to 2. No effect yet in Sherwood.', { validate: atLeast(1) }),
   def('transaction.state.log.segment.bytes', 'int', 104857600, 'segment.bytes of __transaction_state.', { validate: atLeast(1) }),
-  def('transaction.max.timeout.ms', 'int', 900000, 'Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT above).', { validate: atLeast(1) }),
-  def('transactional.id.expiration.ms', 'int', 604800000, 'A transactional id without activity expires after this long.', { validate: atLeast(1), dynamic: true }),
-  def('producer.id.expiration.ms', 'int', 86400000, 'Idempotent producer state expires after this long without writes.', { validate: atLeast(1), dynamic: true }),
-  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10000, 'How often timed-out transactions are aborted.', { validate: atLeast(1) }),
+  def('transaction.max.timeout.ms', 'int', 900000, 'Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT above). No effect yet in Sherwood.', { validate: atLeast(1) }),
+  def('transactional.id.expiration.ms', 'int', 604800000, 'A transactional id without activity expires after this long. No effect yet in Sherwood.', { validate: atLeast(1), dynamic: true }),
+  def('producer.id.expiration.ms', 'int', 86400000, 'Idempotent producer state expires after this long without writes. No effect yet in Sherwood.', { validate: atLeast(1), dynamic: true }),
+  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10000, 'How often timed-out transactions are aborted. No effect yet in Sherwood.', { validate: atLeast(1) }),
 
   // --- Share groups (Kafka 4.x stock server.properties carries these)
   def('share.coordinator.state.topic.replication.factor', 'int', 1, IGNORED, { validate: atLeast(1) }),
   def('share.coordinator.state.topic.min.isr', 'int', 1, IGNORED, { validate: atLeast(1) }),
 
   // --- Security
-  def('sasl.enabled.mechanisms', 'list', ['GSSAPI'], 'SASL mechanisms offered on SASL listeners.', { dynamic: true }),
+  def('sasl.enabled.mechanisms', 'list', ['GSSAPI'], 'SASL mechanisms offered on SASL listeners. No effect yet in Sherwood.', { dynamic: true }),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', IGNORED),
-  def('authorizer.class.name', 'string', '', 'An authorizer enables ACL checks; empty disables authorization.'),
-  def('super.users', 'list', [], 'Principals (User:name) that bypass ACLs.'),
-  def('allow.everyone.if.no.acl.found', 'boolean', false, 'With an authorizer, allow access to resources that have no ACLs.'),
+  def('authorizer.class.name', 'string', '', 'An authorizer enables ACL checks; empty disables authorization. No effect yet in Sherwood.'),
+  def('super.users', 'list', [], 'Principals (User:name) that bypass ACLs. No effect yet in Sherwood.'),
+  def('allow.everyone.if.no.acl.found', 'boolean', false, 'With an authorizer, allow access to resources that have no ACLs. No effect yet in Sherwood.'),
 ];
 
 const DEF_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]));
@@ -467,7 +467,9 @@ export class BrokerConfig {
   }
 }
 
-const SUPPORTED_PROTOCOLS = new Set(['PLAINTEXT', 'SASL_PLAINTEXT']);
+// SASL_PLAINTEXT would be accepted here once SASL handlers exist; serving it unauthenticated would
+// silently drop the security the operator asked for, so it is refused until then.
+const SUPPORTED_PROTOCOLS = new Set(['PLAINTEXT']);
 
 function parseListeners(key: string, entries: string[], protocols: Map<string, string>): Listener[] {
   const out: Listener[] = [];
@@ -477,7 +479,7 @@ function parseListeners(key: string, entries: string[], protocols: Map<string, s
     const name = m[1]!.toUpperCase();
     const protocol = protocols.get(name) ?? (SUPPORTED_PROTOCOLS.has(name) ? name : undefined);
     if (protocol === undefined) throw new ConfigError(`${key}: listener '${name}' has no entry in listener.security.protocol.map`);
-    if (!SUPPORTED_PROTOCOLS.has(protocol)) throw new ConfigError(`${key}: security protocol ${protocol} of listener '${name}' is not supported (PLAINTEXT, SASL_PLAINTEXT)`);
+    if (!SUPPORTED_PROTOCOLS.has(protocol)) throw new ConfigError(`${key}: security protocol ${protocol} of listener '${name}' is not supported yet (only PLAINTEXT)`);
     const port = Number(m[3]);
     if (port > 65535) throw new ConfigError(`${key}: invalid port in '${entry}'`);
     if (out.some((l) => l.name === name)) throw new ConfigError(`${key}: listener name '${name}' appears twice`);

@@ -73,7 +73,8 @@ test('typed values: trimming, case-insensitive booleans, Long.MAX_VALUE, lists',
     'log.retention.bytes': '9223372036854775807',
     'log.cleanup.policy': 'compact, delete',
     'log.dirs': '/a,/b',
-    'listeners': 'PLAINTEXT://:0,SASL_PLAINTEXT://127.0.0.1:0',
+    'listeners': 'PLAINTEXT://:0,INTERNAL://127.0.0.1:0',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
   });
   assert.equal(c.getInt('num.partitions'), 3);
   assert.equal(c.getBoolean('delete.topic.enable'), false);
@@ -84,11 +85,17 @@ test('typed values: trimming, case-insensitive booleans, Long.MAX_VALUE, lists',
   assert.equal(c.defaultLogConfig().retentionBytes, Number.MAX_SAFE_INTEGER);
   assert.deepEqual(c.defaultLogConfig().cleanupPolicy, { delete: true, compact: true });
   const ls = c.listeners();
-  assert.deepEqual(ls.map((l) => [l.name, l.securityProtocol, l.host, l.port]), [['PLAINTEXT', 'PLAINTEXT', '', 0], ['SASL_PLAINTEXT', 'SASL_PLAINTEXT', '127.0.0.1', 0]]);
-  const adv = c.advertisedListeners(new Map([['PLAINTEXT', 4000], ['SASL_PLAINTEXT', 4001]]));
+  assert.deepEqual(ls.map((l) => [l.name, l.securityProtocol, l.host, l.port]), [['PLAINTEXT', 'PLAINTEXT', '', 0], ['INTERNAL', 'PLAINTEXT', '127.0.0.1', 0]]);
+  const adv = c.advertisedListeners(new Map([['PLAINTEXT', 4000], ['INTERNAL', 4001]]));
   assert.equal(adv[0]!.port, 4000);
   assert.notEqual(adv[0]!.host, '', 'an empty host advertises a hostname');
   assert.deepEqual([adv[1]!.host, adv[1]!.port], ['127.0.0.1', 4001]);
+});
+
+test('SASL and TLS listeners are refused until they are implemented (no silent unauthenticated listener)', () => {
+  for (const listeners of ['SASL_PLAINTEXT://127.0.0.1:0', 'SSL://127.0.0.1:0', 'SASL_SSL://127.0.0.1:0']) {
+    assert.throws(() => BrokerConfig.fromProperties({ listeners }), (err: Error) => err.name === 'ConfigError' && /not supported yet/.test(err.message), listeners);
+  }
 });
 
 test('retention precedence: ms over minutes over hours; -1 is forever', () => {
