@@ -50,6 +50,12 @@ def main():
     counts = {"ok": 0, "err": 0}
     first_error = [None]
     clock = time.perf_counter
+    try:  # PR_SET_TIMERSLACK: 1 us instead of 50 us, so short sleeps end on time
+        import ctypes
+        ctypes.CDLL(None).prctl(29, 1000, 0, 0, 0)
+    except Exception:
+        pass
+    sleep = time.sleep
 
     def on_delivery(err, msg):
         if err is not None:
@@ -87,7 +93,12 @@ def main():
             intended = t0 + sent * step
             now = clock()
             if now < intended:
-                poll(min(intended - now, 0.0005))
+                poll(0)
+                wait = intended - clock()
+                if wait >= 0.001:
+                    poll(wait)
+                elif wait > 0:
+                    sleep(wait)
                 continue
             if now > deadline:
                 break
