@@ -308,8 +308,10 @@ export class PartitionLog {
     for (let attempt = 0; ; attempt++) {
       const r = await this.readOnce(fetchOffset, maxBytes, maxOffsetExclusive, minOneBatch);
       if (r !== 'retry') return r;
-      // A segment was deleted or replaced (retention, truncation, compaction) under the read.
+      // A segment was deleted or replaced under the read by a queued change that spans awaits
+      // (a compaction swap): wait for the queue (reads never run inside it) and look again.
       if (attempt >= 3) throw new StorageError(`read of ${this.topic}-${this.partition} kept racing with segment deletion`);
+      await this.queue;
     }
   }
 
