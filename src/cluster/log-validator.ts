@@ -53,6 +53,8 @@ import {
   MAGIC_OFFSET,
   batchCrcValid,
   updateBatchCrc,
+  readInt64,
+  writeInt64,
 } from '../protocol/record-batch.js';
 import { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES, UnsupportedCompressionError } from '../protocol/compression.js';
 
@@ -115,10 +117,6 @@ export type ValidationResult = ValidationFailure | ValidationSuccess;
 
 function fail(errorCode: number, errorMessage: string, recordErrors: RecordError[] = []): ValidationFailure {
   return { ok: false, errorCode, errorMessage, recordErrors };
-}
-
-function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
 }
 
 /** The codec a compression.type stores, or null for `producer` (keep the batch's own). */
@@ -478,12 +476,6 @@ function withMaxTimestamp(batch: Buffer, maxTimestamp: number): Buffer {
   writeInt64(out, 35, maxTimestamp);
   updateBatchCrc(out, 0, out.length);
   return out;
-}
-
-function writeInt64(buf: Buffer, pos: number, v: number): void {
-  const hi = Math.floor(v / 4294967296);
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(v - hi * 4294967296, pos + 4);
 }
 
 /** Copies already validated records, rewriting record i's offset delta to i (and its length). */

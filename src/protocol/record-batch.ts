@@ -62,11 +62,12 @@ export interface BatchHeader {
   recordsCount: number;
 }
 
-function readInt64(buf: Buffer, pos: number): number {
+/** A big-endian int64 at pos, as a JS number (batch offsets and timestamps fit in 2^53). */
+export function readInt64(buf: Buffer, pos: number): number {
   return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
 }
 
-function writeInt64(buf: Buffer, pos: number, v: number): void {
+export function writeInt64(buf: Buffer, pos: number, v: number): void {
   const hi = Math.floor(v / 4294967296);
   buf.writeInt32BE(hi, pos);
   buf.writeUInt32BE(v - hi * 4294967296, pos + 4);
@@ -169,6 +170,3 @@ export function isControlBatch(attributes: number): boolean {
   return (attributes & ATTR_CONTROL) !== 0;
 }
 
-export function isTransactionalBatch(attributes: number): boolean {
-  return (attributes & ATTR_TRANSACTIONAL) !== 0;
-}

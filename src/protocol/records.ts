@@ -135,10 +135,9 @@ const NO_HEADERS: RecordHeader[] = [];
 
 /**
  * Walks `count` records in `payload`, validating each record's length exactly as Kafka's
- * DefaultRecord.readFrom does. With keysOnly the value and headers are skipped (value is
- * reported as null, headers as an empty array) and nothing is allocated beyond the key view.
+ * DefaultRecord.readFrom does.
  */
-function walkRecords(payload: Buffer, count: number, keysOnly: boolean, visit: RecordVisitor): void {
+function walkRecords(payload: Buffer, count: number, visit: RecordVisitor): void {
   const r = new Reader(payload);
   for (let i = 0; i < count; i++) {
     const length = r.varint();
@@ -150,30 +149,24 @@ function walkRecords(payload: Buffer, count: number, keysOnly: boolean, visit: R
     const offsetDelta = r.varint();
     const keyLength = r.varint();
     const key = keyLength < 0 ? null : r.raw(keyLength);
-    let value: Buffer | null = null;
     let headers = NO_HEADERS;
-    if (keysOnly) {
-      if (r.pos > start + length) throw new CorruptRecordError(`record ${i}: key extends past the record's length ${length}`);
-      r.pos = start + length;
-    } else {
-      const valueLength = r.varint();
-      value = valueLength < 0 ? null : r.raw(valueLength);
-      const headerCount = r.varint();
-      if (headerCount < 0) throw new CorruptRecordError(`record ${i}: negative header count ${headerCount}`);
-      if (headerCount > 0) {
-        if (headerCount > length) throw new CorruptRecordError(`record ${i}: header count ${headerCount} exceeds record size`);
-        headers = new Array(headerCount);
-        for (let h = 0; h < headerCount; h++) {
-          const hkLength = r.varint();
-          if (hkLength < 0) throw new CorruptRecordError(`record ${i}: null header key`);
-          const hk = r.raw(hkLength).toString('utf8');
-          const hvLength = r.varint();
-          headers[h] = { key: hk, value: hvLength < 0 ? null : r.raw(hvLength) };
-        }
+    const valueLength = r.varint();
+    const value = valueLength < 0 ? null : r.raw(valueLength);
+    const headerCount = r.varint();
+    if (headerCount < 0) throw new CorruptRecordError(`record ${i}: negative header count ${headerCount}`);
+    if (headerCount > 0) {
+      if (headerCount > length) throw new CorruptRecordError(`record ${i}: header count ${headerCount} exceeds record size`);
+      headers = new Array(headerCount);
+      for (let h = 0; h < headerCount; h++) {
+        const hkLength = r.varint();
+        if (hkLength < 0) throw new CorruptRecordError(`record ${i}: null header key`);
+        const hk = r.raw(hkLength).toString('utf8');
+        const hvLength = r.varint();
+        headers[h] = { key: hk, value: hvLength < 0 ? null : r.raw(hvLength) };
       }
-      if (r.error === null && r.pos !== start + length) {
-        throw new CorruptRecordError(`record ${i}: invalid record size: expected ${length} bytes, read ${r.pos - start}`);
-      }
+    }
+    if (r.error === null && r.pos !== start + length) {
+      throw new CorruptRecordError(`record ${i}: invalid record size: expected ${length} bytes, read ${r.pos - start}`);
     }
     if (r.error !== null) break;
     visit(offsetDelta, timestampDelta, key, value, headers);
@@ -187,33 +180,7 @@ function walkRecords(payload: Buffer, count: number, keysOnly: boolean, visit: R
 /** Visits every record of the batch at pos (decompressing if needed). */
 export function forEachRecord(buf: Buffer, pos: number, visit: RecordVisitor): void {
   const payload = batchRecordsPayload(buf, pos);
-  walkRecords(payload, buf.readInt32BE(pos + 57), false, visit);
-}
-
-/**
- * Visits only the keys of the batch at pos, with each record's absolute offset. For compaction
- * and for the produce path's "keyless record on a compacted topic" check.
- */
-export function forEachRecordKey(buf: Buffer, pos: number, visit: (key: Buffer | null, offset: number, timestamp: number) => void): void {
-  const payload = batchRecordsPayload(buf, pos);
-  const header = headerTimes(buf, pos);
-  walkRecords(payload, buf.readInt32BE(pos + 57), true, (offsetDelta, timestampDelta, key) => {
-    visit(key, header.baseOffset + offsetDelta, header.logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta);
-  });
-}
-
-/** True if any record in the batch at pos has a null key (Kafka rejects those on compacted topics). */
-export function batchHasNullKey(buf: Buffer, pos = 0): boolean {
-  let found = false;
-  forEachRecordKey(buf, pos, (key) => {
-    if (key === null) found = true;
-  });
-  return found;
-}
-
-function headerTimes(buf: Buffer, pos: number): { baseOffset: number; baseTimestamp: number; maxTimestamp: number; logAppendTime: boolean } {
-  const h = readBatchHeader(buf, pos);
-  return { baseOffset: h.baseOffset, baseTimestamp: h.baseTimestamp, maxTimestamp: h.maxTimestamp, logAppendTime: (h.attributes & ATTR_TIMESTAMP_TYPE) !== 0 };
+  walkRecords(payload, buf.readInt32BE(pos + 57), visit);
 }
 
 /**
@@ -228,7 +195,7 @@ export function decodeBatch(buf: Buffer, pos = 0): DecodedBatch {
   const payload = batchRecordsPayload(buf, pos);
   const logAppendTime = (header.attributes & ATTR_TIMESTAMP_TYPE) !== 0;
   const records: Record[] = [];
-  walkRecords(payload, header.recordsCount, false, (offsetDelta, timestampDelta, key, value, headers) => {
+  walkRecords(payload, header.recordsCount, (offsetDelta, timestampDelta, key, value, headers) => {
     records.push({
       offset: header.baseOffset + offsetDelta,
       timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,

@@ -10,17 +10,18 @@
  *   keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
  *   headerCount varint, headers (keyLength varint, key, valueLength varint, value)*
  */
-import { crc32c } from '@node-rs/crc32';
 import { CorruptRecordError } from '../base/errors.js';
 import { decompress } from '../protocol/compression.js';
+import { Reader } from '../protocol/primitives.js';
 import {
   ATTR_COMPRESSION_MASK,
   ATTRIBUTES_OFFSET,
   BATCH_HEADER_SIZE,
-  CRC_OFFSET,
   baseOffsetOf,
   batchSizeAt,
   compressionOf,
+  updateBatchCrc,
+  readInt64,
 } from '../protocol/record-batch.js';
 
 export interface RecordView {
@@ -32,30 +33,6 @@ export interface RecordView {
   isTombstone: boolean;
   /** The record's bytes, length prefix included. */
   raw: Buffer;
-}
-
-class VarReader {
-  constructor(public buf: Buffer, public pos: number) {}
-
-  varlong(): number {
-    let result = 0;
-    let shift = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.buf.length) throw new CorruptRecordError('record truncated');
-      const b = this.buf[this.pos++]!;
-      result += (b & 0x7f) * shift;
-      if ((b & 0x80) === 0) {
-        // zigzag decode without 32-bit operators
-        return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-      }
-      shift *= 128;
-    }
-    throw new CorruptRecordError('varint too long');
-  }
-}
-
-function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
 }
 
 /** The uncompressed record bytes of the batch at `pos`. */
@@ -73,23 +50,20 @@ export function readRecords(batch: Buffer, pos = 0): RecordView[] {
   const baseTimestamp = readInt64(batch, pos + 27);
   const count = batch.readInt32BE(pos + 57);
   const data = recordsSection(batch, pos);
-  const r = new VarReader(data, 0);
+  const r = new Reader(data);
   const out: RecordView[] = [];
   for (let i = 0; i < count; i++) {
     const start = r.pos;
-    const length = r.varlong();
+    const length = r.varint();
     const bodyStart = r.pos;
-    if (length < 0 || bodyStart + length > data.length) throw new CorruptRecordError('record length out of range');
+    if (r.error !== null || length < 0 || bodyStart + length > data.length) throw new CorruptRecordError('record length out of range');
     r.pos++; // attributes
     const timestampDelta = r.varlong();
-    const offsetDelta = r.varlong();
-    const keyLength = r.varlong();
-    let key: Buffer | null = null;
-    if (keyLength >= 0) {
-      key = data.subarray(r.pos, r.pos + keyLength);
-      r.pos += keyLength;
-    }
-    const valueLength = r.varlong();
+    const offsetDelta = r.varint();
+    const keyLength = r.varint();
+    const key = keyLength >= 0 ? r.raw(keyLength) : null;
+    const valueLength = r.varint();
+    if (r.error !== null || r.pos > bodyStart + length) throw new CorruptRecordError(`record ${i} of the batch is malformed`);
     r.pos = bodyStart + length;
     out.push({
       offset: baseOffset + offsetDelta,
@@ -119,20 +93,6 @@ export function rebuildBatch(original: Buffer, pos: number, records: RecordView[
   out.writeInt32BE(out.length - 12, 8);
   out.writeInt16BE(out.readInt16BE(ATTRIBUTES_OFFSET) & ~ATTR_COMPRESSION_MASK, ATTRIBUTES_OFFSET);
   out.writeInt32BE(records.length, 57);
-  out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0, CRC_OFFSET);
+  updateBatchCrc(out, 0, out.length);
   return out;
-}
-
-/**
- * True when any record of the batches in `records` has a null key. Kafka refuses such batches
- * on compacted topics (INVALID_RECORD, "Compacted topic cannot accept message without key");
- * the produce path calls this after validation. Decompresses when needed.
- */
-export function hasKeylessRecord(records: Buffer): boolean {
-  let pos = 0;
-  while (pos < records.length) {
-    for (const rec of readRecords(records, pos)) if (rec.key === null) return true;
-    pos += batchSizeAt(records, pos);
-  }
-  return false;
 }

@@ -43,7 +43,7 @@
  * then exceed segment.bytes).
  */
 import { isNotFound, type FileHandle } from '../base/file-system.js';
-import { isControlBatch } from '../protocol/record-batch.js';
+import { isControlBatch, readInt64 } from '../protocol/record-batch.js';
 import { readRecords, rebuildBatch } from './batch-records.js';
 import {
   CLEANED_SUFFIX,
@@ -69,15 +69,6 @@ export interface CleanResult {
 const INT32_MAX = 2147483647;
 const OFFSET_INDEX_ENTRY_BYTES = 8;
 const TIME_INDEX_ENTRY_BYTES = 12;
-
-function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
-}
-
-/** Keyless records cannot live on a compacted topic; the produce path rejects them with this check. */
-export function requiresKeys(config: { cleanupPolicy: { compact: boolean } }): boolean {
-  return config.cleanupPolicy.compact;
-}
 
 /** The cleanable prefix of segments and the offset where it ends. */
 export function cleanableSegments(log: PartitionLog, nowMs: number): { segments: LogSegment[]; endOffset: number } {

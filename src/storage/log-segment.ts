@@ -26,6 +26,7 @@ import {
   batchSizeAt,
   checkBatch,
   lastOffsetOf,
+  readInt64,
 } from '../protocol/record-batch.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
@@ -51,10 +52,6 @@ export function parseSegmentFileName(name: string, suffix: string): number | und
   if (!/^\d{20}$/.test(stem)) return undefined;
   const n = Number(stem);
   return Number.isSafeInteger(n) ? n : undefined;
-}
-
-function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
 }
 
 export interface SegmentConfig {

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/base/logger.js';
 import { LogManager } from '../../src/storage/log-manager.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../src/storage/log-config.js';
-import { hasKeylessRecord, readRecords } from '../../src/storage/batch-records.js';
+import { readRecords } from '../../src/storage/batch-records.js';
 import { checkBatch } from '../../src/protocol/record-batch.js';
 import { describeBothFs } from './_fs.js';
 import { makeBatch, splitBatches } from './_batches.js';
@@ -139,10 +139,3 @@ describeBothFs('compaction', (newEnv) => {
   });
 });
 
-it('hasKeylessRecord spots null keys, also inside compressed batches', () => {
-  const keyed = makeBatch([{ key: 'a', value: '1' }, { key: 'b', value: null }]);
-  const keyless = makeBatch([{ key: 'a', value: '1' }, { key: null, value: '2' }], { compression: 1 });
-  assert.equal(hasKeylessRecord(keyed), false);
-  assert.equal(hasKeylessRecord(keyless), true);
-  assert.equal(hasKeylessRecord(Buffer.concat([keyed, keyless])), true);
-});

@@ -6,12 +6,10 @@ import { Compression, checkBatch, readBatchHeader, ATTR_CONTROL, ATTR_TRANSACTIO
 import {
   ControlRecordType,
   LegacyMessageFormatError,
-  batchHasNullKey,
   decodeBatch,
   decodeBatches,
   decodeControlRecord,
   encodeBatch,
-  forEachRecordKey,
   recordsCount,
 } from '../../../src/protocol/records.js';
 
@@ -154,18 +152,6 @@ test('empty batch (what compaction leaves for producer state)', () => {
   const d = decodeBatch(batch);
   assert.equal(d.records.length, 0);
   assert.equal(d.header.lastOffsetDelta, 2);
-});
-
-test('key-only iteration and the null-key check', () => {
-  for (const codec of CODECS) {
-    const batch = encodeBatch({ baseOffset: 7, compression: codec, timestamp: 10, records: [{ key: 'a', value: 'x' }, { key: null, value: 'y' }, { key: 'c', value: null, headers: [{ key: 'h', value: 'v' }] }] });
-    const seen: [string | null, number, number][] = [];
-    forEachRecordKey(batch, 0, (key, offset, ts) => seen.push([key === null ? null : key.toString(), offset, ts]));
-    assert.deepEqual(seen, [['a', 7, 10], [null, 8, 10], ['c', 9, 10]]);
-    assert.equal(batchHasNullKey(batch), true);
-    assert.equal(recordsCount(batch), 3);
-    assert.equal(batchHasNullKey(encodeBatch({ compression: codec, records: [{ key: '', value: 'x' }] })), false);
-  }
 });
 
 test('decodeBatches walks several batches and ignores a trailing partial one', () => {
