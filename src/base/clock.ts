@@ -63,3 +63,8 @@ export class ManualClock implements Clock {
     this.nowMs = target;
   }
 }
+
+/** Resolves after ms on the given clock. */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.schedule(ms, resolve));
+}

@@ -16,7 +16,7 @@ import net from 'node:net';
 import { BrokerError } from '../base/errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../base/clock.js';
 import { Reader, Writer } from '../protocol/primitives.js';
-import { readResponseHeader, writeRequestHeader, API_VERSIONS_KEY } from '../protocol/headers.js';
+import { readResponseHeader, responseHeaderIsFlexible, writeRequestHeader } from '../protocol/headers.js';
 import type { ApiDef } from '../protocol/schema.js';
 
 export class ConnectionError extends BrokerError {
@@ -69,6 +69,8 @@ export class BrokerConnection {
   private readonly maxInFlight: number;
   private readonly maxResponseBytes: number;
   private readonly pending = new Map<number, Pending>();
+  /** Correlation ids whose requests timed out; their late responses are dropped. */
+  private readonly timedOut = new Set<number>();
   private readonly slotWaiters: (() => void)[] = [];
   private nextCorrelationId = 1;
   private chunks: Buffer[] = [];
@@ -140,7 +142,7 @@ export class BrokerConnection {
     api.request.write(w, body, version);
     const responseBody = await this.sendRaw(api.apiKey, version, w.toBuffer(), {
       requestFlexible: api.request.isFlexible(version),
-      responseFlexible: api.apiKey !== API_VERSIONS_KEY && api.response.isFlexible(version),
+      responseFlexible: responseHeaderIsFlexible(api.apiKey, api.response.isFlexible(version)),
       timeoutMs: options.timeoutMs,
       expectResponse: options.expectResponse,
     });
@@ -178,6 +180,9 @@ export class BrokerConnection {
     return new Promise<Buffer>((resolve, reject) => {
       const timer = this.clock.schedule(timeoutMs, () => {
         if (!this.pending.delete(correlationId)) return;
+        // The broker may still answer: remember the id so that late response is dropped
+        // instead of being taken for a protocol error that fails every other request.
+        this.timedOut.add(correlationId);
         this.releaseSlot();
         reject(new RequestTimeoutError(`request apiKey=${apiKey} v${apiVersion} to ${this.host}:${this.port} timed out after ${timeoutMs} ms`));
       });
@@ -230,6 +235,7 @@ export class BrokerConnection {
     const correlationId = frame.readInt32BE(0);
     const p = this.pending.get(correlationId);
     if (p === undefined) {
+      if (this.timedOut.delete(correlationId)) return;
       this.fail(new ConnectionError(`response with unknown correlation id ${correlationId} from ${this.host}:${this.port}`));
       this.socket.destroy();
       return;

@@ -16,7 +16,7 @@
  * non-retriable code into a thrown KafkaError, and retry the retriable ones a few times.
  */
 import { BrokerError } from '../base/errors.js';
-import { systemClock, type Clock } from '../base/clock.js';
+import { sleep, systemClock, type Clock } from '../base/clock.js';
 import { Reader, ZERO_UUID } from '../protocol/primitives.js';
 import type { ApiDef } from '../protocol/schema.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -153,10 +153,6 @@ export function parseBootstrap(bootstrap: string): { host: string; port: number 
   }
   if (out.length === 0) throw new BrokerError('SHERWOOD_CLIENT', 'no bootstrap servers given');
   return out;
-}
-
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.schedule(ms, resolve));
 }
 
 export class KafkaClient {

@@ -4,7 +4,7 @@
  * retriable Kafka errors a few times (refreshing metadata in between), and throw KafkaError
  * for the rest. Enough for our CLIs and tests; not a full producer/consumer.
  */
-import type { Clock } from '../base/clock.js';
+import { sleep, type Clock } from '../base/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ZERO_UUID } from '../protocol/primitives.js';
 import { Compression } from '../protocol/record-batch.js';
@@ -21,10 +21,6 @@ import { KafkaError, RETRIABLE } from './kafka-error.js';
 
 export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
-
-function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.schedule(ms, resolve));
-}
 
 /** Runs op, retrying retriable KafkaErrors with a short backoff; onRetry refreshes routing. */
 async function withRetries<T>(client: KafkaClient, retries: number, op: () => Promise<T>, onRetry: () => void): Promise<T> {

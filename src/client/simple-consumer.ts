@@ -75,7 +75,7 @@ export class SimpleConsumer {
     if (typeof spec === 'number') {
       if (spec >= 0) return spec;
       // Negative: that many records before the end, as kcat's -o -N does.
-      const end = (await this.client.listOffsets(this.topic, partition, LATEST_TIMESTAMP)).offset;
+      const end = (await this.client.listOffsets(this.topic, partition, LATEST_TIMESTAMP, { isolationLevel: this.options.isolationLevel })).offset;
       const start = (await this.client.listOffsets(this.topic, partition, EARLIEST_TIMESTAMP)).offset;
       return Math.max(start, end + spec);
     }

@@ -144,7 +144,6 @@ export function topicConfigDef(name: string): TopicConfigDef | undefined {
 }
 
 /** Every broker config name that is a synonym of some topic config. */
-export const TOPIC_CONFIG_BROKER_SYNONYMS: ReadonlySet<string> = new Set(TOPIC_CONFIG_DEFS.flatMap((d) => d.synonyms.map((s) => s.name)));
 
 /**
  * Checks one value against its definition the way Kafka's ConfigDef does; returns the canonical

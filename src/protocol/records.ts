@@ -29,7 +29,7 @@
  * records throw CorruptRecordError. The caller maps both to Kafka error codes.
  */
 import { CorruptRecordError } from '../base/errors.js';
-import { Reader } from './primitives.js';
+import { Reader, unsignedVarintSize } from './primitives.js';
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
@@ -45,6 +45,7 @@ import {
   NO_SEQUENCE,
   computeBatchCrc,
   readBatchHeader,
+  writeInt64,
   type BatchHeader,
 } from './record-batch.js';
 import { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression.js';
@@ -67,8 +68,6 @@ export interface Record {
 }
 
 /** Alias for code that also uses TypeScript's Record<K, V> utility type. */
-export type KafkaRecord = Record;
-
 export interface DecodedBatch {
   header: BatchHeader;
   records: Record[];
@@ -304,17 +303,8 @@ function zigzag(v: number): number {
   return v >= 0 ? v * 2 : -v * 2 - 1;
 }
 
-function uvarSize(u: number): number {
-  let n = 1;
-  while (u >= 0x80) {
-    u = Math.floor(u / 128);
-    n++;
-  }
-  return n;
-}
-
 function varSize(v: number): number {
-  return uvarSize(zigzag(v));
+  return unsignedVarintSize(zigzag(v));
 }
 
 function putUvar(buf: Buffer, pos: number, u: number): number {
@@ -381,12 +371,6 @@ function writeRecords(prepared: PreparedRecord[]): Buffer {
   }
   if (pos !== total) throw new Error(`record encoding size mismatch: ${pos} != ${total}`);
   return out;
-}
-
-function writeInt64(buf: Buffer, pos: number, v: number): void {
-  const hi = Math.floor(v / 4294967296);
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(v - hi * 4294967296, pos + 4);
 }
 
 /** Builds one magic-2 batch with a valid CRC-32C. */

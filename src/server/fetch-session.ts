@@ -101,7 +101,7 @@ export type TopicResolver = (topic: string, topicId: Buffer) => { name: string; 
 
 export type FetchContext =
   | { kind: 'sessionless'; partitions: CachedPartition[] }
-  | { kind: 'full'; partitions: CachedPartition[]; createSession: boolean }
+  | { kind: 'full'; partitions: CachedPartition[] }
   | { kind: 'incremental'; session: FetchSession; partitions: CachedPartition[] }
   | { kind: 'error'; errorCode: number };
 
@@ -153,7 +153,7 @@ export class FetchSessionCache {
     if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
       if (req.sessionId !== INVALID_SESSION_ID) this.sessions.delete(req.sessionId);
       if (req.sessionEpoch === FINAL_EPOCH) return { kind: 'sessionless', partitions: fromRequest() };
-      return { kind: 'full', partitions: fromRequest(), createSession: true };
+      return { kind: 'full', partitions: fromRequest() };
     }
     const session = this.sessions.get(req.sessionId);
     if (session === undefined) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };

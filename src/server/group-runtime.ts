@@ -80,7 +80,12 @@ export class GroupRuntime {
       () => { this.state = 'ready'; },
       (err: unknown) => {
         this.state = 'failed';
-        broker.logger.error('loading __consumer_offsets failed', { error: String(err) });
+        broker.logger.error('loading __consumer_offsets failed; the next group request retries', { error: String(err) });
+        // A partial replay leaves dirty state: drop this runtime so the next request builds a fresh one.
+        if (broker.services.get(GROUP_RUNTIME_SERVICE) === this) {
+          broker.services.delete(GROUP_RUNTIME_SERVICE);
+          this.close();
+        }
       },
     );
   }

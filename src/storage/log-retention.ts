@@ -5,7 +5,9 @@
  * 3. retention.bytes: oldest segments while the log stays >= retention.bytes without them.
  * Only whole segments are deleted. When the active segment itself qualifies and holds data it
  * is rolled first (Kafka does the same), so a quiet topic still expires. Runs inside the
- * partition's queue.
+ * partition's queue. As in Kafka, a segment is deleted only when everything in it is below the
+ * high watermark (its upper bound — the next segment's base offset, or the log end offset for
+ * the active one — is <= highWatermark), so retention never removes records not yet committed.
  */
 import type { PartitionLog } from './partition-log.js';
 
@@ -15,6 +17,7 @@ export async function deleteRetentionBreachedSegments(log: PartitionLog, nowMs: 
   if (log.config.retentionMs >= 0) {
     let count = 0;
     for (const seg of log.segments) {
+      if (!belowHighWatermark(log, count)) break;
       const largest = seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.createdMs;
       if (seg.size > 0 && nowMs - largest > log.config.retentionMs) count++;
       else break;
@@ -25,6 +28,7 @@ export async function deleteRetentionBreachedSegments(log: PartitionLog, nowMs: 
     let diff = log.size - log.config.retentionBytes;
     let count = 0;
     for (const seg of log.segments) {
+      if (!belowHighWatermark(log, count)) break;
       if (seg.size > 0 && diff - seg.size >= 0) {
         diff -= seg.size;
         count++;
@@ -35,6 +39,12 @@ export async function deleteRetentionBreachedSegments(log: PartitionLog, nowMs: 
     deleted += await deleteOldest(log, count);
   }
   return deleted;
+}
+
+/** True when segment i holds only offsets below the high watermark. */
+function belowHighWatermark(log: PartitionLog, i: number): boolean {
+  const upper = i + 1 < log.segments.length ? log.segments[i + 1]!.baseOffset : log.logEndOffset;
+  return upper <= log.highWatermark;
 }
 
 async function deleteOldest(log: PartitionLog, count: number): Promise<number> {

@@ -159,7 +159,6 @@ export class LogSegment {
   private deleted = false;
   private closed = false;
   /** Bytes appended since the last fsync of the log file. */
-  dirtyBytes = 0;
   /** Bumped by every append and truncation: compaction checks it before swapping. */
   modCount = 0;
 
@@ -328,7 +327,6 @@ export class LogSegment {
     this.size = position + buf.length;
     this.nextOffset = lastOffset + 1;
     this.modCount++;
-    this.dirtyBytes += buf.length;
   }
 
   /** True once retention, truncation or a compaction swap removed this segment from its log. */
@@ -459,7 +457,6 @@ export class LogSegment {
   /** fsync the log, then write and fsync the indexes (so an index never points past data). */
   async flush(): Promise<void> {
     await this.log.sync();
-    this.dirtyBytes = 0;
     await this.offsetIndex.persist(this.fs, true);
     await this.timeIndex.persist(this.fs, true);
   }

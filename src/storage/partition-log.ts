@@ -506,7 +506,10 @@ export class PartitionLog {
   async advanceLogStartOffset(offset: number): Promise<void> {
     if (offset <= this._logStartOffset) return;
     this._logStartOffset = offset;
-    if (this._highWatermark < offset) this._highWatermark = offset;
+    if (this._highWatermark < offset) {
+      this._highWatermark = offset;
+      this.fireHighWatermark();
+    }
     if (this.epochCache.truncateFromStart(offset)) await this.epochCache.persist();
     await this.hooks.logStartOffsetChanged?.(this);
   }

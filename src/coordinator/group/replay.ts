@@ -98,9 +98,10 @@ export function replayRecord(coordinator: GroupCoordinator, record: DecodedGroup
       rebalanceTimeoutMs: m.rebalanceTimeout,
       sessionTimeoutMs: m.sessionTimeout,
       protocolType: v.protocolType,
-      protocols: v.protocol === null ? [] : [{ name: v.protocol, metadata: m.subscription }],
+      // Copies: the decoded bytes are views into a large read buffer that must not stay pinned.
+      protocols: v.protocol === null ? [] : [{ name: v.protocol, metadata: Buffer.from(m.subscription) }],
     });
-    member.assignment = m.assignment;
+    member.assignment = Buffer.from(m.assignment);
     group.members.set(member.memberId, member);
     if (member.groupInstanceId !== null) group.staticMembers.set(member.groupInstanceId, member.memberId);
   }

@@ -47,20 +47,11 @@ const NO_EPOCH_END = { epoch: -1, endOffset: -1 };
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 const NO_SNAPSHOT = { endOffset: -1, epoch: -1 };
 
-function intConfig(broker: Broker, name: string, fallback: number): number {
-  try {
-    const v = Number(broker.config.get(name));
-    return Number.isFinite(v) ? v : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
 function sessionCache(broker: Broker): FetchSessionCache {
   let cache = broker.services.get(SESSION_CACHE) as FetchSessionCache | undefined;
   if (cache === undefined) {
     cache = new FetchSessionCache({
-      maxSlots: intConfig(broker, 'max.incremental.fetch.session.cache.slots', 1000),
+      maxSlots: broker.config.getInt('max.incremental.fetch.session.cache.slots'),
       clock: broker.clock,
       random: broker.random,
     });
@@ -127,7 +118,7 @@ function zstdUnsupported(broker: Broker, version: number, topic: string, records
 async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean, version: number): Promise<{ reads: PartitionRead[]; bytes: number; errors: boolean }> {
   const reads: PartitionRead[] = [];
   // Kafka caps the response at the broker's fetch.max.bytes whatever the client asks.
-  const maxBytes = Math.min(req.maxBytes, intConfig(broker, 'fetch.max.bytes', 57671680));
+  const maxBytes = Math.min(req.maxBytes, broker.config.getInt('fetch.max.bytes'));
   let bytes = 0;
   let errors = false;
   let minOneMessage = true;

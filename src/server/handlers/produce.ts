@@ -29,7 +29,7 @@ import {
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
 } from '../../protocol/messages/produce.js';
-import { appendRecords, isValidAcks } from '../../cluster/replica-manager.js';
+import { appendRecords } from '../../cluster/replica-manager.js';
 import { validateProduceShape } from '../../cluster/log-validator.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
@@ -43,11 +43,10 @@ async function producePartition(ctx: RequestContext, req: ProduceRequest, topic:
   const version = ctx.header.apiVersion;
   if (version < 3) return partitionError(index, ErrorCode.UNSUPPORTED_VERSION, `Produce v${version} is not supported; use v3 or later`);
   const broker = ctx.broker;
-  const log = broker.topics.get(topic) === undefined ? undefined : broker.topics.log(topic, index);
+  const log = broker.topics.log(topic, index);
   if (log === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
   const shape = validateProduceShape(version, records);
   if (shape !== null) return partitionError(index, shape.errorCode, shape.errorMessage);
-  if (!isValidAcks(req.acks)) return partitionError(index, ErrorCode.INVALID_REQUIRED_ACKS);
   const r = await appendRecords(broker, log, records!, { acks: req.acks, timeoutMs: req.timeoutMs });
   return {
     index,
