@@ -45,6 +45,17 @@ export class OffsetOutOfRangeError extends BrokerError {
   }
 }
 
+/**
+ * An append found, inside the log's queue, that the leader epoch it was started under is no
+ * longer current (the caller's `isCurrent` check): nothing was written.
+ */
+export class NotLeaderForEpochError extends BrokerError {
+  constructor(message: string) {
+    super('SHERWOOD_STORAGE', message);
+    this.name = 'NotLeaderForEpochError';
+  }
+}
+
 export interface AppendResult {
   firstOffset: number;
   lastOffset: number;
@@ -201,8 +212,15 @@ export class PartitionLog {
 
   // ---- append --------------------------------------------------------------------------------
 
-  appendAsLeader(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
+  /**
+   * `isCurrent`, when given, runs inside the queue right before anything is written: false
+   * (leadership moved while the append waited its turn) rejects with NotLeaderForEpochError.
+   */
+  appendAsLeader(records: Buffer, leaderEpoch: number, isCurrent?: () => boolean): Promise<AppendResult> {
     return this.enqueue(async () => {
+      if (isCurrent !== undefined && !isCurrent()) {
+        throw new NotLeaderForEpochError(`leader epoch ${leaderEpoch} of ${this.topic}-${this.partition} is no longer current`);
+      }
       const now = this.clock.now();
       const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
       const firstOffset = this.logEndOffset;
@@ -224,6 +242,17 @@ export class PartitionLog {
       }
       await this.write(records, firstOffset, lastOffset, now);
       return { firstOffset, lastOffset, logAppendTimeMs: logAppendTime ? now : -1, logStartOffset: this._logStartOffset };
+    });
+  }
+
+  /**
+   * Records that `epoch` starts at `startOffset` (a new leader epoch begins at the log end),
+   * so OffsetForLeaderEpoch answers from it before the epoch's first append. No-op unless the
+   * epoch is newer than the latest one known.
+   */
+  assignEpochStartOffset(epoch: number, startOffset: number): Promise<void> {
+    return this.enqueue(async () => {
+      if (epoch > this.epochCache.latestEpoch && this.epochCache.assign(epoch, startOffset)) await this.epochCache.persist();
     });
   }
 
@@ -396,9 +425,15 @@ export class PartitionLog {
     };
   }
 
-  /** For the transaction layer: the first offset of the oldest open transaction (undefined: none). */
+  /**
+   * For the transaction layer: the first offset of the oldest open transaction (undefined:
+   * none). A change of the last stable offset notifies the same listeners as the high
+   * watermark, so read_committed long polls wake when a transaction ends.
+   */
   setFirstUnstableOffset(offset: number | undefined): void {
+    const before = this.lastStableOffset;
     this.firstUnstableOffset = offset;
+    if (this.lastStableOffset !== before) this.fireHighWatermark();
   }
 
   // ---- offsets by time and epoch ------------------------------------------------------------

@@ -1,0 +1,563 @@
+/**
+ * One topic partition hosted by this broker: its local log plus what makes it a replica —
+ * leader id, leader epoch, partition epoch, replicas, ISR, the fetch state of every follower
+ * (on the leader) and the high watermark (after Kafka's `kafka.cluster.Partition`).
+ *
+ * Contract:
+ * - The metadata layer decides leadership; this class applies it. `makeLeader(state)` and
+ *   `makeFollower(state)` take the partition's registration (replicas, isr, leader,
+ *   leaderEpoch, partitionEpoch). The leader epoch never goes backwards (an older state is a
+ *   bug upstream: assert). A new leader epoch resets every follower's fetch state, and the
+ *   epoch's start offset is the log end offset (recorded in the leader-epoch cache).
+ * - Appends happen only on the leader, at the leader epoch captured when the append started:
+ *   the epoch is checked before the write, again inside the log's queue right before the bytes
+ *   are written (`isCurrent`), and again after every await. A change in between answers
+ *   NOT_LEADER_OR_FOLLOWER: the client retries against the new leader.
+ * - The high watermark lives in the log (so retention and reads see it) and only the leader
+ *   moves it forward: the minimum log end offset over the ISR (the leader included), also
+ *   waiting for a follower that is caught up but not yet in the ISR, as Kafka does. A follower
+ *   takes it from its leader's fetch responses (`updateFollowerHighWatermark`). It is
+ *   checkpointed by the ReplicaManager (`replication-offset-checkpoint`) and restored on open.
+ * - Follower fetch state (`updateFollowerFetchState`) is Kafka's ReplicaState: log end and
+ *   start offsets, last fetch time and last caught-up time, which decide ISR membership
+ *   (`outOfSyncReplicaIds`, `isrExpansionCandidate`); ISR changes themselves are written by
+ *   the metadata layer (AlterPartition in KRaft) and come back through makeLeader.
+ * - Errors are Kafka codes (data). A partition stopped because its topic was deleted answers
+ *   UNKNOWN_TOPIC_OR_PARTITION; one stopped by shutdown NOT_LEADER_OR_FOLLOWER.
+ */
+import { assert } from '../base/assert.js';
+import type { Clock } from '../base/clock.js';
+import type { Logger } from '../base/logger.js';
+import { StorageError } from '../base/errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { NotLeaderForEpochError, OffsetOutOfRangeError, type PartitionLog } from '../storage/partition-log.js';
+import { ReplicaState, type ReplicaFetchState } from './replica-state.js';
+import { validateRecords, type AppendOrigin } from './log-validator.js';
+import {
+  EMPTY, ListOffsetsTimestamp, NOT_LEADER_MESSAGE, UNKNOWN_MESSAGE, failedAppend, lookupResult, readError,
+  type LeaderAppendResult, type OffsetLookupResult, type PartitionConfig, type PartitionFetchRequest, type PartitionReadResult,
+  type PartitionState, type StopReason,
+} from './partition-types.js';
+
+export * from './partition-types.js';
+
+export interface PartitionOptions {
+  topic: string;
+  partition: number;
+  topicId: Buffer;
+  log: PartitionLog;
+  localBrokerId: number;
+  config: PartitionConfig;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class Partition {
+  readonly topic: string;
+  readonly partitionIndex: number;
+  topicId: Buffer;
+  readonly log: PartitionLog;
+  readonly localBrokerId: number;
+  config: PartitionConfig;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private _leaderId = -1;
+  private _leaderEpoch = -1;
+  private _partitionEpoch = -1;
+  private _replicas: readonly number[] = [];
+  private _isr: readonly number[] = [];
+  private readonly remoteReplicas = new Map<number, ReplicaState>();
+  private readonly listeners = new Set<() => void>();
+  private stopReason: StopReason | null = null;
+  private readonly unsubscribeLog: () => void;
+
+  constructor(options: PartitionOptions) {
+    this.topic = options.topic;
+    this.partitionIndex = options.partition;
+    this.topicId = options.topicId;
+    this.log = options.log;
+    this.localBrokerId = options.localBrokerId;
+    this.config = options.config;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    // Everything that can complete a waiting produce or fetch goes through one notification.
+    this.unsubscribeLog = this.log.onHighWatermarkChange(() => this.notify());
+  }
+
+  get leaderId(): number {
+    return this._leaderId;
+  }
+
+  get leaderEpoch(): number {
+    return this._leaderEpoch;
+  }
+
+  get partitionEpoch(): number {
+    return this._partitionEpoch;
+  }
+
+  get replicas(): readonly number[] {
+    return this._replicas;
+  }
+
+  get isr(): readonly number[] {
+    return this._isr;
+  }
+
+  get isLeader(): boolean {
+    return this.stopReason === null && this._leaderId === this.localBrokerId;
+  }
+
+  get isStopped(): boolean {
+    return this.stopReason !== null;
+  }
+
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  get lastStableOffset(): number {
+    return this.log.lastStableOffset;
+  }
+
+  /** A copy of a follower's fetch state (undefined for the leader itself and non-replicas). */
+  followerState(brokerId: number): ReplicaFetchState | undefined {
+    return this.remoteReplicas.get(brokerId)?.snapshot();
+  }
+
+  // ---- listeners --------------------------------------------------------------------------
+
+  /**
+   * `fn` runs synchronously after the high watermark or last stable offset moves, after a
+   * leadership change, and when the partition stops, so waiters (acks=all, long polls) can
+   * re-check their condition. Returns the unsubscribe function.
+   */
+  onStateChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  private notify(): void {
+    for (const fn of [...this.listeners]) {
+      try {
+        fn();
+      } catch (err) {
+        this.logger.error('partition listener failed', { topic: this.topic, partition: this.partitionIndex, error: String(err) });
+      }
+    }
+  }
+
+  // ---- leadership -------------------------------------------------------------------------
+
+  /**
+   * Becomes (or stays) leader with `state`. Returns true when this is a new leader epoch or
+   * this broker was not the leader before. The high watermark may move at once (an ISR of one).
+   */
+  async makeLeader(state: PartitionState): Promise<boolean> {
+    assert(state.leader === this.localBrokerId, () => `makeLeader of ${this.name} with leader ${state.leader}, we are ${this.localBrokerId}`);
+    this.checkEpochs(state);
+    const wasLeader = this._leaderId === this.localBrokerId;
+    const isNewEpoch = state.leaderEpoch > this._leaderEpoch;
+    this.applyState(state);
+    if (isNewEpoch) {
+      const now = this.clock.now();
+      this.remoteReplicas.clear();
+      for (const id of state.replicas) {
+        if (id === this.localBrokerId) continue;
+        // Kafka resets followers on a new epoch: unknown position; ISR members count as caught
+        // up now so they are not dropped before their first fetch.
+        this.remoteReplicas.set(id, new ReplicaState(id, state.isr.includes(id) ? now : 0));
+      }
+      // The epoch starts at the current log end: OffsetForLeaderEpoch answers from it even
+      // before the first append in the epoch. An empty log records it on its first append.
+      if (this.log.logEndOffset > this.log.logStartOffset) await this.log.assignEpochStartOffset(state.leaderEpoch, this.log.logEndOffset);
+    } else {
+      this.syncRemoteReplicas(state.replicas);
+    }
+    this.maybeIncrementLeaderHighWatermark();
+    this.notify();
+    return isNewEpoch || !wasLeader;
+  }
+
+  /** Becomes (or stays) a follower of `state.leader`. Returns true when the leader or epoch changed. */
+  makeFollower(state: PartitionState): boolean {
+    assert(state.leader !== this.localBrokerId, () => `makeFollower of ${this.name} naming ourselves (${this.localBrokerId}) as leader`);
+    this.checkEpochs(state);
+    const changed = state.leader !== this._leaderId || state.leaderEpoch > this._leaderEpoch;
+    this.applyState(state);
+    this.remoteReplicas.clear();
+    this.notify();
+    return changed;
+  }
+
+  private checkEpochs(state: PartitionState): void {
+    assert(state.leaderEpoch >= this._leaderEpoch, () => `leader epoch of ${this.name} would go back from ${this._leaderEpoch} to ${state.leaderEpoch}`);
+    assert(state.partitionEpoch >= this._partitionEpoch, () => `partition epoch of ${this.name} would go back from ${this._partitionEpoch} to ${state.partitionEpoch}`);
+  }
+
+  private applyState(state: PartitionState): void {
+    this._leaderId = state.leader;
+    this._leaderEpoch = state.leaderEpoch;
+    this._partitionEpoch = state.partitionEpoch;
+    this._replicas = [...state.replicas];
+    this._isr = [...state.isr];
+  }
+
+  private syncRemoteReplicas(replicas: readonly number[]): void {
+    for (const id of [...this.remoteReplicas.keys()]) if (!replicas.includes(id)) this.remoteReplicas.delete(id);
+    for (const id of replicas) {
+      if (id !== this.localBrokerId && !this.remoteReplicas.has(id)) this.remoteReplicas.set(id, new ReplicaState(id));
+    }
+  }
+
+  /** Stops serving: waiters wake and get the stop's error. The log is closed by the caller. */
+  stop(reason: StopReason): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.unsubscribeLog();
+    this.notify();
+  }
+
+  /** The error for a request that met a stopped partition (see the file header). */
+  get stoppedError(): number {
+    return this.stopReason === 'deleted' ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  }
+
+  private errorMessage(code: number): string | null {
+    if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return NOT_LEADER_MESSAGE;
+    if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return UNKNOWN_MESSAGE;
+    return null;
+  }
+
+  /**
+   * Kafka's check of a request's currentLeaderEpoch (-1: not sent), then of leadership when
+   * `requireLeader`: FENCED_LEADER_EPOCH (older), UNKNOWN_LEADER_EPOCH (newer),
+   * NOT_LEADER_OR_FOLLOWER, or NONE.
+   */
+  checkLeaderEpoch(currentLeaderEpoch: number, requireLeader: boolean): number {
+    if (this.stopReason !== null) return this.stoppedError;
+    if (currentLeaderEpoch >= 0) {
+      if (currentLeaderEpoch < this._leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+      if (currentLeaderEpoch > this._leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+    }
+    if (requireLeader && this._leaderId !== this.localBrokerId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return ErrorCode.NONE;
+  }
+
+  // ---- high watermark ---------------------------------------------------------------------
+
+  /**
+   * Kafka's maybeIncrementLeaderHW: the minimum log end offset over the ISR and over followers
+   * that are caught up (they are about to join it). Only ever moves forward.
+   */
+  private maybeIncrementLeaderHighWatermark(): boolean {
+    if (!this.isLeader) return false;
+    const now = this.clock.now();
+    const leaderEnd = this.log.logEndOffset;
+    let hw = leaderEnd;
+    for (const r of this.remoteReplicas.values()) {
+      const waitFor = this._isr.includes(r.brokerId) || r.isCaughtUp(leaderEnd, now, this.config.replicaLagTimeMaxMs);
+      // A member that has not fetched in this epoch (-1) holds the high watermark where it is.
+      if (waitFor && r.logEndOffset < hw) hw = r.logEndOffset;
+    }
+    if (hw <= this.log.highWatermark) return false;
+    this.log.setHighWatermark(hw);
+    return true;
+  }
+
+  /** A follower's high watermark: the leader's, capped by what we have. */
+  updateFollowerHighWatermark(leaderHighWatermark: number): void {
+    if (this.isLeader || this.stopReason !== null) return;
+    const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
+    if (hw !== this.log.highWatermark) this.log.setHighWatermark(hw);
+  }
+
+  /** Restores a checkpointed high watermark on open (clamped to the log's bounds). */
+  restoreHighWatermark(offset: number): void {
+    this.log.setHighWatermark(offset);
+  }
+
+  /**
+   * Records a follower's fetch (Kafka's updateFollowerFetchState) and moves the high watermark.
+   * Returns false when `brokerId` is not a follower replica of this partition.
+   */
+  updateFollowerFetchState(brokerId: number, fetchOffset: number, followerLogStartOffset: number, fetchTimeMs: number, leaderEndOffset: number): boolean {
+    const r = this.remoteReplicas.get(brokerId);
+    if (r === undefined) return false;
+    r.updateFetchState(fetchOffset, followerLogStartOffset, fetchTimeMs, leaderEndOffset);
+    this.maybeIncrementLeaderHighWatermark();
+    return true;
+  }
+
+  /** ISR members that have not caught up within replica.lag.time.max.ms (candidates to drop). */
+  outOfSyncReplicaIds(nowMs: number): number[] {
+    if (!this.isLeader) return [];
+    const leaderEnd = this.log.logEndOffset;
+    return this._isr.filter((id) => {
+      if (id === this.localBrokerId) return false;
+      const r = this.remoteReplicas.get(id);
+      return r !== undefined && r.logEndOffset < leaderEnd && nowMs - r.lastCaughtUpTimeMs > this.config.replicaLagTimeMaxMs;
+    });
+  }
+
+  /** A follower outside the ISR that has reached the high watermark in the current epoch (a candidate to add). */
+  isrExpansionCandidate(brokerId: number): boolean {
+    if (!this.isLeader || this._isr.includes(brokerId)) return false;
+    const r = this.remoteReplicas.get(brokerId);
+    return r !== undefined && r.logEndOffset >= this.log.highWatermark && r.logEndOffset >= 0;
+  }
+
+  // ---- append -----------------------------------------------------------------------------
+
+  /**
+   * Validates and appends `records` as leader (Kafka's appendRecordsToLeader); see the file
+   * header for the epoch checks. For acks=-1 the caller then waits with `waitForAcks`.
+   */
+  async appendRecordsToLeader(records: Buffer, origin: AppendOrigin, requiredAcks: number): Promise<LeaderAppendResult> {
+    const epochError = this.checkLeaderEpoch(-1, true);
+    if (epochError !== ErrorCode.NONE) return failedAppend(epochError, this.errorMessage(epochError));
+    if (this.config.isInternal && origin !== 'coordinator') {
+      return failedAppend(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${this.topic}`);
+    }
+    const minIsr = this.config.minInsyncReplicas;
+    if (requiredAcks === -1 && this._isr.length < minIsr) {
+      return failedAppend(ErrorCode.NOT_ENOUGH_REPLICAS,
+        `The size of the current ISR [${this._isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`);
+    }
+    const verdict = validateRecords(records, this.config.validation, this.clock.now(), origin);
+    if (!verdict.ok) {
+      // Kafka reports the log start offset with record-level rejections, -1 otherwise.
+      const withStart = verdict.errorCode === ErrorCode.INVALID_RECORD || verdict.errorCode === ErrorCode.INVALID_TIMESTAMP;
+      return failedAppend(verdict.errorCode, verdict.errorMessage, verdict.recordErrors, withStart ? this.log.logStartOffset : -1);
+    }
+    if (verdict.batchCount === 0) {
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: this.log.logStartOffset, recordErrors: [] };
+    }
+    const epoch = this._leaderEpoch;
+    const isCurrent = (): boolean => this.isLeader && this._leaderEpoch === epoch;
+    let appended;
+    try {
+      appended = await this.log.appendAsLeader(verdict.records, epoch, isCurrent);
+    } catch (err) {
+      if (this.stopReason !== null) return failedAppend(this.stoppedError, this.errorMessage(this.stoppedError));
+      if (err instanceof NotLeaderForEpochError) return failedAppend(ErrorCode.NOT_LEADER_OR_FOLLOWER, NOT_LEADER_MESSAGE);
+      if (err instanceof StorageError) {
+        this.logger.error(`append to ${this.name} failed: ${err.message}`);
+        return failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+      }
+      throw err;
+    }
+    // Written under our epoch, but leadership may have moved during the write's await.
+    if (!isCurrent()) {
+      const code = this.stopReason !== null ? this.stoppedError : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      return failedAppend(code, this.errorMessage(code));
+    }
+    // Followers' long polls wait for the log end, not the high watermark: wake them either way.
+    if (!this.maybeIncrementLeaderHighWatermark()) this.notify();
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      baseOffset: appended.firstOffset,
+      lastOffset: appended.lastOffset,
+      logAppendTimeMs: appended.logAppendTimeMs,
+      logStartOffset: appended.logStartOffset,
+      recordErrors: [],
+    };
+  }
+
+  /**
+   * Kafka's checkEnoughReplicasReachOffset: null while the high watermark is below
+   * `requiredOffset`; then NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below
+   * min.insync.replicas meanwhile; NOT_LEADER_OR_FOLLOWER (or the stop's error) once we are
+   * no longer the leader.
+   */
+  checkEnoughReplicasReachOffset(requiredOffset: number): number | null {
+    if (this.stopReason !== null) return this.stoppedError;
+    if (!this.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (this.log.highWatermark < requiredOffset) return null;
+    return this._isr.length < this.config.minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.NONE;
+  }
+
+  /**
+   * Waits (Kafka's DelayedProduce) until checkEnoughReplicasReachOffset decides, or
+   * REQUEST_TIMED_OUT after timeoutMs. Woken only by state changes, never by polling.
+   */
+  waitForAcks(requiredOffset: number, timeoutMs: number): Promise<number> {
+    const now = this.checkEnoughReplicasReachOffset(requiredOffset);
+    if (now !== null) return Promise.resolve(now);
+    return new Promise<number>((resolve) => {
+      let done = false;
+      const finish = (code: number): void => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        timer.cancel();
+        resolve(code);
+      };
+      const unsubscribe = this.onStateChange(() => {
+        const code = this.checkEnoughReplicasReachOffset(requiredOffset);
+        if (code !== null) finish(code);
+      });
+      const timer = this.clock.schedule(Math.max(0, timeoutMs), () => finish(this.checkEnoughReplicasReachOffset(requiredOffset) ?? ErrorCode.REQUEST_TIMED_OUT));
+    });
+  }
+
+  /** Appends replicated batches on a follower (offsets and epochs as the leader wrote them). */
+  async appendRecordsAsFollower(records: Buffer): Promise<{ firstOffset: number; lastOffset: number }> {
+    assert(!this.isLeader, () => `appendRecordsAsFollower on the leader of ${this.name}`);
+    return this.log.appendAsFollower(records);
+  }
+
+  /** Truncates a follower's log (divergence found through OffsetForLeaderEpoch or a diverging epoch). */
+  async truncateTo(offset: number): Promise<void> {
+    assert(!this.isLeader, () => `truncateTo on the leader of ${this.name}`);
+    await this.log.truncateTo(offset);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  /** The offset a consumer may read up to (exclusive) for an isolation level. */
+  fetchableOffset(isolationLevel: number): number {
+    return isolationLevel === 1 ? this.log.lastStableOffset : this.log.highWatermark;
+  }
+
+  /**
+   * One partition of a Fetch (Kafka's Partition.fetchRecords): consumers read from the leader
+   * up to the high watermark (read_uncommitted) or last stable offset (read_committed);
+   * a follower (`replicaId` >= 0) reads up to the log end, is told when its last fetched epoch
+   * diverges from ours (Fetch v12+ `divergingEpoch`), and its fetch updates its replica state.
+   */
+  async fetchRecords(req: PartitionFetchRequest): Promise<PartitionReadResult> {
+    const isFollower = req.replicaId >= 0;
+    const epochError = this.checkLeaderEpoch(req.currentLeaderEpoch, true);
+    if (epochError !== ErrorCode.NONE) return readError(epochError);
+    if (isFollower && !this.remoteReplicas.has(req.replicaId)) return readError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const log = this.log;
+    const leaderEnd = log.logEndOffset;
+    const base = (): Omit<PartitionReadResult, 'records' | 'errorCode' | 'divergingEpoch'> => ({
+      highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
+    });
+    if (isFollower && req.lastFetchedEpoch >= 0) {
+      const end = log.endOffsetForEpoch(req.lastFetchedEpoch);
+      if (end.leaderEpoch < req.lastFetchedEpoch || end.endOffset < req.fetchOffset) {
+        return { errorCode: ErrorCode.NONE, ...base(), divergingEpoch: { epoch: end.leaderEpoch, endOffset: end.endOffset }, records: EMPTY };
+      }
+    }
+    if (req.fetchOffset < log.logStartOffset || req.fetchOffset > leaderEnd) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base(), divergingEpoch: null, records: EMPTY };
+    }
+    const limit = isFollower ? leaderEnd : this.fetchableOffset(req.isolationLevel);
+    let records: Buffer = EMPTY;
+    if (req.fetchOffset < limit && (req.maxBytes > 0 || req.minOneMessage)) {
+      try {
+        records = (await log.read(req.fetchOffset, Math.max(0, req.maxBytes), limit, req.minOneMessage)).records;
+      } catch (err) {
+        if (this.stopReason !== null) return readError(this.stoppedError);
+        if (err instanceof OffsetOutOfRangeError) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base(), divergingEpoch: null, records: EMPTY };
+        if (err instanceof StorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...base(), divergingEpoch: null, records: EMPTY };
+        throw err;
+      }
+    }
+    if (isFollower) this.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, this.clock.now(), leaderEnd);
+    return { errorCode: ErrorCode.NONE, ...base(), divergingEpoch: null, records };
+  }
+
+  /**
+   * Reads committed records for a coordinator loading its state (up to the high watermark).
+   * Throws StorageError / OffsetOutOfRangeError as the log does.
+   */
+  readCommitted(fetchOffset: number, maxBytes: number): Promise<{ records: Buffer; firstOffset: number }> {
+    return this.log.read(fetchOffset, maxBytes, this.log.highWatermark, true);
+  }
+
+  /**
+   * ListOffsets for one partition (Kafka's fetchOffsetForTimestamp): special timestamps
+   * (EARLIEST -2, LATEST -1, MAX_TIMESTAMP -3, EARLIEST_LOCAL -4, LATEST_TIERED -5) or the
+   * first offset whose timestamp is >= `timestamp`, bounded by what the isolation level sees.
+   */
+  async fetchOffsetForTimestamp(timestamp: number, isolationLevel: number, currentLeaderEpoch: number, fetchOnlyFromLeader: boolean): Promise<OffsetLookupResult> {
+    const epochError = this.checkLeaderEpoch(currentLeaderEpoch, fetchOnlyFromLeader);
+    if (epochError !== ErrorCode.NONE) return lookupResult(epochError);
+    const log = this.log;
+    const epoch = this._leaderEpoch;
+    try {
+      switch (timestamp) {
+        case ListOffsetsTimestamp.EARLIEST:
+        case ListOffsetsTimestamp.EARLIEST_LOCAL:
+          return lookupResult(ErrorCode.NONE, log.logStartOffset, -1, epoch);
+        case ListOffsetsTimestamp.LATEST:
+          return lookupResult(ErrorCode.NONE, this.fetchableOffset(isolationLevel), -1, epoch);
+        case ListOffsetsTimestamp.MAX_TIMESTAMP: {
+          const max = log.maxTimestampOffset();
+          return max.offset < 0 ? lookupResult(ErrorCode.NONE) : lookupResult(ErrorCode.NONE, max.offset, max.timestamp, epoch);
+        }
+        case ListOffsetsTimestamp.LATEST_TIERED:
+          return lookupResult(ErrorCode.NONE);
+        default: {
+          if (timestamp < 0) return lookupResult(ErrorCode.INVALID_REQUEST);
+          const found = await log.offsetForTimestamp(timestamp);
+          if (found === null || found.offset >= this.fetchableOffset(isolationLevel)) return lookupResult(ErrorCode.NONE);
+          return lookupResult(ErrorCode.NONE, found.offset, found.timestamp, epoch);
+        }
+      }
+    } catch (err) {
+      if (this.stopReason !== null) return lookupResult(this.stoppedError);
+      if (err instanceof StorageError) return lookupResult(ErrorCode.KAFKA_STORAGE_ERROR);
+      throw err;
+    }
+  }
+
+  /**
+   * OffsetForLeaderEpoch (Kafka's lastOffsetForLeaderEpoch): the largest epoch <= `leaderEpoch`
+   * and where it ended (the log end for the current epoch), or -1/-1 when unknown.
+   */
+  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: number } {
+    const epochError = this.checkLeaderEpoch(currentLeaderEpoch, fetchOnlyFromLeader);
+    if (epochError !== ErrorCode.NONE) return { errorCode: epochError, leaderEpoch: -1, endOffset: -1 };
+    const r = this.log.endOffsetForEpoch(leaderEpoch);
+    return { errorCode: ErrorCode.NONE, leaderEpoch: r.leaderEpoch, endOffset: r.endOffset };
+  }
+
+  /**
+   * DeleteRecords on the leader (Kafka's deleteRecordsOnLeader): -1 means the high watermark;
+   * the topic must allow deletion (cleanup.policy has delete); the offset must lie within
+   * [0, high watermark]. Returns the new low watermark. With followers, Kafka also waits until
+   * every replica's log start offset has moved (the clustering work adds that wait).
+   */
+  async deleteRecordsOnLeader(offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    const epochError = this.checkLeaderEpoch(-1, true);
+    if (epochError !== ErrorCode.NONE) return { errorCode: epochError, lowWatermark: -1 };
+    const log = this.log;
+    if (!log.config.cleanupPolicy.delete) return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1 };
+    const target = offset === -1 ? log.highWatermark : offset;
+    if (target < 0 || target > log.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    if (target <= log.logStartOffset) return { errorCode: ErrorCode.NONE, lowWatermark: log.logStartOffset };
+    try {
+      return { errorCode: ErrorCode.NONE, lowWatermark: await log.deleteRecordsBefore(target) };
+    } catch (err) {
+      if (this.stopReason !== null) return { errorCode: this.stoppedError, lowWatermark: -1 };
+      if (err instanceof OffsetOutOfRangeError) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+      if (err instanceof StorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+      throw err;
+    }
+  }
+
+  get name(): string {
+    return `${this.topic}-${this.partitionIndex}`;
+  }
+
+  /** Notifies waiters that the last stable offset may have moved (the transaction layer sets it). */
+  lastStableOffsetChanged(): void {
+    this.notify();
+  }
+}
