@@ -15,6 +15,10 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
 import type { BrokerConfig, Listener } from './config.js';
 import type { Handler } from './handler.js';
+import { plaintextAuthenticator, type Authenticator } from './pipeline/authentication.js';
+import { allowAllAuthorizer, type Authorizer } from './pipeline/authorization.js';
+import { noQuotas, type QuotaManager } from './pipeline/quota.js';
+import { RequestMetrics } from './pipeline/request-metrics.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -34,6 +38,9 @@ export interface BrokerInit {
   logs: LogManager;
   topics: TopicManager;
   handlers: ReadonlyMap<number, Handler>;
+  authenticator?: Authenticator;
+  authorizer?: Authorizer;
+  quotas?: QuotaManager;
 }
 
 export class Broker {
@@ -52,6 +59,11 @@ export class Broker {
   readonly handlers: ReadonlyMap<number, Handler>;
   /** Later subsystems register here by name (fetch sessions, purgatory, group runtime...). */
   readonly services = new Map<string, unknown>();
+  /** The request pipeline's stages (server/pipeline/): authenticate → authorize → quota → handler → metrics. */
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly quotas: QuotaManager;
+  readonly requestMetrics = new RequestMetrics();
   /** A single broker is its own controller. */
   readonly controllerId: number;
   /** The advertised listeners, set once the sockets are bound (port 0 becomes the real port). */
@@ -69,6 +81,9 @@ export class Broker {
     this.topics = init.topics;
     this.handlers = init.handlers;
     this.controllerId = init.nodeId;
+    this.authenticator = init.authenticator ?? plaintextAuthenticator;
+    this.authorizer = init.authorizer ?? allowAllAuthorizer;
+    this.quotas = init.quotas ?? noQuotas;
   }
 
   /** Called by start.ts after binding. */

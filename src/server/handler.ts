@@ -8,6 +8,7 @@
 import type { ApiDef } from '../protocol/schema.js';
 import type { RequestHeader } from '../protocol/headers.js';
 import type { Broker } from './broker.js';
+import type { AclOperation, ResourceType } from './pipeline/authorization.js';
 
 export interface ConnectionInfo {
   /** A number unique to the connection for the broker's lifetime (fetch sessions, SASL). */
@@ -23,6 +24,8 @@ export interface RequestContext {
   header: RequestHeader;
   broker: Broker;
   connection: ConnectionInfo;
+  /** Who the request runs as (the pipeline's authentication stage decided it). */
+  principal: string;
 }
 
 export interface Handler<Req = any, Res = any> {
@@ -31,6 +34,19 @@ export interface Handler<Req = any, Res = any> {
   minVersion: number;
   maxVersion: number;
   handle(ctx: RequestContext, request: Req): Promise<Res | null> | Res | null;
+  /**
+   * An operation on the cluster resource the principal must be allowed before the handler
+   * runs (e.g. CLUSTER_ACTION for inter-broker APIs). A handler that declares it must also
+   * build its error response.
+   */
+  clusterOperation?: AclOperation;
+  /** The whole response carrying `errorCode` (Kafka's getErrorResponse), for pipeline refusals. */
+  errorResponse?(request: Req, errorCode: number, version: number): Res;
+}
+
+/** Whether the request's principal may perform `operation` on a resource (handlers' per-item checks). */
+export function authorize(ctx: RequestContext, operation: AclOperation, resourceType: ResourceType, resourceName: string): boolean {
+  return ctx.broker.authorizer.authorize({ principal: ctx.principal, host: ctx.connection.remoteAddress, operation, resourceType, resourceName });
 }
 
 export function defineHandler<Req, Res>(h: Handler<Req, Res>): Handler<Req, Res> {

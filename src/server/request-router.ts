@@ -1,16 +1,24 @@
 /**
- * One request frame in, one response frame (or nothing) out.
+ * One request frame in, one response frame (or nothing) out, through the request pipeline:
  *
- * Frame = the bytes after the 4-byte size prefix: request header, then body. The router reads
- * the header, finds the handler for the API key, decodes the body at the request's version,
- * calls the handler and encodes what it returns, size prefix included, ready for the socket.
+ *   decode header → find handler → check version → decode body
+ *   → authenticate (pipeline/authentication.ts: the principal, or close the connection)
+ *   → authorize    (pipeline/authorization.ts: the handler's cluster-level operation, if any;
+ *                   per-resource checks happen in handlers through `authorize(ctx, ...)`)
+ *   → quota        (pipeline/quota.ts: throttle time put in the response)
+ *   → handler
+ *   → metrics      (pipeline/request-metrics.ts: per-API count and time, also for failures)
+ *   → encode, size prefix included, ready for the socket.
+ *
+ * Frame = the bytes after the 4-byte size prefix: request header, then body.
  *
  * What closes the connection (the router throws ProtocolError, as Kafka closes the socket):
- * a header or body that does not decode, an unknown API key, and a version outside the
- * handler's range for any API but ApiVersions. ApiVersions at an unsupported version is
- * answered with UNSUPPORTED_VERSION in the v0 format, listing our ranges, so a client can
- * retry with a version we know. A handler that throws also closes the connection (the
- * connection logs it); a handler that returns null sends nothing (Produce with acks=0).
+ * a header or body that does not decode, an unknown API key, a version outside the handler's
+ * range for any API but ApiVersions, and an authentication refusal. ApiVersions at an
+ * unsupported version is answered with UNSUPPORTED_VERSION in the v0 format, listing our
+ * ranges, so a client can retry with a version we know. A handler that throws also closes the
+ * connection (the connection logs it); a handler that returns null sends nothing (Produce with
+ * acks=0).
  */
 import { ProtocolError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
@@ -20,6 +28,7 @@ import { API_VERSIONS_KEY, responseHeaderIsFlexible, skipTaggedFields, writeResp
 import { ApiVersions, type ApiVersionsResponseApiVersion } from '../protocol/messages/api-versions.js';
 import type { Broker } from './broker.js';
 import type { ConnectionInfo, Handler, RequestContext } from './handler.js';
+import { CLUSTER_RESOURCE_NAME } from './pipeline/authorization.js';
 
 /**
  * A ready-to-write response frame: one Buffer, or a list of Buffers to write back to back
@@ -68,10 +77,47 @@ export class RequestRouter {
     const request = codec.read(r, apiVersion);
     if (r.error !== null) throw new ProtocolError(`malformed ${handler.api.name} v${apiVersion} request: ${r.error}`);
     const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId };
-    const ctx: RequestContext = { header, broker: this.broker, connection };
-    const result = handler.handle(ctx, request);
-    if (result instanceof Promise) return result.then((res) => this.encode(handler, header, res));
-    return this.encode(handler, header, result);
+    const broker = this.broker;
+    const auth = broker.authenticator.authenticate(connection, header);
+    if (auth.closeReason !== undefined) throw new ProtocolError(`${handler.api.name} refused: ${auth.closeReason}`);
+    const ctx: RequestContext = { header, broker, connection, principal: auth.principal };
+    const started = broker.clock.monotonicMs();
+    const throttleTimeMs = broker.quotas.recordRequest(ctx, frame.length);
+    let result: unknown;
+    try {
+      result = this.authorizedToRun(ctx, handler) ? handler.handle(ctx, request) : handler.errorResponse!(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, apiVersion);
+    } catch (err) {
+      broker.requestMetrics.record(apiKey, apiVersion, broker.clock.monotonicMs() - started, true);
+      throw err;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (res) => this.finish(handler, header, res, started, throttleTimeMs),
+        (err: unknown) => {
+          broker.requestMetrics.record(apiKey, apiVersion, broker.clock.monotonicMs() - started, true);
+          throw err;
+        },
+      );
+    }
+    return this.finish(handler, header, result, started, throttleTimeMs);
+  }
+
+  /** The authorize stage: a handler's cluster-level operation, when it declares one. */
+  private authorizedToRun(ctx: RequestContext, handler: Handler): boolean {
+    const operation = handler.clusterOperation;
+    if (operation === undefined) return true;
+    return this.broker.authorizer.authorize({
+      principal: ctx.principal, host: ctx.connection.remoteAddress, operation, resourceType: 'CLUSTER', resourceName: CLUSTER_RESOURCE_NAME,
+    });
+  }
+
+  private finish(handler: Handler, header: RequestHeader, response: unknown, started: number, throttleTimeMs: number): ResponseFrame | null {
+    this.broker.requestMetrics.record(header.apiKey, header.apiVersion, this.broker.clock.monotonicMs() - started, false);
+    if (throttleTimeMs > 0 && typeof response === 'object' && response !== null && 'throttleTimeMs' in response) {
+      const r = response as { throttleTimeMs: number };
+      r.throttleTimeMs = Math.max(r.throttleTimeMs, throttleTimeMs);
+    }
+    return this.encode(handler, header, response);
   }
 
   private encode(handler: Handler, header: RequestHeader, response: unknown): ResponseFrame | null {

@@ -228,6 +228,10 @@ async function importHandlers(dir: string, logger: Logger): Promise<Handler[]> {
         logger.error(`handler module ${name} does not export default a handler (or an array of them)`);
         continue;
       }
+      if (h.clusterOperation !== undefined && h.errorResponse === undefined) {
+        logger.error(`handler ${h.api.name} in ${name} declares a cluster operation but no errorResponse`);
+        continue;
+      }
       const range = h.api.request.versions;
       if (h.minVersion > h.maxVersion || h.minVersion < range.min || h.maxVersion > range.max) {
         logger.error(`handler ${h.api.name} in ${name}: versions ${h.minVersion}-${h.maxVersion} outside the message definition (${range.min}-${range.max})`);

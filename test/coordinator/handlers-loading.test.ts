@@ -32,6 +32,7 @@ function ctx(apiVersion: number): RequestContext {
     header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'c' },
     broker: broker as unknown as RequestContext['broker'],
     connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS' },
+  principal: 'User:ANONYMOUS',
   };
 }
 
