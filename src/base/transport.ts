@@ -17,6 +17,7 @@
  */
 import net from 'node:net';
 import { Duplex } from 'node:stream';
+import type { Clock, TimerHandle } from './clock.js';
 
 export interface TransportSocket {
   readonly remoteAddress?: string | undefined;
@@ -86,10 +87,10 @@ export const tcpTransport: Transport = {
 class MemorySocket extends Duplex implements TransportSocket {
   peer: MemorySocket | undefined;
   private idleMs = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimer: TimerHandle | undefined;
   private waitingRead: (() => void) | undefined;
 
-  constructor(readonly remoteAddress: string, readonly remotePort: number, highWaterMark: number) {
+  constructor(readonly remoteAddress: string, readonly remotePort: number, highWaterMark: number, private readonly clock: Clock | undefined) {
     super({ allowHalfOpen: true, highWaterMark });
     this.on('close', () => this.clearIdle());
   }
@@ -142,13 +143,20 @@ class MemorySocket extends Duplex implements TransportSocket {
   private touch(): void {
     this.clearIdle();
     if (this.idleMs > 0 && !this.destroyed) {
-      // Not unref'd: an open socket keeps the process alive, as a TCP socket does.
-      this.idleTimer = setTimeout(() => this.emit('timeout'), this.idleMs);
+      const fire = (): void => {
+        this.emit('timeout');
+      };
+      if (this.clock !== undefined) this.idleTimer = this.clock.schedule(this.idleMs, fire);
+      else {
+        // Not unref'd: an open socket keeps the process alive, as a TCP socket does.
+        const t = setTimeout(fire, this.idleMs);
+        this.idleTimer = { cancel: () => clearTimeout(t) };
+      }
     }
   }
 
   private clearIdle(): void {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer?.cancel();
     this.idleTimer = undefined;
   }
 }
@@ -157,13 +165,14 @@ class MemorySocket extends Duplex implements TransportSocket {
  * Connections that never leave the process: `listen` registers host:port, `connect` creates a
  * socket pair. Ports are handed out from 40000 up for port 0. `highWaterMark` (bytes buffered
  * per direction before writes report backpressure) defaults to 64 KiB, as a TCP socket's.
+ * Idle timeouts run on `clock` when given (a simulator's), else on real timers.
  */
 export class MemoryTransport implements Transport {
   private readonly listeners = new Map<string, (socket: TransportSocket) => void>();
   private nextPort = 40000;
   private nextClientPort = 50000;
 
-  constructor(private readonly highWaterMark = 64 * 1024) {}
+  constructor(private readonly highWaterMark = 64 * 1024, private readonly clock?: Clock) {}
 
   async listen(host: string, port: number, onConnection: (socket: TransportSocket) => void): Promise<TransportServer> {
     let bound = port;
@@ -183,8 +192,8 @@ export class MemoryTransport implements Transport {
     const accept = this.listeners.get(`${host}:${port}`);
     if (accept === undefined) throw Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: 'ECONNREFUSED' });
     const clientPort = this.nextClientPort++;
-    const client = new MemorySocket(host, port, this.highWaterMark);
-    const server = new MemorySocket('127.0.0.1', clientPort, this.highWaterMark);
+    const client = new MemorySocket(host, port, this.highWaterMark, this.clock);
+    const server = new MemorySocket('127.0.0.1', clientPort, this.highWaterMark, this.clock);
     client.peer = server;
     server.peer = client;
     accept(server);
