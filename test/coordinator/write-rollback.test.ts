@@ -1,17 +1,16 @@
 /**
  * Every coordinator operation that writes records is applied only once they are durable, or
  * not at all (apache/kafka CoordinatorRuntime reverts to the last committed snapshot when a
- * write fails). Each test injects a failing or held `__consumer_offsets` writer.
+ * write fails), and nothing else about its shard is decided or answered while it is written.
+ * Each test injects a failing or held `__consumer_offsets` writer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import type { OffsetCommitRequest } from '../../src/protocol/messages/offset-commit.js';
 import type { JoinGroupResponse } from '../../src/protocol/messages/join-group.js';
-import { commitOffsets, fetchOffsets } from '../../src/coordinator/group/offsets.js';
-import { deleteGroups, describeGroup } from '../../src/coordinator/group/group-admin.js';
-import { coordinatorErrorFor, CoordinatorWriteError } from '../../src/coordinator/group/coordinator-runtime.js';
-import { durableState, harness, info, joinRequest, replayed, settle, type Harness } from './harness.js';
+import { coordinatorErrorFor, CoordinatorWriteError } from '../../src/coordinator/runtime/coordinator-errors.js';
+import { committedOffset, durableState, harness, info, joinRequest, replayed, settle, type Harness } from './harness.js';
 
 function commit(groupId: string, topic: string, partition: number, offset: number, extra: Partial<OffsetCommitRequest> = {}): OffsetCommitRequest {
   return {
@@ -20,9 +19,6 @@ function commit(groupId: string, topic: string, partition: number, offset: numbe
     ...extra,
   };
 }
-
-const committed = (h: Harness, groupId: string, topic: string, partition: number) =>
-  fetchOffsets(h.coordinator, groupId, [{ name: topic, partitionIndexes: [partition] }])[0]!.partitions[0]!.committedOffset;
 
 const heartbeat = (h: Harness, groupId: string, memberId: string, generationId: number, groupInstanceId: string | null = null) =>
   h.service.heartbeat({ groupId, generationId, memberId, groupInstanceId }, info(4));
@@ -75,30 +71,34 @@ test('a static member replacement whose write fails is not applied: the old memb
 test('DeleteGroups applies only once its tombstones are durable; a failed write leaves the group and its offsets', async () => {
   const h = await harness();
   await h.service.commitOffsets(commit('idle', 't', 0, 42), info(8));
+  const before = durableState(h.service);
   h.log.failNext = 1;
   const failed = await h.service.deleteGroups(['idle']);
   assert.deepEqual(failed.results, [{ groupId: 'idle', errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }]);
   assert.equal((h.group('idle') !== undefined), true, 'the group survives a failed delete');
-  assert.equal(committed(h, 'idle', 't', 0), 42, 'and so do its offsets');
-  assert.equal(describeGroup(h.coordinator, 'idle').groupState, 'Empty');
+  assert.equal(await committedOffset(h, 'idle', 't', 0), 42, 'and so do its offsets');
+  assert.equal((await h.service.describeGroups(['idle']))[0]!.groupState, 'Empty');
+  assert.deepEqual(durableState(h.service), before, 'exactly as before');
 
   h.log.hold();
   const pending = h.service.deleteGroups(['idle']);
   await settle();
-  assert.equal(committed(h, 'idle', 't', 0), 42, 'offsets stay readable until the tombstones are durable');
-  const commitDuring = await Promise.race([
-    h.service.commitOffsets(commit('idle', 't', 0, 43), info(8)),
-    settle().then(() => null),
-  ]);
-  assert.deepEqual(commitDuring?.topics[0]!.partitions[0]!.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'a group being deleted takes no commits');
-  const joinDuring = await h.service.joinGroup(joinRequest('idle', ''), info(5));
-  assert.equal(joinDuring.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'nor members');
-  const second = await Promise.race([h.service.deleteGroups(['idle']), settle().then(() => null)]);
-  assert.deepEqual(second?.results, [{ groupId: 'idle', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
+  // Requests for the group's partition wait until the deletion is durable: a read never sees
+  // it half-done, and a second delete and a commit decide after it.
+  const readDuring = committedOffset(h, 'idle', 't', 0);
+  const secondDelete = h.service.deleteGroups(['idle']);
+  const commitDuring = h.service.commitOffsets(commit('idle', 't', 0, 43), info(8));
+  const answeredEarly = await Promise.race([Promise.race([readDuring, secondDelete, commitDuring]).then(() => true), settle().then(() => false)]);
+  assert.equal(answeredEarly, false, 'nothing about the group is answered while its deletion is written');
+  assert.equal(h.log.appendsStarted, 3, 'and nothing else is written');
   h.log.release();
   assert.deepEqual((await pending).results, [{ groupId: 'idle', errorCode: ErrorCode.NONE }]);
-  assert.equal((h.group('idle') !== undefined), false);
-  assert.equal(committed(h, 'idle', 't', 0), -1);
+  assert.equal(await readDuring, -1, 'the read queued behind the deletion sees it done');
+  assert.deepEqual((await secondDelete).results, [{ groupId: 'idle', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
+  // The commit came after the deletion: it starts a new simple group (it is not lost, and it
+  // does not land in the deleted group).
+  assert.equal((await commitDuring).topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+  assert.equal(await committedOffset(h, 'idle', 't', 0), 43);
   assert.deepEqual(durableState(await replayed(h)), durableState(h.service));
   h.close();
 });
