@@ -105,20 +105,30 @@ export class GroupCoordinatorService {
 
   // ---- membership --------------------------------------------------------------------------
 
+  // An empty group id is INVALID_GROUP_ID whichever partition it would hash to (Kafka's
+  // service checks it before routing).
+
   joinGroup(req: JoinGroupRequest, info: RequestInfo): Promise<JoinGroupResponse> {
-    return this.write('classic-group-join', req.groupId, (s) => s.joinGroup(req, info), (code) => joinError(req.memberId, code));
+    const onError = (code: number) => joinError(req.memberId, code);
+    if (req.groupId === '') return Promise.resolve(onError(ErrorCode.INVALID_GROUP_ID));
+    return this.write('classic-group-join', req.groupId, (s) => s.joinGroup(req, info), onError);
   }
 
   syncGroup(req: SyncGroupRequest, info: RequestInfo): Promise<SyncGroupResponse> {
+    if (req.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
     return this.write('classic-group-sync', req.groupId, (s) => s.syncGroup(req, info), syncError);
   }
 
   heartbeat(req: HeartbeatRequest, info: RequestInfo): Promise<HeartbeatResponse> {
-    return this.write('classic-group-heartbeat', req.groupId, (s) => s.heartbeat(req, info), (errorCode) => ({ throttleTimeMs: 0, errorCode }));
+    const onError = (errorCode: number): HeartbeatResponse => ({ throttleTimeMs: 0, errorCode });
+    if (req.groupId === '') return Promise.resolve(onError(ErrorCode.INVALID_GROUP_ID));
+    return this.write('classic-group-heartbeat', req.groupId, (s) => s.heartbeat(req, info), onError);
   }
 
   leaveGroup(req: LeaveGroupRequest, info: RequestInfo): Promise<LeaveGroupResponse> {
-    return this.write('classic-group-leave', req.groupId, (s) => s.leaveGroup(req, info), (errorCode) => ({ throttleTimeMs: 0, errorCode, members: [] }));
+    const onError = (errorCode: number): LeaveGroupResponse => ({ throttleTimeMs: 0, errorCode, members: [] });
+    if (req.groupId === '') return Promise.resolve(onError(ErrorCode.INVALID_GROUP_ID));
+    return this.write('classic-group-leave', req.groupId, (s) => s.leaveGroup(req, info), onError);
   }
 
   // ---- offsets -----------------------------------------------------------------------------

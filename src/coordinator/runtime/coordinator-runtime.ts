@@ -160,7 +160,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     } catch (err) {
       loading = Promise.reject(err);
     }
-    loading.then(
+    void loading.then(
       () => {
         if (this.contexts.get(partition) !== context || context.state !== 'loading') return;
         context.shard = shard;
@@ -250,11 +250,6 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     const context = this.contextFor(partition);
     if (context instanceof CoordinatorError) return Promise.reject(context);
     return this.enqueue(context, name, () => ({ response: op(context.shard!) }));
-  }
-
-  /** One write operation on every loaded shard; the promises in partition order. */
-  scheduleWriteAllOperation<T>(name: string, op: (shard: S) => CoordinatorResult<T, R>): { partition: number; result: Promise<T> }[] {
-    return this.partitions().filter((p) => this.isActive(p)).map((partition) => ({ partition, result: this.scheduleWriteOperation(name, partition, op) }));
   }
 
   private contextFor(partition: number): PartitionContext<S> | CoordinatorError {
