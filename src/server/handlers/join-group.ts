@@ -1,7 +1,7 @@
 /**
  * JoinGroup (API key 11), versions 0-9: the first phase of a classic-group rebalance.
  *
- * Behavior (Kafka's classic group protocol, see src/coordinator/group/group-coordinator.ts):
+ * Behavior (Kafka's classic group protocol, see src/coordinator/group/group-coordinator-shard.ts):
  * - INVALID_GROUP_ID for an empty group id; INVALID_SESSION_TIMEOUT outside
  *   group.min/max.session.timeout.ms; GROUP_MAX_SIZE_REACHED beyond group.max.size;
  *   INCONSISTENT_GROUP_PROTOCOL when the protocol type differs or no protocol is shared.
