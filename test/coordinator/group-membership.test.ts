@@ -74,7 +74,7 @@ test('JoinGroup validation: group id, session timeout, unknown member, protocol,
   assert.equal((await join(joinRequest('g', '', { sessionTimeoutMs: 10 }))).errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
   assert.equal((await join(joinRequest('g', '', { sessionTimeoutMs: 3_600_000 }))).errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
   assert.equal((await join(joinRequest('g', 'nobody'))).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
-  assert.equal((h.group('g') !== undefined), false, 'failed joins leave no group behind');
+  assert.equal(h.group('g'), undefined, 'failed joins leave no group behind');
   assert.equal((await join(joinRequest('g', '', { protocolType: '' }))).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   // v3 (no KIP-394): the member is added straight away.
   const first = join(joinRequest('g', ''), 3);
@@ -257,7 +257,7 @@ test('a member id handed out with MEMBER_ID_REQUIRED expires unless used; the gr
   assert.ok(h.group('g')!.pendingMembers.has(first.memberId));
   h.clock.advance(6000);
   await settle();
-  assert.equal((h.group('g') !== undefined), false);
+  assert.equal(h.group('g'), undefined);
   const late = await h.service.joinGroup(joinRequest('g', first.memberId), info(5));
   assert.equal(late.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   h.close();

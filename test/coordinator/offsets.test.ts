@@ -118,7 +118,7 @@ test('DeleteGroups: NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, and a deleted group is 
   assert.deepEqual(r.results.map((x) => [x.groupId, x.errorCode]), [
     ['busy', ErrorCode.NON_EMPTY_GROUP], ['idle', ErrorCode.NONE], ['missing', ErrorCode.GROUP_ID_NOT_FOUND], ['idle', ErrorCode.GROUP_ID_NOT_FOUND],
   ]);
-  assert.equal((h.group('idle') !== undefined), false);
+  assert.equal(h.group('idle'), undefined);
   assert.equal((await describeGroup(h, 'idle')).groupState, 'Dead');
   const re = await replayed(h);
   assert.equal(re.shardFor('idle')!.groups.has('idle'), false);
@@ -151,11 +151,11 @@ test('offsets expire after offsets.retention.minutes; an empty group without off
   await h.service.commitOffsets(commit('explicit', [['t', 0, 1]], { retentionTimeMs: 5_000 }), info(2));
   h.clock.advance(10_000);
   await settle();
-  assert.equal((h.group('explicit') !== undefined), false, 'an explicit retention wins');
+  assert.equal(h.group('explicit'), undefined, 'an explicit retention wins');
   h.clock.advance(20_000);
   await settle();
-  assert.equal((h.group('old') !== undefined), false);
-  assert.equal((h.group('young') !== undefined), true);
+  assert.equal(h.group('old'), undefined);
+  assert.notEqual(h.group('young'), undefined);
   const written = h.log.decoded();
   assert.ok(written.some((r) => r.type === 'offset' && r.key.group === 'old' && r.value === null));
   assert.ok(written.some((r) => r.type === 'group' && r.key.group === 'old' && r.value === null));

@@ -75,7 +75,7 @@ test('DeleteGroups applies only once its tombstones are durable; a failed write 
   h.log.failNext = 1;
   const failed = await h.service.deleteGroups(['idle']);
   assert.deepEqual(failed.results, [{ groupId: 'idle', errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }]);
-  assert.equal((h.group('idle') !== undefined), true, 'the group survives a failed delete');
+  assert.notEqual(h.group('idle'), undefined, 'the group survives a failed delete');
   assert.equal(await committedOffset(h, 'idle', 't', 0), 42, 'and so do its offsets');
   assert.equal((await h.service.describeGroups(['idle']))[0]!.groupState, 'Empty');
   assert.deepEqual(durableState(h.service), before, 'exactly as before');
@@ -108,7 +108,7 @@ test('a standalone commit whose write fails leaves no group behind', async () =>
   h.log.failNext = 1;
   const r = await h.service.commitOffsets(commit('fresh', 't', 0, 1), info(8));
   assert.equal(r.topics[0]!.partitions[0]!.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  assert.equal((h.group('fresh') !== undefined), false);
+  assert.equal(h.group('fresh'), undefined);
   h.close();
 });
 
