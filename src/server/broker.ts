@@ -13,6 +13,7 @@ import type { Logger } from '../base/logger.js';
 import type { FileSystem } from '../base/file-system.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
+import type { GroupCoordinatorService } from '../coordinator/group/group-coordinator-service.js';
 import type { BrokerConfig, Listener } from './config.js';
 import type { Handler } from './handler.js';
 import { plaintextAuthenticator, type Authenticator } from './pipeline/authentication.js';
@@ -53,8 +54,8 @@ export class Broker {
   readonly fs: FileSystem;
   readonly logs: LogManager;
   readonly topics: TopicManager;
-  /** Set by the group runtime when it starts (owner: groups). */
-  groups?: unknown;
+  /** The group coordinator, set by the group runtime when it starts (owner: groups). */
+  groups?: GroupCoordinatorService;
   /** Every API we serve, by API key; ApiVersions advertises exactly these ranges. */
   readonly handlers: ReadonlyMap<number, Handler>;
   /** Later subsystems register here by name (fetch sessions, purgatory, group runtime...). */

@@ -1,21 +1,32 @@
 /**
- * Wires the group coordinator (src/coordinator/group) to the broker: `__consumer_offsets`
- * through the ReplicaManager, the broker's Clock/Random, and Kafka's broker settings.
+ * Wires the group coordinator (src/coordinator/group, run by src/coordinator/runtime) to the
+ * broker: `__consumer_offsets` through the ReplicaManager, the broker's Clock/Random/Logger,
+ * and Kafka's broker settings.
  *
- * Lifecycle: `getGroupRuntime(broker)` creates the runtime on first use (or at start-up when
- * the topic already exists: start.ts calls it) and registers it as
- * `broker.services.get('groups')` (the broker closes it on shutdown); `broker.groups` is its
- * GroupCoordinator, for reads. Anything that changes state goes through `run()`. It creates
- * `__consumer_offsets` if missing (offsets.topic.num.partitions, compacted, internal), replays
- * every partition up to its high watermark into the coordinator, and only then serves: until
- * the load is done group APIs answer COORDINATOR_LOAD_IN_PROGRESS (handlers first wait briefly
- * through `awaitReady`).
+ * - Writer: one batch appended to the shard's `__consumer_offsets` partition as its leader,
+ *   acks=-1, timeout offsets.commit.timeout.ms; an append error becomes a CoordinatorWriteError
+ *   carrying Kafka's error code.
+ * - Loader: reads the partition's log from its log start up to its high watermark (control
+ *   batches skipped).
+ * - Leadership: until the partition layer calls `service.onElection`/`onResignation` itself,
+ *   `start()` creates `__consumer_offsets` if it is missing (offsets.topic.num.partitions,
+ *   compacted, internal) and elects every partition with leader epoch 0. It runs at start-up
+ *   when the topic exists (start.ts) and otherwise on the first group request (as Kafka creates
+ *   the topic on the first FindCoordinator). The topic's partition count wins over the setting
+ *   (it is fixed once the topic exists).
+ *
+ * `getGroupRuntime(broker)` creates this object on first use and registers it as
+ * `broker.services.get('groups')` (closed on shutdown); once started, `broker.groups` is its
+ * GroupCoordinatorService. Group handlers first call `availability()`, which waits up to 5 s for
+ * the start-up load (COORDINATOR_LOAD_IN_PROGRESS after that, COORDINATOR_NOT_AVAILABLE if the
+ * topic could not be created; the next request tries again).
  */
 import { appendRecords } from '../cluster/replica-manager.js';
 import { GROUP_METADATA_TOPIC_NAME } from '../cluster/topic-name.js';
-import { CoordinatorWriteError, GroupCoordinatorRuntime } from '../coordinator/group/coordinator-runtime.js';
-import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import { DEFAULT_GROUP_COORDINATOR_CONFIG, type CoordinatorResult, type GroupCoordinatorConfig, type RequestInfo } from '../coordinator/group/result.js';
+import { CoordinatorWriteError } from '../coordinator/runtime/coordinator-errors.js';
+import type { CoordinatorLoader, PartitionWriter } from '../coordinator/runtime/coordinator-shard.js';
+import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig, type RequestInfo } from '../coordinator/group/group-config.js';
+import { GroupCoordinatorService } from '../coordinator/group/group-coordinator-service.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { decodeBatches } from '../protocol/records.js';
 import { isControlBatch } from '../protocol/record-batch.js';
@@ -24,87 +35,47 @@ import type { RequestContext } from './handler.js';
 
 export const GROUP_RUNTIME_SERVICE = 'groups';
 const LOAD_READ_BYTES = 4 * 1024 * 1024;
+/** How long a group request waits for the start-up load before answering COORDINATOR_LOAD_IN_PROGRESS. */
+const READY_WAIT_MS = 5000;
 
-function configOf(broker: Broker): GroupCoordinatorConfig {
-  const int = (name: string, fallback: number): number => {
-    try {
-      const v = Number(broker.config.get(name));
-      return Number.isFinite(v) ? v : fallback;
-    } catch {
-      return fallback;
-    }
-  };
-  const d = DEFAULT_GROUP_COORDINATOR_CONFIG;
+/**
+ * The coordinator's settings from the broker configuration. Every key is a defined broker key
+ * (a missing one is a bug and throws). The new-member join timeout is Kafka's constant, not a
+ * setting.
+ */
+export function groupCoordinatorConfig(broker: Broker, offsetsTopicNumPartitions: number): GroupCoordinatorConfig {
+  const c = broker.config;
   return {
-    offsetsTopicNumPartitions: int('offsets.topic.num.partitions', d.offsetsTopicNumPartitions),
-    groupMinSessionTimeoutMs: int('group.min.session.timeout.ms', d.groupMinSessionTimeoutMs),
-    groupMaxSessionTimeoutMs: int('group.max.session.timeout.ms', d.groupMaxSessionTimeoutMs),
-    groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms', d.groupInitialRebalanceDelayMs),
-    groupMaxSize: int('group.max.size', d.groupMaxSize),
-    groupNewMemberJoinTimeoutMs: int('group.new.member.join.timeout.ms', d.groupNewMemberJoinTimeoutMs),
-    offsetsRetentionMs: int('offsets.retention.minutes', d.offsetsRetentionMs / 60000) * 60000,
-    offsetsRetentionCheckIntervalMs: int('offsets.retention.check.interval.ms', d.offsetsRetentionCheckIntervalMs),
-    offsetMetadataMaxBytes: int('offset.metadata.max.bytes', d.offsetMetadataMaxBytes),
+    offsetsTopicNumPartitions,
+    groupMinSessionTimeoutMs: c.getInt('group.min.session.timeout.ms'),
+    groupMaxSessionTimeoutMs: c.getInt('group.max.session.timeout.ms'),
+    groupInitialRebalanceDelayMs: c.getInt('group.initial.rebalance.delay.ms'),
+    groupMaxSize: c.getInt('group.max.size'),
+    groupNewMemberJoinTimeoutMs: DEFAULT_GROUP_COORDINATOR_CONFIG.groupNewMemberJoinTimeoutMs,
+    offsetsRetentionMs: c.getInt('offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: c.getLong('offsets.retention.check.interval.ms'),
+    offsetMetadataMaxBytes: c.getInt('offset.metadata.max.bytes'),
   };
 }
 
-export class GroupRuntime {
-  readonly runtime: GroupCoordinatorRuntime;
-  readonly config: GroupCoordinatorConfig;
-  state: 'loading' | 'ready' | 'failed' = 'loading';
-  readonly ready: Promise<void>;
-  private readonly broker: Broker;
+function offsetsWriter(broker: Broker): PartitionWriter {
+  const timeoutMs = broker.config.getInt('offsets.commit.timeout.ms');
+  return {
+    async append(partition, records) {
+      const log = broker.topics.log(GROUP_METADATA_TOPIC_NAME, partition);
+      if (log === undefined) throw new CoordinatorWriteError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
+      const r = await appendRecords(broker, log, records, { acks: -1, timeoutMs, isInternal: true });
+      if (r.errorCode !== ErrorCode.NONE) throw new CoordinatorWriteError(r.errorCode, r.errorMessage ?? `append failed with ${r.errorCode}`);
+      return r.lastOffset;
+    },
+  };
+}
 
-  constructor(broker: Broker) {
-    this.broker = broker;
-    this.config = configOf(broker);
-    const commitTimeoutMs = (() => {
-      try { return Number(broker.config.get('offsets.commit.timeout.ms')) || 5000; } catch { return 5000; }
-    })();
-    this.runtime = new GroupCoordinatorRuntime({
-      config: this.config,
-      clock: broker.clock,
-      random: broker.random,
-      logger: broker.logger,
-      writer: {
-        append: async (partition, records) => {
-          const log = broker.topics.log(GROUP_METADATA_TOPIC_NAME, partition);
-          if (log === undefined) throw new CoordinatorWriteError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
-          const r = await appendRecords(broker, log, records, { acks: -1, timeoutMs: commitTimeoutMs, isInternal: true });
-          if (r.errorCode !== ErrorCode.NONE) throw new CoordinatorWriteError(r.errorCode, r.errorMessage ?? `append failed with ${r.errorCode}`);
-          return r.lastOffset;
-        },
-      },
-    });
-    this.ready = this.load().then(
-      () => { this.state = 'ready'; },
-      (err: unknown) => {
-        this.state = 'failed';
-        broker.logger.error('loading __consumer_offsets failed; the next group request retries', { error: String(err) });
-        // A partial replay leaves dirty state: drop this runtime so the next request builds a fresh one.
-        if (broker.services.get(GROUP_RUNTIME_SERVICE) === this) {
-          broker.services.delete(GROUP_RUNTIME_SERVICE);
-          this.close();
-        }
-      },
-    );
-  }
-
-  get coordinator(): GroupCoordinator {
-    return this.runtime.coordinator;
-  }
-
-  private async load(): Promise<void> {
-    const errorCode = await this.broker.topics.autoCreate(GROUP_METADATA_TOPIC_NAME);
-    if (errorCode !== ErrorCode.NONE) throw new Error(`cannot create ${GROUP_METADATA_TOPIC_NAME}: error ${errorCode}`);
-    const info = this.broker.topics.get(GROUP_METADATA_TOPIC_NAME);
-    const numPartitions = info?.numPartitions ?? this.config.offsetsTopicNumPartitions;
-    // The topic's partition count wins over the setting if they differ (it is fixed once created).
-    (this.config as { offsetsTopicNumPartitions: number }).offsetsTopicNumPartitions = numPartitions;
-    let records = 0;
-    for (let p = 0; p < numPartitions; p++) {
-      const log = this.broker.topics.log(GROUP_METADATA_TOPIC_NAME, p);
-      if (log === undefined) continue;
+function offsetsLoader(broker: Broker): CoordinatorLoader {
+  return {
+    async load(partition, onRecord) {
+      const log = broker.topics.log(GROUP_METADATA_TOPIC_NAME, partition);
+      if (log === undefined) throw new Error(`${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
       let offset = log.logStartOffset;
       const end = log.highWatermark;
       while (offset < end) {
@@ -114,44 +85,89 @@ export class GroupRuntime {
         for (const batch of batches) {
           offset = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
           if (isControlBatch(batch.header.attributes)) continue;
-          for (const rec of batch.records) {
-            if (rec.key === null) continue;
-            try {
-              this.coordinator.replay(rec.key, rec.value);
-              records++;
-            } catch (err) {
-              this.broker.logger.warn('skipping unreadable __consumer_offsets record', { partition: p, offset: rec.offset, error: String(err) });
-            }
-          }
+          for (const rec of batch.records) onRecord(rec.key, rec.value);
         }
       }
+    },
+  };
+}
+
+export class GroupRuntime {
+  private coordinator: GroupCoordinatorService | null = null;
+  private starting: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly broker: Broker) {}
+
+  /** The coordinator; only after `start()` began electing (availability() returned NONE). */
+  get service(): GroupCoordinatorService {
+    if (this.coordinator === null) throw new Error('the group coordinator is used before start()');
+    return this.coordinator;
+  }
+
+  /**
+   * Creates `__consumer_offsets` if missing, elects every partition and resolves once each
+   * partition's first load attempt is over. Idempotent; if the topic cannot be created it
+   * rejects and the next call tries again. When the topic exists the coordinator is in place
+   * (broker.groups set) before this returns.
+   */
+  start(): Promise<void> {
+    if (this.starting === null) {
+      const existing = this.broker.topics.get(GROUP_METADATA_TOPIC_NAME);
+      const started = existing !== undefined ? this.electAll(existing.numPartitions) : this.createThenElect();
+      this.starting = started.catch((err: unknown) => {
+        this.starting = null;
+        throw err;
+      });
     }
-    this.runtime.start();
-    if (records > 0) this.broker.logger.info('loaded group coordinator state', { records, groups: this.coordinator.groups.size });
+    return this.starting;
   }
 
-  /** Waits up to timeoutMs for the load; false if still loading (COORDINATOR_LOAD_IN_PROGRESS). */
-  async awaitReady(timeoutMs = 5000): Promise<boolean> {
-    if (this.state === 'ready') return true;
+  private async createThenElect(): Promise<void> {
+    const errorCode = await this.broker.topics.autoCreate(GROUP_METADATA_TOPIC_NAME);
+    if (errorCode !== ErrorCode.NONE) throw new Error(`cannot create ${GROUP_METADATA_TOPIC_NAME}: error ${errorCode}`);
+    const info = this.broker.topics.get(GROUP_METADATA_TOPIC_NAME);
+    if (info === undefined) throw new Error(`${GROUP_METADATA_TOPIC_NAME} was deleted while it was being created`);
+    await this.electAll(info.numPartitions);
+  }
+
+  private async electAll(numPartitions: number): Promise<void> {
+    if (this.closed) return;
+    const service = this.coordinator ??= new GroupCoordinatorService({
+      config: groupCoordinatorConfig(this.broker, numPartitions),
+      clock: this.broker.clock,
+      random: this.broker.random,
+      logger: this.broker.logger,
+      writer: offsetsWriter(this.broker),
+      loader: offsetsLoader(this.broker),
+    });
+    this.broker.groups = service;
+    const partitions = Array.from({ length: numPartitions }, (_, p) => p);
+    for (const p of partitions) service.onElection(p, 0);
+    await Promise.all(partitions.map((p) => service.runtime.awaitLoaded(p)));
+  }
+
+  /** NONE once started; otherwise the error a group API answers (after waiting up to 5 s). */
+  async availability(timeoutMs = READY_WAIT_MS): Promise<number> {
     let timer: { cancel(): void } | undefined;
-    const timeout = new Promise<void>((resolve) => { timer = this.broker.clock.schedule(timeoutMs, resolve); });
-    await Promise.race([this.ready, timeout]);
+    const timeout = new Promise<number>((resolve) => { timer = this.broker.clock.schedule(timeoutMs, () => resolve(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)); });
+    const started = this.start().then(() => ErrorCode.NONE, (err: unknown) => {
+      this.broker.logger.error('starting the group coordinator failed; the next group request retries', { error: String(err) });
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    });
+    const outcome = await Promise.race([started, timeout]);
     timer?.cancel();
-    return (this.state as string) === 'ready';
+    return this.closed ? ErrorCode.COORDINATOR_NOT_AVAILABLE : outcome;
   }
 
-  /** The error a group API answers with before the coordinator can serve, or NONE. */
-  async availability(): Promise<number> {
-    if (await this.awaitReady()) return ErrorCode.NONE;
-    return this.state === 'failed' ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-  }
-
-  run<T>(result: CoordinatorResult<T>): Promise<T> {
-    return this.runtime.run(result);
+  /** True once started, within timeoutMs. */
+  async awaitReady(timeoutMs = READY_WAIT_MS): Promise<boolean> {
+    return (await this.availability(timeoutMs)) === ErrorCode.NONE;
   }
 
   close(): void {
-    this.runtime.close();
+    this.closed = true;
+    this.coordinator?.close();
   }
 }
 
@@ -160,8 +176,6 @@ export function getGroupRuntime(broker: Broker): GroupRuntime {
   if (rt === undefined) {
     rt = new GroupRuntime(broker);
     broker.services.set(GROUP_RUNTIME_SERVICE, rt);
-    // The contract's `broker.groups` is the coordinator itself (reads); writes go through `rt.run`.
-    broker.groups = rt.coordinator;
   }
   return rt;
 }

@@ -110,8 +110,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
   broker.setAdvertisedListeners(config.advertisedListeners(new Map(bound.map((b) => [b.name, b.boundPort]))));
   logs.startBackgroundTasks();
-  // Replay __consumer_offsets now if it exists (owner: groups); otherwise it is created on first use.
-  if (topics.get('__consumer_offsets') !== undefined) getGroupRuntime(broker);
+  // Load __consumer_offsets now if it exists (owner: groups); otherwise it is created on first use.
+  if (topics.get('__consumer_offsets') !== undefined) getGroupRuntime(broker).start().catch((err: unknown) => logger.error('starting the group coordinator failed', { error: String(err) }));
 
   const first = broker.advertisedListeners()[0]!;
   logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: dirs, handlers: handlers.size });

@@ -1,42 +1,84 @@
 /**
- * A coordinator on a ManualClock with an in-memory `__consumer_offsets`: feed requests, read
- * back the records written, and rebuild a second coordinator from them to compare states.
+ * The group coordinator service on a ManualClock with an in-memory `__consumer_offsets` (which
+ * is both its PartitionWriter and its CoordinatorLoader): feed requests, read back the records
+ * written, and load a second coordinator from them to compare states.
  */
 import { ManualClock } from '../../src/base/clock.js';
+import { silentLogger } from '../../src/base/logger.js';
 import { SeededRandom } from '../../src/base/random.js';
-import { GroupCoordinatorRuntime, CoordinatorWriteError } from '../../src/coordinator/group/coordinator-runtime.js';
-import type { GroupCoordinator } from '../../src/coordinator/group/group-coordinator.js';
-import { decodeGroupRecord, type DecodedGroupRecord } from '../../src/coordinator/group/records.js';
-import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig, type RequestInfo } from '../../src/coordinator/group/result.js';
+import { CoordinatorWriteError } from '../../src/coordinator/runtime/coordinator-errors.js';
+import type { CoordinatorLoader, PartitionWriter } from '../../src/coordinator/runtime/coordinator-shard.js';
+import type { ClassicGroup } from '../../src/coordinator/group/classic-group.js';
+import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig, type RequestInfo } from '../../src/coordinator/group/group-config.js';
+import { GroupCoordinatorService } from '../../src/coordinator/group/group-coordinator-service.js';
+import type { GroupCoordinatorShard } from '../../src/coordinator/group/group-coordinator-shard.js';
+import { decodeGroupRecord, type GroupRecord } from '../../src/coordinator/group/records.js';
 import { decodeBatches } from '../../src/protocol/records.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import type { JoinGroupRequest } from '../../src/protocol/messages/join-group.js';
 
-export class MemoryPartitions {
+interface Gate {
+  promise: Promise<void>;
+  open(): void;
+}
+
+function gate(): Gate {
+  let open: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => { open = resolve; });
+  return { promise, open };
+}
+
+export class MemoryPartitions implements PartitionWriter, CoordinatorLoader {
   readonly batches: { partition: number; batch: Buffer }[] = [];
+  /** Fail this many of the next appends, whatever their partition. */
   failNext = 0;
-  private gate: Promise<void> | null = null;
-  private openGate: (() => void) | null = null;
+  /** Fail the next append to a partition (count per partition). */
+  readonly failNextOn = new Map<number, number>();
+  /** The error code injected failures carry. */
+  failWith: number = ErrorCode.NOT_ENOUGH_REPLICAS;
+  private appendGate: Gate | null = null;
+  private loadGate: Gate | null = null;
+  appendsStarted = 0;
 
   /** Holds every append until release(): lets a test act while a write is in flight. */
   hold(): void {
-    this.gate = new Promise<void>((resolve) => { this.openGate = resolve; });
+    this.appendGate = gate();
   }
 
   release(): void {
-    this.openGate?.();
-    this.gate = null;
-    this.openGate = null;
+    this.appendGate?.open();
+    this.appendGate = null;
+  }
+
+  /** Holds every load until releaseLoads(). */
+  holdLoads(): void {
+    this.loadGate = gate();
+  }
+
+  releaseLoads(): void {
+    this.loadGate?.open();
+    this.loadGate = null;
   }
 
   async append(partition: number, records: Buffer): Promise<number> {
-    if (this.gate !== null) await this.gate;
+    this.appendsStarted++;
+    if (this.appendGate !== null) await this.appendGate.promise;
+    const onPartition = this.failNextOn.get(partition) ?? 0;
+    if (onPartition > 0) {
+      this.failNextOn.set(partition, onPartition - 1);
+      throw new CoordinatorWriteError(this.failWith, 'injected failure');
+    }
     if (this.failNext > 0) {
       this.failNext--;
-      throw new CoordinatorWriteError(ErrorCode.NOT_ENOUGH_REPLICAS, 'injected failure');
+      throw new CoordinatorWriteError(this.failWith, 'injected failure');
     }
     this.batches.push({ partition, batch: Buffer.from(records) });
     return this.batches.length - 1;
+  }
+
+  async load(partition: number, onRecord: (key: Buffer | null, value: Buffer | null) => void): Promise<void> {
+    if (this.loadGate !== null) await this.loadGate.promise;
+    for (const r of this.records()) if (r.partition === partition) onRecord(r.key, r.value);
   }
 
   records(): { partition: number; key: Buffer; value: Buffer | null }[] {
@@ -47,70 +89,116 @@ export class MemoryPartitions {
     return out;
   }
 
-  decoded(): DecodedGroupRecord[] {
+  decoded(): GroupRecord[] {
     return this.records().map((r) => decodeGroupRecord(r.key, r.value)!);
+  }
+
+  /** A copy holding the same batches (a restart reads what was written). */
+  copy(): MemoryPartitions {
+    const c = new MemoryPartitions();
+    c.batches.push(...this.batches);
+    return c;
   }
 }
 
 export interface Harness {
   clock: ManualClock;
   log: MemoryPartitions;
-  runtime: GroupCoordinatorRuntime;
-  coordinator: GroupCoordinator;
+  service: GroupCoordinatorService;
   config: GroupCoordinatorConfig;
+  /** The group as its shard holds it now (white-box: bypasses the shard's queue). */
+  group(groupId: string): ClassicGroup | undefined;
+  /** The loaded shard of a group's partition (white-box). */
+  shard(groupId: string): GroupCoordinatorShard;
+  close(): void;
 }
 
-export function harness(overrides: Partial<GroupCoordinatorConfig> = {}): Harness {
+function build(config: GroupCoordinatorConfig, clock: ManualClock, log: MemoryPartitions, seed: number): Harness {
+  const service = new GroupCoordinatorService({ config, clock, random: new SeededRandom(seed), logger: silentLogger, writer: log, loader: log });
+  const shard = (groupId: string) => {
+    const s = service.shardFor(groupId);
+    if (s === undefined) throw new Error(`the shard of ${groupId} is not loaded`);
+    return s;
+  };
+  return { clock, log, service, config, group: (groupId) => shard(groupId).groups.get(groupId), shard, close: () => service.close() };
+}
+
+/** Elects every partition of the service (leader epoch 0) and waits for the loads. */
+export async function electAll(service: GroupCoordinatorService, leaderEpoch = 0): Promise<void> {
+  const partitions = Array.from({ length: service.config.offsetsTopicNumPartitions }, (_, p) => p);
+  for (const p of partitions) service.onElection(p, leaderEpoch);
+  await Promise.all(partitions.map((p) => service.runtime.awaitLoaded(p)));
+}
+
+export async function harness(overrides: Partial<GroupCoordinatorConfig> = {}): Promise<Harness> {
   const config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 5, ...overrides };
-  const clock = new ManualClock();
-  const log = new MemoryPartitions();
-  const runtime = new GroupCoordinatorRuntime({ config, clock, random: new SeededRandom(7), writer: log });
-  runtime.start();
-  return { clock, log, runtime, coordinator: runtime.coordinator, config };
+  const h = build(config, new ManualClock(), new MemoryPartitions(), 7);
+  await electAll(h.service);
+  return h;
 }
 
-/** A second coordinator rebuilt from everything the first one wrote. */
-export function replayed(h: Harness): GroupCoordinator {
-  const clock = new ManualClock(h.clock.now());
-  const rt = new GroupCoordinatorRuntime({ config: h.config, clock, random: new SeededRandom(9), writer: new MemoryPartitions() });
-  for (const r of h.log.records()) rt.coordinator.replay(r.key, r.value);
-  rt.start();
-  rt.close();
-  return rt.coordinator;
+/** A second coordinator loaded from everything the first one wrote (its timers never run). */
+export async function replayed(h: Harness): Promise<GroupCoordinatorService> {
+  const r = build(h.config, new ManualClock(h.clock.now()), h.log.copy(), 9);
+  await electAll(r.service);
+  return r.service;
 }
 
 /**
  * A live coordinator loaded from everything `h` wrote (as after a restart), with its own
  * settings, clock and log (which starts with h's batches).
  */
-export function reloaded(h: Harness, overrides: Partial<GroupCoordinatorConfig> = {}): Harness {
-  const config = { ...h.config, ...overrides };
-  const clock = new ManualClock(h.clock.now());
-  const log = new MemoryPartitions();
-  log.batches.push(...h.log.batches);
-  const runtime = new GroupCoordinatorRuntime({ config, clock, random: new SeededRandom(11), writer: log });
-  for (const r of h.log.records()) runtime.coordinator.replay(r.key, r.value);
-  runtime.start();
-  return { clock, log, runtime, coordinator: runtime.coordinator, config };
+export async function reloaded(h: Harness, overrides: Partial<GroupCoordinatorConfig> = {}): Promise<Harness> {
+  const r = build({ ...h.config, ...overrides }, new ManualClock(h.clock.now()), h.log.copy(), 11);
+  await electAll(r.service);
+  return r;
+}
+
+/** Every loaded shard of a service. */
+export function shards(service: GroupCoordinatorService): GroupCoordinatorShard[] {
+  return service.runtime.partitions().map((p) => service.runtime.activeShard(p)).filter((s): s is GroupCoordinatorShard => s !== undefined);
 }
 
 /** The durable part of the state: what replay must reproduce. */
-export function durableState(c: GroupCoordinator): unknown {
-  const groups = [...c.groups.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
-  return groups.map((g) => ({
-    groupId: g.groupId,
-    state: g.state === 'Stable' || g.state === 'Empty' ? g.state : 'in-rebalance',
-    generationId: g.generationId,
-    protocolType: g.protocolType,
-    protocolName: g.protocolName,
-    leaderId: g.leaderId,
-    members: [...g.members.values()].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((m) => ({
-      memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-      sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-      metadata: m.metadataFor(g.protocolName ?? '').toString('hex'), assignment: m.assignment.toString('hex'),
-    })),
-    offsets: [...g.offsets.entries()].sort().map(([t, ps]) => [t, [...ps.entries()].sort((a, b) => a[0] - b[0])]),
-  }));
+export function durableState(service: GroupCoordinatorService): unknown {
+  const out = [];
+  for (const shard of shards(service)) {
+    const ids = new Set([...shard.groups.keys(), ...shard.offsets.groupIds()]);
+    for (const groupId of ids) {
+      const g = shard.groups.get(groupId);
+      out.push({
+        groupId,
+        exists: g !== undefined,
+        state: g === undefined ? null : g.state === 'Stable' || g.state === 'Empty' ? g.state : 'in-rebalance',
+        generationId: g?.generationId,
+        protocolType: g?.protocolType,
+        protocolName: g?.protocolName,
+        leaderId: g?.leaderId,
+        members: g === undefined ? [] : [...g.members.values()].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((m) => ({
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+          sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+          metadata: m.metadataFor(g.protocolName ?? '').toString('hex'), assignment: m.assignment.toString('hex'),
+        })),
+        offsets: shard.offsets.list(groupId),
+      });
+    }
+  }
+  return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+}
+
+/** One group's committed offset (-1 if none), read through the group's queue. */
+export async function committedOffset(h: Harness, groupId: string, topic: string, partition: number): Promise<number> {
+  const fetched = await h.service.fetchOffsets(groupId, [{ name: topic, partitionIndexes: [partition] }]);
+  return fetched.topics[0]!.partitions[0]!.committedOffset;
+}
+
+/** Two group ids whose `__consumer_offsets` partitions differ. */
+export function groupsOnDifferentPartitions(h: Harness, prefix = 'g'): [string, string] {
+  const first = `${prefix}-0`;
+  for (let i = 1; ; i++) {
+    const other = `${prefix}-${i}`;
+    if (h.service.partitionFor(other) !== h.service.partitionFor(first)) return [first, other];
+  }
 }
 
 export const info = (apiVersion: number, clientId = 'client'): RequestInfo => ({ apiVersion, clientId, clientHost: '/127.0.0.1' });

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { startTestBroker, tempDir } from '../helpers/broker.js';
 import { PYTHON, runPython, lastJson } from '../helpers/clients.js';
 import { fetchOffsets } from '../../src/coordinator/group/offsets.js';
-import type { GroupRuntime } from '../../src/server/group-runtime.js';
 
 const PRODUCE = `
 import sys, json
@@ -95,8 +94,8 @@ test('confluent-kafka: members leave and join mid-stream; one owner per partitio
     const created = await b.broker.topics.create({ name: 'cfk', numPartitions: 6, replicationFactor: 1, configs: {} });
     assert.equal(created.errorCode, 0);
     assert.equal(lastJson(await runPython(PRODUCE, [b.bootstrap, 'cfk', '6', '600'], 60_000)).sent, 600);
-    const rt = () => b.broker.services.get('groups') as GroupRuntime | undefined;
-    const group = () => rt()?.coordinator.groups.get('g-cfk');
+    const shard = () => b.broker.groups?.shardFor('g-cfk');
+    const group = () => shard()?.groups.get('g-cfk');
 
     for (const name of ['a', 'b', 'c']) members.push(new Member(b.bootstrap, dir.path, name));
     await waitFor('three stable members', () => group()?.state === 'Stable' && group()!.members.size === 3 && members.every((m) => m.assigned()));
@@ -104,7 +103,7 @@ test('confluent-kafka: members leave and join mid-stream; one owner per partitio
     await members[1]!.stop();
     const d = new Member(b.bootstrap, dir.path, 'd');
     members.push(d);
-    const committed = () => fetchOffsets(rt()!.coordinator, 'g-cfk', [{ name: 'cfk', partitionIndexes: [0, 1, 2, 3, 4, 5] }])[0]!.partitions.map((p) => p.committedOffset);
+    const committed = () => fetchOffsets(shard()!, 'g-cfk', [{ name: 'cfk', partitionIndexes: [0, 1, 2, 3, 4, 5] }])[0]!.partitions.map((p) => p.committedOffset);
     await waitFor('d to join', () => d.assigned());
     await waitFor('commits to reach the log end', () => committed().every((o) => o === 100), 90_000);
     for (const m of members) if (m.child.exitCode === null) await m.stop();
@@ -182,7 +181,7 @@ test('confluent-kafka static membership (KIP-345): a restarted instance takes it
   };
   try {
     await b.broker.topics.create({ name: 'static', numPartitions: 4, replicationFactor: 1, configs: {} });
-    const group = () => (b.broker.services.get('groups') as GroupRuntime | undefined)?.coordinator.groups.get('g-static');
+    const group = () => b.broker.groups?.shardFor('g-static')?.groups.get('g-static');
     const one = start('i-1', 'stop-1');
     const two = start('i-2', 'stop-2');
     await waitFor('two static members', () => group()?.state === 'Stable' && group()!.members.size === 2 && one.out.includes('assign') && two.out.includes('assign'));

@@ -72,7 +72,7 @@ test('kafka-python: committed offsets survive a broker restart and a new consume
       const rt = b.broker.services.get('groups') as GroupRuntime | undefined;
       assert.ok(rt !== undefined, 'the group runtime starts with the broker');
       assert.equal(await rt.awaitReady(), true);
-      assert.deepEqual(fetchOffsets(rt.coordinator, 'g-resume', [{ name: 'resume', partitionIndexes: [0, 1] }])[0]!.partitions.map((p) => p.committedOffset),
+      assert.deepEqual(fetchOffsets(rt.service.shardFor('g-resume')!, 'g-resume', [{ name: 'resume', partitionIndexes: [0, 1] }])[0]!.partitions.map((p) => p.committedOffset),
         [first.committed['0'] ?? -1, first.committed['1'] ?? -1]);
       second = lastJson(await runPython(CONSUME_AND_COMMIT, [b.bootstrap, 'resume', 'g-resume', '100'], 60_000));
     } finally {
@@ -131,9 +131,9 @@ test('kafka-python: a SIGKILLed member is evicted after its session timeout and 
       }
       const survivor = runPython(LONG_CONSUMER, [b.bootstrap, 'evict', 'g-evict', '45', 'until-all'], 60_000);
       // Let the survivor join (the victim rejoins too), then kill the victim without LeaveGroup.
-      const group = () => b.broker.services.get('groups') as { coordinator: { groups: Map<string, { members: Map<string, unknown>; state: string }> } };
+      const group = () => b.broker.groups?.shardFor('g-evict')?.groups.get('g-evict');
       const joinDeadline = Date.now() + 30_000;
-      while ((group().coordinator.groups.get('g-evict')?.members.size ?? 0) < 2 || group().coordinator.groups.get('g-evict')?.state !== 'Stable') {
+      while ((group()?.members.size ?? 0) < 2 || group()?.state !== 'Stable') {
         if (Date.now() > joinDeadline) throw new Error('survivor never joined');
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -141,7 +141,7 @@ test('kafka-python: a SIGKILLed member is evicted after its session timeout and 
       await victimExited;
       const killedAt = Date.now();
       // The victim is removed within its 2 s session timeout (plus the rebalance), not before it.
-      while ((group().coordinator.groups.get('g-evict')?.members.size ?? 0) > 1) {
+      while ((group()?.members.size ?? 0) > 1) {
         if (Date.now() - killedAt > 15_000) throw new Error('victim was never evicted');
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -1,11 +1,19 @@
 /**
  * A group of the classic (JoinGroup/SyncGroup) protocol and its members: the in-memory model
  * the coordinator mutates. Pure data plus small queries; the transitions live in
- * group-coordinator.ts. Mirrors apache/kafka `ClassicGroup` / `ClassicGroupMember`.
+ * group-coordinator-shard.ts. Mirrors apache/kafka `ClassicGroup` / `ClassicGroupMember`.
+ * Committed offsets are not here: they are the shard's CommittedOffsets (as Kafka keeps them
+ * in OffsetMetadataManager), so that they can be replayed and reverted on their own.
+ *
+ * A ClassicGroup object is not a timeline structure: it is mutated in place by membership
+ * operations (which write with replayRecords=false and apply in onDurable, see
+ * runtime/coordinator-shard.ts); the shard's map of groups is one, so creating or deleting a
+ * group reverts with a failed write.
  *
  * States (Kafka's names, as DescribeGroups/ListGroups report them):
  *   Empty → PreparingRebalance → CompletingRebalance → Stable → PreparingRebalance ...
- *   Dead: the group was deleted (or all its offsets expired while Empty).
+ *   Dead: reported for a group that does not exist (deleted, or all its offsets expired while
+ *   Empty); a group in the shard's map is never Dead.
  */
 import type { JoinGroupResponse } from '../../protocol/messages/join-group.js';
 import type { SyncGroupResponse } from '../../protocol/messages/sync-group.js';
@@ -77,8 +85,6 @@ export class ClassicGroupMember {
 
 export class ClassicGroup {
   readonly groupId: string;
-  /** The `__consumer_offsets` partition this group lives in. */
-  readonly partition: number;
   state: ClassicGroupState = 'Empty';
   currentStateTimestamp: number;
   generationId = 0;
@@ -92,33 +98,18 @@ export class ClassicGroup {
   readonly pendingMembers = new Set<string>();
   /** Members of this generation that have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
-  /**
-   * DeleteGroups has written (or is writing) this group's tombstones: until that write
-   * settles the group takes no joins or commits (Kafka answers as for a Dead group), while
-   * reads still see it as it was.
-   */
-  deletionInFlight = false;
-  /**
-   * A static member's replacement in this Stable group is being written. Its record is a full
-   * snapshot of the group, so another replacement waits for it (in `afterMetadataWrite`) rather
-   * than write a snapshot without it.
-   */
-  staticReplacementInFlight = false;
-  readonly afterMetadataWrite: (() => void)[] = [];
   /** True while an initial (new group) rebalance delay is running. */
   initialDelayActive = false;
   newMemberAdded = false;
 
-  constructor(groupId: string, partition: number, nowMs: number) {
+  constructor(groupId: string, nowMs: number) {
     this.groupId = groupId;
-    this.partition = partition;
     this.currentStateTimestamp = nowMs;
   }
 
-  /** Dead, or being deleted: state-changing requests get Kafka's answer for a Dead group. */
-  isDeadOrDeleting(): boolean {
-    return this.state === 'Dead' || this.deletionInFlight;
+  /** State-changing requests to a Dead group get Kafka's answer for it (COORDINATOR_NOT_AVAILABLE). */
+  isDead(): boolean {
+    return this.state === 'Dead';
   }
 
   transitionTo(state: ClassicGroupState, nowMs: number): void {
@@ -229,11 +220,5 @@ export class ClassicGroup {
       for (const t of parsed) topics.add(t);
     }
     return topics;
-  }
-
-  offsetCount(): number {
-    let n = 0;
-    for (const p of this.offsets.values()) n += p.size;
-    return n;
   }
 }

@@ -1,14 +1,13 @@
 /**
- * The admin side of the group coordinator: DescribeGroups, ListGroups and DeleteGroups, with
- * Kafka's state names and error codes (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP).
+ * The admin side of the group coordinator, on one shard: DescribeGroups, ListGroups and
+ * DeleteGroups, with Kafka's state names and error codes (GROUP_ID_NOT_FOUND,
+ * NON_EMPTY_GROUP). Requests that span shards are split and merged by
+ * group-coordinator-service.ts.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { DeleteGroupsResponse } from '../../protocol/messages/delete-groups.js';
-import { ClassicGroup } from './classic-group.js';
-import type { GroupCoordinator } from './group-coordinator.js';
-import { removeOffsets } from './offsets.js';
+import type { GroupCoordinatorShard, GroupResult } from './group-coordinator-shard.js';
 import { groupMetadataRecord, offsetCommitRecord, type GroupRecord } from './records.js';
-import type { CoordinatorResult } from './result.js';
 
 export interface GroupDescription {
   errorCode: number;
@@ -27,8 +26,8 @@ export interface GroupDescription {
 }
 
 /** Kafka's ClassicGroup summary: metadata and assignments are shown only when Stable. */
-export function describeGroup(coordinator: GroupCoordinator, groupId: string): GroupDescription {
-  const group = coordinator.groups.get(groupId);
+export function describeGroup(shard: GroupCoordinatorShard, groupId: string): GroupDescription {
+  const group = shard.groups.get(groupId);
   if (group === undefined || group.state === 'Dead') {
     return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
   }
@@ -59,11 +58,11 @@ export interface ListedGroup {
 }
 
 /** Every live group; filters match case-insensitively as Kafka's do. Type is always "classic". */
-export function listGroups(coordinator: GroupCoordinator, statesFilter: string[], typesFilter: string[]): ListedGroup[] {
+export function listGroups(shard: GroupCoordinatorShard, statesFilter: string[], typesFilter: string[]): ListedGroup[] {
   const states = new Set(statesFilter.map((s) => s.toLowerCase()));
   const types = new Set(typesFilter.map((s) => s.toLowerCase()));
   const out: ListedGroup[] = [];
-  for (const g of coordinator.groups.values()) {
+  for (const g of shard.groups.values()) {
     if (g.state === 'Dead') continue;
     if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
     if (types.size > 0 && !types.has('classic')) continue;
@@ -73,51 +72,26 @@ export function listGroups(coordinator: GroupCoordinator, statesFilter: string[]
 }
 
 /**
- * DeleteGroups: tombstones for each Empty group's offsets and metadata. Applied once durable
- * (a failed write leaves groups and offsets as they were); meanwhile each group is locked
- * (`deletionInFlight`): joins and commits get Kafka's Dead-group answer, reads still see it.
- * On success exactly what the tombstones say is removed, as replay would: an offset committed
- * by a write that was already in flight outlives the group as a simple group's.
+ * DeleteGroups for the groups of one shard: tombstones for each Empty group's offsets and then
+ * its metadata, in one batch. The runtime replays them (the groups and offsets are gone) and
+ * reverts that if the write fails, so a group is deleted in memory exactly when it is on disk.
+ * A group id named twice is GROUP_ID_NOT_FOUND the second time.
  */
-export function deleteGroups(coordinator: GroupCoordinator, groupIds: string[]): CoordinatorResult<DeleteGroupsResponse> {
+export function deleteGroups(shard: GroupCoordinatorShard, groupIds: string[]): GroupResult<DeleteGroupsResponse> {
   const records: GroupRecord[] = [];
-  const deletions: { group: ClassicGroup; offsets: { topic: string; partition: number }[] }[] = [];
+  const deleting = new Set<string>();
   const results = groupIds.map((groupId) => {
-    const group = coordinator.groups.get(groupId);
-    if (group === undefined || group.isDeadOrDeleting()) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+    const group = shard.groups.get(groupId);
+    if (group === undefined || group.isDead() || deleting.has(groupId)) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
     if (group.state !== 'Empty') return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
-    const offsets: { topic: string; partition: number }[] = [];
-    for (const [topic, partitions] of group.offsets) {
-      for (const partition of partitions.keys()) {
-        offsets.push({ topic, partition });
-        records.push(offsetCommitRecord(group.partition, { group: groupId, topic, partition }, null));
-      }
-    }
-    records.push(groupMetadataRecord(group.partition, groupId, null));
-    group.deletionInFlight = true;
-    deletions.push({ group, offsets });
+    for (const { topic, partition } of shard.offsets.list(groupId)) records.push(offsetCommitRecord({ group: groupId, topic, partition }, null));
+    records.push(groupMetadataRecord(groupId, null));
+    deleting.add(groupId);
     return { groupId, errorCode: ErrorCode.NONE };
   });
   return {
     records,
     response: { throttleTimeMs: 0, results },
-    onDurable: () => {
-      for (const { group, offsets } of deletions) {
-        group.deletionInFlight = false;
-        if (coordinator.groups.get(group.groupId) !== group) continue;
-        removeOffsets(group, offsets);
-        group.transitionTo('Dead', coordinator.clock.now());
-        coordinator.groups.delete(group.groupId);
-        if (group.offsetCount() > 0) {
-          const simple = new ClassicGroup(group.groupId, group.partition, group.currentStateTimestamp);
-          for (const [topic, partitions] of group.offsets) simple.offsets.set(topic, partitions);
-          coordinator.groups.set(group.groupId, simple);
-        }
-      }
-    },
-    onWriteFailed: (code) => {
-      for (const { group } of deletions) group.deletionInFlight = false;
-      return { throttleTimeMs: 0, results: results.map((r) => (r.errorCode === ErrorCode.NONE ? { groupId: r.groupId, errorCode: code } : r)) };
-    },
+    onWriteFailed: (code) => ({ throttleTimeMs: 0, results: results.map((r) => (r.errorCode === ErrorCode.NONE ? { groupId: r.groupId, errorCode: code } : r)) }),
   };
 }

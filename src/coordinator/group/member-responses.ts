@@ -1,25 +1,14 @@
 /**
- * Small pieces of the classic membership protocol shared by group-coordinator.ts and
+ * Small pieces of the classic membership protocol shared by group-coordinator-shard.ts and
  * static-membership.ts: Kafka's member validation, the error/assignment responses of
- * JoinGroup and SyncGroup, timer keys, and combining void coordinator results.
+ * JoinGroup and SyncGroup, and timer keys.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js';
 import type { SyncGroupResponse } from '../../protocol/messages/sync-group.js';
 import type { ClassicGroup, ClassicGroupMember, Protocol } from './classic-group.js';
-import type { CoordinatorResult } from './result.js';
 
 const NONE = ErrorCode.NONE;
-
-/** Several void results as one: records in order, every onDurable / onWriteFailed. */
-export function combine(results: CoordinatorResult<void>[]): CoordinatorResult<void> {
-  return {
-    records: results.flatMap((r) => r.records),
-    response: undefined,
-    onDurable: () => { for (const r of results) r.onDurable?.(); },
-    onWriteFailed: (code, appendErrorCode) => { for (const r of results) r.onWriteFailed?.(code, appendErrorCode); },
-  };
-}
 
 export function copyProtocols(req: JoinGroupRequest): Protocol[] {
   return req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));

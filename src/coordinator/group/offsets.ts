@@ -1,25 +1,29 @@
 /**
  * Committed offsets of classic and simple groups (apache/kafka `OffsetMetadataManager`):
- * OffsetCommit, OffsetFetch, OffsetDelete and retention (`offsets.retention.minutes`).
+ * OffsetCommit, OffsetFetch, OffsetDelete, retention (`offsets.retention.minutes`) and the
+ * offsets of deleted topics, on one shard.
  *
- * A commit is validated against the group's generation and member, written as OffsetCommit
- * records, and becomes visible to OffsetFetch only once durable (applied in onDurable, in log
- * order, because the runtime appends each partition's writes in call order).
+ * Every change here is a list of OffsetCommit records (values or tombstones) that the runtime
+ * replays into the shard's CommittedOffsets (replay.ts) before writing them, and reverts if the
+ * write fails: nothing in this file applies a change itself. Because the shard's operations
+ * run one at a time, an OffsetFetch (queued like a write) sees a commit only once it is
+ * durable, and retention decides on state that includes every earlier commit.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/offset-commit.js';
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/messages/offset-delete.js';
+import { immediate } from '../runtime/coordinator-shard.js';
 import { CONSUMER_PROTOCOL_TYPE, type ClassicGroup, type CommittedOffset } from './classic-group.js';
-import type { GroupCoordinator } from './group-coordinator.js';
-import { validateMember } from './group-coordinator.js';
+import type { RequestInfo } from './group-config.js';
+import type { GroupCoordinatorShard, GroupResult } from './group-coordinator-shard.js';
+import { validateMember } from './member-responses.js';
 import { groupMetadataRecord, offsetCommitRecord, type GroupRecord } from './records.js';
-import { immediate, type CoordinatorResult, type RequestInfo } from './result.js';
 
 const NONE = ErrorCode.NONE;
 
 /** Kafka's ClassicGroup.validateOffsetCommit. */
 function validateOffsetCommit(group: ClassicGroup, req: OffsetCommitRequest): number {
-  if (group.isDeadOrDeleting()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (group.isDead()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   const generationId = req.generationIdOrMemberEpoch;
   // Admin clients and consumers without group management commit with generation -1 to an empty group.
   if (generationId < 0 && group.state === 'Empty') return NONE;
@@ -34,54 +38,40 @@ function validateOffsetCommit(group: ClassicGroup, req: OffsetCommitRequest): nu
   return NONE;
 }
 
-export function commitOffsets(coordinator: GroupCoordinator, req: OffsetCommitRequest, info: RequestInfo): CoordinatorResult<OffsetCommitResponse> {
+export function commitOffsets(shard: GroupCoordinatorShard, req: OffsetCommitRequest, info: RequestInfo): GroupResult<OffsetCommitResponse> {
   const respond = (code: (p: { partitionIndex: number; committedMetadata: string | null }) => number): OffsetCommitResponse => ({
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(p) })) })),
   });
-  // A commit to an unknown group with generation -1 creates a simple group, but only once its
-  // records are durable (onDurable): a failed write leaves no group behind.
-  const group = coordinator.groups.get(req.groupId);
+  // A commit to an unknown group with generation -1 creates a simple group (replay does, so a
+  // failed write leaves no group behind).
+  const group = shard.groups.get(req.groupId);
   let errorCode: number = NONE;
-  if (group === undefined || group.state === 'Dead') {
+  if (group === undefined || group.isDead()) {
     if (req.generationIdOrMemberEpoch >= 0) errorCode = info.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
   } else {
     errorCode = validateOffsetCommit(group, req);
   }
   if (errorCode !== NONE) return immediate(respond(() => errorCode));
   const member = group?.members.get(req.memberId);
-  if (group !== undefined && member !== undefined) coordinator.scheduleHeartbeat(group, member);
-  const partition = group?.partition ?? coordinator.partitionFor(req.groupId);
+  if (group !== undefined && member !== undefined) shard.scheduleHeartbeat(group, member);
 
-  const now = coordinator.clock.now();
+  const now = shard.clock.now();
   const expireTimestamp = req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : -1;
-  const maxBytes = coordinator.config.offsetMetadataMaxBytes;
+  const maxBytes = shard.config.offsetMetadataMaxBytes;
   const records: GroupRecord[] = [];
-  const commits: { topic: string; partition: number; value: CommittedOffset }[] = [];
   const tooLarge = (metadata: string | null) => metadata !== null && Buffer.byteLength(metadata) > maxBytes;
   for (const t of req.topics) {
     for (const p of t.partitions) {
       if (tooLarge(p.committedMetadata)) continue;
-      const value: CommittedOffset = {
-        offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '',
-        commitTimestamp: now, expireTimestamp,
-      };
-      commits.push({ topic: t.name, partition: p.partitionIndex, value });
-      records.push(offsetCommitRecord(partition, { group: req.groupId, topic: t.name, partition: p.partitionIndex }, value));
+      records.push(offsetCommitRecord({ group: req.groupId, topic: t.name, partition: p.partitionIndex }, {
+        offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestamp: now, expireTimestamp,
+      }));
     }
   }
-  const groupId = req.groupId;
   return {
     records,
     response: respond((p) => (tooLarge(p.committedMetadata) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : NONE)),
-    onDurable: () => {
-      const target = coordinator.getOrCreateGroup(groupId);
-      for (const c of commits) {
-        let partitions = target.offsets.get(c.topic);
-        if (partitions === undefined) target.offsets.set(c.topic, (partitions = new Map()));
-        partitions.set(c.partition, c.value);
-      }
-    },
     onWriteFailed: (code, appendErrorCode) => {
       // Kafka answers a commit too large for one batch with INVALID_COMMIT_OFFSET_SIZE.
       const tooBig = appendErrorCode === ErrorCode.MESSAGE_TOO_LARGE || appendErrorCode === ErrorCode.RECORD_LIST_TOO_LARGE || appendErrorCode === ErrorCode.INVALID_FETCH_SIZE;
@@ -104,97 +94,90 @@ export interface FetchedPartition {
  * every committed partition when `topics` is null. There are no pending transactional
  * offsets yet, so requireStable never yields UNSTABLE_OFFSET_COMMIT.
  */
-export function fetchOffsets(coordinator: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { name: string; partitions: FetchedPartition[] }[] {
-  const group = coordinator.groups.get(groupId);
+export function fetchOffsets(shard: GroupCoordinatorShard, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { name: string; partitions: FetchedPartition[] }[] {
   const committed = (topic: string, partition: number): FetchedPartition => {
-    const o = group?.offsets.get(topic)?.get(partition);
+    const o = shard.offsets.get(groupId, topic, partition);
     return o === undefined
       ? { partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: NONE }
       : { partitionIndex: partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: NONE };
   };
   if (topics !== null) return topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => committed(t.name, p)) }));
-  if (group === undefined) return [];
-  return [...group.offsets.entries()].map(([name, partitions]) => ({
-    name,
-    partitions: [...partitions.keys()].sort((a, b) => a - b).map((p) => committed(name, p)),
-  }));
+  const out: { name: string; partitions: FetchedPartition[] }[] = [];
+  for (const { topic, partition } of shard.offsets.list(groupId)) {
+    if (out.at(-1)?.name !== topic) out.push({ name: topic, partitions: [] });
+    out.at(-1)!.partitions.push(committed(topic, partition));
+  }
+  return out;
 }
 
 /** OffsetDelete (KIP-496): removes committed offsets of topics the group no longer consumes. */
-export function deleteOffsets(coordinator: GroupCoordinator, req: OffsetDeleteRequest): CoordinatorResult<OffsetDeleteResponse> {
-  const reply = (errorCode: number, topics: OffsetDeleteResponse['topics'] = []) => immediate<OffsetDeleteResponse>({ errorCode, throttleTimeMs: 0, topics });
-  const group = coordinator.groups.get(req.groupId);
-  if (group === undefined || group.isDeadOrDeleting()) return reply(ErrorCode.GROUP_ID_NOT_FOUND);
-  if (group.state !== 'Empty' && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return reply(ErrorCode.NON_EMPTY_GROUP);
+export function deleteOffsets(shard: GroupCoordinatorShard, req: OffsetDeleteRequest): GroupResult<OffsetDeleteResponse> {
+  const reply = (errorCode: number, topics: OffsetDeleteResponse['topics'] = []): OffsetDeleteResponse => ({ errorCode, throttleTimeMs: 0, topics });
+  const group = shard.groups.get(req.groupId);
+  if (group === undefined || group.isDead()) return immediate(reply(ErrorCode.GROUP_ID_NOT_FOUND));
+  if (group.state !== 'Empty' && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return immediate(reply(ErrorCode.NON_EMPTY_GROUP));
   const subscribed = group.state === 'Empty' ? new Set<string>() : group.subscribedTopics() ?? new Set<string>();
   const records: GroupRecord[] = [];
-  const deletions: { topic: string; partition: number }[] = [];
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
       if (subscribed.has(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-      if (group.offsets.get(t.name)?.has(p.partitionIndex)) {
-        deletions.push({ topic: t.name, partition: p.partitionIndex });
-        records.push(offsetCommitRecord(group.partition, { group: group.groupId, topic: t.name, partition: p.partitionIndex }, null));
+      if (shard.offsets.get(group.groupId, t.name, p.partitionIndex) !== undefined) {
+        records.push(offsetCommitRecord({ group: group.groupId, topic: t.name, partition: p.partitionIndex }, null));
       }
       return { partitionIndex: p.partitionIndex, errorCode: NONE };
     }),
   }));
   return {
     records,
-    response: { errorCode: NONE, throttleTimeMs: 0, topics },
-    onDurable: () => removeOffsets(group, deletions),
+    response: reply(NONE, topics),
     // Nothing was removed: the offsets stay as they were.
-    onWriteFailed: (code) => ({ errorCode: code, throttleTimeMs: 0, topics: [] }),
+    onWriteFailed: (code) => reply(code),
   };
-}
-
-export function removeOffsets(group: ClassicGroup, deletions: { topic: string; partition: number }[]): void {
-  for (const d of deletions) {
-    const partitions = group.offsets.get(d.topic);
-    partitions?.delete(d.partition);
-    if (partitions?.size === 0) group.offsets.delete(d.topic);
-  }
 }
 
 /**
  * Kafka's offset expiration: an Empty group's offsets expire `offsets.retention.minutes` after
  * the group became empty; a simple group's, and a Stable consumer group's offsets of topics it
  * no longer subscribes to, that long after their commit; an explicit expireTimestamp (commit
- * v2-4 retention) wins. A group left Empty with no offsets is deleted.
+ * v2-4 retention) wins. A group left Empty with no offsets is deleted (a GroupMetadata tombstone).
  */
-export function expireOffsets(coordinator: GroupCoordinator): CoordinatorResult<void> {
-  const now = coordinator.clock.now();
-  const retentionMs = coordinator.config.offsetsRetentionMs;
+export function expireOffsets(shard: GroupCoordinatorShard): GroupResult<void> {
+  const now = shard.clock.now();
+  const retentionMs = shard.config.offsetsRetentionMs;
   const records: GroupRecord[] = [];
-  const effects: (() => void)[] = [];
-  for (const group of coordinator.groups.values()) {
-    if (group.deletionInFlight) continue;
+  for (const group of shard.groups.values()) {
     let base: ((o: CommittedOffset) => number) | null = null;
     let subscribed: Set<string> | null = null;
     if (group.protocolType === null) base = (o) => o.commitTimestamp;
     else if (group.state === 'Empty') base = () => group.currentStateTimestamp;
     else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.state === 'Stable' && (subscribed = group.subscribedTopics()) !== null) base = (o) => o.commitTimestamp;
     if (base === null) continue;
-    const expired: { topic: string; partition: number }[] = [];
-    for (const [topic, partitions] of group.offsets) {
+    const committed = shard.offsets.list(group.groupId);
+    let expired = 0;
+    for (const { topic, partition, offset } of committed) {
       if (subscribed?.has(topic)) continue;
-      for (const [partition, o] of partitions) {
-        const isExpired = o.expireTimestamp >= 0 ? now >= o.expireTimestamp : now - base(o) >= retentionMs;
-        if (isExpired) expired.push({ topic, partition });
-      }
+      const isExpired = offset.expireTimestamp >= 0 ? now >= offset.expireTimestamp : now - base(offset) >= retentionMs;
+      if (!isExpired) continue;
+      records.push(offsetCommitRecord({ group: group.groupId, topic, partition }, null));
+      expired++;
     }
-    for (const e of expired) records.push(offsetCommitRecord(group.partition, { group: group.groupId, topic: e.topic, partition: e.partition }, null));
-    const deleteGroup = group.state === 'Empty' && expired.length === group.offsetCount();
-    if (deleteGroup) records.push(groupMetadataRecord(group.partition, group.groupId, null));
-    if (expired.length === 0 && !deleteGroup) continue;
-    effects.push(() => {
-      removeOffsets(group, expired);
-      if (deleteGroup && group.state === 'Empty' && group.offsetCount() === 0 && coordinator.groups.get(group.groupId) === group) {
-        group.transitionTo('Dead', coordinator.clock.now());
-        coordinator.groups.delete(group.groupId);
-      }
-    });
+    if (group.state === 'Empty' && expired === committed.length) records.push(groupMetadataRecord(group.groupId, null));
   }
-  return { records, response: undefined, onDurable: () => { for (const fn of effects) fn(); } };
+  return { records, response: undefined };
+}
+
+/**
+ * A topic was deleted: tombstones for every group's committed offsets of it (Kafka's
+ * GroupCoordinator.onPartitionsDeleted), so they neither show in OffsetFetch nor come back if
+ * a topic of the same name is created.
+ */
+export function deleteOffsetsOfTopics(shard: GroupCoordinatorShard, topicNames: ReadonlySet<string>): GroupResult<void> {
+  const records: GroupRecord[] = [];
+  for (const groupId of shard.offsets.groupIds()) {
+    for (const { topic, partition } of shard.offsets.list(groupId)) {
+      if (topicNames.has(topic)) records.push(offsetCommitRecord({ group: groupId, topic, partition }, null));
+    }
+  }
+  return { records, response: undefined };
 }

@@ -19,6 +19,9 @@
 import { Reader, Writer } from '../../protocol/primitives.js';
 import { f, message, MessageCodec } from '../../protocol/schema.js';
 
+/** The topic these records live in (Kafka's Topic.GROUP_METADATA_TOPIC_NAME). */
+export const GROUP_METADATA_TOPIC = '__consumer_offsets';
+
 const offsetCommitKey = new MessageCodec<OffsetCommitKey>(message(-1, 'OffsetCommitKey', 'request', '0-1', 'none', [
   f('group', 'string', '0+'),
   f('topic', 'string', '0+'),
@@ -93,14 +96,11 @@ export interface GroupMemberMetadata {
   assignment: Buffer;
 }
 
-/** A record for `__consumer_offsets`, already routed to its partition. */
-export interface GroupRecord {
-  partition: number;
-  key: Buffer;
-  value: Buffer | null;
-}
-
-export type DecodedGroupRecord =
+/**
+ * A record of `__consumer_offsets` as the group coordinator shard produces and replays it.
+ * It goes to the shard's own partition: the partition of its group (partitionForGroup).
+ */
+export type GroupRecord =
   | { type: 'offset'; key: OffsetCommitKey; value: OffsetCommitValue | null }
   | { type: 'group'; key: GroupMetadataKey; value: GroupMetadataValue | null };
 
@@ -111,20 +111,30 @@ function versioned<T>(codec: MessageCodec<T>, version: number, value: T): Buffer
   return Buffer.from(w.toBuffer());
 }
 
-export function offsetCommitRecord(partition: number, key: OffsetCommitKey, value: OffsetCommitValue | null): GroupRecord {
-  const valueVersion = value !== null && value.expireTimestamp >= 0 ? 1 : 3;
-  return {
-    partition,
-    key: versioned(offsetCommitKey, 1, key),
-    value: value === null ? null : versioned(offsetCommitValue, valueVersion, value),
-  };
+export function offsetCommitRecord(key: OffsetCommitKey, value: OffsetCommitValue | null): GroupRecord {
+  return { type: 'offset', key, value };
 }
 
-export function groupMetadataRecord(partition: number, group: string, value: GroupMetadataValue | null): GroupRecord {
+export function groupMetadataRecord(group: string, value: GroupMetadataValue | null): GroupRecord {
+  return { type: 'group', key: { group }, value };
+}
+
+/**
+ * The record's bytes: key v1 for offsets, v2 for groups; an offset value is v1 when the commit
+ * carried an explicit retention (expireTimestamp), else v3 — as Kafka writes them; a group
+ * value is v3.
+ */
+export function encodeGroupRecord(record: GroupRecord): { key: Buffer; value: Buffer | null } {
+  if (record.type === 'offset') {
+    const v = record.value;
+    return {
+      key: versioned(offsetCommitKey, 1, record.key),
+      value: v === null ? null : versioned(offsetCommitValue, v.expireTimestamp >= 0 ? 1 : 3, v),
+    };
+  }
   return {
-    partition,
-    key: versioned(groupMetadataKey, 2, { group }),
-    value: value === null ? null : versioned(groupMetadataValue, 3, value),
+    key: versioned(groupMetadataKey, 2, record.key),
+    value: record.value === null ? null : versioned(groupMetadataValue, 3, record.value),
   };
 }
 
@@ -143,7 +153,7 @@ function readVersioned<T>(codec: MessageCodec<T>, buf: Buffer, what: string): T 
  * Decodes one record of `__consumer_offsets`. Returns null for key types this coordinator does
  * not manage (consumer-protocol groups, share groups, transactions). Throws on corrupt data.
  */
-export function decodeGroupRecord(key: Buffer, value: Buffer | null): DecodedGroupRecord | null {
+export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecord | null {
   if (key.length < 2) throw new Error('__consumer_offsets key shorter than its version');
   const keyVersion = key.readInt16BE(0);
   if (keyVersion === 0 || keyVersion === 1) {
@@ -175,3 +185,9 @@ export function partitionForGroup(groupId: string, numPartitions: number): numbe
   // Utils.abs maps Integer.MIN_VALUE to 0 (it is `n & 0x7fffffff`).
   return (javaStringHashCode(groupId) & 0x7fffffff) % numPartitions;
 }
+
+/** The runtime's serde for `__consumer_offsets`. */
+export const groupRecordSerde = {
+  serialize: encodeGroupRecord,
+  deserialize: decodeGroupRecord,
+};

@@ -1,14 +1,21 @@
 /**
  * Between the in-memory groups and their records: `groupMetadataValue` snapshots a group as a
- * GroupMetadataValue, `replayRecord` applies one record of `__consumer_offsets` to the groups.
+ * GroupMetadataValue, `replayRecord` applies one record of `__consumer_offsets` to a shard.
+ *
+ * replayRecord is the only code that changes a shard's committed offsets, and (with the
+ * membership operations' onDurable, see group-coordinator-shard.ts) the only code that
+ * creates or deletes groups from records. It changes only timeline collections (the shard's
+ * `groups` and `offsets`) and never mutates a ClassicGroup that is already in the map, so the
+ * runtime can revert it.
  *
  * A loaded group with members is Stable (its generation's assignment was durable, or it would
  * not have been written), one without members is Empty. An offset for a group that has no
- * group metadata belongs to a "simple" group (standalone commits, no protocol type).
+ * group metadata belongs to a "simple" group (standalone commits, no protocol type), which
+ * exists while it has offsets.
  */
 import { ClassicGroup, ClassicGroupMember } from './classic-group.js';
-import type { GroupCoordinator } from './group-coordinator.js';
-import type { DecodedGroupRecord, GroupMetadataValue } from './records.js';
+import type { GroupCoordinatorShard } from './group-coordinator-shard.js';
+import type { GroupMetadataValue, GroupRecord } from './records.js';
 
 /**
  * The group as a GroupMetadataValue. `assignments` overrides the members' assignments (the
@@ -47,44 +54,37 @@ export function emptyGenerationValue(group: ClassicGroup, nowMs: number): GroupM
   return { protocolType: group.protocolType ?? '', generation: group.generationId + 1, protocol: null, leader: null, currentStateTimestamp: nowMs, members: [] };
 }
 
-export function replayRecord(coordinator: GroupCoordinator, record: DecodedGroupRecord): void {
+export function replayRecord(shard: GroupCoordinatorShard, record: GroupRecord): void {
   if (record.type === 'offset') {
     const { group: groupId, topic, partition } = record.key;
     if (record.value === null) {
-      const group = coordinator.groups.get(groupId);
-      const partitions = group?.offsets.get(topic);
-      partitions?.delete(partition);
-      if (partitions?.size === 0) group!.offsets.delete(topic);
-      if (group !== undefined && group.protocolType === null && group.isEmpty() && group.offsetCount() === 0) coordinator.groups.delete(groupId);
+      shard.offsets.delete(groupId, topic, partition);
+      const group = shard.groups.get(groupId);
+      if (group !== undefined && group.protocolType === null && group.isEmpty() && shard.offsets.count(groupId) === 0) shard.groups.delete(groupId);
       return;
     }
-    const group = coordinator.getOrCreateGroup(groupId);
-    let partitions = group.offsets.get(topic);
-    if (partitions === undefined) group.offsets.set(topic, (partitions = new Map()));
+    if (!shard.groups.has(groupId)) shard.groups.set(groupId, new ClassicGroup(groupId, shard.clock.now()));
     const v = record.value;
-    partitions.set(partition, {
+    shard.offsets.set(groupId, topic, partition, {
       offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestamp: v.commitTimestamp, expireTimestamp: v.expireTimestamp,
     });
     return;
   }
 
   const groupId = record.key.group;
-  const existing = coordinator.groups.get(groupId);
+  const existing = shard.groups.get(groupId);
   if (record.value === null) {
     if (existing === undefined) return;
-    if (existing.offsetCount() === 0) {
-      coordinator.groups.delete(groupId);
+    if (shard.offsets.count(groupId) === 0) {
+      shard.groups.delete(groupId);
     } else {
       // Offsets written after the group's deletion outlive it, as a simple group.
-      const simple = new ClassicGroup(groupId, existing.partition, existing.currentStateTimestamp);
-      for (const [t, p] of existing.offsets) simple.offsets.set(t, p);
-      coordinator.groups.set(groupId, simple);
+      shard.groups.set(groupId, new ClassicGroup(groupId, existing.currentStateTimestamp));
     }
     return;
   }
   const v = record.value;
-  const group = new ClassicGroup(groupId, coordinator.partitionFor(groupId), v.currentStateTimestamp);
-  if (existing !== undefined) for (const [t, p] of existing.offsets) group.offsets.set(t, p);
+  const group = new ClassicGroup(groupId, v.currentStateTimestamp < 0 ? shard.clock.now() : v.currentStateTimestamp);
   group.generationId = v.generation;
   group.protocolType = v.protocolType === '' ? null : v.protocolType;
   group.protocolName = v.protocol;
@@ -106,6 +106,5 @@ export function replayRecord(coordinator: GroupCoordinator, record: DecodedGroup
     if (member.groupInstanceId !== null) group.staticMembers.set(member.groupInstanceId, member.memberId);
   }
   group.state = group.isEmpty() ? 'Empty' : 'Stable';
-  if (v.currentStateTimestamp < 0) group.currentStateTimestamp = coordinator.clock.now();
-  coordinator.groups.set(groupId, group);
+  shard.groups.set(groupId, group);
 }

@@ -5,23 +5,25 @@
  * and ClassicGroup.replaceStaticMember.
  *
  * In a Stable group whose selected protocol would not change, the replacement is persisted
- * without a rebalance: written first, applied once durable (a failed write leaves the old id
- * in place, as Kafka's revert does). Otherwise the new id joins a rebalance.
+ * without a rebalance: written first (replayRecords=false), applied once durable (a failed write
+ * leaves the old id in place, as Kafka's revert does). Otherwise the new id joins a rebalance.
+ * The shard runs one operation at a time, so a second replacement decides only after the
+ * first one's snapshot of the group is durable and applied, and its own snapshot includes it.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js';
 import { ClassicGroupMember, type ClassicGroup } from './classic-group.js';
-import type { GroupCoordinator } from './group-coordinator.js';
+import type { RequestInfo } from './group-config.js';
+import type { GroupCoordinatorShard, GroupResult } from './group-coordinator-shard.js';
 import { copyProtocols, heartbeatKey, joinError, rebalanceTimeoutOf, syncError } from './member-responses.js';
 import { groupMetadataRecord } from './records.js';
 import { groupMetadataValue } from './replay.js';
-import type { CoordinatorResult, RequestInfo } from './result.js';
 
 /**
  * KIP-345: a static member came back without its member id; a new id replaces the old one,
  * which is fenced (FENCED_INSTANCE_ID). Like Kafka's updateStaticMemberThenRebalanceOrCompleteJoin.
  */
-export function replaceStaticMember(coordinator: GroupCoordinator, group: ClassicGroup, oldMemberId: string, newMemberId: string, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+export function replaceStaticMember(coordinator: GroupCoordinatorShard, group: ClassicGroup, oldMemberId: string, newMemberId: string, req: JoinGroupRequest, info: RequestInfo): GroupResult<JoinGroupResponse> {
   const old = group.members.get(oldMemberId)!;
   // Kafka keeps the old member's client id and host, and takes the request's protocols and timeouts.
   const member = new ClassicGroupMember({
@@ -30,7 +32,6 @@ export function replaceStaticMember(coordinator: GroupCoordinator, group: Classi
     protocols: copyProtocols(req),
   });
   member.assignment = old.assignment;
-  if (group.state === 'Stable' && group.staticReplacementInFlight) return afterInFlightReplacement(coordinator, group, req, info);
   if (group.state === 'Stable') {
     const selected = group.selectProtocol((m) => (m.memberId === oldMemberId ? member.protocols : m.protocols));
     // The selected protocol stays: persist the new id, no rebalance (the member keeps its assignment).
@@ -48,7 +49,7 @@ export function replaceStaticMember(coordinator: GroupCoordinator, group: Classi
  * leader as it was, so a replaced leader does not reassign; from v9 the leader gets the
  * members and skipAssignment (KIP-814).
  */
-function replaceStableStaticMember(coordinator: GroupCoordinator, group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+function replaceStableStaticMember(coordinator: GroupCoordinatorShard, group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember, info: RequestInfo): GroupResult<JoinGroupResponse> {
   const instanceId = member.groupInstanceId!;
   const generationId = group.generationId;
   const previousLeader = group.leaderId ?? '';
@@ -56,18 +57,15 @@ function replaceStableStaticMember(coordinator: GroupCoordinator, group: Classic
     group.generationId === generationId && group.staticMembers.get(instanceId) === old.memberId && group.members.get(old.memberId) === old;
   let answer: (r: JoinGroupResponse) => void = () => undefined;
   const response = new Promise<JoinGroupResponse>((resolve) => { answer = resolve; });
-  group.staticReplacementInFlight = true;
-  const settled = () => {
-    group.staticReplacementInFlight = false;
-    for (const retry of group.afterMetadataWrite.splice(0)) retry();
-  };
   return {
-    records: [groupMetadataRecord(group.partition, group.groupId, groupMetadataValue(group, undefined, { oldMemberId: old.memberId, member }))],
+    records: [groupMetadataRecord(group.groupId, groupMetadataValue(group, undefined, { oldMemberId: old.memberId, member }))],
+    replayRecords: false,
     response,
     onDurable: () => {
       if (!stillCurrent()) {
-        // The group moved on (a rebalance began) while the write was in flight; the next
-        // generation's record supersedes this one. The client rejoins without an id.
+        // Defensive (the shard runs one operation at a time, so nothing moves the group while
+        // the write is in flight): the next generation's record would supersede this one, and
+        // the client rejoins without an id.
         answer(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
       } else {
         applyStaticReplacement(coordinator, group, old, member);
@@ -76,40 +74,19 @@ function replaceStableStaticMember(coordinator: GroupCoordinator, group: Classic
           ? { ...coordinator.joinResponse(group, member.memberId, isLeader), skipAssignment: isLeader }
           : { ...coordinator.joinResponse(group, member.memberId, false), leader: previousLeader });
       }
-      settled();
     },
     onWriteFailed: (code) => {
       const failed: JoinGroupResponse = {
         ...joinError('', code), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leader: previousLeader,
       };
       answer(failed);
-      settled();
       return failed;
     },
   };
 }
 
-/**
- * Another replacement's snapshot of this group is being written: decide this JoinGroup again
- * once that write settles (so every durable snapshot includes every applied replacement).
- */
-function afterInFlightReplacement(coordinator: GroupCoordinator, group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
-  const response = new Promise<JoinGroupResponse>((resolve) => {
-    group.afterMetadataWrite.push(() => coordinator.timer.execute(() => {
-      const retry = coordinator.joinGroup(req, info);
-      return {
-        records: retry.records,
-        response: Promise.resolve(retry.response).then(resolve),
-        onDurable: retry.onDurable,
-        onWriteFailed: (code, appendErrorCode) => { resolve(retry.onWriteFailed?.(code, appendErrorCode) ?? joinError('', code)); },
-      };
-    }));
-  });
-  return { records: [], response };
-}
-
 /** Swaps a static member's old id for the new one: the old id's parked requests are fenced. */
-export function applyStaticReplacement(coordinator: GroupCoordinator, group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember): void {
+export function applyStaticReplacement(coordinator: GroupCoordinatorShard, group: ClassicGroup, old: ClassicGroupMember, member: ClassicGroupMember): void {
   if (old.awaitingJoin !== null) old.awaitingJoin(joinError(old.memberId, ErrorCode.FENCED_INSTANCE_ID));
   if (old.awaitingSync !== null) old.awaitingSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
   old.awaitingJoin = null;

@@ -73,6 +73,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
 
     for (const w of wanted) {
       const r = await topics.delete(w.name);
+      if (r.errorCode === ErrorCode.NONE) await ctx.broker.groups?.onTopicsDeleted([w.name]);
       reply(w.name, w.topicId, r.errorCode, r.errorMessage);
     }
     return response;

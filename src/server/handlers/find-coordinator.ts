@@ -4,8 +4,8 @@
  * Behavior: a single broker coordinates everything, so the answer is this broker (the address
  * of the listener the request came in on) for every key.
  * - keyType 0 (group): first makes sure `__consumer_offsets` exists and is loaded (creating it
- *   on first use, as Kafka does); if that is not done within a few seconds,
- *   COORDINATOR_NOT_AVAILABLE so the client retries.
+ *   on first use, as Kafka does); if that is not done within a few seconds, or the key's
+ *   partition is not loaded here, COORDINATOR_NOT_AVAILABLE so the client retries.
  * - keyType 1 (transaction): this broker too (clients tolerate it; transactional APIs answer
  *   for themselves).
  * - any other keyType: INVALID_REQUEST.
@@ -27,27 +27,29 @@ export default defineHandler({
   async handle(ctx, req): Promise<FindCoordinatorResponse> {
     const version = ctx.header.apiVersion;
     const endpoint = ctx.broker.endpoints(ctx.connection.listenerName)[0]!;
-    let errorCode: number = ErrorCode.NONE;
-    let errorMessage: string | null = null;
+    // Per key: NONE, or the error and its message.
+    let failure: ((key: string) => { errorCode: number; errorMessage: string } | null) = () => null;
     if (req.keyType === GROUP_KEY_TYPE) {
-      const ready = await getGroupRuntime(ctx.broker).awaitReady();
-      if (!ready) {
-        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        errorMessage = 'The coordinator is not available.';
-      }
+      const groups = getGroupRuntime(ctx.broker);
+      const ready = (await groups.availability()) === ErrorCode.NONE;
+      // A partition whose load failed (and is being retried) is not available yet either.
+      failure = (key) => (ready && groups.service.runtime.isActive(groups.service.partitionFor(key))
+        ? null
+        : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' });
     } else if (req.keyType !== TRANSACTION_KEY_TYPE) {
-      errorCode = ErrorCode.INVALID_REQUEST;
-      errorMessage = `Unknown coordinator type ${req.keyType}`;
+      failure = () => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${req.keyType}` });
     }
-    const ok = errorCode === ErrorCode.NONE;
-    const answer = (key: string) => ({
-      key,
-      nodeId: ok ? endpoint.nodeId : -1,
-      host: ok ? endpoint.host : '',
-      port: ok ? endpoint.port : -1,
-      errorCode,
-      errorMessage: ok ? null : errorMessage,
-    });
+    const answer = (key: string) => {
+      const f = failure(key);
+      return {
+        key,
+        nodeId: f === null ? endpoint.nodeId : -1,
+        host: f === null ? endpoint.host : '',
+        port: f === null ? endpoint.port : -1,
+        errorCode: f?.errorCode ?? ErrorCode.NONE,
+        errorMessage: f?.errorMessage ?? null,
+      };
+    };
     if (version >= 4) {
       return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: req.coordinatorKeys.map(answer) };
     }

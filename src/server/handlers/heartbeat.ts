@@ -16,9 +16,9 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req): Promise<HeartbeatResponse> {
-    const rt = getGroupRuntime(ctx.broker);
-    const unavailable = await rt.availability();
+    const groups = getGroupRuntime(ctx.broker);
+    const unavailable = await groups.availability();
     if (unavailable !== 0) return { throttleTimeMs: 0, errorCode: unavailable };
-    return rt.run(rt.coordinator.heartbeat(req, requestInfo(ctx)));
+    return groups.service.heartbeat(req, requestInfo(ctx));
   },
 });

@@ -1,7 +1,7 @@
 /**
  * JoinGroup (API key 11), versions 0-9: the first phase of a classic-group rebalance.
  *
- * Behavior (Kafka's classic group protocol, see src/coordinator/group/group-coordinator.ts):
+ * Behavior (Kafka's classic group protocol, see src/coordinator/group/group-coordinator-shard.ts):
  * - INVALID_GROUP_ID for an empty group id; INVALID_SESSION_TIMEOUT outside
  *   group.min/max.session.timeout.ms; GROUP_MAX_SIZE_REACHED beyond group.max.size;
  *   INCONSISTENT_GROUP_PROTOCOL when the protocol type differs or no protocol is shared.
@@ -16,13 +16,14 @@
  * - The response waits until the rebalance completes: every known member rejoined, the
  *   rebalance timeout expired, or (new group) group.initial.rebalance.delay.ms passed.
  *   The leader gets every member's metadata for the selected protocol.
- * - COORDINATOR_LOAD_IN_PROGRESS while `__consumer_offsets` is being loaded.
+ * - COORDINATOR_LOAD_IN_PROGRESS while the group's `__consumer_offsets` partition is being
+ *   loaded, NOT_COORDINATOR if this broker does not lead it.
  * Version notes: v1 rebalanceTimeoutMs (v0 uses the session timeout), v2 throttle, v5
  * groupInstanceId, v6 flexible, v7 protocolType/protocolName nullable in the response,
  * v8 reason, v9 skipAssignment (always false except for a static leader's replacement).
  */
 import { JoinGroup, type JoinGroupResponse } from '../../protocol/messages/join-group.js';
-import { joinError } from '../../coordinator/group/group-coordinator.js';
+import { joinError } from '../../coordinator/group/member-responses.js';
 import { defineHandler } from '../handler.js';
 import { getGroupRuntime, requestInfo } from '../group-runtime.js';
 
@@ -32,9 +33,9 @@ export default defineHandler({
   maxVersion: 9,
   async handle(ctx, req): Promise<JoinGroupResponse> {
     const version = ctx.header.apiVersion;
-    const rt = getGroupRuntime(ctx.broker);
-    const unavailable = await rt.availability();
-    const res = unavailable !== 0 ? joinError(req.memberId, unavailable) : await rt.run(rt.coordinator.joinGroup(req, requestInfo(ctx)));
+    const groups = getGroupRuntime(ctx.broker);
+    const unavailable = await groups.availability();
+    const res = unavailable !== 0 ? joinError(req.memberId, unavailable) : await groups.service.joinGroup(req, requestInfo(ctx));
     // Before v7 the protocol name is not nullable.
     if (version < 7 && res.protocolName === null) return { ...res, protocolName: '' };
     return res;

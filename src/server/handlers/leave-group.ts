@@ -19,9 +19,9 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req): Promise<LeaveGroupResponse> {
-    const rt = getGroupRuntime(ctx.broker);
-    const unavailable = await rt.availability();
+    const groups = getGroupRuntime(ctx.broker);
+    const unavailable = await groups.availability();
     if (unavailable !== 0) return { throttleTimeMs: 0, errorCode: unavailable, members: [] };
-    return rt.run(rt.coordinator.leaveGroup(req, requestInfo(ctx)));
+    return groups.service.leaveGroup(req, requestInfo(ctx));
   },
 });

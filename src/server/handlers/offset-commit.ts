@@ -16,7 +16,6 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from '../../protocol/messages/offset-commit.js';
-import { commitOffsets } from '../../coordinator/group/offsets.js';
 import { defineHandler } from '../handler.js';
 import { getGroupRuntime, requestInfo } from '../group-runtime.js';
 import { partitionExists, tpKey } from './_group-helpers.js';
@@ -26,8 +25,8 @@ export default defineHandler({
   minVersion: 2,
   maxVersion: 9,
   async handle(ctx, req): Promise<OffsetCommitResponse> {
-    const rt = getGroupRuntime(ctx.broker);
-    const unavailable = await rt.availability();
+    const groups = getGroupRuntime(ctx.broker);
+    const unavailable = await groups.availability();
     const codes = new Map<string, number>();
     if (unavailable === 0) {
       const known: OffsetCommitRequest = {
@@ -38,7 +37,7 @@ export default defineHandler({
       };
       const res = known.topics.length === 0
         ? { throttleTimeMs: 0, topics: [] }
-        : await rt.run(commitOffsets(rt.coordinator, known, requestInfo(ctx)));
+        : await groups.service.commitOffsets(known, requestInfo(ctx));
       for (const t of res.topics) for (const p of t.partitions) codes.set(tpKey(t.name, p.partitionIndex), p.errorCode);
     }
     return {

@@ -8,7 +8,6 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetDelete, type OffsetDeleteResponse } from '../../protocol/messages/offset-delete.js';
-import { deleteOffsets } from '../../coordinator/group/offsets.js';
 import { defineHandler } from '../handler.js';
 import { getGroupRuntime } from '../group-runtime.js';
 import { partitionExists, tpKey } from './_group-helpers.js';
@@ -18,13 +17,13 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req): Promise<OffsetDeleteResponse> {
-    const rt = getGroupRuntime(ctx.broker);
-    const unavailable = await rt.availability();
+    const groups = getGroupRuntime(ctx.broker);
+    const unavailable = await groups.availability();
     if (unavailable !== 0) return { errorCode: unavailable, throttleTimeMs: 0, topics: [] };
     const known = req.topics
       .map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => partitionExists(ctx.broker, t.name, p.partitionIndex)) }))
       .filter((t) => t.partitions.length > 0);
-    const res = await rt.run(deleteOffsets(rt.coordinator, { groupId: req.groupId, topics: known }));
+    const res = await groups.service.deleteOffsets({ groupId: req.groupId, topics: known });
     if (res.errorCode !== ErrorCode.NONE) return res;
     const codes = new Map<string, number>();
     for (const t of res.topics) for (const p of t.partitions) codes.set(tpKey(t.name, p.partitionIndex), p.errorCode);

@@ -5,14 +5,16 @@
  * leader epoch -1, metadata "" and NONE. topics null (v2+) means every partition the group has
  * committed. v8+ batches groups, each with its own errorCode. requireStable (v7+) would yield
  * UNSTABLE_OFFSET_COMMIT only for pending transactional offsets, which do not exist yet.
- * While `__consumer_offsets` loads: COORDINATOR_LOAD_IN_PROGRESS (per partition in v1, top
- * level in v2-7, per group in v8+).
+ * While the group's `__consumer_offsets` partition loads: COORDINATOR_LOAD_IN_PROGRESS
+ * (NOT_COORDINATOR if this broker does not lead it), per partition in v1, top level in v2-7,
+ * per group in v8+. The read waits for the group's earlier writes (a commit in flight), so it
+ * only ever answers durable offsets.
  * Version notes: v2 top-level errorCode and null topics, v3 throttle, v5 committedLeaderEpoch,
  * v6 flexible, v7 requireStable, v8 groups, v9 memberId/memberEpoch (consumer protocol only).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetFetch, type OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
-import { fetchOffsets } from '../../coordinator/group/offsets.js';
+import type { FetchedGroupOffsets } from '../../coordinator/group/group-coordinator-service.js';
 import { defineHandler } from '../handler.js';
 import { getGroupRuntime } from '../group-runtime.js';
 
@@ -22,28 +24,29 @@ export default defineHandler({
   maxVersion: 9,
   async handle(ctx, req): Promise<OffsetFetchResponse> {
     const version = ctx.header.apiVersion;
-    const rt = getGroupRuntime(ctx.broker);
-    const unavailable = await rt.availability();
+    const groups = getGroupRuntime(ctx.broker);
+    const unavailable = await groups.availability();
+    const fetch = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): Promise<FetchedGroupOffsets> =>
+      unavailable !== 0 ? Promise.resolve({ errorCode: unavailable, topics: [] }) : groups.service.fetchOffsets(groupId, topics);
     if (version >= 8) {
+      const fetched = await Promise.all(req.groups.map((g) => fetch(g.groupId, g.topics)));
       return {
         throttleTimeMs: 0,
         topics: [],
         errorCode: 0,
-        groups: req.groups.map((g) => ({
-          groupId: g.groupId,
-          topics: unavailable !== 0 ? [] : fetchOffsets(rt.coordinator, g.groupId, g.topics),
-          errorCode: unavailable,
-        })),
+        groups: req.groups.map((g, i) => ({ groupId: g.groupId, topics: fetched[i]!.topics, errorCode: fetched[i]!.errorCode })),
       };
     }
     const topics = req.topics === null && version < 2 ? [] : req.topics;
-    let result = unavailable === 0 ? fetchOffsets(rt.coordinator, req.groupId, topics) : [];
-    if (unavailable !== 0 && version < 2) {
-      result = (topics ?? []).map((t) => ({
+    const fetched = await fetch(req.groupId, topics);
+    if (fetched.errorCode !== ErrorCode.NONE && version < 2) {
+      // v1 has no top-level error: each requested partition carries it.
+      const partitions = (topics ?? []).map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: unavailable })),
+        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: fetched.errorCode })),
       }));
+      return { throttleTimeMs: 0, topics: partitions, errorCode: ErrorCode.NONE, groups: [] };
     }
-    return { throttleTimeMs: 0, topics: result, errorCode: version >= 2 ? unavailable : ErrorCode.NONE, groups: [] };
+    return { throttleTimeMs: 0, topics: fetched.topics, errorCode: version >= 2 ? fetched.errorCode : ErrorCode.NONE, groups: [] };
   },
 });

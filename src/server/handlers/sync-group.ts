@@ -11,7 +11,7 @@
  * Version notes: v1 throttle, v3 groupInstanceId, v4 flexible, v5 protocolType/protocolName.
  */
 import { SyncGroup, type SyncGroupResponse } from '../../protocol/messages/sync-group.js';
-import { syncError } from '../../coordinator/group/group-coordinator.js';
+import { syncError } from '../../coordinator/group/member-responses.js';
 import { defineHandler } from '../handler.js';
 import { getGroupRuntime, requestInfo } from '../group-runtime.js';
 
@@ -20,9 +20,9 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req): Promise<SyncGroupResponse> {
-    const rt = getGroupRuntime(ctx.broker);
-    const unavailable = await rt.availability();
+    const groups = getGroupRuntime(ctx.broker);
+    const unavailable = await groups.availability();
     if (unavailable !== 0) return syncError(unavailable);
-    return rt.run(rt.coordinator.syncGroup(req, requestInfo(ctx)));
+    return groups.service.syncGroup(req, requestInfo(ctx));
   },
 });

@@ -1,19 +1,28 @@
 /**
- * The group coordinator of Kafka's classic group protocol: a state machine over
- * `__consumer_offsets` (apache/kafka group-coordinator `GroupMetadataManager` for classic groups).
+ * The group coordinator shard of one `__consumer_offsets` partition: Kafka's classic group
+ * protocol as a state machine over that partition (apache/kafka group-coordinator
+ * `GroupCoordinatorShard` + `GroupMetadataManager` for classic groups), run by the generic
+ * CoordinatorRuntime (../runtime/), one shard per partition, each with only its own groups.
  *
- * Contract: every operation decides synchronously and returns a CoordinatorResult (see
- * result.ts); nothing here does I/O or reads the wall clock other than the injected Clock, and
- * timers go through the injected CoordinatorTimer. `replay(key, value)` rebuilds the durable
- * state (generation, protocol, leader, members with their subscriptions and assignments,
- * committed offsets) from the topic; `onLoaded()` then re-arms session timers.
+ * Contract: every operation decides synchronously and returns a CoordinatorResult; nothing
+ * here does I/O or reads the wall clock other than the injected Clock, and timers go through
+ * the shard's CoordinatorTimer. The runtime runs the shard's operations one at a time.
  *
- * Operations that write records apply what those records describe only once they are durable
- * (see result.ts, "All or nothing"): the leader's assignment (SyncGroup), a static member's
- * replacement while Stable, and a group's empty generation.
+ * Durable state and how it changes:
+ * - `groups` (a TimelineMap) and `offsets` (CommittedOffsets) are rebuilt at load by
+ *   `replay()` (replay.ts). Offsets, deletions and expirations change at run time only by
+ *   replaying their records (the default, replayRecords=true): the runtime replays them under
+ *   a snapshot before the write and reverts it if the write fails.
+ * - Classic membership metadata is the exception Kafka also makes: a GroupMetadata record
+ *   written by SyncGroup (the leader's assignment), a static member's replacement, or a group's
+ *   Empty generation is NOT replayed (replayRecords=false), because a ClassicGroup carries
+ *   transient state no record describes (parked JoinGroup/SyncGroup responses, pending
+ *   members, timers). Those operations apply what their record says in onDurable, after
+ *   re-checking that the group is still where they left it, and compensate in onWriteFailed.
  *
  * This file holds the membership protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, the
- * rebalance and session timers). Offsets live in offsets.ts, admin APIs in group-admin.ts.
+ * rebalance and session timers) and the shard's lifecycle. Offsets live in offsets.ts, admin
+ * APIs in group-admin.ts, replay in replay.ts.
  */
 import type { Clock } from '../../base/clock.js';
 import { randomUuid, type Random } from '../../base/random.js';
@@ -22,38 +31,52 @@ import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/message
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js';
+import { combineResults, immediate, type CoordinatorResult, type CoordinatorShard, type CoordinatorTimer, type ShardContext } from '../runtime/coordinator-shard.js';
+import { TimelineMap } from '../runtime/timeline-map.js';
 import { ClassicGroup, ClassicGroupMember } from './classic-group.js';
-import { decodeGroupRecord, groupMetadataRecord, partitionForGroup, type GroupRecord } from './records.js';
-import { immediate, type CoordinatorResult, type CoordinatorTimer, type GroupCoordinatorConfig, type RequestInfo } from './result.js';
+import { CommittedOffsets } from './committed-offsets.js';
+import type { GroupCoordinatorConfig, RequestInfo } from './group-config.js';
+import { groupMetadataRecord, type GroupRecord } from './records.js';
 import { emptyGenerationValue, groupMetadataValue, replayRecord } from './replay.js';
 import {
-  combine, copyProtocols, heartbeatKey, joinError, joinKey, parkJoin, rebalanceTimeoutOf, resetAssignmentsWithError,
+  copyProtocols, heartbeatKey, joinError, joinKey, parkJoin, rebalanceTimeoutOf, resetAssignmentsWithError,
   syncError, syncKey, syncResponse, validateMember,
 } from './member-responses.js';
+import { expireOffsets } from './offsets.js';
 import { replaceStaticMember } from './static-membership.js';
+
+export type GroupResult<T> = CoordinatorResult<T, GroupRecord>;
 
 const NONE = ErrorCode.NONE;
 /** How soon a group's empty generation is written again after that write failed. */
 export const EMPTY_GENERATION_RETRY_MS = 1000;
 
-export class GroupCoordinator {
-  readonly groups = new Map<string, ClassicGroup>();
+/** The timer that runs offset expiration on each shard. */
+const EXPIRE_OFFSETS_KEY = 'expire-offsets';
+
+export class GroupCoordinatorShard implements CoordinatorShard<GroupRecord> {
+  /** The `__consumer_offsets` partition this shard owns. */
+  readonly partition: number;
+  readonly groups: TimelineMap<string, ClassicGroup>;
+  readonly offsets: CommittedOffsets;
+  readonly timer: CoordinatorTimer<GroupRecord>;
 
   constructor(
+    context: ShardContext<GroupRecord>,
     readonly config: GroupCoordinatorConfig,
     readonly clock: Clock,
-    readonly timer: CoordinatorTimer,
     readonly random: Random,
-  ) {}
-
-  partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.config.offsetsTopicNumPartitions);
+  ) {
+    this.partition = context.partition;
+    this.timer = context.timer;
+    this.groups = new TimelineMap(context.snapshotRegistry);
+    this.offsets = new CommittedOffsets(context.snapshotRegistry);
   }
 
   getOrCreateGroup(groupId: string): ClassicGroup {
     let group = this.groups.get(groupId);
     if (group === undefined) {
-      group = new ClassicGroup(groupId, this.partitionFor(groupId), this.clock.now());
+      group = new ClassicGroup(groupId, this.clock.now());
       this.groups.set(groupId, group);
     }
     return group;
@@ -62,35 +85,57 @@ export class GroupCoordinator {
   /** Drops a group that was created for a request that then failed and left nothing behind. */
   private dropIfUnused(group: ClassicGroup): void {
     if (group.state === 'Empty' && group.isEmpty() && group.pendingMembers.size === 0 && group.generationId === 0 &&
-      group.offsetCount() === 0 && this.groups.get(group.groupId) === group) {
+      this.offsets.count(group.groupId) === 0 && this.groups.get(group.groupId) === group) {
       this.groups.delete(group.groupId);
     }
   }
 
-  // ---- loading ---------------------------------------------------------------------------
+  // ---- lifecycle -------------------------------------------------------------------------
 
-  replay(key: Buffer, value: Buffer | null): void {
-    const record = decodeGroupRecord(key, value);
-    if (record !== null) replayRecord(this, record);
+  replay(record: GroupRecord): void {
+    replayRecord(this, record);
   }
 
   /**
-   * After the topic is replayed: members must heartbeat again within their session timeout,
-   * and a group over group.max.size (the setting was lowered) rebalances so that the members
-   * beyond it are refused when they rejoin (Kafka's onLoaded).
+   * After the partition is replayed: members must heartbeat again within their session
+   * timeout, a group over group.max.size (the setting was lowered) rebalances so that the
+   * members beyond it are refused when they rejoin (Kafka's onLoaded), and offset expiration
+   * starts.
    */
-  onLoaded(): CoordinatorResult<void> {
-    const results: CoordinatorResult<void>[] = [];
+  onLoaded(): GroupResult<void> {
+    const results: GroupResult<void>[] = [];
     for (const group of this.groups.values()) {
       for (const member of group.members.values()) this.scheduleHeartbeat(group, member);
       if (group.members.size > this.config.groupMaxSize) results.push(this.prepareRebalance(group));
     }
-    return combine(results);
+    this.scheduleOffsetExpiration();
+    return combineResults(results);
+  }
+
+  private scheduleOffsetExpiration(): void {
+    this.timer.schedule(EXPIRE_OFFSETS_KEY, this.config.offsetsRetentionCheckIntervalMs, () => {
+      this.scheduleOffsetExpiration();
+      return expireOffsets(this);
+    });
+  }
+
+  /** Unloaded (the runtime cancelled the timers): parked requests learn that this broker is no longer the coordinator. */
+  onUnloaded(): void {
+    for (const group of this.groups.values()) {
+      for (const member of group.members.values()) {
+        const join = member.awaitingJoin;
+        const sync = member.awaitingSync;
+        member.awaitingJoin = null;
+        member.awaitingSync = null;
+        join?.(joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
+        sync?.(syncError(ErrorCode.NOT_COORDINATOR));
+      }
+    }
   }
 
   // ---- JoinGroup -------------------------------------------------------------------------
 
-  joinGroup(req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+  joinGroup(req: JoinGroupRequest, info: RequestInfo): GroupResult<JoinGroupResponse> {
     if (req.groupId === '') return immediate(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID));
     if (req.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs || req.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs) {
       return immediate(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
@@ -102,7 +147,7 @@ export class GroupCoordinator {
       group = this.getOrCreateGroup(req.groupId);
     }
     // Kafka: a Dead group (here also one whose deletion is being written) may have moved; retry.
-    if (group.isDeadOrDeleting()) return immediate(joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (group.isDead()) return immediate(joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
     if (!this.acceptJoiningMember(group, req.memberId)) {
       // Kafka removes a refused existing member: a group over capacity sheds its last rejoiners.
       if (group.removeMember(req.memberId) !== undefined) this.timer.cancel(heartbeatKey(group.groupId, req.memberId));
@@ -132,7 +177,7 @@ export class GroupCoordinator {
     }
   }
 
-  private joinNewMember(group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+  private joinNewMember(group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): GroupResult<JoinGroupResponse> {
     if (!group.supportsProtocols(req.protocolType, req.protocols)) return immediate(joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     const newMemberId = `${req.groupInstanceId ?? info.clientId}-${this.newUuid()}`;
     if (req.groupInstanceId !== null) {
@@ -149,7 +194,7 @@ export class GroupCoordinator {
     return this.addMemberAndRebalance(group, newMemberId, req, info);
   }
 
-  private joinExistingMember(group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+  private joinExistingMember(group: ClassicGroup, req: JoinGroupRequest, info: RequestInfo): GroupResult<JoinGroupResponse> {
     if (!group.supportsProtocols(req.protocolType, req.protocols)) {
       return immediate(joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     }
@@ -175,7 +220,7 @@ export class GroupCoordinator {
     }
   }
 
-  private addMemberAndRebalance(group: ClassicGroup, memberId: string, req: JoinGroupRequest, info: RequestInfo): CoordinatorResult<JoinGroupResponse> {
+  private addMemberAndRebalance(group: ClassicGroup, memberId: string, req: JoinGroupRequest, info: RequestInfo): GroupResult<JoinGroupResponse> {
     const member = new ClassicGroupMember({
       memberId,
       groupInstanceId: req.groupInstanceId,
@@ -195,18 +240,18 @@ export class GroupCoordinator {
     // client that gave up and retried does not leave a defunct member in a long rebalance.
     this.timer.schedule(heartbeatKey(group.groupId, memberId), this.config.groupNewMemberJoinTimeoutMs, () => this.expireHeartbeat(group.groupId, memberId));
     const result = this.maybePrepareRebalance(group);
-    return { records: result.records, response, onDurable: result.onDurable };
+    return { records: result.records, replayRecords: result.replayRecords, response, onDurable: result.onDurable };
   }
 
   /** @internal (static-membership.ts) */
-  updateMemberAndRebalance(group: ClassicGroup, member: ClassicGroupMember, req: JoinGroupRequest): CoordinatorResult<JoinGroupResponse> {
+  updateMemberAndRebalance(group: ClassicGroup, member: ClassicGroupMember, req: JoinGroupRequest): GroupResult<JoinGroupResponse> {
     member.protocols = copyProtocols(req);
     member.rebalanceTimeoutMs = rebalanceTimeoutOf(req);
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     if (member.awaitingJoin !== null) member.awaitingJoin(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
     const response = parkJoin(member);
     const result = this.maybePrepareRebalance(group);
-    return { records: result.records, response, onDurable: result.onDurable };
+    return { records: result.records, replayRecords: result.replayRecords, response, onDurable: result.onDurable };
   }
 
   /** @internal (static-membership.ts) */
@@ -229,12 +274,12 @@ export class GroupCoordinator {
 
   // ---- rebalance -------------------------------------------------------------------------
 
-  private maybePrepareRebalance(group: ClassicGroup): CoordinatorResult<void> {
+  private maybePrepareRebalance(group: ClassicGroup): GroupResult<void> {
     if (group.state === 'Stable' || group.state === 'CompletingRebalance' || group.state === 'Empty') return this.prepareRebalance(group);
     return this.tryCompleteJoin(group);
   }
 
-  prepareRebalance(group: ClassicGroup): CoordinatorResult<void> {
+  prepareRebalance(group: ClassicGroup): GroupResult<void> {
     if (group.state === 'CompletingRebalance') resetAssignmentsWithError(group, ErrorCode.REBALANCE_IN_PROGRESS);
     this.timer.cancel(syncKey(group.groupId));
     const isInitialRebalance = group.state === 'Empty';
@@ -267,7 +312,7 @@ export class GroupCoordinator {
     });
   }
 
-  private tryCompleteJoin(group: ClassicGroup): CoordinatorResult<void> {
+  private tryCompleteJoin(group: ClassicGroup): GroupResult<void> {
     if (group.state === 'PreparingRebalance' && !group.initialDelayActive && group.hasAllMembersJoined()) return this.completeJoin(group);
     return immediate(undefined);
   }
@@ -276,7 +321,7 @@ export class GroupCoordinator {
    * The join phase ends: dynamic members that did not rejoin are dropped (static ones stay
    * until their session times out) and a generation begins, led by a member that rejoined.
    */
-  private completeJoin(group: ClassicGroup): CoordinatorResult<void> {
+  private completeJoin(group: ClassicGroup): GroupResult<void> {
     if (group.state !== 'PreparingRebalance' || this.groups.get(group.groupId) !== group) return immediate(undefined);
     this.timer.cancel(joinKey(group.groupId));
     group.initialDelayActive = false;
@@ -315,13 +360,14 @@ export class GroupCoordinator {
    * fails nothing changes and it is tried again shortly (Kafka keeps the in-memory Empty state
    * and only warns; here memory never runs ahead of the log).
    */
-  private completeJoinEmpty(group: ClassicGroup): CoordinatorResult<void> {
+  private completeJoinEmpty(group: ClassicGroup): GroupResult<void> {
     const now = this.clock.now();
     const generationId = group.generationId;
     const stillCurrent = () => this.groups.get(group.groupId) === group && group.state === 'PreparingRebalance' &&
       group.generationId === generationId && group.isEmpty();
     return {
-      records: [groupMetadataRecord(group.partition, group.groupId, emptyGenerationValue(group, now))],
+      records: [groupMetadataRecord(group.groupId, emptyGenerationValue(group, now))],
+      replayRecords: false,
       response: undefined,
       onDurable: () => {
         if (!stillCurrent()) return;
@@ -338,7 +384,7 @@ export class GroupCoordinator {
   }
 
   /** Members that never sent SyncGroup for this generation are removed and the group rebalances. */
-  private expirePendingSync(group: ClassicGroup, generationId: number): CoordinatorResult<void> {
+  private expirePendingSync(group: ClassicGroup, generationId: number): GroupResult<void> {
     if (group.generationId !== generationId || group.pendingSyncMembers.size === 0) return immediate(undefined);
     if (group.state !== 'CompletingRebalance' && group.state !== 'Stable') return immediate(undefined);
     for (const memberId of [...group.pendingSyncMembers]) {
@@ -352,7 +398,7 @@ export class GroupCoordinator {
 
   // ---- SyncGroup -------------------------------------------------------------------------
 
-  syncGroup(req: SyncGroupRequest, _info: RequestInfo): CoordinatorResult<SyncGroupResponse> {
+  syncGroup(req: SyncGroupRequest, _info: RequestInfo): GroupResult<SyncGroupResponse> {
     if (req.groupId === '') return immediate(syncError(ErrorCode.INVALID_GROUP_ID));
     const group = this.groups.get(req.groupId);
     if (group === undefined || group.state === 'Dead') return immediate(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
@@ -377,7 +423,7 @@ export class GroupCoordinator {
     }
   }
 
-  private syncCompleting(group: ClassicGroup, member: ClassicGroupMember, req: SyncGroupRequest): CoordinatorResult<SyncGroupResponse> {
+  private syncCompleting(group: ClassicGroup, member: ClassicGroupMember, req: SyncGroupRequest): GroupResult<SyncGroupResponse> {
     if (member.awaitingSync !== null) member.awaitingSync(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     const response = new Promise<SyncGroupResponse>((resolve) => { member.awaitingSync = resolve; });
     group.pendingSyncMembers.delete(member.memberId);
@@ -391,7 +437,8 @@ export class GroupCoordinator {
     const value = groupMetadataValue(group, assignments);
     const stillCurrent = () => group.state === 'CompletingRebalance' && group.generationId === generationId && this.groups.get(group.groupId) === group;
     return {
-      records: [groupMetadataRecord(group.partition, group.groupId, value)],
+      records: [groupMetadataRecord(group.groupId, value)],
+      replayRecords: false,
       response,
       onDurable: () => {
         if (!stillCurrent()) return;
@@ -416,12 +463,12 @@ export class GroupCoordinator {
 
   // ---- Heartbeat -------------------------------------------------------------------------
 
-  heartbeat(req: HeartbeatRequest, _info: RequestInfo): CoordinatorResult<HeartbeatResponse> {
-    const reply = (errorCode: number) => immediate<HeartbeatResponse>({ throttleTimeMs: 0, errorCode });
+  heartbeat(req: HeartbeatRequest, _info: RequestInfo): GroupResult<HeartbeatResponse> {
+    const reply = (errorCode: number): GroupResult<HeartbeatResponse> => immediate({ throttleTimeMs: 0, errorCode });
     if (req.groupId === '') return reply(ErrorCode.INVALID_GROUP_ID);
     const group = this.groups.get(req.groupId);
     if (group === undefined) return reply(ErrorCode.UNKNOWN_MEMBER_ID);
-    if (group.isDeadOrDeleting()) return reply(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (group.isDead()) return reply(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (group.state === 'Empty') return reply(ErrorCode.UNKNOWN_MEMBER_ID);
     const memberError = validateMember(group, req.memberId, req.groupInstanceId);
     if (memberError !== NONE) return reply(memberError);
@@ -434,7 +481,7 @@ export class GroupCoordinator {
     this.timer.schedule(heartbeatKey(group.groupId, member.memberId), member.sessionTimeoutMs, () => this.expireHeartbeat(group.groupId, member.memberId));
   }
 
-  private expireHeartbeat(groupId: string, memberId: string): CoordinatorResult<void> {
+  private expireHeartbeat(groupId: string, memberId: string): GroupResult<void> {
     const group = this.groups.get(groupId);
     if (group === undefined) return immediate(undefined);
     if (group.pendingMembers.delete(memberId)) {
@@ -453,7 +500,7 @@ export class GroupCoordinator {
     return this.removeMemberAndUpdateGroup(group, member);
   }
 
-  removeMemberAndUpdateGroup(group: ClassicGroup, member: ClassicGroupMember): CoordinatorResult<void> {
+  removeMemberAndUpdateGroup(group: ClassicGroup, member: ClassicGroupMember): GroupResult<void> {
     this.removeCurrentMember(group, member);
     switch (group.state) {
       case 'Stable':
@@ -483,15 +530,15 @@ export class GroupCoordinator {
    * that completes the join phase with no member left, the Empty generation is written and a
    * failed write answers its error (top level, as Kafka does).
    */
-  leaveGroup(req: LeaveGroupRequest, info: RequestInfo): CoordinatorResult<LeaveGroupResponse> {
+  leaveGroup(req: LeaveGroupRequest, info: RequestInfo): GroupResult<LeaveGroupResponse> {
     const identities = info.apiVersion <= 2 ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }] : req.members;
     const reply = (errorCode: number, members: LeaveGroupResponse['members'] = []): LeaveGroupResponse => ({ throttleTimeMs: 0, errorCode, members });
     if (req.groupId === '') return immediate(reply(ErrorCode.INVALID_GROUP_ID));
     const group = this.groups.get(req.groupId);
     if (group === undefined) return immediate(reply(ErrorCode.UNKNOWN_MEMBER_ID));
-    if (group.isDeadOrDeleting()) return immediate(reply(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (group.isDead()) return immediate(reply(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const results = identities.map((id) => ({ memberId: id.memberId, groupInstanceId: id.groupInstanceId, errorCode: this.leaveOne(group, id.memberId, id.groupInstanceId) }));
-    let result: CoordinatorResult<void> = immediate(undefined);
+    let result: GroupResult<void> = immediate(undefined);
     if (results.some((r) => r.errorCode === NONE)) {
       if (group.state === 'Stable' || group.state === 'CompletingRebalance') result = this.prepareRebalance(group);
       else if (group.state === 'PreparingRebalance') result = this.tryCompleteJoin(group);
@@ -499,6 +546,7 @@ export class GroupCoordinator {
     const response = info.apiVersion <= 2 ? reply(results[0]!.errorCode) : reply(NONE, results);
     return {
       records: result.records,
+      replayRecords: result.replayRecords,
       response,
       onDurable: result.onDurable,
       onWriteFailed: (code, appendErrorCode) => {
@@ -533,5 +581,3 @@ export class GroupCoordinator {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 }
-
-export { heartbeatKey, joinError, syncError, validateMember } from './member-responses.js';
