@@ -13,7 +13,7 @@
  * The runtime opens one snapshot per write operation (before the operation decides), so a
  * failed write reverts the operation's decision and the replay of its records together.
  */
-import assert from 'node:assert/strict';
+import { assert } from '../../base/assert.js';
 
 export class SnapshotRegistry {
   private readonly undoLog: (() => void)[] = [];
