@@ -68,7 +68,7 @@ export class GroupRuntime {
       logger: broker.logger,
       writer: {
         append: async (partition, records) => {
-          const log = broker.topics.log(GROUP_METADATA_TOPIC_NAME, partition);
+          const log = broker.partitionLog(GROUP_METADATA_TOPIC_NAME, partition);
           if (log === undefined) throw new CoordinatorWriteError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
           const r = await appendRecords(broker, log, records, { acks: -1, timeoutMs: commitTimeoutMs, isInternal: true });
           if (r.errorCode !== ErrorCode.NONE) throw new CoordinatorWriteError(r.errorCode, r.errorMessage ?? `append failed with ${r.errorCode}`);
@@ -103,7 +103,7 @@ export class GroupRuntime {
     (this.config as { offsetsTopicNumPartitions: number }).offsetsTopicNumPartitions = numPartitions;
     let records = 0;
     for (let p = 0; p < numPartitions; p++) {
-      const log = this.broker.topics.log(GROUP_METADATA_TOPIC_NAME, p);
+      const log = this.broker.partitionLog(GROUP_METADATA_TOPIC_NAME, p);
       if (log === undefined) continue;
       let offset = log.logStartOffset;
       const end = log.highWatermark;

@@ -268,3 +268,26 @@ export function newPartitionRegistration(replicas: readonly number[], isLive: (b
   const isr = replicas.filter(isLive);
   return { replicas: [...replicas], isr, leader: isr[0] ?? NO_LEADER, leaderEpoch: 0, partitionEpoch: 0 };
 }
+
+/**
+ * The same changes told with `image`'s own topic objects: when a store rebuilt `image` from
+ * the same records, listeners then see after-images identical (===) to what the image holds.
+ * Deleted topics keep their before-images.
+ */
+export function rebaseChanges(changes: MetadataChanges, image: MetadataImage): MetadataChanges {
+  const same = (t: TopicImage): TopicImage => {
+    const mine = image.topicById(t.topicId);
+    if (mine === undefined) throw new CorruptRecordError(`the store's image has no topic ${t.name}`);
+    return mine;
+  };
+  return {
+    createdTopics: changes.createdTopics.map(same),
+    deletedTopics: changes.deletedTopics,
+    changedPartitions: changes.changedPartitions.map((c) => {
+      const topic = same(c.topic);
+      return { topic, partition: c.partition, before: c.before, after: topic.partitions[c.partition]! };
+    }),
+    changedTopicConfigs: changes.changedTopicConfigs.map(same),
+    brokerConfigsChanged: changes.brokerConfigsChanged,
+  };
+}
