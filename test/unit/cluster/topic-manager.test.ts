@@ -203,3 +203,70 @@ test('logs found without any metadata file are adopted as topics', async () => {
   const { topics: again } = await open(fs, logs);
   assert.ok(again.get('legacy')!.topicId.equals(topics.get('legacy')!.topicId));
 });
+
+test('the broker registers itself once, and again when its rack changes', async () => {
+  const fs = new MemoryFileSystem();
+  const { topics, store } = await open(fs, undefined, {}, 1);
+  assert.deepEqual([...topics.image.brokers()], [{ brokerId: 1, rack: null }]);
+  const offset = topics.image.offset;
+  await store.close();
+  const { topics: same, store: s2 } = await open(fs, undefined, {}, 1);
+  assert.equal(same.image.offset, offset, 'no new record on a plain restart');
+  await s2.close();
+  const { topics: moved } = await open(fs, undefined, { 'broker.rack': 'r2' }, 1);
+  assert.deepEqual([...moved.image.brokers()], [{ brokerId: 1, rack: 'r2' }]);
+});
+
+test('partition registrations: this broker leads every partition at leader epoch 0; assignments are kept', async () => {
+  const { topics } = await open();
+  await topics.create({ name: 'p', numPartitions: 2, replicationFactor: 1 });
+  await topics.create({ name: 'q', numPartitions: -1, replicationFactor: -1, assignments: [[1], [1], [1]] });
+  assert.deepEqual(topics.get('p')!.partitions, [
+    { replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+    { replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+  ]);
+  assert.equal(topics.get('q')!.numPartitions, 3);
+  assert.deepEqual(topics.brokerIds(), [1]);
+});
+
+test('listeners run in registration order and a change resolves only after all of them', async () => {
+  const { topics } = await open();
+  const events: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  topics.addListener({ async onMetadataUpdate(changes) { events.push(`first ${changes.createdTopics.map((t) => t.name)}`); await gate; events.push('first done'); } });
+  topics.addListener({ async onMetadataUpdate() { events.push('second'); } });
+  const created = topics.create({ name: 'l', numPartitions: 1, replicationFactor: 1 }).then(() => events.push('resolved'));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events, ['first l']);
+  assert.ok(topics.get('l'), 'readers see the new image while listeners run');
+  release();
+  await created;
+  assert.deepEqual(events, ['first l', 'first done', 'second', 'resolved']);
+  // A failing listener fails the change (after the others ran); the metadata stays changed.
+  topics.addListener({ async onMetadataUpdate() { throw new Error('disk full'); } });
+  await assert.rejects(topics.create({ name: 'm', numPartitions: 1, replicationFactor: 1 }), /disk full/);
+  assert.ok(topics.get('m'));
+});
+
+test('DeleteTopics of many names is one metadata append', async () => {
+  const { topics, store, logs } = await open();
+  for (const n of ['a', 'b', 'c']) await topics.create({ name: n, numPartitions: 2, replicationFactor: 1 });
+  const before = store.stats.batches;
+  const results = await topics.deleteMany(['a', 'nope', 'c', 'a']);
+  assert.deepEqual(results.map((r) => r.errorCode), [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  assert.equal(store.stats.batches, before + 1);
+  assert.deepEqual(logs.all().map((l) => `${l.topic}-${l.partition}`).sort(), ['b-0', 'b-1']);
+});
+
+test('sherwood.max.broker.partitions bounds creation, auto-creation and CreatePartitions', async () => {
+  const { topics } = await open(undefined, undefined, { 'sherwood.max.broker.partitions': '5', 'num.partitions': '2' });
+  assert.equal((await topics.create({ name: 'a', numPartitions: 4, replicationFactor: 1 })).errorCode, 0);
+  const r = await topics.create({ name: 'b', numPartitions: 2, replicationFactor: 1 });
+  assert.equal(r.errorCode, ErrorCode.POLICY_VIOLATION);
+  assert.match(r.errorMessage!, /would exceed the limit of 5 per broker/);
+  assert.deepEqual(await topics.autoCreateMany(['auto']), [ErrorCode.POLICY_VIOLATION]);
+  assert.equal((await topics.createPartitions('a', 6)).errorCode, ErrorCode.POLICY_VIOLATION);
+  assert.equal((await topics.createPartitions('a', 5)).errorCode, ErrorCode.NONE);
+  assert.equal(topics.get('b'), undefined);
+});
