@@ -19,7 +19,7 @@ import {
   EMPTY_METADATA_IMAGE, MetadataImageImpl, brokerConfigKey, imageParts,
   type BrokerRegistration, type MetadataChanges, type MetadataImage, type PartitionRegistration, type TopicImage,
 } from './metadata-image.js';
-import { NO_LEADER, uuidToString, type MetadataRecord, type PartitionChangeRecord } from './metadata-records.js';
+import { NO_LEADER, uuidToString, type ConfigRecord, type MetadataRecord, type PartitionChangeRecord } from './metadata-records.js';
 import type { PersistentMap } from './persistent-map.js';
 
 interface TopicState {
@@ -95,12 +95,13 @@ export class MetadataDelta {
         break;
       }
       case 'PartitionRecord': {
-        const parts = this.partitionsOf(this.stateById(record, record.topicId));
+        const state = this.stateById(record, record.topicId);
+        const parts = this.partitionsOf(state);
         if (record.partitionId > parts.length) fail(record, `partition ${record.partitionId} leaves a gap after ${parts.length - 1}`);
         parts[record.partitionId] = {
           replicas: [...record.replicas], isr: [...record.isr], leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch,
         };
-        this.stateById(record, record.topicId).changed.add(record.partitionId);
+        state.changed.add(record.partitionId);
         break;
       }
       case 'PartitionChangeRecord': {
@@ -119,28 +120,9 @@ export class MetadataDelta {
         if (state.before === undefined) this.topicStates.delete(record.topicId.toString('hex'));
         break;
       }
-      case 'ConfigRecord': {
-        if (record.resourceType === 'topic') {
-          const hex = this.currentHexByName(record.resourceName);
-          if (hex === undefined) fail(record, `no topic ${record.resourceName}`);
-          const state = this.stateByHex(record, hex);
-          state.configs ??= { ...state.before!.configs };
-          if (record.value === null) delete state.configs[record.name];
-          else state.configs[record.name] = record.value;
-          state.configsChanged = true;
-        } else {
-          if (!/^(?:|\d+)$/.test(record.resourceName)) fail(record, `bad broker resource name '${record.resourceName}'`);
-          const key = brokerConfigKey(record.resourceName);
-          this.brokerConfigLayers ??= new Map(imageParts(this.base).brokerConfigLayers);
-          const layer = { ...(this.brokerConfigLayers.get(key) ?? {}) };
-          if (record.value === null) delete layer[record.name];
-          else layer[record.name] = record.value;
-          if (Object.keys(layer).length === 0) this.brokerConfigLayers.delete(key);
-          else this.brokerConfigLayers.set(key, layer);
-          this.brokerConfigsTouched.add(key);
-        }
+      case 'ConfigRecord':
+        this.replayConfig(record);
         break;
-      }
       case 'RegisterBrokerRecord':
         this.brokers ??= new Map(imageParts(this.base).brokerRegistrations);
         this.brokers.set(record.brokerId, { brokerId: record.brokerId, rack: record.rack });
@@ -151,6 +133,28 @@ export class MetadataDelta {
         break;
     }
     this.records++;
+  }
+
+  private replayConfig(record: ConfigRecord): void {
+    if (record.resourceType === 'topic') {
+      const hex = this.currentHexByName(record.resourceName);
+      if (hex === undefined) fail(record, `no topic ${record.resourceName}`);
+      const state = this.stateByHex(record, hex);
+      state.configs ??= { ...state.before!.configs };
+      if (record.value === null) delete state.configs[record.name];
+      else state.configs[record.name] = record.value;
+      state.configsChanged = true;
+      return;
+    }
+    if (!/^(?:|\d+)$/.test(record.resourceName)) fail(record, `bad broker resource name '${record.resourceName}'`);
+    const key = brokerConfigKey(record.resourceName);
+    this.brokerConfigLayers ??= new Map(imageParts(this.base).brokerConfigLayers);
+    const layer = { ...(this.brokerConfigLayers.get(key) ?? {}) };
+    if (record.value === null) delete layer[record.name];
+    else layer[record.name] = record.value;
+    if (Object.keys(layer).length === 0) this.brokerConfigLayers.delete(key);
+    else this.brokerConfigLayers.set(key, layer);
+    this.brokerConfigsTouched.add(key);
   }
 
   /** The next image and what changed from the base. */

@@ -185,10 +185,9 @@ export function imageParts(image: MetadataImage): ImageParts {
  */
 export function* imageRecords(image: MetadataImage): Generator<MetadataRecord> {
   for (const b of image.brokers()) yield { type: 'RegisterBrokerRecord', brokerId: b.brokerId, rack: b.rack };
-  if (image.nextProducerId() > 0) {
-    const first = image.brokers()[Symbol.iterator]().next();
-    yield { type: 'ProducerIdsRecord', brokerId: first.done === true ? 0 : first.value.brokerId, nextProducerId: image.nextProducerId() };
-  }
+  // The image keeps only the high mark (as KRaft's ProducerIdsImage); which broker asked for
+  // the last block does not matter after the fact.
+  if (image.nextProducerId() > 0) yield { type: 'ProducerIdsRecord', brokerId: 0, nextProducerId: image.nextProducerId() };
   for (const [key, layer] of imageParts(image).brokerConfigLayers) {
     for (const [name, value] of Object.entries(layer)) yield { type: 'ConfigRecord', resourceType: 'broker', resourceName: key, name, value };
   }
