@@ -7,6 +7,9 @@
  *   mock      librdkafka's in-memory mock cluster (bench/mock-cluster.c, built at run time):
  *             a broker that does nothing, so each client's figure against it is that
  *             client's ceiling, the denominator of the produce ratios.
+ *   metadata  creating then deleting BENCH_METADATA_TOPICS (10000) topics one request each
+ *             against a broker on a temp dir (bench/metadata-topics.mjs): ms per topic of
+ *             the first and last 500 of each phase.
  *   broker    `node dist/src/cli/main.js server` on a temp dir: start-up time to the first
  *             Metadata answer, RSS idle / under load / after load, and produce, consume
  *             and latency figures driven by librdkafka (bench/perf_produce.py,
@@ -20,7 +23,8 @@
  *   BENCH_RATES (10000,100000)   fixed rates (records/s) for the latency runs
  *   BENCH_LOOPBACK_BYTES (1e9)   bytes per loopback run
  *   BENCH_LINGER_MS (5), BENCH_BATCH_SIZE (1048576)   producer settings of throughput runs
- *   BENCH_SECTIONS (loopback,mock,broker)             which parts to run
+ *   BENCH_SECTIONS (loopback,mock,broker,metadata)    which parts to run
+ *   BENCH_METADATA_TOPICS (10000)  topics created and deleted by the metadata section
  *   BENCH_CLIENTS (librdkafka,sherwood)               which load generators to use
  *   BENCH_REPEAT (3)             runs per throughput/latency figure; the best one is kept
  *                                (highest MB/s, lowest p99) and all values are recorded
@@ -34,6 +38,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { ROOT, PYTHON, runTool, freePort, memoryOf, sampleRss, round, sleep, table, commandLine } from './lib.mjs';
 import { buildMockCluster, startMockCluster } from './mock-cluster.mjs';
+import { metadataTopicsBench } from './metadata-topics.mjs';
 
 const env = process.env;
 const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
@@ -47,7 +52,8 @@ const cfg = {
   loopbackBytes: num('BENCH_LOOPBACK_BYTES', 1e9),
   lingerMs: num('BENCH_LINGER_MS', 5),
   batchSize: num('BENCH_BATCH_SIZE', 1048576),
-  sections: list('BENCH_SECTIONS', 'loopback,mock,broker'),
+  sections: list('BENCH_SECTIONS', 'loopback,mock,broker,metadata'),
+  metadataTopics: num('BENCH_METADATA_TOPICS', 10000),
   clients: list('BENCH_CLIENTS', 'librdkafka,sherwood'),
   startupRuns: num('BENCH_STARTUP_RUNS', 3),
   repeat: Math.max(1, num('BENCH_REPEAT', 3)),
@@ -414,7 +420,19 @@ async function loadSection() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Targets (issue 6) and output
+// Metadata churn (issue 9)
+
+async function metadataSection() {
+  const r = await metadataTopicsBench({ count: cfg.metadataTopics, log: (l) => console.log(l) });
+  for (const phase of ['create', 'delete']) {
+    const p = r[phase];
+    figure({ section: 'metadata', name: `${phase} ${r.count} topics: ms/topic, first 500`, value: p.firstMs, unit: 'ms', command: r.command });
+    figure({ section: 'metadata', name: `${phase} ${r.count} topics: ms/topic, last 500`, value: p.lastMs, unit: 'ms', ratio: p.ratio, ratioOf: 'first 500', totalS: p.totalS, command: r.command });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets (issues 6 and 9) and output
 
 function find(name) {
   return figures.find((f) => f.name === name && f.section === 'broker') ?? null;
@@ -443,6 +461,10 @@ function targets() {
   add('start-up < 300 ms', s?.value, s?.value < 300);
   const idle = find('RSS idle (1 s after start)');
   add('RSS idle < 80 MB', idle?.value, idle?.value < 80);
+  for (const phase of ['create', 'delete']) {
+    const m = figures.find((f) => f.section === 'metadata' && f.name.startsWith(`${phase} `) && f.name.endsWith('last 500'));
+    add(`metadata: ${phase} ${cfg.metadataTopics} topics one request each, last 500 within 2x the first 500`, m?.ratio === undefined ? null : `${m.ratio}x`, m?.ratio <= 2);
+  }
   const peak = find('RSS peak under load (sampled 10/s)');
   out.push({ target: 'RSS bounded under load (peak MB while loaded; see also RSS after load)', measured: peak?.value ?? '-', status: 'info' });
   return out;
@@ -472,6 +494,7 @@ async function main() {
     }
   };
   await guard('loopback', loopbackSection);
+  await guard('metadata', metadataSection);
   if (cfg.sections.includes('mock') || cfg.sections.includes('broker')) {
     try {
       await loadSection();
@@ -488,7 +511,7 @@ async function main() {
     detail: f.p50 !== undefined ? `p50 ${f.p50} p99.9 ${f.p999} max ${f.max} ms @ ${f.achieved_rate}/s` : f.records_per_s ? `${f.records_per_s} rec/s` : '',
   }))));
   const t = targets();
-  console.log('\nTargets (issue 6)');
+  console.log('\nTargets (issues 6 and 9)');
   console.log(table(t));
   const finished = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');

@@ -1,9 +1,9 @@
 /**
  * Dynamic broker configs (IncrementalAlterConfigs / AlterConfigs on a BROKER resource): a
  * per-broker layer (resource name = our node id) and a cluster-default layer (empty resource
- * name) over the static server.properties values. The TopicManager persists both layers next
- * to the topics so they survive restart; this class only keeps them and answers which layer
- * sets what. The effective value is pushed into BrokerConfig with `set`, so code that reads
+ * name) over the static server.properties values. The layers are stored as broker
+ * ConfigRecords in the metadata journal and loaded from the image by the TopicManager; this
+ * class only keeps the current ones and answers which layer sets what. The effective value is pushed into BrokerConfig with `set`, so code that reads
  * `broker.config` sees it.
  */
 import type { Logger } from '../base/logger.js';

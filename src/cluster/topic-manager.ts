@@ -1,42 +1,50 @@
 /**
- * Topic metadata for a single broker: which topics exist, their ids, partition counts,
- * replication factors and config overrides, plus the dynamic broker config layers. This broker
- * is the leader of every partition (ISR = [nodeId], leader epoch 0).
+ * Topic metadata for the broker: which topics exist, their ids, partitions (replicas, ISR,
+ * leader, epochs) and config overrides, plus the dynamic broker config layers — all read from
+ * the current MetadataImage (metadata/metadata-image.ts).
  *
- * On-disk format: one JSON file, `<first log dir>/sherwood-metadata.json`, replaced atomically
- * (write tmp + fsync + rename) once per change; a batch (createMany / autoCreateMany: one
- * CreateTopics or Metadata request) is one change, so creating N topics costs O(N), not O(N^2):
- *   { "version": 1,
- *     "topics": [{ "name", "topicId" (Kafka's base64url Uuid string), "numPartitions",
- *                  "replicationFactor", "configs": { name: value }, "internal" }],
- *     "brokerConfigs": { "broker": { name: value }, "default": { name: value } } }
- * Order of effects: creating a topic or partitions writes the file first and then the logs;
- * deleting writes the file first and then deletes the logs. So after a crash a partition named
- * in the file but missing on disk is created on open, and a partition log on disk that the
- * file does not name is a half-finished delete and is removed. If there is no file at all
- * (a data dir from before this format) the logs found are adopted as topics instead.
+ * Every change runs the same way, one at a time: plan against the current image (pure
+ * functions in controller/: names, limits, placement, validation) → append the planned
+ * records to the MetadataStore (durable when it resolves) → install the new image (reads see
+ * it from then on) → await every MetadataListener in registration order with what changed
+ * (the log reconciler creates and deletes partition logs there) → answer. So a CreateTopics
+ * is answered only after its logs exist, and after a crash the image on disk is ahead of or
+ * equal to the logs, never behind: the start-up reconcile creates what is missing and
+ * deletes what the image no longer names. Reads are synchronous.
  *
- * Mutations run one at a time (decide, write, apply); reads are synchronous.
+ * A request is one batch of records: a CreateTopics or a Metadata request auto-creating N
+ * topics, a DeleteTopics naming N topics, one CreatePartitions, one AlterConfigs resource.
+ *
+ * On the first start of a data dir that has no metadata at all (`adoptOnFirstStart`), the
+ * partition logs found on disk are adopted as topics. The broker registers itself (its rack)
+ * whenever its registration is missing or differs.
+ *
+ * The TopicManager never touches partition logs.
  */
-import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
-import { randomUuid, type Random } from '../base/random.js';
-import { CorruptRecordError } from '../base/errors.js';
-import type { FileSystem } from '../base/file-system.js';
-import type { LogManager } from '../storage/log-manager.js';
-import type { PartitionLog } from '../storage/partition-log.js';
+import type { Random } from '../base/random.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME, validateTopicName as validateName } from './topic-name.js';
+import { resolveTopicConfig, toLogConfig, topicConfigDef } from './topic-config.js';
+import { DynamicBrokerConfigs, brokerConfigString, type BrokerConfigView, type DynamicScope } from './dynamic-broker-config.js';
+import type { MetadataChanges, MetadataImage, MetadataListener, PartitionRegistration, TopicImage } from './metadata/metadata-image.js';
+import { MetadataDelta, rebaseChanges } from './metadata/metadata-delta.js';
+import { uuidToString, type MetadataRecord } from './metadata/metadata-records.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
 import {
-  CLUSTER_METADATA_TOPIC_NAME, GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME,
-  hasCollisionChars, isInternalTopic, unifyCollisionChars, validateTopicName as validateName,
-} from './topic-name.js';
-import { resolveTopicConfig, toLogConfig, topicConfigDef, validateTopicConfigs } from './topic-config.js';
-import { DynamicBrokerConfigs, brokerConfigString, type BrokerConfigView, type DynamicBrokerConfigState, type DynamicScope } from './dynamic-broker-config.js';
+  newTopicId, planCreatePartitions, planCreateTopics, planDeleteTopics,
+  type ControllerContext, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
+} from './controller/replication-control.js';
+import { planAlterBrokerConfigs, planAlterTopicConfigs } from './controller/config-control.js';
 
-export const METADATA_FILE_NAME = 'sherwood-metadata.json';
-/** A limit on partitions per topic (and per CreatePartitions), so one request cannot exhaust the disk. */
-export const MAX_PARTITIONS_PER_TOPIC = 10_000;
+export {
+  MAX_PARTITIONS_PER_TOPIC, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
+} from './controller/replication-control.js';
+export { uuidFromString, uuidToString } from './metadata/metadata-records.js';
+
+/** Default of sherwood.max.broker.partitions. */
+export const DEFAULT_MAX_BROKER_PARTITIONS = 100_000;
 
 export interface TopicInfo {
   name: string;
@@ -44,84 +52,33 @@ export interface TopicInfo {
   numPartitions: number;
   replicationFactor: number;
   /** Explicit overrides only. */
-  configs: Record<string, string>;
+  configs: Readonly<Record<string, string>>;
   logConfig: LogConfig;
   isInternal: boolean;
-}
-
-export interface TopicResult {
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-export interface CreateTopicSpec {
-  name: string;
-  /** -1 means num.partitions (or the assignment's size). */
-  numPartitions: number;
-  /** -1 means default.replication.factor (or the assignment's width). */
-  replicationFactor: number;
-  configs?: Record<string, string | null>;
-  /** Manual replica assignment, one broker list per partition (index = partition). */
-  assignments?: number[][] | null;
-  validateOnly?: boolean;
-  internal?: boolean;
-}
-
-export interface CreateTopicResult extends TopicResult {
-  topicId: Buffer | null;
-  numPartitions: number;
-  replicationFactor: number;
+  /** Index = partition id. */
+  partitions: readonly PartitionRegistration[];
 }
 
 export interface TopicManagerOptions {
-  fs: FileSystem;
-  dir: string;
-  logs: LogManager;
+  store: MetadataStore;
   config: BrokerConfigView;
-  clock: Clock;
   random: Random;
   logger: Logger;
   nodeId: number;
+  /** broker.rack, registered with the broker. */
+  rack?: string | null;
+  /** The partition logs on disk, adopted as topics when the store holds no metadata at all. */
+  adoptOnFirstStart?: () => readonly { topic: string; partition: number }[];
 }
-
-interface PersistedTopic {
-  name: string;
-  topicId: string;
-  numPartitions: number;
-  replicationFactor: number;
-  configs: Record<string, string>;
-  internal: boolean;
-}
-
-interface PersistedState {
-  version: 1;
-  topics: PersistedTopic[];
-  brokerConfigs: DynamicBrokerConfigState;
-}
-
-const ZERO_UUID = Buffer.alloc(16);
-
-/** Kafka's Uuid.toString: base64url of the 16 bytes without padding. */
-export function uuidToString(id: Buffer): string {
-  return id.toString('base64url');
-}
-
-export function uuidFromString(s: string): Buffer {
-  const b = Buffer.from(s, 'base64url');
-  if (b.length !== 16) throw new CorruptRecordError(`bad topic id ${s}`);
-  return b;
-}
-
-const ok = (): TopicResult => ({ errorCode: ErrorCode.NONE, errorMessage: null });
-const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
 
 export class TopicManager {
-  private readonly topics = new Map<string, TopicInfo>();
-  private readonly byId = new Map<string, TopicInfo>();
-  /** unifyCollisionChars(name) → name, so the collision check is O(1) per create. */
-  private readonly byUnifiedName = new Map<string, string>();
+  private current!: MetadataImage;
   readonly dynamicConfigs: DynamicBrokerConfigs;
+  private readonly listeners: MetadataListener[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  /** TopicInfo per topic image; `generation` changes when broker configs (and so logConfig) do. */
+  private readonly infos = new WeakMap<TopicImage, { generation: number; info: TopicInfo }>();
+  private generation = 0;
 
   private constructor(private readonly opts: TopicManagerOptions) {
     this.dynamicConfigs = new DynamicBrokerConfigs(opts.config, opts.logger);
@@ -129,7 +86,8 @@ export class TopicManager {
 
   static async open(opts: TopicManagerOptions): Promise<TopicManager> {
     const tm = new TopicManager(opts);
-    await tm.load();
+    tm.install(await opts.store.load(), null);
+    await tm.register();
     return tm;
   }
 
@@ -137,22 +95,30 @@ export class TopicManager {
     return this.opts.nodeId;
   }
 
+  /** The current metadata image. */
+  get image(): MetadataImage {
+    return this.current;
+  }
+
+  /** Listeners run after every published change, in registration order. */
+  addListener(listener: MetadataListener): void {
+    this.listeners.push(listener);
+  }
+
   get(name: string): TopicInfo | undefined {
-    return this.topics.get(name);
+    const t = this.current.topic(name);
+    return t === undefined ? undefined : this.info(t);
   }
 
   getById(id: Buffer): TopicInfo | undefined {
-    return this.byId.get(id.toString('hex'));
+    const t = this.current.topicById(id);
+    return t === undefined ? undefined : this.info(t);
   }
 
   list(): TopicInfo[] {
-    return [...this.topics.values()];
-  }
-
-  log(name: string, partition: number): PartitionLog | undefined {
-    const t = this.topics.get(name);
-    if (t === undefined || partition < 0 || partition >= t.numPartitions) return undefined;
-    return this.opts.logs.get(name, partition);
+    const out: TopicInfo[] = [];
+    for (const t of this.current.topics()) out.push(this.info(t));
+    return out;
   }
 
   /**
@@ -160,19 +126,19 @@ export class TopicManager {
    * else Kafka's default), as DescribeConfigs shows it; undefined for unknown topics or names.
    */
   configValue(topic: string, configName: string): string | undefined {
-    const info = this.topics.get(topic);
+    const t = this.current.topic(topic);
     const d = topicConfigDef(configName);
-    if (info === undefined || d === undefined) return undefined;
-    return resolveTopicConfig(d, info.configs, this.dynamicConfigs).value;
+    if (t === undefined || d === undefined) return undefined;
+    return resolveTopicConfig(d, t.configs, this.dynamicConfigs).value;
   }
 
   validateTopicName(name: string): string | null {
     return validateName(name);
   }
 
-  /** The broker ids that exist (a single broker). */
+  /** The registered broker ids. */
   brokerIds(): number[] {
-    return [this.opts.nodeId];
+    return [...this.current.brokers()].map((b) => b.brokerId).sort((a, b) => a - b);
   }
 
   // ---- create ---------------------------------------------------------------------------
@@ -182,115 +148,11 @@ export class TopicManager {
   }
 
   /**
-   * Creates several topics with one metadata write, so a request naming N new topics costs
-   * O(N) rather than N rewrites of the whole topic list. Each spec is checked on its own (and
-   * against the ones before it in the batch); the result array matches `specs` index by index.
+   * Creates several topics with one metadata append (a CreateTopics request). Each spec is
+   * checked on its own and against the ones before it; results match `specs` by index.
    */
-  async createMany(specs: readonly CreateTopicSpec[]): Promise<CreateTopicResult[]> {
-    const results: (CreateTopicResult | undefined)[] = new Array(specs.length);
-    const pending: number[] = [];
-    specs.forEach((spec, i) => {
-      const plan = this.planCreate(spec);
-      if ('errorCode' in plan) results[i] = { ...plan, topicId: null, numPartitions: -1, replicationFactor: -1 };
-      else if (spec.validateOnly === true) results[i] = { ...ok(), topicId: null, numPartitions: plan.numPartitions, replicationFactor: plan.replicationFactor };
-      else pending.push(i);
-    });
-    if (pending.length === 0) return results as CreateTopicResult[];
-    return this.exclusive(async () => {
-      // Re-check under the lock: another create of the same name may have won meanwhile. Each
-      // topic is indexed at once so later specs in the batch see it (duplicates, collisions).
-      const created: TopicInfo[] = [];
-      for (const i of pending) {
-        const spec = specs[i]!;
-        const again = this.planCreate(spec);
-        if ('errorCode' in again) {
-          results[i] = { ...again, topicId: null, numPartitions: -1, replicationFactor: -1 };
-          continue;
-        }
-        const info = this.makeInfo(spec.name, this.newTopicId(), again.numPartitions, again.replicationFactor, again.configs, spec.internal === true || isInternalTopic(spec.name));
-        this.index(info);
-        created.push(info);
-        results[i] = { ...ok(), topicId: info.topicId, numPartitions: info.numPartitions, replicationFactor: info.replicationFactor };
-      }
-      if (created.length === 0) return results as CreateTopicResult[];
-      try {
-        await this.persist();
-      } catch (err) {
-        for (const info of created) this.unindex(info);
-        throw err;
-      }
-      for (const info of created) {
-        for (let i = 0; i < info.numPartitions; i++) await this.opts.logs.create(info.name, i, info.logConfig);
-        this.opts.logger.info('created topic', { topic: info.name, partitions: info.numPartitions, topicId: uuidToString(info.topicId) });
-      }
-      return results as CreateTopicResult[];
-    });
-  }
-
-  private planCreate(spec: CreateTopicSpec): Planned | TopicResult {
-    const bad = validateName(spec.name);
-    if (bad !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
-    if (spec.name === CLUSTER_METADATA_TOPIC_NAME) {
-      return fail(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC_NAME} is prohibited.`);
-    }
-    if (this.topics.has(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
-    if (hasCollisionChars(spec.name)) {
-      const other = this.byUnifiedName.get(unifyCollisionChars(spec.name));
-      if (other !== undefined) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${other}`);
-    }
-    let numPartitions = spec.numPartitions;
-    let replicationFactor = spec.replicationFactor;
-    const assignments = spec.assignments ?? null;
-    if (assignments !== null && assignments.length > 0) {
-      if (numPartitions !== -1 || replicationFactor !== -1) {
-        return fail(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but numPartitions or replicationFactor was not set to -1.');
-      }
-      const err = this.validateAssignments(assignments, null);
-      if (err !== null) return err;
-      numPartitions = assignments.length;
-      replicationFactor = assignments[0]!.length;
-    } else {
-      if (numPartitions === -1) numPartitions = this.brokerInt('num.partitions', 1);
-      if (replicationFactor === -1) replicationFactor = this.brokerInt('default.replication.factor', 1);
-      if (numPartitions <= 0) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
-      if (replicationFactor <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
-      const brokers = this.brokerIds().length;
-      if (replicationFactor > brokers) {
-        return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${brokers}.`);
-      }
-    }
-    if (numPartitions > MAX_PARTITIONS_PER_TOPIC) {
-      return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${numPartitions} exceeds the limit of ${MAX_PARTITIONS_PER_TOPIC} per topic.`);
-    }
-    const v = validateTopicConfigs(spec.configs ?? {});
-    if ('error' in v) return fail(ErrorCode.INVALID_CONFIG, v.error);
-    return { numPartitions, replicationFactor, configs: v.configs };
-  }
-
-  /**
-   * Kafka's manual assignment checks (ReplicationControlManager): non-empty, no duplicate
-   * brokers, registered brokers, and every partition the same width.
-   */
-  private validateAssignments(assignments: number[][], width: number | null): TopicResult | null {
-    const known = new Set(this.brokerIds());
-    let expected = width;
-    for (const replicas of assignments) {
-      if (replicas.length === 0) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
-      const seen = new Set<number>();
-      for (const b of replicas) {
-        if (seen.has(b)) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${b} more than once.`);
-        seen.add(b);
-        if (!known.has(b)) {
-          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${b}, but no such broker is registered.`);
-        }
-      }
-      if (expected === null) expected = replicas.length;
-      else if (replicas.length !== expected) {
-        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-          `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${expected} replica(s).`);
-      }
-    }
-    return null;
+  createMany(specs: readonly CreateTopicSpec[]): Promise<CreateTopicResult[]> {
+    return this.createTopics(specs, true);
   }
 
   /**
@@ -302,7 +164,7 @@ export class TopicManager {
     return (await this.autoCreateMany([name]))[0]!;
   }
 
-  /** autoCreate for many names with one metadata write; the codes match `names` by index. */
+  /** autoCreate for many names with one metadata append; the codes match `names` by index. */
   async autoCreateMany(names: readonly string[]): Promise<number[]> {
     const codes: number[] = new Array(names.length).fill(ErrorCode.NONE);
     const specs: CreateTopicSpec[] = [];
@@ -316,7 +178,7 @@ export class TopicManager {
       }
     });
     if (specs.length === 0) return codes;
-    const results = await this.createMany(specs);
+    const results = await this.createTopics(specs, false);
     results.forEach((r, j) => {
       if (r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) return;
       if (r.errorCode !== ErrorCode.NONE) this.opts.logger.warn('auto-create failed', { topic: specs[j]!.name, error: r.errorMessage });
@@ -325,9 +187,17 @@ export class TopicManager {
     return codes;
   }
 
+  private createTopics(specs: readonly CreateTopicSpec[], requestLimit: boolean): Promise<CreateTopicResult[]> {
+    return this.exclusive(async () => {
+      const plan = planCreateTopics(this.context(), specs, { requestLimit });
+      await this.publish(plan.records);
+      return plan.results;
+    });
+  }
+
   /** The spec auto-creation uses for `name`, or the error code that stops it. */
   private autoCreateSpec(name: string): CreateTopicSpec | number {
-    if (this.topics.has(name)) return ErrorCode.NONE;
+    if (this.current.topic(name) !== undefined) return ErrorCode.NONE;
     if (validateName(name) !== null) return ErrorCode.INVALID_TOPIC_EXCEPTION;
     if (name === GROUP_METADATA_TOPIC_NAME) {
       return { name, internal: true, numPartitions: this.brokerInt('offsets.topic.num.partitions', 50), replicationFactor: 1,
@@ -345,150 +215,137 @@ export class TopicManager {
   // ---- delete ---------------------------------------------------------------------------
 
   async delete(name: string): Promise<TopicResult> {
+    return (await this.deleteMany([name]))[0]!;
+  }
+
+  /** Deletes several topics with one metadata append (a DeleteTopics request). */
+  deleteMany(names: readonly string[]): Promise<TopicResult[]> {
     return this.exclusive(async () => {
-      const info = this.topics.get(name);
-      if (info === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-      if (!this.brokerBool('delete.topic.enable', true)) return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-      this.unindex(info);
-      try {
-        await this.persist();
-      } catch (err) {
-        this.index(info);
-        throw err;
-      }
-      for (let i = 0; i < info.numPartitions; i++) await this.opts.logs.delete(name, i);
-      this.opts.logger.info('deleted topic', { topic: name });
-      return ok();
+      const plan = planDeleteTopics(this.context(), names);
+      await this.publish(plan.records);
+      return plan.results;
     });
   }
 
   // ---- partitions -----------------------------------------------------------------------
 
   async createPartitions(name: string, count: number, options: { assignments?: number[][] | null; validateOnly?: boolean } = {}): Promise<TopicResult> {
-    const check = (): TopicResult | TopicInfo => {
-      const info = this.topics.get(name);
-      if (info === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
-      if (count < info.numPartitions) {
-        return fail(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${info.numPartitions} partition(s); ${count} would not be an increase.`);
-      }
-      if (count === info.numPartitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${info.numPartitions} partition(s).`);
-      if (count > MAX_PARTITIONS_PER_TOPIC) {
-        return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${count} exceeds the limit of ${MAX_PARTITIONS_PER_TOPIC} per topic.`);
-      }
-      const assignments = options.assignments ?? null;
-      if (assignments !== null) {
-        const adding = count - info.numPartitions;
-        if (assignments.length !== adding) {
-          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-            `Attempted to add ${adding} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
-        }
-        const err = this.validateAssignments(assignments, info.replicationFactor);
-        if (err !== null) return err;
-      }
-      return info;
-    };
-    const first = check();
-    if (!('topicId' in first)) return first;
-    if (options.validateOnly === true) return ok();
+    return (await this.createPartitionsMany([{ name, count, assignments: options.assignments ?? null }], options.validateOnly === true))[0]!;
+  }
+
+  /** One CreatePartitions request (each name at most once), one metadata append. */
+  createPartitionsMany(specs: readonly CreatePartitionsSpec[], validateOnly: boolean): Promise<TopicResult[]> {
     return this.exclusive(async () => {
-      const info = check();
-      if (!('topicId' in info)) return info;
-      const before = info.numPartitions;
-      const grown = { ...info, numPartitions: count };
-      this.index(grown);
-      try {
-        await this.persist();
-      } catch (err) {
-        this.index(info);
-        throw err;
-      }
-      for (let i = before; i < count; i++) await this.opts.logs.create(name, i, grown.logConfig);
-      this.opts.logger.info('created partitions', { topic: name, from: before, to: count });
-      return ok();
+      const plan = planCreatePartitions(this.context(), specs, validateOnly);
+      await this.publish(plan.records);
+      return plan.results;
     });
   }
 
   // ---- configs --------------------------------------------------------------------------
 
   /** Replaces the topic's overrides (AlterConfigs semantics); null values are rejected. */
-  async alterConfigs(name: string, configs: Record<string, string | null>, options: { validateOnly?: boolean } = {}): Promise<TopicResult> {
-    const check = (): TopicResult | { info: TopicInfo; configs: Record<string, string> } => {
-      const info = this.topics.get(name);
-      if (info === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
-      const v = validateTopicConfigs(configs);
-      if ('error' in v) return fail(ErrorCode.INVALID_CONFIG, v.error);
-      return { info, configs: v.configs };
-    };
-    const first = check();
-    if ('errorCode' in first) return first;
-    if (options.validateOnly === true) return ok();
+  alterConfigs(name: string, configs: Record<string, string | null>, options: { validateOnly?: boolean } = {}): Promise<TopicResult> {
     return this.exclusive(async () => {
-      const c = check();
-      if ('errorCode' in c) return c;
-      const updated = this.makeInfo(c.info.name, c.info.topicId, c.info.numPartitions, c.info.replicationFactor, c.configs, c.info.isInternal);
-      this.index(updated);
-      try {
-        await this.persist();
-      } catch (err) {
-        this.index(c.info);
-        throw err;
-      }
-      await this.applyLogConfig(updated);
-      return ok();
+      const plan = planAlterTopicConfigs(this.current, name, configs);
+      if (options.validateOnly !== true) await this.publish(plan.records);
+      return plan.results[0]!;
     });
   }
 
   /** Replaces one dynamic broker config layer; values must already be validated by the caller. */
   async alterBrokerConfigs(scope: DynamicScope, configs: Record<string, string>): Promise<void> {
-    await this.exclusive(async () => {
-      const before = this.dynamicConfigs.get(scope);
-      this.dynamicConfigs.replace(scope, configs);
-      try {
-        await this.persist();
-      } catch (err) {
-        this.dynamicConfigs.replace(scope, before);
-        throw err;
-      }
-      for (const info of [...this.topics.values()]) {
-        const updated = this.makeInfo(info.name, info.topicId, info.numPartitions, info.replicationFactor, info.configs, info.isInternal);
-        if (JSON.stringify(updated.logConfig) === JSON.stringify(info.logConfig)) continue;
-        this.index(updated);
-        await this.applyLogConfig(updated);
-      }
-    });
+    await this.exclusive(() => this.publish(planAlterBrokerConfigs(this.current, scope === 'broker' ? this.opts.nodeId : 'default', configs)));
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(() => this.opts.store.close());
   }
 
   // ---- internals ------------------------------------------------------------------------
 
-  private makeInfo(name: string, topicId: Buffer, numPartitions: number, replicationFactor: number, configs: Record<string, string>, isInternal: boolean): TopicInfo {
-    return { name, topicId, numPartitions, replicationFactor, configs: { ...configs }, logConfig: toLogConfig(configs, this.dynamicConfigs), isInternal };
+  private context(): ControllerContext {
+    return {
+      image: this.current,
+      random: this.opts.random,
+      defaultNumPartitions: this.brokerInt('num.partitions', 1),
+      defaultReplicationFactor: this.brokerInt('default.replication.factor', 1),
+      maxPartitionsPerBroker: this.brokerInt('sherwood.max.broker.partitions', DEFAULT_MAX_BROKER_PARTITIONS),
+      deleteTopicEnable: this.brokerBool('delete.topic.enable', true),
+    };
   }
 
-  private index(info: TopicInfo): void {
-    this.topics.set(info.name, info);
-    this.byId.set(info.topicId.toString('hex'), info);
-    this.byUnifiedName.set(unifyCollisionChars(info.name), info.name);
+  /** Append, install, notify: the only way the image changes after open(). */
+  private async publish(records: readonly MetadataRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const { image: expected, changes } = new MetadataDelta(this.current).replayAll(records).apply();
+    const image = await this.opts.store.append(records);
+    if (image.offset !== expected.offset) throw new Error(`metadata store at offset ${image.offset}, expected ${expected.offset}`);
+    const rebased = rebaseChanges(changes, image);
+    this.install(image, rebased);
+    this.logChanges(rebased);
+    let first: unknown = null;
+    for (const l of this.listeners) {
+      try {
+        await l.onMetadataUpdate(rebased, image);
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== null) throw first;
   }
 
-  private unindex(info: TopicInfo): void {
-    this.topics.delete(info.name);
-    this.byId.delete(info.topicId.toString('hex'));
-    if (this.byUnifiedName.get(unifyCollisionChars(info.name)) === info.name) this.byUnifiedName.delete(unifyCollisionChars(info.name));
-  }
-
-  private async applyLogConfig(info: TopicInfo): Promise<void> {
-    for (let i = 0; i < info.numPartitions; i++) {
-      if (this.opts.logs.get(info.name, i) !== undefined) await this.opts.logs.updateConfig(info.name, i, info.logConfig);
+  private install(image: MetadataImage, changes: MetadataChanges | null): void {
+    this.current = image;
+    if (changes === null || changes.brokerConfigsChanged) {
+      this.dynamicConfigs.load({ default: { ...image.brokerConfigs('default') }, broker: { ...image.brokerConfigs(this.opts.nodeId) } });
+      this.generation++;
     }
   }
 
-  /** Kafka never hands out the zero id, the metadata topic's id, or an id whose string starts with '-'. */
-  private newTopicId(): Buffer {
-    for (;;) {
-      const id = randomUuid(this.opts.random);
-      if (id.equals(ZERO_UUID) || uuidToString(id).startsWith('-') || this.byId.has(id.toString('hex'))) continue;
-      return id;
+  private logChanges(changes: MetadataChanges): void {
+    const { logger } = this.opts;
+    for (const t of changes.createdTopics) logger.info('created topic', { topic: t.name, partitions: t.partitions.length, topicId: uuidToString(t.topicId) });
+    for (const t of changes.deletedTopics) logger.info('deleted topic', { topic: t.name });
+    const created = new Set(changes.createdTopics.map((t) => t.name));
+    const grown = new Map<string, number>();
+    for (const c of changes.changedPartitions) if (!created.has(c.topic.name) && c.before === undefined) grown.set(c.topic.name, c.topic.partitions.length);
+    for (const [topic, to] of grown) logger.info('created partitions', { topic, to });
+  }
+
+  private info(t: TopicImage): TopicInfo {
+    const cached = this.infos.get(t);
+    if (cached !== undefined && cached.generation === this.generation) return cached.info;
+    const info: TopicInfo = {
+      name: t.name, topicId: t.topicId, numPartitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+      configs: t.configs, logConfig: toLogConfig(t.configs, this.dynamicConfigs), isInternal: t.isInternal, partitions: t.partitions,
+    };
+    this.infos.set(t, { generation: this.generation, info });
+    return info;
+  }
+
+  /** Registers this broker (and, on a data dir without metadata, adopts the logs on disk). */
+  private async register(): Promise<void> {
+    const { nodeId, logger } = this.opts;
+    const rack = this.opts.rack ?? null;
+    const records: MetadataRecord[] = [];
+    const registered = this.current.broker(nodeId);
+    if (registered === undefined || registered.rack !== rack) records.push({ type: 'RegisterBrokerRecord', brokerId: nodeId, rack });
+    if (this.current.offset === 0 && this.opts.adoptOnFirstStart !== undefined) {
+      // Adopted as found, without the checks a new topic gets: refusing one would delete its data.
+      const counts = new Map<string, number>();
+      for (const l of this.opts.adoptOnFirstStart()) counts.set(l.topic, Math.max(counts.get(l.topic) ?? 0, l.partition + 1));
+      const ids = new Set<string>();
+      for (const [name, n] of counts) {
+        const topicId = newTopicId(this.context(), ids);
+        records.push({ type: 'TopicRecord', name, topicId });
+        for (let p = 0; p < n; p++) {
+          records.push({ type: 'PartitionRecord', topicId, partitionId: p, replicas: [nodeId], isr: [nodeId], leader: nodeId, leaderEpoch: 0, partitionEpoch: 0 });
+        }
+        logger.warn('adopted topic found on disk without metadata', { topic: name, partitions: n });
+      }
     }
+    await this.publish(records);
   }
 
   private brokerInt(name: string, fallback: number): number {
@@ -507,86 +364,4 @@ export class TopicManager {
     this.queue = run.catch(() => undefined);
     return run;
   }
-
-  private get path(): string {
-    return `${this.opts.dir.replace(/\/+$/, '')}/${METADATA_FILE_NAME}`;
-  }
-
-  private async persist(): Promise<void> {
-    const state: PersistedState = {
-      version: 1,
-      topics: this.list().map((t) => ({
-        name: t.name, topicId: uuidToString(t.topicId), numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor, configs: t.configs, internal: t.isInternal,
-      })),
-      brokerConfigs: this.dynamicConfigs.snapshot(),
-    };
-    await this.opts.fs.writeFileAtomic(this.path, Buffer.from(JSON.stringify(state, null, 1) + '\n'));
-  }
-
-  private async load(): Promise<void> {
-    const { fs, logs, logger } = this.opts;
-    await fs.mkdirp(this.opts.dir);
-    const exists = await fs.exists(this.path);
-    if (exists) {
-      const state = parseState(await fs.readFile(this.path), this.path);
-      this.dynamicConfigs.load(state.brokerConfigs);
-      for (const t of state.topics) {
-        this.index(this.makeInfo(t.name, uuidFromString(t.topicId), t.numPartitions, t.replicationFactor, t.configs, t.internal));
-      }
-    }
-    // Logs on disk that the metadata does not name.
-    const strays = logs.all().filter((l) => {
-      const t = this.topics.get(l.topic);
-      return t === undefined || l.partition >= t.numPartitions;
-    });
-    if (!exists && strays.length > 0) {
-      const counts = new Map<string, number>();
-      for (const l of strays) counts.set(l.topic, Math.max(counts.get(l.topic) ?? 0, l.partition + 1));
-      for (const [name, n] of counts) {
-        this.index(this.makeInfo(name, this.newTopicId(), n, 1, {}, isInternalTopic(name)));
-        logger.warn('adopted topic found on disk without metadata', { topic: name, partitions: n });
-      }
-    } else {
-      for (const l of strays) {
-        logger.warn('deleting partition log not in topic metadata (interrupted delete)', { topic: l.topic, partition: l.partition });
-        await logs.delete(l.topic, l.partition);
-      }
-    }
-    for (const info of this.topics.values()) {
-      for (let i = 0; i < info.numPartitions; i++) {
-        if (logs.get(info.name, i) === undefined) await logs.create(info.name, i, info.logConfig);
-        else await logs.updateConfig(info.name, i, info.logConfig);
-      }
-    }
-    if (!exists) await this.persist();
-  }
-}
-
-interface Planned {
-  numPartitions: number;
-  replicationFactor: number;
-  configs: Record<string, string>;
-}
-
-function parseState(buf: Buffer, path: string): PersistedState {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(buf.toString('utf8'));
-  } catch (err) {
-    throw new CorruptRecordError(`topic metadata ${path} is not valid JSON`, { cause: err });
-  }
-  const s = raw as Partial<PersistedState>;
-  if (typeof s !== 'object' || s === null || s.version !== 1 || !Array.isArray(s.topics)) {
-    throw new CorruptRecordError(`topic metadata ${path} has an unknown format`);
-  }
-  for (const t of s.topics) {
-    if (typeof t.name !== 'string' || typeof t.topicId !== 'string' || !Number.isInteger(t.numPartitions) || t.numPartitions < 1) {
-      throw new CorruptRecordError(`topic metadata ${path} has a malformed topic entry`);
-    }
-    t.configs ??= {};
-    t.replicationFactor ??= 1;
-    t.internal ??= isInternalTopic(t.name);
-  }
-  return { version: 1, topics: s.topics, brokerConfigs: { broker: s.brokerConfigs?.broker ?? {}, default: s.brokerConfigs?.default ?? {} } };
 }

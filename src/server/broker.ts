@@ -12,6 +12,7 @@ import type { Random } from '../base/random.js';
 import type { Logger } from '../base/logger.js';
 import type { FileSystem } from '../base/file-system.js';
 import type { LogManager } from '../storage/log-manager.js';
+import type { PartitionLog } from '../storage/partition-log.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
 import type { GroupCoordinatorService } from '../coordinator/group/group-coordinator-service.js';
 import type { BrokerConfig, Listener } from './config.js';
@@ -85,6 +86,16 @@ export class Broker {
     this.authenticator = init.authenticator ?? plaintextAuthenticator;
     this.authorizer = init.authorizer ?? allowAllAuthorizer;
     this.quotas = init.quotas ?? noQuotas;
+  }
+
+  /**
+   * Interim, until the partition layer: the log of a partition the metadata names (undefined
+   * for an unknown topic or partition, or while its log is being created or deleted).
+   */
+  partitionLog(topic: string, partition: number): PartitionLog | undefined {
+    const t = this.topics.get(topic);
+    if (t === undefined || partition < 0 || partition >= t.numPartitions) return undefined;
+    return this.logs.get(topic, partition);
   }
 
   /** Called by start.ts after binding. */

@@ -133,6 +133,8 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('default.replication.factor', 'int', 1, 'Replication factor of auto-created topics and of CreateTopics with replicationFactor=-1.', { validate: atLeast(1) }),
   def('auto.create.topics.enable', 'boolean', true, 'Create a topic when Metadata (with allowAutoTopicCreation), Produce or FindCoordinator names an unknown one.'),
   def('delete.topic.enable', 'boolean', true, 'Allow DeleteTopics; when false it answers TOPIC_DELETION_DISABLED.'),
+  def('sherwood.max.broker.partitions', 'int', 100000, 'Sherwood-specific: the most partition replicas one broker may hold; a CreateTopics, CreatePartitions or auto-creation that would exceed it answers POLICY_VIOLATION. Kafka has no such limit (KIP-578 proposed max.broker.partitions).', { validate: atLeast(1) }),
+  def('metadata.log.max.record.bytes.between.snapshots', 'long', 20971520, 'Bytes of metadata journal after which the metadata image is snapshotted and a fresh journal started.', { validate: atLeast(1) }),
 
   // --- Fetching
   def('fetch.max.bytes', 'int', 57671680, 'Upper bound on a Fetch response\'s size, whatever the client asks.', { validate: atLeast(1024) }),

@@ -62,7 +62,7 @@ function offsetsWriter(broker: Broker): PartitionWriter {
   const timeoutMs = broker.config.getInt('offsets.commit.timeout.ms');
   return {
     async append(partition, records) {
-      const log = broker.topics.log(GROUP_METADATA_TOPIC_NAME, partition);
+      const log = broker.partitionLog(GROUP_METADATA_TOPIC_NAME, partition);
       if (log === undefined) throw new CoordinatorWriteError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
       const r = await appendRecords(broker, log, records, { acks: -1, timeoutMs, isInternal: true });
       if (r.errorCode !== ErrorCode.NONE) throw new CoordinatorWriteError(r.errorCode, r.errorMessage ?? `append failed with ${r.errorCode}`);
@@ -74,7 +74,7 @@ function offsetsWriter(broker: Broker): PartitionWriter {
 function offsetsLoader(broker: Broker): CoordinatorLoader {
   return {
     async load(partition, onRecord) {
-      const log = broker.topics.log(GROUP_METADATA_TOPIC_NAME, partition);
+      const log = broker.partitionLog(GROUP_METADATA_TOPIC_NAME, partition);
       if (log === undefined) throw new Error(`${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
       let offset = log.logStartOffset;
       const end = log.highWatermark;

@@ -1,5 +1,6 @@
 /**
- * startBroker: configuration → storage → topic metadata → handlers → sockets.
+ * startBroker: configuration → storage → topic metadata (journal, image, logs reconciled) →
+ * handlers → sockets.
  *
  * Configuration precedence (lowest first): Kafka defaults, `overrides` (what
  * `sherwood server` builds from server.properties and --override), then the explicit options
@@ -27,6 +28,8 @@ import { randomUuid, systemRandom, type Random } from '../base/random.js';
 import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-system.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
+import { FileMetadataStore } from '../cluster/metadata/file-metadata-store.js';
+import { LogReconciler } from '../cluster/log-reconciler.js';
 import { Broker } from './broker.js';
 import { getGroupRuntime } from './group-runtime.js';
 import { BrokerConfig, brokerProperties, parseServerProperties } from './config.js';
@@ -80,10 +83,29 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     flushCheckIntervalMs: config.isDefault('log.flush.scheduler.interval.ms') ? undefined : timerMs(config.getLong('log.flush.scheduler.interval.ms')),
     checkpointIntervalMs: timerMs(config.getInt('log.flush.offset.checkpoint.interval.ms')),
   });
+  // Metadata: the journal in the first log dir → the image → logs reconciled to it (interim,
+  // until the partition layer) → the reconciler follows every later change.
+  const store = new FileMetadataStore({
+    fs, logDir: dirs[0]!, logger, nodeId,
+    snapshotIntervalBytes: config.getLong('metadata.log.max.record.bytes.between.snapshots'),
+  });
   let topics: TopicManager;
   try {
-    topics = await TopicManager.open({ fs, dir: dirs[0]!, logs, config, clock, random, logger, nodeId });
+    topics = await TopicManager.open({
+      store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'),
+      adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })),
+    });
   } catch (err) {
+    await store.close();
+    await logs.close();
+    throw err;
+  }
+  try {
+    const reconciler = new LogReconciler(logs, topics, logger);
+    await reconciler.reconcile();
+    topics.addListener(reconciler);
+  } catch (err) {
+    await topics.close();
     await logs.close();
     throw err;
   }

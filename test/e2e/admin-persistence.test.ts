@@ -44,9 +44,9 @@ test('topic metadata survives restart', { timeout: 60_000 }, async () => {
       assert.ok(keep.topicId.equals(idBefore), 'same topic id');
       assert.equal(keep.numPartitions, 4);
       assert.deepEqual(keep.configs, { 'retention.ms': '12345', 'cleanup.policy': 'compact' });
-      assert.equal(b.broker.topics.log('keep', 3)?.config.retentionMs, 12345, 'the partition logs got the topic config');
-      assert.equal(b.broker.topics.log('keep', 3)?.config.cleanupPolicy.compact, true);
-      assert.equal(b.broker.topics.log('keep', 0)?.config.maxMessageBytes, 500000, 'dynamic broker config reapplied');
+      assert.equal(b.broker.partitionLog('keep', 3)?.config.retentionMs, 12345, 'the partition logs got the topic config');
+      assert.equal(b.broker.partitionLog('keep', 3)?.config.cleanupPolicy.compact, true);
+      assert.equal(b.broker.partitionLog('keep', 0)?.config.maxMessageBytes, 500000, 'dynamic broker config reapplied');
       assert.equal(b.broker.topics.get('gone'), undefined);
       assert.equal(b.broker.logs.get('gone', 0), undefined);
       const c = await KafkaClient.connect(b.bootstrap);
@@ -77,12 +77,12 @@ test('a topic deleted and created again under the same name starts empty with a 
         assert.equal((await create()).topics[0]!.errorCode, 0);
         const firstId = b.broker.topics.get('again')!.topicId;
         await c.produce('again', 0, [{ key: 'k', value: 'v1' }, { key: 'k', value: 'v2' }]);
-        assert.equal(b.broker.topics.log('again', 0)?.logEndOffset, 2);
+        assert.equal(b.broker.partitionLog('again', 0)?.logEndOffset, 2);
         const del = await c.request(DeleteTopics, { topicNames: ['again'], topics: [{ name: 'again', topicId: Buffer.alloc(16) }], timeoutMs: 1000 });
         assert.equal(del.responses[0]!.errorCode, 0);
         assert.equal((await create()).topics[0]!.errorCode, 0);
         assert.ok(!b.broker.topics.get('again')!.topicId.equals(firstId), 'a new topic id');
-        assert.equal(b.broker.topics.log('again', 0)?.logEndOffset, 0, 'no data from the old topic');
+        assert.equal(b.broker.partitionLog('again', 0)?.logEndOffset, 0, 'no data from the old topic');
         const md = await c.metadata(['again']);
         assert.equal(md.topics[0]!.errorCode, 0);
       } finally {

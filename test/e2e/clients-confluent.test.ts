@@ -61,7 +61,7 @@ async function createTopic(b: RunningBroker, name: string, configs: Record<strin
 
 /** The compression codec of every batch stored in partition 0 of `topic`. */
 async function storedCodecs(b: RunningBroker, topic: string): Promise<number[]> {
-  const log = b.broker.topics.log(topic, 0)!;
+  const log = b.broker.partitionLog(topic, 0)!;
   const { records } = await log.read(0, 1 << 30, log.highWatermark);
   const codecs: number[] = [];
   for (let pos = 0; pos + BATCH_LOG_OVERHEAD <= records.length;) {
@@ -116,7 +116,7 @@ print(json.dumps({'sent': [hashlib.sha256(v).hexdigest() for v in values],
     assert.deepEqual(r.got, r.sent);
     assert.deepEqual(r.sizes, [921600, 921600, 921600]);
     // And the broker holds the same bytes.
-    const log = b.broker.topics.log('big-records', 0)!;
+    const log = b.broker.partitionLog('big-records', 0)!;
     assert.equal(log.highWatermark, 3);
     const { records } = await log.read(0, 1 << 30, log.highWatermark);
     const stored = decodeBatches(records).flatMap((batch) => batch.records).map((rec) => createHash('sha256').update(rec.value!).digest('hex'));
@@ -135,7 +135,7 @@ print(json.dumps({'count': len(got), 'inorder': all(int(m.value()) == i and m.of
 `;
     const r = lastJson(await runPython(script, [b.bootstrap], 110_000));
     assert.deepEqual(r, { count: 50000, inorder: true });
-    assert.equal(b.broker.topics.log('many-small', 0)!.highWatermark, 50000);
+    assert.equal(b.broker.partitionLog('many-small', 0)!.highWatermark, 50000);
   });
 });
 

@@ -25,7 +25,7 @@ test('kcat produces 1000 keyed records with headers and consumes exactly them ba
       const r = await kcat(['-b', b.bootstrap, '-P', '-t', TOPIC, '-p', String(p), '-K:', '-H', 'hdr=val', '-H', `part=${p}`, '-X', 'linger.ms=5'], input, 60_000);
       assert.equal(r.code, 0, r.stderr);
     }
-    for (let p = 0; p < 3; p++) assert.equal(b.broker.topics.log(TOPIC, p)?.highWatermark, PER_PARTITION[p]);
+    for (let p = 0; p < 3; p++) assert.equal(b.broker.partitionLog(TOPIC, p)?.highWatermark, PER_PARTITION[p]);
 
     const r = await kcat(['-b', b.bootstrap, '-C', '-t', TOPIC, '-e', '-J', '-o', 'beginning', '-q'], undefined, 60_000);
     assert.equal(r.code, 0, r.stderr);

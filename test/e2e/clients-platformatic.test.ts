@@ -41,7 +41,7 @@ test('@platformatic/kafka producer + group consumer round trip', { timeout: 90_0
     } finally {
       await producer.close();
     }
-    assert.equal(b.broker.topics.log('plt', 0)!.highWatermark, 60);
+    assert.equal(b.broker.partitionLog('plt', 0)!.highWatermark, 60);
 
     const got = lastJson(await runPython(READ_BACK, [b.bootstrap], 30_000)) as { o: number; k: string; v: string; h: string[][] }[];
     assert.deepEqual(got.map((m) => m.o), messages.map((_, i) => i));

@@ -37,7 +37,7 @@ test('console producer -> console consumer round trip with keys, headers and pri
     const p = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-rt', '--property', 'parse.key=true', '--property', 'key.separator=:',
       '--property', 'parse.headers=true', '--property', 'null.marker=NULL'], input);
     assert.equal(p.code, 0, p.stderr);
-    assert.equal(b.broker.topics.log('cc-rt', 0)?.highWatermark, 4);
+    assert.equal(b.broker.partitionLog('cc-rt', 0)?.highWatermark, 4);
 
     const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-rt', '--from-beginning', '--max-messages', '4',
       '--property', 'print.key=true', '--property', 'print.headers=true', '--property', 'print.offset=true', '--property', 'print.partition=true',
@@ -102,7 +102,7 @@ test('--partition with --offset, keyed partitioning, and --timeout-ms', { timeou
     for (const [key, parts] of seen) assert.equal(parts.size, 1, key);
 
     // --offset N on a partition starts there.
-    const hw = b.broker.topics.log('cc-parts', 0)!.highWatermark;
+    const hw = b.broker.partitionLog('cc-parts', 0)!.highWatermark;
     const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-parts', '--partition', '0', '--offset', String(hw - 1),
       '--timeout-ms', '500', '--property', 'print.offset=true']);
     assert.equal(c.code, 0, c.stderr);
@@ -182,7 +182,7 @@ test('batches compressed by librdkafka (kcat -z) decode in our consumer', { time
       const k = await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '0', '-K:', '-z', codec, '-X', 'linger.ms=50'], lines.join('\n') + '\n', 60_000);
       assert.equal(k.code, 0, k.stderr);
       // The stored batch really is compressed with that codec.
-      const log = b.broker.topics.log(topic, 0)!;
+      const log = b.broker.partitionLog(topic, 0)!;
       const { records } = await log.read(0, 1 << 20, log.highWatermark);
       assert.equal(compressionOf(readBatchHeader(records, 0).attributes), compressionFromName(codec), codec);
       const c = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', topic, '--from-beginning', '--max-messages', '300',
@@ -205,7 +205,7 @@ test('what the console producer writes (every codec, keys, headers) is read back
       const p = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', topic, '--compression-codec', codec,
         '--property', 'parse.key=true', '--property', 'key.separator=:', '--property', 'parse.headers=true'], lines.join('\n') + '\n');
       assert.equal(p.code, 0, p.stderr);
-      const log = b.broker.topics.log(topic, 0)!;
+      const log = b.broker.partitionLog(topic, 0)!;
       assert.equal(log.highWatermark, 50, codec);
       const { records } = await log.read(0, 1 << 20, log.highWatermark);
       assert.equal(compressionOf(readBatchHeader(records, 0).attributes), compressionFromName(codec), `${codec}: stored with the producer's codec`);

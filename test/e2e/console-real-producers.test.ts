@@ -28,7 +28,7 @@ async function consumeAll(bootstrap: string, topic: string, n: number): Promise<
 }
 
 async function storedCodec(b: RunningBroker, topic: string): Promise<number> {
-  const log = b.broker.topics.log(topic, 0)!;
+  const log = b.broker.partitionLog(topic, 0)!;
   const { records } = await log.read(0, 1 << 20, log.highWatermark);
   return compressionOf(readBatchHeader(records, 0).attributes);
 }

@@ -109,7 +109,7 @@ test('confluent-kafka: members leave and join mid-stream; one owner per partitio
     for (const m of members) if (m.child.exitCode === null) await m.stop();
 
     // Committed offsets equal the log end offsets.
-    for (let p = 0; p < 6; p++) assert.equal(committed()[p], b.broker.topics.log('cfk', p)!.logEndOffset);
+    for (let p = 0; p < 6; p++) assert.equal(committed()[p], b.broker.partitionLog('cfk', p)!.logEndOffset);
     // Every record was consumed.
     const all = members.flatMap((m) => m.events());
     const values = new Set(all.filter((e) => e.event === 'msg').map((e) => e.v));

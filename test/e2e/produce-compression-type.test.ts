@@ -15,7 +15,7 @@ import { decodeBatches } from '../../src/protocol/records.js';
 import type { RunningBroker } from '../../src/index.js';
 
 async function storedHeaders(b: RunningBroker, topic: string): Promise<BatchHeader[]> {
-  const log = b.broker.topics.log(topic, 0)!;
+  const log = b.broker.partitionLog(topic, 0)!;
   const { records } = await log.read(0, 1 << 30, log.highWatermark);
   const headers: BatchHeader[] = [];
   for (let pos = 0; pos + BATCH_LOG_OVERHEAD <= records.length;) {
@@ -85,7 +85,7 @@ test('compression.type=zstd: gzip from confluent-kafka and kcat is stored as zst
     const after = await storedHeaders(b, 'to-zstd');
     assert.ok(after.length > zstd.length);
     assert.ok(after.every((h) => compressionOf(h.attributes) === Compression.Zstd), 'kcat batches stored as zstd too');
-    const values = decodeBatches((await b.broker.topics.log('to-zstd', 0)!.read(200, 1 << 30, Number.MAX_SAFE_INTEGER)).records)
+    const values = decodeBatches((await b.broker.partitionLog('to-zstd', 0)!.read(200, 1 << 30, Number.MAX_SAFE_INTEGER)).records)
       .flatMap((batch) => batch.records).map((rec) => `${rec.key}:${rec.value}`);
     assert.deepEqual(values, lines);
   });

@@ -29,11 +29,11 @@ async function produceRaw(client: KafkaClient, topic: string, partition: number,
 }
 
 async function stillServes(b: RunningBroker, client: KafkaClient, topic: string): Promise<void> {
-  const before = b.broker.topics.log(topic, 0)!.highWatermark;
+  const before = b.broker.partitionLog(topic, 0)!.highWatermark;
   const ok = await produceRaw(client, topic, 0, batch(['alive']));
   assert.equal(ok.errorCode, ErrorCode.NONE);
   assert.equal(ok.baseOffset, before);
-  const log = b.broker.topics.log(topic, 0)!;
+  const log = b.broker.partitionLog(topic, 0)!;
   const { records } = await log.read(before, 1 << 20, log.highWatermark);
   assert.equal(decodeBatches(records)[0]!.records[0]!.value!.toString(), 'alive');
 }
@@ -74,7 +74,7 @@ test('produce errors: Kafka codes per partition, and the broker keeps serving', 
       assert.equal(tooNew.errorCode, ErrorCode.INVALID_TIMESTAMP);
       assert.deepEqual(tooNew.recordErrors.map((e) => e.batchIndex), [0]);
 
-      assert.equal(b.broker.topics.log('errs', 0)!.highWatermark, 0, 'nothing was appended');
+      assert.equal(b.broker.partitionLog('errs', 0)!.highWatermark, 0, 'nothing was appended');
       await stillServes(b, client, 'errs');
     } finally {
       await client.close();
@@ -109,7 +109,7 @@ test('produce: LogAppendTime topics stamp the batch and return logAppendTimeMs; 
       const r = await produceRaw(client, 'lat', 0, old);
       assert.equal(r.errorCode, ErrorCode.NONE);
       assert.ok(r.logAppendTimeMs >= before && r.logAppendTimeMs <= Date.now() + 1000, `logAppendTimeMs ${r.logAppendTimeMs}`);
-      const log = b.broker.topics.log('lat', 0)!;
+      const log = b.broker.partitionLog('lat', 0)!;
       const stored = decodeBatches((await log.read(0, 1 << 20, log.highWatermark)).records)[0]!;
       assert.equal(stored.records[0]!.timestamp, r.logAppendTimeMs);
       const c = await produceRaw(client, 'ct', 0, batch());
@@ -132,7 +132,7 @@ test('produce acks=0: no response, records appended; a failing acks=0 request cl
         topicData: [{ name: 'acks0', partitionData: [{ index: 0, records: batch(['q']) }] }],
       }, { expectResponse: false });
       assert.equal(none, null);
-      const log = b.broker.topics.log('acks0', 0)!;
+      const log = b.broker.partitionLog('acks0', 0)!;
       const deadline = Date.now() + 5000;
       while (log.highWatermark < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.equal(log.highWatermark, 1);

@@ -40,7 +40,7 @@ test('kafka-python seed snippet: produce to my-topic and read it back', { timeou
     assert.equal(sent.sent, true);
     const topic = b.broker.topics.get('my-topic');
     assert.ok(topic, 'my-topic was auto-created');
-    assert.equal(b.broker.topics.log('my-topic', 0)?.highWatermark, 1);
+    assert.equal(b.broker.partitionLog('my-topic', 0)?.highWatermark, 1);
     const got = lastJson(await runPython(CONSUME, [b.bootstrap], 30_000));
     assert.deepEqual(got, [{ offset: 0, key: 'key', value: 'value' }]);
     t.diagnostic(`kafka-python 2.0.2 used: ${formatVersions(seen)}`);

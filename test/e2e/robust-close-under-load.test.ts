@@ -80,7 +80,7 @@ test('close() under produce and long-poll load: prompt, no unhandled rejection, 
           const mine = new Map(acked.filter((a) => a.topic === topic && a.partition === partition).map((a) => [a.offset, a.value]));
           const seen = new Map<number, string>();
           let offset = 0;
-          const end = b.broker.topics.log(topic, partition)!.logEndOffset;
+          const end = b.broker.partitionLog(topic, partition)!.logEndOffset;
           while (offset < end) {
             const f = await fetch(client, topic, partition, offset, { maxWaitMs: 0 });
             for (const r of f.records) {

@@ -48,7 +48,7 @@ for (const acks of [1, -1]) {
           client.socket.end();
           client.close();
         }
-        const log = b.broker.topics.log(topic, 0)!;
+        const log = b.broker.partitionLog(topic, 0)!;
         await until(() => log.highWatermark >= sent.length, 5000, `${sent.length} records`).catch((err) => { throw new Error(`${err.message}: high watermark ${log.highWatermark}`); });
         await new Promise((r) => setTimeout(r, 200));
         assert.equal(log.logEndOffset, sent.length, 'no record appended twice');
@@ -91,7 +91,7 @@ test('pipelined Produce requests then disconnect: at most once each, a prefix pe
       client.socket.end();
       client.close();
     }
-    const log = b.broker.topics.log(topic, 0)!;
+    const log = b.broker.partitionLog(topic, 0)!;
     await until(() => log.highWatermark >= CONNECTIONS * 2, 5000, 'first request of every connection');
     await new Promise((r) => setTimeout(r, 300));
     const client = await KafkaClient.connect(b.bootstrap);

@@ -92,7 +92,7 @@ test('delete and re-create a topic under active confluent-kafka producer and con
     // The new topic holds exactly the new records (the old producer stopped before re-creation).
     const client = await KafkaClient.connect(b.bootstrap);
     try {
-      const log = b.broker.topics.log(topic, 0)!;
+      const log = b.broker.partitionLog(topic, 0)!;
       const f = await fetch(client, topic, 0, 0, { maxWaitMs: 100 });
       assert.equal(log.logEndOffset, 10);
       assert.deepEqual(f.records.map((x) => x.value!.toString()), r.acked_new);

@@ -303,7 +303,7 @@ export const kcatWorkload: ClientWorkload = {
 
 /** The compression codec (attributes & 7) of every batch stored in partition 0. */
 async function storedCodecs(b: RunningBroker, topic: string): Promise<number[]> {
-  const log = b.broker.topics.log(topic, 0)!;
+  const log = b.broker.partitionLog(topic, 0)!;
   const { records } = await log.read(0, 1 << 20, log.highWatermark);
   const out: number[] = [];
   for (let pos = 0; pos + 61 <= records.length; pos += 12 + records.readInt32BE(pos + 8)) out.push(records.readInt16BE(pos + 21) & 7);

@@ -60,7 +60,7 @@ test('issue: a gzip batch with garbage compressed bytes under a valid CRC is COR
       assert.equal(late.errorCode, ErrorCode.INVALID_TIMESTAMP);
       assert.deepEqual(late.recordErrors.map((e) => e.batchIndex), [1]);
 
-      const log = b.broker.topics.log('corrupt-gzip', 0)!;
+      const log = b.broker.partitionLog('corrupt-gzip', 0)!;
       assert.equal(log.logEndOffset, 0, 'nothing was appended');
 
       // The broker keeps serving: a good gzip batch goes in at offset 0 and reads back.

@@ -60,7 +60,7 @@ async function setup() {
   const b = await startTestBroker({ fs, logger: createLogger('warn', (l) => lines.push(l)), overrides: { 'auto.create.topics.enable': 'false' } });
   const topic = 'doomed';
   assert.equal((await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1 })).errorCode, ErrorCode.NONE);
-  const log = b.broker.topics.log(topic, 0)!;
+  const log = b.broker.partitionLog(topic, 0)!;
   const batch = () => encodeBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: Date.now() }] });
   assert.equal((await appendRecords(b.broker, log, batch(), { acks: 1, timeoutMs: 1000 })).errorCode, ErrorCode.NONE);
   const errors = () => lines.filter((l) => l.includes(' ERROR ') || l.includes('"level":"error"'));

@@ -30,7 +30,7 @@ test('seed snippet runs verbatim, auto-creates my-topic, and the broker keeps se
     assert.equal(r.stderr.includes('Traceback'), false, r.stderr);
     const info = b.broker.topics.get('my-topic');
     assert.ok(info, 'my-topic was auto-created');
-    const log = b.broker.topics.log('my-topic', 0);
+    const log = b.broker.partitionLog('my-topic', 0);
     assert.ok(log !== undefined && (log.highWatermark === 0 || log.highWatermark === 1));
     const client = await KafkaClient.connect(b.bootstrap);
     try {

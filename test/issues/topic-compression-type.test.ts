@@ -26,7 +26,7 @@ async function produce(client: KafkaClient, topic: string, values: string[], com
 }
 
 async function stored(b: RunningBroker, topic: string): Promise<{ codecs: Compression[]; keys: string[] }> {
-  const log = b.broker.topics.log(topic, 0)!;
+  const log = b.broker.partitionLog(topic, 0)!;
   const batches = decodeBatches((await log.read(0, 1 << 30, log.highWatermark)).records);
   return { codecs: batches.map((x) => compressionOf(x.header.attributes)), keys: batches.flatMap((x) => x.records.map((r) => r.key!.toString())) };
 }

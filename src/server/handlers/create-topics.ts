@@ -7,8 +7,14 @@
  * - numPartitions / replicationFactor -1 take num.partitions / default.replication.factor;
  *   a manual assignment requires both to be -1 and must name registered brokers, each at most
  *   once, with the same width for every partition (INVALID_REPLICA_ASSIGNMENT).
+ *   A valid assignment is kept as the partitions' replicas (leader = first live replica);
+ *   otherwise replicas are placed over the registered brokers (StripedReplicaPlacer).
  * - Errors per topic: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
- *   INVALID_REPLICATION_FACTOR (more replicas than brokers), INVALID_CONFIG, INVALID_REQUEST.
+ *   INVALID_REPLICATION_FACTOR (more replicas than brokers), INVALID_CONFIG, INVALID_REQUEST,
+ *   POLICY_VIOLATION (the topic would put more than sherwood.max.broker.partitions replicas
+ *   on a broker).
+ * - A request asking for more than 10,000 partitions in all fails every topic with
+ *   POLICY_VIOLATION "Excessively large number of partitions per request.", as Kafka does.
  * - validateOnly checks everything and creates nothing.
  * Version notes: v5+ returns numPartitions, replicationFactor and every config with its source
  * (-1 / null on error), v7 the topic id (zero for validateOnly and errors).

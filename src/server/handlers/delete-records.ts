@@ -28,7 +28,7 @@ export default defineHandler({
     for (const t of req.topics) {
       const partitions = [];
       for (const p of t.partitions) {
-        const log = broker.topics.log(t.name, p.partitionIndex);
+        const log = broker.partitionLog(t.name, p.partitionIndex);
         if (log === undefined) {
           partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
           continue;

@@ -71,11 +71,9 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
       } else wanted.push({ name: info.name, topicId: info.topicId });
     }
 
-    for (const w of wanted) {
-      const r = await topics.delete(w.name);
-      if (r.errorCode === ErrorCode.NONE) await ctx.broker.groups?.onTopicsDeleted([w.name]);
-      reply(w.name, w.topicId, r.errorCode, r.errorMessage);
-    }
+    // One metadata append for the whole request.
+    const results = wanted.length === 0 ? [] : await topics.deleteMany(wanted.map((w) => w.name));
+    wanted.forEach((w, i) => reply(w.name, w.topicId, results[i]!.errorCode, results[i]!.errorMessage));
     return response;
   },
 });

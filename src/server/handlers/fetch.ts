@@ -127,7 +127,7 @@ async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition
     // under the same name has a new id, and the old id is unknown (never the new topic's data).
     const info = cached.topic === '' ? undefined : broker.topics.get(cached.topic);
     const known = info !== undefined && (!usesTopicIds || info.topicId.equals(cached.topicId));
-    const log = known ? broker.topics.log(cached.topic, cached.partition) : undefined;
+    const log = known ? broker.partitionLog(cached.topic, cached.partition) : undefined;
     if (log === undefined) {
       const code = usesTopicIds && !known ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       reads.push({ cached, log, limitAtRead: -1, data: emptyPartition(cached.partition, code) });

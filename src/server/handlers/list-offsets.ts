@@ -91,7 +91,7 @@ export default defineHandler({
     for (const t of req.topics) {
       const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
       for (const p of t.partitions) {
-        const log = broker.topics.log(t.name, p.partitionIndex);
+        const log = broker.partitionLog(t.name, p.partitionIndex);
         let r: PartitionResult;
         if (duplicates.size > 0 && duplicates.has(`${t.name}:${p.partitionIndex}`)) {
           r = result(ErrorCode.INVALID_REQUEST);

@@ -2,8 +2,10 @@
  * Metadata (key 3), v0-12.
  *
  * Behavior: one broker (ourselves, at the address of the listener the request came in on) is
- * the controller and the leader of every partition: leader = replicas = isr = [nodeId], leader
- * epoch 0, no offline replicas.
+ * the controller. Partitions are answered from the metadata image: leader, leader epoch,
+ * replicas and ISR as registered (a single broker leads every partition; topics from before
+ * the metadata journal, and new ones, start at leader epoch 0); replicas on unregistered
+ * brokers are offline; a partition without a leader answers LEADER_NOT_AVAILABLE.
  * - topics null (v1+), or an empty list in v0, means every topic (internal ones included,
  *   flagged isInternal); an empty list in v1+ means none.
  * - An unknown topic is created on the spot when allowAutoTopicCreation (always true before v4)
@@ -31,11 +33,14 @@ import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS, TOPIC_AUT
 const ZERO_UUID = Buffer.alloc(16);
 
 function topicEntry(broker: Broker, info: TopicInfo, authorizedOps: number): MetadataResponseMetadataResponseTopic {
-  const nodeId = broker.nodeId;
-  const partitions = [];
-  for (let i = 0; i < info.numPartitions; i++) {
-    partitions.push({ errorCode: ErrorCode.NONE, partitionIndex: i, leaderId: nodeId, leaderEpoch: 0, replicaNodes: [nodeId], isrNodes: [nodeId], offlineReplicas: [] });
-  }
+  const image = broker.topics.image;
+  const partitions = info.partitions.map((p, i) => ({
+    // Kafka answers LEADER_NOT_AVAILABLE for a partition without a leader, and lists the
+    // replicas on brokers it does not know as offline.
+    errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    partitionIndex: i, leaderId: p.leader, leaderEpoch: p.leaderEpoch,
+    replicaNodes: [...p.replicas], isrNodes: [...p.isr], offlineReplicas: p.replicas.filter((b) => image.broker(b) === undefined),
+  }));
   return { errorCode: ErrorCode.NONE, name: info.name, topicId: info.topicId, isInternal: info.isInternal, partitions, topicAuthorizedOperations: authorizedOps };
 }
 

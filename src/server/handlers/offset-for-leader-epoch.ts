@@ -25,7 +25,7 @@ export default defineHandler({
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
-          const log = broker.topics.log(t.topic, p.partition);
+          const log = broker.partitionLog(t.topic, p.partition);
           if (log === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
           const epochError = checkLeaderEpoch(log, p.currentLeaderEpoch);
           if (epochError !== ErrorCode.NONE) return { errorCode: epochError, partition: p.partition, leaderEpoch: -1, endOffset: -1 };

@@ -43,7 +43,7 @@ async function producePartition(ctx: RequestContext, req: ProduceRequest, topic:
   const version = ctx.header.apiVersion;
   if (version < 3) return partitionError(index, ErrorCode.UNSUPPORTED_VERSION, `Produce v${version} is not supported; use v3 or later`);
   const broker = ctx.broker;
-  const log = broker.topics.log(topic, index);
+  const log = broker.partitionLog(topic, index);
   if (log === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
   const shape = validateProduceShape(version, records);
   if (shape !== null) return partitionError(index, shape.errorCode, shape.errorMessage);

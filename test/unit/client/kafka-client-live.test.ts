@@ -24,7 +24,7 @@ test('produce, fetch, listOffsets and a simple consumer against the broker', { t
       const r0 = await client.produce('live', 1, [{ key: 'k3', value: 'v3' }], { acks: 0 });
       assert.equal(r0.baseOffset, -1);
       // acks=0 has no answer: wait (bounded) for the broker to append it, so the checks below are exact.
-      const log = b.broker.topics.log('live', 1)!;
+      const log = b.broker.partitionLog('live', 1)!;
       for (const deadline = Date.now() + 10_000; log.highWatermark < 4;) {
         assert.ok(Date.now() < deadline, `the acks=0 record was never appended (high watermark ${log.highWatermark})`);
         await new Promise((r) => setTimeout(r, 10));

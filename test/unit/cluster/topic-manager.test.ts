@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryFileSystem } from '../../../src/base/file-system.js';
-import { ManualClock } from '../../../src/base/clock.js';
 import { SeededRandom } from '../../../src/base/random.js';
 import { silentLogger } from '../../../src/base/logger.js';
 import { BrokerConfig } from '../../../src/server/config.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { TopicManager, METADATA_FILE_NAME, uuidToString } from '../../../src/cluster/topic-manager.js';
+import { TopicManager, uuidToString } from '../../../src/cluster/topic-manager.js';
+import { FileMetadataStore, METADATA_DIR_NAME } from '../../../src/cluster/metadata/file-metadata-store.js';
+import { LogReconciler } from '../../../src/cluster/log-reconciler.js';
 import type { LogConfig } from '../../../src/storage/log-config.js';
-import type { LogManager } from '../../../src/storage/log-manager.js';
 
-/** Just enough of LogManager to watch what the TopicManager asks of storage. */
-class FakeLogs {
+/** Just enough of LogManager to watch what the log reconciler asks of storage. */
+export class FakeLogs {
   readonly logs = new Map<string, { topic: string; partition: number; config: LogConfig }>();
   get(topic: string, partition: number) { return this.logs.get(`${topic}-${partition}`); }
   all() { return [...this.logs.values()]; }
@@ -21,15 +21,22 @@ class FakeLogs {
     return l;
   }
   async delete(topic: string, partition: number) { this.logs.delete(`${topic}-${partition}`); }
-  updateConfig(topic: string, partition: number, config: LogConfig) { this.logs.get(`${topic}-${partition}`)!.config = config; }
+  updateConfig(topic: string, partition: number, config: LogConfig) { const l = this.logs.get(`${topic}-${partition}`); if (l) l.config = config; }
 }
 
-async function open(fs = new MemoryFileSystem(), logs = new FakeLogs(), props: Record<string, string> = {}) {
+/** A TopicManager on a journal in /data with the interim log reconciler, wired as start.ts does. */
+async function open(fs = new MemoryFileSystem(), logs = new FakeLogs(), props: Record<string, string> = {}, nodeId = 1) {
   const config = BrokerConfig.fromProperties({ 'log.dirs': '/data', ...props });
+  await fs.mkdirp('/data');
+  const store = new FileMetadataStore({ fs, logDir: '/data', logger: silentLogger, nodeId });
   const topics = await TopicManager.open({
-    fs, dir: '/data', logs: logs as unknown as LogManager, config, clock: new ManualClock(), random: new SeededRandom(7), logger: silentLogger, nodeId: 1,
+    store, config, random: new SeededRandom(7), logger: silentLogger, nodeId, rack: config.get<string | null>('broker.rack'),
+    adoptOnFirstStart: () => logs.all(),
   });
-  return { fs, logs, topics, config };
+  const reconciler = new LogReconciler(logs as never, topics, silentLogger);
+  await reconciler.reconcile();
+  topics.addListener(reconciler);
+  return { fs, logs, topics, config, store };
 }
 
 test('create, persist and reopen', async () => {
@@ -42,7 +49,7 @@ test('create, persist and reopen', async () => {
   const info = topics.get('orders')!;
   assert.equal(uuidToString(info.topicId).length, 22);
   assert.equal(topics.getById(info.topicId)?.name, 'orders');
-  assert.ok(await fs.exists(`/data/${METADATA_FILE_NAME}`));
+  assert.ok(await fs.exists(`/data/${METADATA_DIR_NAME}/00000000000000000000.journal`));
 
   // Reopen with a fresh log manager that lost partition 1: it is recreated, configs are back.
   const logs2 = new FakeLogs();
@@ -160,10 +167,10 @@ test('dynamic broker configs change topics without overrides and persist', async
   assert.equal(config2.get('log.retention.ms'), null);
 });
 
-test('a corrupt metadata file refuses to open rather than losing topics', async () => {
+test('a corrupt old metadata file refuses to open rather than losing topics', async () => {
   const fs = new MemoryFileSystem();
   await fs.mkdirp('/data');
-  await fs.writeFileAtomic(`/data/${METADATA_FILE_NAME}`, Buffer.from('{not json'));
+  await fs.writeFileAtomic('/data/sherwood-metadata.json', Buffer.from('{not json'));
   await assert.rejects(open(fs), /not valid JSON/);
 });
 
@@ -191,5 +198,75 @@ test('logs found without any metadata file are adopted as topics', async () => {
   await seed.create({ name: 'legacy', numPartitions: 2, replicationFactor: 1 });
   const { topics } = await open(fs, logs);
   assert.equal(topics.get('legacy')?.numPartitions, 2);
-  assert.ok(await fs.exists(`/data/${METADATA_FILE_NAME}`));
+  assert.deepEqual(topics.get('legacy')!.partitions.map((p) => p.leader), [1, 1]);
+  // Adopted for good: a restart keeps the topic and its id.
+  const { topics: again } = await open(fs, logs);
+  assert.ok(again.get('legacy')!.topicId.equals(topics.get('legacy')!.topicId));
+});
+
+test('the broker registers itself once, and again when its rack changes', async () => {
+  const fs = new MemoryFileSystem();
+  const { topics, store } = await open(fs, undefined, {}, 1);
+  assert.deepEqual([...topics.image.brokers()], [{ brokerId: 1, rack: null }]);
+  const offset = topics.image.offset;
+  await store.close();
+  const { topics: same, store: s2 } = await open(fs, undefined, {}, 1);
+  assert.equal(same.image.offset, offset, 'no new record on a plain restart');
+  await s2.close();
+  const { topics: moved } = await open(fs, undefined, { 'broker.rack': 'r2' }, 1);
+  assert.deepEqual([...moved.image.brokers()], [{ brokerId: 1, rack: 'r2' }]);
+});
+
+test('partition registrations: this broker leads every partition at leader epoch 0; assignments are kept', async () => {
+  const { topics } = await open();
+  await topics.create({ name: 'p', numPartitions: 2, replicationFactor: 1 });
+  await topics.create({ name: 'q', numPartitions: -1, replicationFactor: -1, assignments: [[1], [1], [1]] });
+  assert.deepEqual(topics.get('p')!.partitions, [
+    { replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+    { replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+  ]);
+  assert.equal(topics.get('q')!.numPartitions, 3);
+  assert.deepEqual(topics.brokerIds(), [1]);
+});
+
+test('listeners run in registration order and a change resolves only after all of them', async () => {
+  const { topics } = await open();
+  const events: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  topics.addListener({ async onMetadataUpdate(changes) { events.push(`first ${changes.createdTopics.map((t) => t.name)}`); await gate; events.push('first done'); } });
+  topics.addListener({ async onMetadataUpdate() { events.push('second'); } });
+  const created = topics.create({ name: 'l', numPartitions: 1, replicationFactor: 1 }).then(() => events.push('resolved'));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events, ['first l']);
+  assert.ok(topics.get('l'), 'readers see the new image while listeners run');
+  release();
+  await created;
+  assert.deepEqual(events, ['first l', 'first done', 'second', 'resolved']);
+  // A failing listener fails the change (after the others ran); the metadata stays changed.
+  topics.addListener({ async onMetadataUpdate() { throw new Error('disk full'); } });
+  await assert.rejects(topics.create({ name: 'm', numPartitions: 1, replicationFactor: 1 }), /disk full/);
+  assert.ok(topics.get('m'));
+});
+
+test('DeleteTopics of many names is one metadata append', async () => {
+  const { topics, store, logs } = await open();
+  for (const n of ['a', 'b', 'c']) await topics.create({ name: n, numPartitions: 2, replicationFactor: 1 });
+  const before = store.stats.batches;
+  const results = await topics.deleteMany(['a', 'nope', 'c', 'a']);
+  assert.deepEqual(results.map((r) => r.errorCode), [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  assert.equal(store.stats.batches, before + 1);
+  assert.deepEqual(logs.all().map((l) => `${l.topic}-${l.partition}`).sort(), ['b-0', 'b-1']);
+});
+
+test('sherwood.max.broker.partitions bounds creation, auto-creation and CreatePartitions', async () => {
+  const { topics } = await open(undefined, undefined, { 'sherwood.max.broker.partitions': '5', 'num.partitions': '2' });
+  assert.equal((await topics.create({ name: 'a', numPartitions: 4, replicationFactor: 1 })).errorCode, 0);
+  const r = await topics.create({ name: 'b', numPartitions: 2, replicationFactor: 1 });
+  assert.equal(r.errorCode, ErrorCode.POLICY_VIOLATION);
+  assert.match(r.errorMessage!, /would exceed the limit of 5 per broker/);
+  assert.deepEqual(await topics.autoCreateMany(['auto']), [ErrorCode.POLICY_VIOLATION]);
+  assert.equal((await topics.createPartitions('a', 6)).errorCode, ErrorCode.POLICY_VIOLATION);
+  assert.equal((await topics.createPartitions('a', 5)).errorCode, ErrorCode.NONE);
+  assert.equal(topics.get('b'), undefined);
 });

@@ -1,0 +1,204 @@
+/**
+ * Metadata records: every change to cluster metadata is one or more of these, appended to the
+ * metadata journal and replayed into a MetadataImage (metadata-delta.ts). They mirror KRaft's
+ * records of the same names (apache/kafka `metadata/src/main/resources/common/metadata/`)
+ * where they apply, with only the fields Sherwood uses:
+ *
+ *   TopicRecord            { name, topicId }                        a topic exists
+ *   PartitionRecord        { topicId, partitionId, replicas, isr,   a partition exists (or is
+ *                            leader, leaderEpoch, partitionEpoch }   re-registered whole)
+ *   PartitionChangeRecord  { topicId, partitionId, leader?, isr?,   a partition changes; absent
+ *                            replicas? }                             fields do not change; the
+ *                                                                    partitionEpoch always bumps,
+ *                                                                    the leaderEpoch when the
+ *                                                                    leader changes
+ *   RemoveTopicRecord      { topicId }                              a topic (and its configs) goes
+ *   ConfigRecord           { resourceType, resourceName, name,      one config set (value) or
+ *                            value }                                 removed (value null); a
+ *                                                                    broker resource name is ''
+ *                                                                    (cluster default) or an id
+ *   RegisterBrokerRecord   { brokerId, rack }                       a broker joins
+ *   ProducerIdsRecord      { brokerId, nextProducerId }             producer ids below
+ *                                                                    nextProducerId are handed out
+ *
+ * Serialized form (the journal and snapshot payloads, see file-metadata-store.ts): one JSON
+ * object per record, `{"type": "<record name>", ...fields}`, with topic ids as Kafka's Uuid
+ * string (22 characters of base64url, no padding). `decodeRecord` checks every field's type and
+ * throws CorruptRecordError for anything else, so a journal never yields a half-valid record.
+ */
+import { CorruptRecordError } from '../../base/errors.js';
+
+/** KRaft's LeaderConstants.NO_LEADER. */
+export const NO_LEADER = -1;
+
+export interface TopicRecord {
+  readonly type: 'TopicRecord';
+  readonly name: string;
+  readonly topicId: Buffer;
+}
+
+export interface PartitionRecord {
+  readonly type: 'PartitionRecord';
+  readonly topicId: Buffer;
+  readonly partitionId: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
+export interface PartitionChangeRecord {
+  readonly type: 'PartitionChangeRecord';
+  readonly topicId: Buffer;
+  readonly partitionId: number;
+  readonly leader?: number;
+  readonly isr?: readonly number[];
+  readonly replicas?: readonly number[];
+}
+
+export interface RemoveTopicRecord {
+  readonly type: 'RemoveTopicRecord';
+  readonly topicId: Buffer;
+}
+
+export type ConfigResourceType = 'topic' | 'broker';
+
+export interface ConfigRecord {
+  readonly type: 'ConfigRecord';
+  readonly resourceType: ConfigResourceType;
+  /** A topic name; for brokers '' (the cluster-wide default) or a broker id. */
+  readonly resourceName: string;
+  readonly name: string;
+  /** null removes the config. */
+  readonly value: string | null;
+}
+
+export interface RegisterBrokerRecord {
+  readonly type: 'RegisterBrokerRecord';
+  readonly brokerId: number;
+  readonly rack: string | null;
+}
+
+export interface ProducerIdsRecord {
+  readonly type: 'ProducerIdsRecord';
+  readonly brokerId: number;
+  readonly nextProducerId: number;
+}
+
+export type MetadataRecord =
+  | TopicRecord | PartitionRecord | PartitionChangeRecord | RemoveTopicRecord | ConfigRecord | RegisterBrokerRecord | ProducerIdsRecord;
+
+/** Kafka's Uuid.toString: base64url of the 16 bytes without padding. */
+export function uuidToString(id: Buffer): string {
+  return id.toString('base64url');
+}
+
+/** Kafka's Uuid.fromString; throws CorruptRecordError unless it is 16 bytes. */
+export function uuidFromString(s: string): Buffer {
+  const b = Buffer.from(s, 'base64url');
+  if (b.length !== 16 || uuidToString(b) !== s) throw new CorruptRecordError(`bad topic id ${s}`);
+  return b;
+}
+
+/** The JSON-able object for one record. */
+export function encodeRecord(r: MetadataRecord): Record<string, unknown> {
+  switch (r.type) {
+    case 'TopicRecord':
+      return { type: r.type, name: r.name, topicId: uuidToString(r.topicId) };
+    case 'PartitionRecord':
+      return {
+        type: r.type, topicId: uuidToString(r.topicId), partitionId: r.partitionId, replicas: r.replicas, isr: r.isr,
+        leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch,
+      };
+    case 'PartitionChangeRecord': {
+      const o: Record<string, unknown> = { type: r.type, topicId: uuidToString(r.topicId), partitionId: r.partitionId };
+      if (r.leader !== undefined) o['leader'] = r.leader;
+      if (r.isr !== undefined) o['isr'] = r.isr;
+      if (r.replicas !== undefined) o['replicas'] = r.replicas;
+      return o;
+    }
+    case 'RemoveTopicRecord':
+      return { type: r.type, topicId: uuidToString(r.topicId) };
+    case 'ConfigRecord':
+      return { type: r.type, resourceType: r.resourceType, resourceName: r.resourceName, name: r.name, value: r.value };
+    case 'RegisterBrokerRecord':
+      return { type: r.type, brokerId: r.brokerId, rack: r.rack };
+    case 'ProducerIdsRecord':
+      return { type: r.type, brokerId: r.brokerId, nextProducerId: r.nextProducerId };
+  }
+}
+
+class Fields {
+  constructor(private readonly o: Record<string, unknown>, private readonly type: string) {}
+
+  private bad(name: string): never {
+    throw new CorruptRecordError(`metadata record ${this.type}: bad field ${name}`);
+  }
+
+  str(name: string): string {
+    const v = this.o[name];
+    return typeof v === 'string' ? v : this.bad(name);
+  }
+
+  nullableStr(name: string): string | null {
+    const v = this.o[name];
+    return v === null ? null : typeof v === 'string' ? v : this.bad(name);
+  }
+
+  int(name: string, min = -(2 ** 31)): number {
+    const v = this.o[name];
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : this.bad(name);
+  }
+
+  ints(name: string): number[] {
+    const v = this.o[name];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x))) this.bad(name);
+    return v as number[];
+  }
+
+  uuid(name: string): Buffer {
+    return uuidFromString(this.str(name));
+  }
+
+  has(name: string): boolean {
+    return this.o[name] !== undefined;
+  }
+}
+
+/** The record for one decoded JSON value; throws CorruptRecordError if it is not one. */
+export function decodeRecord(value: unknown): MetadataRecord {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CorruptRecordError('metadata record is not an object');
+  const o = value as Record<string, unknown>;
+  const type = o['type'];
+  const f = new Fields(o, String(type));
+  switch (type) {
+    case 'TopicRecord':
+      return { type, name: f.str('name'), topicId: f.uuid('topicId') };
+    case 'PartitionRecord':
+      return {
+        type, topicId: f.uuid('topicId'), partitionId: f.int('partitionId', 0), replicas: f.ints('replicas'), isr: f.ints('isr'),
+        leader: f.int('leader', -1), leaderEpoch: f.int('leaderEpoch', 0), partitionEpoch: f.int('partitionEpoch', 0),
+      };
+    case 'PartitionChangeRecord':
+      return {
+        type, topicId: f.uuid('topicId'), partitionId: f.int('partitionId', 0),
+        ...(f.has('leader') ? { leader: f.int('leader', -1) } : {}),
+        ...(f.has('isr') ? { isr: f.ints('isr') } : {}),
+        ...(f.has('replicas') ? { replicas: f.ints('replicas') } : {}),
+      };
+    case 'RemoveTopicRecord':
+      return { type, topicId: f.uuid('topicId') };
+    case 'ConfigRecord': {
+      const resourceType = f.str('resourceType');
+      if (resourceType !== 'topic' && resourceType !== 'broker') throw new CorruptRecordError(`metadata record ConfigRecord: bad resourceType ${resourceType}`);
+      return { type, resourceType, resourceName: f.str('resourceName'), name: f.str('name'), value: f.nullableStr('value') };
+    }
+    case 'RegisterBrokerRecord':
+      return { type, brokerId: f.int('brokerId', 0), rack: f.nullableStr('rack') };
+    case 'ProducerIdsRecord':
+      return { type, brokerId: f.int('brokerId', 0), nextProducerId: f.int('nextProducerId', 0) };
+    default:
+      throw new CorruptRecordError(`unknown metadata record type ${String(type)}`);
+  }
+}
