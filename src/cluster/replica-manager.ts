@@ -1,283 +1,329 @@
 /**
- * ReplicaManager: the write and read paths of a partition leader, after Kafka's
- * ReplicaManager.appendRecords / readFromLocalLog.
+ * ReplicaManager: every partition this broker hosts, after Kafka's `ReplicaManager`.
  *
- * appendRecords validates the batches (./log-validator.ts, which decompresses every compressed
- * batch and re-encodes batches when the topic's compression.type asks for another codec),
- * appends them as leader, advances the high watermark (a single broker: the ISR is {self}, so
- * the high watermark follows the log end offset) and, for acks=-1, waits until the high
- * watermark covers the append or timeoutMs passes (REQUEST_TIMED_OUT). The wait is woken by
- * log.onHighWatermarkChange, never by polling; one timer per waiting append comes from the
- * injected clock. Kafka error codes are returned as data; only broken invariants throw.
+ * Contract:
+ * - Handlers get a partition or a Kafka error (`getPartitionOrError`), never a log:
+ *   UNKNOWN_TOPIC_OR_PARTITION when the metadata does not name the partition,
+ *   NOT_LEADER_OR_FOLLOWER when it does but this broker does not host it.
+ * - The metadata decides, this class applies: `startup(image)` reconciles the logs on disk
+ *   with the image (creates missing logs, deletes logs the image does not give this broker,
+ *   restores checkpointed high watermarks) and makes each hosted partition leader or follower;
+ *   `onMetadataUpdate(changes, image)` does the same for one published delta (new topics and
+ *   partitions, leadership and ISR changes, config changes, deletions). Nothing else creates or
+ *   deletes partitions.
+ * - Leadership listeners (`addLeadershipListener`) hear when this broker becomes leader of a
+ *   partition of a topic (at a new epoch) and when it stops being its leader: the coordinators
+ *   load and unload their internal partitions there.
+ * - High watermarks are checkpointed per log dir in `replication-offset-checkpoint` (Kafka's
+ *   file and format) every replica.high.watermark.checkpoint.interval.ms and on shutdown.
  *
- * readFromLog is the per-partition read of Fetch: bounds (high watermark or last stable offset
- * by isolation level), leader-epoch fencing, OFFSET_OUT_OF_RANGE.
- *
- * A log can close under an await (its topic deleted, or the broker stopping). That is not a
- * storage failure: as Kafka's getPartitionOrException does, a partition the metadata no longer
- * names is UNKNOWN_TOPIC_OR_PARTITION and one still named (shutdown) is NOT_LEADER_OR_FOLLOWER,
- * both retriable, and nothing is logged at ERROR (closedLogError).
+ * The metadata types are taken structurally (TopicView, MetadataView, ChangesView) so this
+ * layer depends only on the shape of the metadata image, not on where it is stored.
  */
-import { ErrorCode } from '../protocol/error-codes.js';
-import { StorageError } from '../base/errors.js';
-import type { Clock } from '../base/clock.js';
+import { dirname } from 'node:path';
+import type { Clock, TimerHandle } from '../base/clock.js';
+import type { FileSystem } from '../base/file-system.js';
 import type { Logger } from '../base/logger.js';
-import type { PartitionLog } from '../storage/partition-log.js';
-import { OffsetOutOfRangeError } from '../storage/partition-log.js';
-import { parseCompressionType, validateRecords, type AppendOrigin, type RecordError, type ValidationConfig } from './log-validator.js';
-import type { TopicManager } from './topic-manager.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { LogConfig } from '../storage/log-config.js';
+import { readOffsetCheckpoint, writeCheckpoint } from '../storage/checkpoint-file.js';
+import type { AppendOrigin } from './log-validator.js';
+import { Partition } from './partition.js';
+import {
+  NOT_LEADER_MESSAGE, UNKNOWN_MESSAGE, failedAppend, readError,
+  type LeaderAppendResult, type PartitionConfig, type PartitionFetchRequest, type PartitionReadResult, type PartitionState,
+} from './partition-types.js';
 
-/**
- * What the write path needs from the broker. The server's Broker satisfies it structurally;
- * the cluster layer never imports the server (docs/STYLE: imports flow one way).
- */
-export interface ReplicaManagerContext {
-  readonly topics: Pick<TopicManager, 'get' | 'configValue'>;
-  /** Broker configuration (static, dynamic or default value); throws on an unknown name. */
-  readonly config: { get(name: string): unknown };
-  readonly clock: Clock;
-  readonly logger: Pick<Logger, 'error'>;
+export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
+
+/** The slice of a topic image this layer reads (a TopicImage satisfies it). */
+export interface TopicView {
+  readonly name: string;
+  readonly topicId: Buffer;
+  readonly partitions: readonly PartitionState[];
 }
 
-export interface AppendOptions {
+/** The slice of the metadata image this layer reads (a MetadataImage satisfies it). */
+export interface MetadataView {
+  topic(name: string): TopicView | undefined;
+  topics(): Iterable<TopicView>;
+}
+
+/** The slice of one published delta this layer reads (MetadataChanges satisfies it). */
+export interface ChangesView {
+  readonly deletedTopics: readonly TopicView[];
+  readonly changedPartitions: readonly { topic: TopicView; partition: number; after: PartitionState }[];
+  readonly changedTopicConfigs: readonly TopicView[];
+  readonly brokerConfigsChanged: boolean;
+}
+
+/** A topic's settings as the partition layer needs them, resolved from its configs. */
+export interface TopicSettings {
+  logConfig: LogConfig;
+  partition: PartitionConfig;
+}
+
+export interface LeadershipListener {
+  /** This broker became the leader of `partition` (or its leader epoch moved while leader). */
+  onElection(partition: number, leaderEpoch: number): void;
+  /** This broker is no longer the leader of `partition` (follower now, deleted, or shutting down). */
+  onResignation(partition: number, leaderEpoch: number): void;
+}
+
+export interface ReplicaManagerOptions {
+  localBrokerId: number;
+  logs: LogManager;
+  fs: FileSystem;
+  clock: Clock;
+  logger: Logger;
+  /** Resolves a topic's settings from the current metadata (configs over broker defaults). */
+  topicSettings(topic: string): TopicSettings;
+  /** replica.high.watermark.checkpoint.interval.ms */
+  highWatermarkCheckpointIntervalMs: number;
+}
+
+export interface AppendRecordsOptions {
   /** 0, 1 or -1; anything else is INVALID_REQUIRED_ACKS. */
   acks: number;
   timeoutMs: number;
-  /** Internal topics (__consumer_offsets, ...) accept appends only from the broker itself. */
-  isInternal?: boolean;
-  /** 'coordinator' skips the client-only checks (baseOffset 0, control batches). */
-  origin?: AppendOrigin;
+  /** 'coordinator' for the broker's own writes to internal topics. */
+  origin: AppendOrigin;
 }
-
-export interface PartitionAppendResult {
-  errorCode: number;
-  errorMessage: string | null;
-  baseOffset: number;
-  /** The offset of the last record appended, -1 on error. */
-  lastOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  recordErrors: RecordError[];
-}
-
-const LONG_MAX_MS = Number.MAX_SAFE_INTEGER;
 
 export function isValidAcks(acks: number): boolean {
   return acks === 0 || acks === 1 || acks === -1;
 }
 
-function failed(errorCode: number, errorMessage: string | null, recordErrors: RecordError[] = [], logStartOffset = -1): PartitionAppendResult {
-  return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset, recordErrors };
+function key(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
-/**
- * The Kafka error for an operation that met `log` closed (see the file header), or undefined
- * while the log is open (then a StorageError is a real disk failure: KAFKA_STORAGE_ERROR).
- */
-export function closedLogError(log: PartitionLog, topics: Pick<TopicManager, 'get'> | undefined): number | undefined {
-  if (!log.isClosed) return undefined;
-  return topics !== undefined && topics.get(log.topic) !== undefined ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-}
+export class ReplicaManager {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly leadership = new Map<string, Set<LeadershipListener>>();
+  private image: MetadataView | undefined;
+  private checkpointTimer: TimerHandle | undefined;
+  private checkpointing: Promise<void> = Promise.resolve();
+  private stopped = false;
+  readonly localBrokerId: number;
 
-const CLOSED_LOG_MESSAGE: Record<number, string> = {
-  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]: 'This server does not host this topic-partition.',
-  [ErrorCode.NOT_LEADER_OR_FOLLOWER]: 'This server is not the leader for that topic-partition.',
-};
+  constructor(private readonly opts: ReplicaManagerOptions) {
+    this.localBrokerId = opts.localBrokerId;
+  }
 
-/**
- * The leader epoch of a partition we lead. A single broker never changes leader: epoch 0, as
- * Metadata reports it (TopicManager). Replication will take it from the partition state.
- */
-export function leaderEpochOf(_log: PartitionLog): number {
-  return 0;
-}
+  // ---- lookups ----------------------------------------------------------------------------
 
-function longConfig(broker: ReplicaManagerContext, topicOverride: string | undefined, brokerName: string): number {
-  let raw: unknown = topicOverride;
-  if (raw === undefined) {
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(key(topic, partition));
+  }
+
+  /** Whether the metadata names this partition (Kafka's metadataCache.contains). */
+  inMetadata(topic: string, partition: number): boolean {
+    const t = this.image?.topic(topic);
+    return t !== undefined && partition >= 0 && partition < t.partitions.length;
+  }
+
+  /** The hosted partition, or UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER (see the file header). */
+  getPartitionOrError(topic: string, partition: number): Partition | number {
+    const p = this.partitions.get(key(topic, partition));
+    if (p !== undefined && !p.isStopped) return p;
+    return this.inMetadata(topic, partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  }
+
+  /** Every hosted partition. */
+  allPartitions(): Partition[] {
+    return [...this.partitions.values()];
+  }
+
+  // ---- the write path ---------------------------------------------------------------------
+
+  /**
+   * Validates and appends `records` to the partition as leader and, for acks=-1, waits until
+   * the ISR has them (or timeoutMs: REQUEST_TIMED_OUT). Kafka errors come back as data.
+   */
+  async appendRecords(topic: string, partition: number, records: Buffer, options: AppendRecordsOptions): Promise<LeaderAppendResult> {
+    if (!isValidAcks(options.acks)) return failedAppend(ErrorCode.INVALID_REQUIRED_ACKS, null);
+    const p = this.getPartitionOrError(topic, partition);
+    if (typeof p === 'number') return failedAppend(p, p === ErrorCode.NOT_LEADER_OR_FOLLOWER ? NOT_LEADER_MESSAGE : UNKNOWN_MESSAGE);
+    const result = await p.appendRecordsToLeader(records, options.origin, options.acks);
+    if (result.errorCode !== ErrorCode.NONE || options.acks !== -1 || result.lastOffset < 0) return result;
+    const code = await p.waitForAcks(result.lastOffset + 1, options.timeoutMs);
+    if (code === ErrorCode.NONE) return result;
+    const message = code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? NOT_LEADER_MESSAGE : code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? UNKNOWN_MESSAGE : null;
+    return { ...result, errorCode: code, errorMessage: message };
+  }
+
+  // ---- the read path ----------------------------------------------------------------------
+
+  /** One partition of a Fetch (consumer or follower: see Partition.fetchRecords). */
+  async fetchPartition(topic: string, partition: number, req: PartitionFetchRequest): Promise<PartitionReadResult> {
+    const p = this.getPartitionOrError(topic, partition);
+    if (typeof p === 'number') return readError(p);
+    return p.fetchRecords(req);
+  }
+
+  // ---- leadership -------------------------------------------------------------------------
+
+  /** Listens to leadership changes of `topic`'s partitions (coordinators' internal topics). */
+  addLeadershipListener(topic: string, listener: LeadershipListener): () => void {
+    let set = this.leadership.get(topic);
+    if (set === undefined) this.leadership.set(topic, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  private fireElection(p: Partition): void {
+    for (const l of this.leadership.get(p.topic) ?? []) this.callListener(() => l.onElection(p.partitionIndex, p.leaderEpoch), p);
+  }
+
+  private fireResignation(p: Partition, leaderEpoch: number): void {
+    for (const l of this.leadership.get(p.topic) ?? []) this.callListener(() => l.onResignation(p.partitionIndex, leaderEpoch), p);
+  }
+
+  private callListener(fn: () => void, p: Partition): void {
     try {
-      raw = broker.config.get(brokerName);
-    } catch {
-      raw = undefined;
+      fn();
+    } catch (err) {
+      this.opts.logger.error('leadership listener failed', { topic: p.topic, partition: p.partitionIndex, error: String(err) });
     }
   }
-  if (raw === undefined || raw === null || raw === '') return LONG_MAX_MS;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? Math.min(n, LONG_MAX_MS) : LONG_MAX_MS;
-}
 
-/** The validator's settings for a partition: its LogConfig plus the timestamp bounds and compression.type. */
-export function validationConfigFor(broker: ReplicaManagerContext, log: PartitionLog): ValidationConfig {
-  const overrides = broker.topics.get(log.topic)?.configs ?? {};
-  const c = log.config;
-  return {
-    maxMessageBytes: c.maxMessageBytes,
-    segmentBytes: c.segmentBytes,
-    compacted: c.cleanupPolicy.compact,
-    timestampType: c.messageTimestampType,
-    timestampBeforeMaxMs: longConfig(broker, overrides['message.timestamp.before.max.ms'], 'log.message.timestamp.before.max.ms'),
-    timestampAfterMaxMs: longConfig(broker, overrides['message.timestamp.after.max.ms'], 'log.message.timestamp.after.max.ms'),
-    // The topic's override, else the broker's (dynamic or static) compression.type.
-    compressionType: parseCompressionType(broker.topics.configValue(log.topic, 'compression.type')),
-  };
-}
+  // ---- metadata ---------------------------------------------------------------------------
 
-/**
- * Validates and appends `records` to `log` as leader; see the file header. Never throws for a
- * client's mistake; storage failures become KAFKA_STORAGE_ERROR.
- */
-export async function appendRecords(broker: ReplicaManagerContext, log: PartitionLog, records: Buffer, options: AppendOptions): Promise<PartitionAppendResult> {
-  if (!isValidAcks(options.acks)) return failed(ErrorCode.INVALID_REQUIRED_ACKS, null);
-  const origin = options.origin ?? (options.isInternal === true ? 'coordinator' : 'client');
-  const topicInfo = broker.topics.get(log.topic);
-  if (topicInfo?.isInternal === true && options.isInternal !== true) {
-    return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${log.topic}`);
-  }
-  const verdict = validateRecords(records, validationConfigFor(broker, log), broker.clock.now(), origin);
-  if (!verdict.ok) {
-    // Kafka reports the log start offset with record-level rejections (RecordValidationException,
-    // InvalidRecordException) but -1 for a corrupt or too large batch.
-    const withStart = verdict.errorCode === ErrorCode.INVALID_RECORD || verdict.errorCode === ErrorCode.INVALID_TIMESTAMP;
-    return failed(verdict.errorCode, verdict.errorMessage, verdict.recordErrors, withStart ? log.logStartOffset : -1);
-  }
-  if (verdict.batchCount === 0) {
-    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: log.logStartOffset, recordErrors: [] };
-  }
-  let appended: { firstOffset: number; lastOffset: number; logAppendTimeMs: number; logStartOffset: number };
-  try {
-    appended = await log.appendAsLeader(verdict.records, leaderEpochOf(log));
-  } catch (err) {
-    const closed = closedLogError(log, broker.topics);
-    if (closed !== undefined) return failed(closed, CLOSED_LOG_MESSAGE[closed] ?? null);
-    if (err instanceof StorageError) {
-      broker.logger.error(`append to ${log.topic}-${log.partition} failed: ${err.message}`);
-      return failed(ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+  /**
+   * Start-up: makes the logs on disk match the image and applies every hosted partition's
+   * state. Logs the image does not assign to this broker are deleted (an interrupted topic
+   * deletion, or a partition moved away); missing logs are created.
+   */
+  async startup(image: MetadataView): Promise<void> {
+    this.image = image;
+    const checkpointed = await this.readHighWatermarkCheckpoints();
+    for (const log of this.opts.logs.all()) {
+      const t = image.topic(log.topic);
+      const state = t?.partitions[log.partition];
+      if (state === undefined || !state.replicas.includes(this.localBrokerId)) {
+        this.opts.logger.warn('deleting partition log not in topic metadata (interrupted delete)', { topic: log.topic, partition: log.partition });
+        await this.opts.logs.delete(log.topic, log.partition);
+      }
     }
-    throw err;
+    for (const t of image.topics()) {
+      for (let i = 0; i < t.partitions.length; i++) {
+        const state = t.partitions[i]!;
+        if (!state.replicas.includes(this.localBrokerId)) continue;
+        await this.applyPartitionState(t, i, state, checkpointed.get(`${t.name}-${i}`));
+      }
+    }
+    this.scheduleCheckpoint();
   }
-  // Single broker: the ISR is {self}, so everything appended is committed. Later replication
-  // replaces this with the minimum of the ISR's fetch positions.
-  maybeIncrementHighWatermark(log, appended.lastOffset + 1);
-  const result: PartitionAppendResult = {
-    errorCode: ErrorCode.NONE,
-    errorMessage: null,
-    baseOffset: appended.firstOffset,
-    lastOffset: appended.lastOffset,
-    logAppendTimeMs: appended.logAppendTimeMs,
-    logStartOffset: appended.logStartOffset,
-    recordErrors: [],
-  };
-  if (options.acks !== -1) return result;
-  const reached = await waitForHighWatermark(broker.clock, log, appended.lastOffset + 1, options.timeoutMs);
-  if (!reached) {
-    // Kafka's DelayedProduce completes with the partition's error when it goes away meanwhile.
-    const closed = closedLogError(log, broker.topics);
-    return { ...result, errorCode: closed ?? ErrorCode.REQUEST_TIMED_OUT, errorMessage: closed === undefined ? null : CLOSED_LOG_MESSAGE[closed] ?? null };
+
+  /** Applies one published metadata delta (a MetadataListener). */
+  async onMetadataUpdate(changes: ChangesView, image: MetadataView): Promise<void> {
+    this.image = image;
+    for (const t of changes.deletedTopics) {
+      for (let i = 0; i < t.partitions.length; i++) await this.stopPartition(t.name, i, 'deleted');
+    }
+    for (const c of changes.changedPartitions) {
+      if (c.after.replicas.includes(this.localBrokerId)) await this.applyPartitionState(c.topic, c.partition, c.after, undefined);
+      else await this.stopPartition(c.topic.name, c.partition, 'deleted');
+    }
+    const reconfigure = changes.brokerConfigsChanged ? [...image.topics()] : changes.changedTopicConfigs;
+    for (const t of reconfigure) this.applyTopicSettings(t.name);
   }
-  return result;
-}
 
-function maybeIncrementHighWatermark(log: PartitionLog, offset: number): void {
-  const target = Math.min(offset, log.logEndOffset);
-  if (target > log.highWatermark) log.setHighWatermark(target);
-}
+  /** Re-reads a topic's settings into its logs and partitions (after a config change). */
+  applyTopicSettings(topic: string): void {
+    const t = this.image?.topic(topic);
+    if (t === undefined) return;
+    const settings = this.opts.topicSettings(topic);
+    for (let i = 0; i < t.partitions.length; i++) {
+      const p = this.partitions.get(key(topic, i));
+      if (p === undefined) continue;
+      p.log.config = settings.logConfig;
+      p.config = settings.partition;
+    }
+  }
 
-/**
- * Resolves true once log.highWatermark >= offset, false after timeoutMs or when the log
- * closes first (Kafka's DelayedProduce). Woken only by the log's high-watermark listener.
- */
-export function waitForHighWatermark(clock: Clock, log: PartitionLog, offset: number, timeoutMs: number): Promise<boolean> {
-  if (log.highWatermark >= offset) return Promise.resolve(true);
-  return new Promise<boolean>((resolve) => {
-    let done = false;
-    const finish = (value: boolean): void => {
-      if (done) return;
-      done = true;
-      unsubscribe();
-      timer.cancel();
-      resolve(value);
-    };
-    const unsubscribe = log.onHighWatermarkChange(() => {
-      if (log.highWatermark >= offset) finish(true);
-      else if (log.isClosed) finish(false);
+  private async applyPartitionState(t: TopicView, index: number, state: PartitionState, checkpointedHw: number | undefined): Promise<void> {
+    let p = this.partitions.get(key(t.name, index));
+    if (p === undefined || p.isStopped) {
+      const settings = this.opts.topicSettings(t.name);
+      const log = await this.opts.logs.create(t.name, index, settings.logConfig);
+      p = new Partition({
+        topic: t.name, partition: index, topicId: t.topicId, log, localBrokerId: this.localBrokerId,
+        config: settings.partition, clock: this.opts.clock, logger: this.opts.logger,
+      });
+      // The log opens with its high watermark at the log start; the checkpoint restores it.
+      if (checkpointedHw !== undefined) p.restoreHighWatermark(checkpointedHw);
+      this.partitions.set(key(t.name, index), p);
+    }
+    p.topicId = t.topicId;
+    const wasLeader = p.isLeader;
+    const previousEpoch = p.leaderEpoch;
+    if (state.leader === this.localBrokerId) {
+      if (await p.makeLeader(state)) this.fireElection(p);
+    } else {
+      p.makeFollower(state);
+      if (wasLeader) this.fireResignation(p, previousEpoch);
+    }
+  }
+
+  private async stopPartition(topic: string, index: number, reason: 'deleted' | 'shutdown'): Promise<void> {
+    const k = key(topic, index);
+    const p = this.partitions.get(k);
+    if (p === undefined) return;
+    const wasLeader = p.isLeader;
+    this.partitions.delete(k);
+    p.stop(reason);
+    if (wasLeader) this.fireResignation(p, p.leaderEpoch);
+    if (reason === 'deleted') await this.opts.logs.delete(topic, index);
+  }
+
+  // ---- high watermark checkpoints -----------------------------------------------------------
+
+  private async readHighWatermarkCheckpoints(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const dir of this.opts.logs.dirs) {
+      for (const [k, v] of await readOffsetCheckpoint(this.opts.fs, `${dir}/${HIGH_WATERMARK_CHECKPOINT}`)) out.set(k, v);
+    }
+    return out;
+  }
+
+  /** Writes every log dir's `replication-offset-checkpoint` (one at a time, never overlapping). */
+  checkpointHighWatermarks(partitions: Iterable<Partition> = this.partitions.values()): Promise<void> {
+    const list = [...partitions];
+    const run = this.checkpointing.then(async () => {
+      const byDir = new Map<string, (string | number)[][]>(this.opts.logs.dirs.map((d) => [d, []]));
+      for (const p of list) {
+        byDir.get(dirname(p.log.dir))?.push([p.topic, p.partitionIndex, p.highWatermark]);
+      }
+      for (const [dir, entries] of byDir) await writeCheckpoint(this.opts.fs, `${dir}/${HIGH_WATERMARK_CHECKPOINT}`, entries);
     });
-    const timer = clock.schedule(Math.max(0, timeoutMs), () => finish(log.highWatermark >= offset));
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reads
-
-export interface LogReadRequest {
-  fetchOffset: number;
-  maxBytes: number;
-  /** -1 when the client does not know the leader epoch. */
-  currentLeaderEpoch: number;
-  /** 0 = read_uncommitted (up to the high watermark), 1 = read_committed (last stable offset). */
-  isolationLevel: number;
-  /** KIP-74: return the first batch even if it is larger than maxBytes. */
-  minOneMessage: boolean;
-}
-
-export interface LogReadResult {
-  errorCode: number;
-  highWatermark: number;
-  lastStableOffset: number;
-  logStartOffset: number;
-  records: Buffer;
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/** FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH for a client's currentLeaderEpoch, or NONE. */
-export function checkLeaderEpoch(log: PartitionLog, currentLeaderEpoch: number): number {
-  if (currentLeaderEpoch < 0) return ErrorCode.NONE;
-  const ours = leaderEpochOf(log);
-  if (currentLeaderEpoch < ours) return ErrorCode.FENCED_LEADER_EPOCH;
-  if (currentLeaderEpoch > ours) return ErrorCode.UNKNOWN_LEADER_EPOCH;
-  return ErrorCode.NONE;
-}
-
-/** The offset a consumer may read up to (exclusive) for an isolation level. */
-export function fetchableOffset(log: PartitionLog, isolationLevel: number): number {
-  return isolationLevel === 1 ? log.lastStableOffset : log.highWatermark;
-}
-
-/**
- * Reads one partition for Fetch. `topics` tells a deleted topic's closed log from one closed
- * by shutdown (closedLogError); without it a closed log is UNKNOWN_TOPIC_OR_PARTITION.
- */
-export async function readFromLog(log: PartitionLog, req: LogReadRequest, topics?: Pick<TopicManager, 'get'>): Promise<LogReadResult> {
-  const closedBefore = closedLogError(log, topics);
-  if (closedBefore !== undefined) return { errorCode: closedBefore, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
-  const base = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
-  const epochError = checkLeaderEpoch(log, req.currentLeaderEpoch);
-  if (epochError !== ErrorCode.NONE) return { errorCode: epochError, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
-  if (req.fetchOffset < log.logStartOffset || req.fetchOffset > log.logEndOffset) {
-    return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY };
+    this.checkpointing = run.catch(() => undefined);
+    return run;
   }
-  const limit = fetchableOffset(log, req.isolationLevel);
-  if (req.fetchOffset >= limit || (req.maxBytes <= 0 && !req.minOneMessage)) {
-    return { errorCode: ErrorCode.NONE, ...base, records: EMPTY };
+
+  private scheduleCheckpoint(): void {
+    if (this.stopped) return;
+    this.checkpointTimer = this.opts.clock.schedule(this.opts.highWatermarkCheckpointIntervalMs, () => {
+      this.checkpointHighWatermarks()
+        .catch((err: unknown) => this.opts.logger.error('high watermark checkpoint failed', { error: String(err) }))
+        .finally(() => this.scheduleCheckpoint());
+    });
   }
-  try {
-    const read = await log.read(req.fetchOffset, Math.max(0, req.maxBytes), limit, req.minOneMessage);
-    return {
-      errorCode: ErrorCode.NONE,
-      highWatermark: log.highWatermark,
-      lastStableOffset: log.lastStableOffset,
-      logStartOffset: log.logStartOffset,
-      records: read.records,
-    };
-  } catch (err) {
-    const closed = closedLogError(log, topics);
-    if (closed !== undefined) return { errorCode: closed, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
-    if (err instanceof OffsetOutOfRangeError) {
-      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, records: EMPTY };
-    }
-    if (err instanceof StorageError) {
-      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...base, records: EMPTY };
-    }
-    throw err;
+
+  /**
+   * Stops every partition (waiters answer NOT_LEADER_OR_FOLLOWER, coordinators unload) and
+   * writes the final high watermark checkpoint. The logs are closed by the LogManager after.
+   */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.checkpointTimer?.cancel();
+    const all = [...this.partitions.values()];
+    for (const p of all) await this.stopPartition(p.topic, p.partitionIndex, 'shutdown');
+    await this.checkpointHighWatermarks(all).catch((err: unknown) => this.opts.logger.error('high watermark checkpoint failed', { error: String(err) }));
   }
 }

@@ -1,11 +1,16 @@
 /**
  * The Broker is what every handler sees as `ctx.broker`: configuration, identity, the injected
- * clock/random/filesystem/logger, storage (`logs`), topic metadata (`topics`) and a `services`
- * map where later subsystems (fetch sessions, purgatory, group runtime, ...) park themselves.
+ * clock/random/filesystem/logger, and the broker's services, typed and built once in start.ts:
  *
- * It holds no sockets; start.ts builds it and server.ts feeds it requests. A service put in
- * `services` that has a `close()` method is closed (in reverse registration order) by
- * `closeServices()` before the topic and log managers shut down.
+ *   topics          TopicManager: the metadata image and every change to it
+ *   replicaManager  the hosted partitions (handlers get a partition or an error from it)
+ *   groups          the group coordinator runtime (loads __consumer_offsets shards on leadership)
+ *   fetchSessions   KIP-227 fetch sessions
+ *   fetchPurgatory  long-polling fetches
+ *   authenticator, authorizer, quotas, requestMetrics: the request pipeline's stages
+ *
+ * It holds no sockets; start.ts builds it and server.ts feeds it requests. `closeServices()`
+ * releases waiters and coordinators before the partitions, metadata and logs shut down.
  */
 import type { Clock } from '../base/clock.js';
 import type { Random } from '../base/random.js';
@@ -14,9 +19,12 @@ import type { FileSystem } from '../base/file-system.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
-import type { GroupCoordinatorService } from '../coordinator/group/group-coordinator-service.js';
+import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { BrokerConfig, Listener } from './config.js';
 import type { Handler } from './handler.js';
+import { GroupRuntime } from './group-runtime.js';
+import { FetchSessionCache } from './fetch-session.js';
+import { FetchPurgatory } from './delayed-fetch.js';
 import { plaintextAuthenticator, type Authenticator } from './pipeline/authentication.js';
 import { allowAllAuthorizer, type Authorizer } from './pipeline/authorization.js';
 import { noQuotas, type QuotaManager } from './pipeline/quota.js';
@@ -39,6 +47,7 @@ export interface BrokerInit {
   fs: FileSystem;
   logs: LogManager;
   topics: TopicManager;
+  replicaManager: ReplicaManager;
   handlers: ReadonlyMap<number, Handler>;
   authenticator?: Authenticator;
   authorizer?: Authorizer;
@@ -55,12 +64,12 @@ export class Broker {
   readonly fs: FileSystem;
   readonly logs: LogManager;
   readonly topics: TopicManager;
-  /** The group coordinator, set by the group runtime when it starts (owner: groups). */
-  groups?: GroupCoordinatorService;
+  readonly replicaManager: ReplicaManager;
+  readonly groups: GroupRuntime;
+  readonly fetchSessions: FetchSessionCache;
+  readonly fetchPurgatory: FetchPurgatory;
   /** Every API we serve, by API key; ApiVersions advertises exactly these ranges. */
   readonly handlers: ReadonlyMap<number, Handler>;
-  /** Later subsystems register here by name (fetch sessions, purgatory, group runtime...). */
-  readonly services = new Map<string, unknown>();
   /** The request pipeline's stages (server/pipeline/): authenticate → authorize → quota → handler → metrics. */
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
@@ -81,21 +90,25 @@ export class Broker {
     this.fs = init.fs;
     this.logs = init.logs;
     this.topics = init.topics;
+    this.replicaManager = init.replicaManager;
     this.handlers = init.handlers;
     this.controllerId = init.nodeId;
     this.authenticator = init.authenticator ?? plaintextAuthenticator;
     this.authorizer = init.authorizer ?? allowAllAuthorizer;
     this.quotas = init.quotas ?? noQuotas;
+    this.fetchSessions = new FetchSessionCache({
+      maxSlots: init.config.getInt('max.incremental.fetch.session.cache.slots'), clock: init.clock, random: init.random,
+    });
+    this.fetchPurgatory = new FetchPurgatory(init.clock);
+    this.groups = new GroupRuntime(this);
   }
 
   /**
-   * Interim, until the partition layer: the log of a partition the metadata names (undefined
-   * for an unknown topic or partition, or while its log is being created or deleted).
+   * For tests and diagnostics: the log of a partition hosted here. Handlers never use it: they
+   * go through `replicaManager` (test/unit/layering.test.ts checks).
    */
   partitionLog(topic: string, partition: number): PartitionLog | undefined {
-    const t = this.topics.get(topic);
-    if (t === undefined || partition < 0 || partition >= t.numPartitions) return undefined;
-    return this.logs.get(topic, partition);
+    return this.replicaManager.getPartition(topic, partition)?.log;
   }
 
   /** Called by start.ts after binding. */
@@ -129,18 +142,10 @@ export class Broker {
     return [{ nodeId: this.nodeId, host: l?.host ?? this.advertisedHost, port: l?.port ?? this.advertisedPort, rack: this.rack }];
   }
 
-  /** Closes every registered service that has a close() method, newest first. */
-  async closeServices(): Promise<void> {
-    const all = [...this.services.entries()].reverse();
-    for (const [name, service] of all) {
-      const close = (service as { close?: unknown } | null)?.close;
-      if (typeof close !== 'function') continue;
-      try {
-        await (close as () => unknown).call(service);
-      } catch (err) {
-        this.logger.error('closing service failed', { service: name, error: String(err) });
-      }
-    }
-    this.services.clear();
+  /** Releases waiting fetches and unloads the coordinators (before the partitions stop). */
+  closeServices(): void {
+    this.groups.close();
+    this.fetchPurgatory.close();
+    this.fetchSessions.close();
   }
 }

@@ -139,6 +139,8 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   // --- Fetching
   def('fetch.max.bytes', 'int', 57671680, 'Upper bound on a Fetch response\'s size, whatever the client asks.', { validate: atLeast(1024) }),
   def('replica.fetch.max.bytes', 'int', 1048576, 'Per-partition fetch size used by replicas. No effect yet in Sherwood.', { validate: atLeast(0) }),
+  def('replica.lag.time.max.ms', 'long', 30000, 'A follower that has not caught up with the leader for this long leaves the ISR; the high watermark waits for followers caught up within it.', { validate: atLeast(1) }),
+  def('replica.high.watermark.checkpoint.interval.ms', 'long', 5000, 'How often each log dir\'s replication-offset-checkpoint (the high watermarks) is written; also written on shutdown.', { validate: atLeast(1) }),
   def('max.incremental.fetch.session.cache.slots', 'int', 1000, 'Maximum number of incremental fetch sessions (KIP-227) kept.', { validate: atLeast(0) }),
 
   // --- Consumer groups and offsets

@@ -1,18 +1,20 @@
 /**
  * Long polling for Fetch (Kafka's DelayedFetch + fetch purgatory). A Fetch that found fewer
- * than minBytes waits until one of its partitions' high watermark moves past the offset it
- * fetches from, one of its logs closes (topic deleted: Kafka completes delayed fetches when it
- * stops a replica), its connection closes, or maxWaitMs passes. Waking is driven by PartitionLog.onHighWatermarkChange;
- * the only timer is one per waiting request (the injected clock), never a polling loop.
+ * than minBytes waits until one of its partitions has data past the offset it fetches from
+ * (the high watermark or last stable offset for consumers, the log end for followers), one of
+ * its partitions stops (topic deleted, leadership lost: Kafka completes delayed fetches when it
+ * stops a replica — also when it had stopped before the wait began), its connection closes, or
+ * maxWaitMs passes. Waking is driven by Partition.onStateChange; the only timer is one per
+ * waiting request (the injected clock), never a polling loop.
  *
  * The purgatory has a limit on waiting requests; beyond it a Fetch answers at once with what
  * it has (the client simply fetches again), rather than buffering without bound.
  */
 import type { Clock } from '../base/clock.js';
-import type { PartitionLog } from '../storage/partition-log.js';
+import type { Partition } from '../cluster/partition.js';
 
 export interface WatchedPartition {
-  log: PartitionLog;
+  partition: Partition;
   fetchOffset: number;
   /** Returns the offset this fetch may read up to (high watermark or last stable offset). */
   limit: () => number;
@@ -48,7 +50,7 @@ export class FetchPurgatory {
    */
   wait(partitions: WatchedPartition[], timeoutMs: number, closedSignal?: AbortSignal): Promise<Outcome> {
     if (this.closed || closedSignal?.aborted === true) return Promise.resolve('closed');
-    if (partitions.some((p) => p.limit() > p.fetchOffset)) return Promise.resolve('woken');
+    if (partitions.some((p) => p.partition.isStopped || p.limit() > p.fetchOffset)) return Promise.resolve('woken');
     if (timeoutMs <= 0) return Promise.resolve('timeout');
     if (this.waiting >= this.maxWaiting) return Promise.resolve('full');
     this.waiting++;
@@ -66,13 +68,13 @@ export class FetchPurgatory {
         resolve(outcome);
       };
       const onClosed = (): void => finish('closed');
-      const seen = new Set<PartitionLog>();
+      const seen = new Set<Partition>();
       for (const p of partitions) {
-        if (seen.has(p.log)) continue;
-        seen.add(p.log);
-        unsubscribes.push(p.log.onHighWatermarkChange(() => {
-          // A closed log (topic deleted) wakes the fetch too: its re-read reports the error.
-          if (p.log.isClosed || partitions.some((q) => q.log === p.log && q.limit() > q.fetchOffset)) finish('woken');
+        if (seen.has(p.partition)) continue;
+        seen.add(p.partition);
+        unsubscribes.push(p.partition.onStateChange(() => {
+          // A stopped partition (topic deleted, leadership lost) wakes the fetch too: its re-read reports the error.
+          if (p.partition.isStopped || partitions.some((q) => q.partition === p.partition && q.limit() > q.fetchOffset)) finish('woken');
         }));
       }
       const timer = this.clock.schedule(timeoutMs, () => finish('timeout'));

@@ -36,6 +36,10 @@ export interface CachedPartition {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** Follower fetches (v12+): the epoch of the fetcher's last batch, -1 when unknown. */
+  lastFetchedEpoch: number;
+  /** Follower fetches: the fetcher's own log start offset (-1 for consumers). */
+  fetcherLogStartOffset: number;
   /** What the last response told the client; -1 when nothing was sent yet. */
   highWatermark: number;
   lastStableOffset: number;
@@ -170,6 +174,8 @@ export class FetchSessionCache {
           existing.fetchOffset = p.fetchOffset;
           existing.partitionMaxBytes = p.partitionMaxBytes;
           existing.currentLeaderEpoch = p.currentLeaderEpoch;
+          existing.lastFetchedEpoch = p.lastFetchedEpoch;
+          existing.fetcherLogStartOffset = p.logStartOffset;
         } else {
           session.partitions.set(key, cachedPartition(t.topic, t.topicId, resolved, usesTopicIds, p));
         }
@@ -217,7 +223,7 @@ function cachedPartition(
   topicId: Buffer,
   resolved: { name: string; topicId: Buffer } | null,
   usesTopicIds: boolean,
-  p: { partition: number; fetchOffset: number; partitionMaxBytes: number; currentLeaderEpoch: number },
+  p: { partition: number; fetchOffset: number; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number; logStartOffset: number },
 ): CachedPartition {
   return {
     topic: resolved?.name ?? (usesTopicIds ? '' : topic),
@@ -226,6 +232,8 @@ function cachedPartition(
     fetchOffset: p.fetchOffset,
     partitionMaxBytes: p.partitionMaxBytes,
     currentLeaderEpoch: p.currentLeaderEpoch,
+    lastFetchedEpoch: p.lastFetchedEpoch,
+    fetcherLogStartOffset: p.logStartOffset,
     highWatermark: -1,
     lastStableOffset: -1,
     logStartOffset: -1,

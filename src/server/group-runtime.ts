@@ -1,27 +1,27 @@
 /**
  * Wires the group coordinator (src/coordinator/group, run by src/coordinator/runtime) to the
  * broker: `__consumer_offsets` through the ReplicaManager, the broker's Clock/Random/Logger,
- * and Kafka's broker settings.
+ * and Kafka's broker settings. It is `broker.groups`; group handlers use `availability()` and
+ * then `service`.
  *
- * - Writer: one batch appended to the shard's `__consumer_offsets` partition as its leader,
- *   acks=-1, timeout offsets.commit.timeout.ms; an append error becomes a CoordinatorWriteError
- *   carrying Kafka's error code.
- * - Loader: reads the partition's log from its log start up to its high watermark (control
- *   batches skipped).
- * - Leadership: until the partition layer calls `service.onElection`/`onResignation` itself,
- *   `start()` creates `__consumer_offsets` if it is missing (offsets.topic.num.partitions,
- *   compacted, internal) and elects every partition with leader epoch 0. It runs at start-up
- *   when the topic exists (start.ts) and otherwise on the first group request (as Kafka creates
- *   the topic on the first FindCoordinator). The topic's partition count wins over the setting
- *   (it is fixed once the topic exists).
- *
- * `getGroupRuntime(broker)` creates this object on first use and registers it as
- * `broker.services.get('groups')` (closed on shutdown); once started, `broker.groups` is its
- * GroupCoordinatorService. Group handlers first call `availability()`, which waits up to 5 s for
- * the start-up load (COORDINATOR_LOAD_IN_PROGRESS after that, COORDINATOR_NOT_AVAILABLE if the
- * topic could not be created; the next request tries again).
+ * - Writer: one batch appended to the shard's `__consumer_offsets` partition as its leader
+ *   (origin coordinator), acks=-1, timeout offsets.commit.timeout.ms; an append error becomes a
+ *   CoordinatorWriteError carrying Kafka's error code.
+ * - Loader: reads the partition up to its high watermark (control batches skipped).
+ * - Leadership: a LeadershipListener of the ReplicaManager for `__consumer_offsets`: a shard is
+ *   loaded when this broker becomes the partition's leader (`onElection`) and unloaded when it
+ *   stops being it (`onResignation`) — at start-up, when the topic is created, and on every
+ *   leadership change. The service is built at the first election, with the topic's partition
+ *   count (fixed once the topic exists; it wins over offsets.topic.num.partitions).
+ * - Topic deletions: a MetadataListener; a deleted topic's committed offsets are removed from
+ *   every group (Kafka's onPartitionsDeleted), whoever deleted it.
+ * - `availability()`: creates `__consumer_offsets` on the first group request if it is missing
+ *   (as Kafka does on the first FindCoordinator) and waits up to 5 s for the loads
+ *   (COORDINATOR_LOAD_IN_PROGRESS after that, COORDINATOR_NOT_AVAILABLE if the topic could not
+ *   be created; the next request tries again).
  */
-import { appendRecords } from '../cluster/replica-manager.js';
+import type { LeadershipListener } from '../cluster/replica-manager.js';
+import type { MetadataChanges, MetadataListener } from '../cluster/metadata/metadata-image.js';
 import { GROUP_METADATA_TOPIC_NAME } from '../cluster/topic-name.js';
 import { CoordinatorWriteError } from '../coordinator/runtime/coordinator-errors.js';
 import type { CoordinatorLoader, PartitionWriter } from '../coordinator/runtime/coordinator-shard.js';
@@ -33,7 +33,6 @@ import { isControlBatch } from '../protocol/record-batch.js';
 import type { Broker } from './broker.js';
 import type { RequestContext } from './handler.js';
 
-export const GROUP_RUNTIME_SERVICE = 'groups';
 const LOAD_READ_BYTES = 4 * 1024 * 1024;
 /** How long a group request waits for the start-up load before answering COORDINATOR_LOAD_IN_PROGRESS. */
 const READY_WAIT_MS = 5000;
@@ -62,9 +61,7 @@ function offsetsWriter(broker: Broker): PartitionWriter {
   const timeoutMs = broker.config.getInt('offsets.commit.timeout.ms');
   return {
     async append(partition, records) {
-      const log = broker.partitionLog(GROUP_METADATA_TOPIC_NAME, partition);
-      if (log === undefined) throw new CoordinatorWriteError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
-      const r = await appendRecords(broker, log, records, { acks: -1, timeoutMs, isInternal: true });
+      const r = await broker.replicaManager.appendRecords(GROUP_METADATA_TOPIC_NAME, partition, records, { acks: -1, timeoutMs, origin: 'coordinator' });
       if (r.errorCode !== ErrorCode.NONE) throw new CoordinatorWriteError(r.errorCode, r.errorMessage ?? `append failed with ${r.errorCode}`);
       return r.lastOffset;
     },
@@ -74,12 +71,12 @@ function offsetsWriter(broker: Broker): PartitionWriter {
 function offsetsLoader(broker: Broker): CoordinatorLoader {
   return {
     async load(partition, onRecord) {
-      const log = broker.partitionLog(GROUP_METADATA_TOPIC_NAME, partition);
-      if (log === undefined) throw new Error(`${GROUP_METADATA_TOPIC_NAME}-${partition} does not exist`);
-      let offset = log.logStartOffset;
-      const end = log.highWatermark;
+      const p = broker.replicaManager.getPartitionOrError(GROUP_METADATA_TOPIC_NAME, partition);
+      if (typeof p === 'number') throw new Error(`${GROUP_METADATA_TOPIC_NAME}-${partition} is not hosted here (error ${p})`);
+      let offset = p.logStartOffset;
+      const end = p.highWatermark;
       while (offset < end) {
-        const r = await log.read(offset, LOAD_READ_BYTES, end, true);
+        const r = await p.readCommitted(offset, LOAD_READ_BYTES);
         const batches = decodeBatches(r.records);
         if (batches.length === 0) break;
         for (const batch of batches) {
@@ -92,48 +89,49 @@ function offsetsLoader(broker: Broker): CoordinatorLoader {
   };
 }
 
-export class GroupRuntime {
+export class GroupRuntime implements LeadershipListener, MetadataListener {
   private coordinator: GroupCoordinatorService | null = null;
-  private starting: Promise<void> | null = null;
+  private creating: Promise<void> | null = null;
   private closed = false;
 
   constructor(private readonly broker: Broker) {}
 
-  /** The coordinator; only after `start()` began electing (availability() returned NONE). */
+  /** Registers for `__consumer_offsets` leadership and topic deletions (start.ts, before partitions start). */
+  attach(): void {
+    this.broker.replicaManager.addLeadershipListener(GROUP_METADATA_TOPIC_NAME, this);
+    this.broker.topics.addListener(this);
+  }
+
+  /** The coordinator; after availability() returned NONE. */
   get service(): GroupCoordinatorService {
-    if (this.coordinator === null) throw new Error('the group coordinator is used before start()');
+    if (this.coordinator === null) throw new Error('the group coordinator is used before any __consumer_offsets partition was elected');
     return this.coordinator;
   }
 
-  /**
-   * Creates `__consumer_offsets` if missing, elects every partition and resolves once each
-   * partition's first load attempt is over. Idempotent; if the topic cannot be created it
-   * rejects and the next call tries again. When the topic exists the coordinator is in place
-   * (broker.groups set) before this returns.
-   */
-  start(): Promise<void> {
-    if (this.starting === null) {
-      const existing = this.broker.topics.get(GROUP_METADATA_TOPIC_NAME);
-      const started = existing !== undefined ? this.electAll(existing.numPartitions) : this.createThenElect();
-      this.starting = started.catch((err: unknown) => {
-        this.starting = null;
-        throw err;
-      });
-    }
-    return this.starting;
+  /** The coordinator if a partition was elected already (tests and diagnostics). */
+  get serviceIfStarted(): GroupCoordinatorService | undefined {
+    return this.coordinator ?? undefined;
   }
 
-  private async createThenElect(): Promise<void> {
-    const errorCode = await this.broker.topics.autoCreate(GROUP_METADATA_TOPIC_NAME);
-    if (errorCode !== ErrorCode.NONE) throw new Error(`cannot create ${GROUP_METADATA_TOPIC_NAME}: error ${errorCode}`);
-    const info = this.broker.topics.get(GROUP_METADATA_TOPIC_NAME);
-    if (info === undefined) throw new Error(`${GROUP_METADATA_TOPIC_NAME} was deleted while it was being created`);
-    await this.electAll(info.numPartitions);
-  }
-
-  private async electAll(numPartitions: number): Promise<void> {
+  onElection(partition: number, leaderEpoch: number): void {
     if (this.closed) return;
-    const service = this.coordinator ??= new GroupCoordinatorService({
+    this.ensureService().onElection(partition, leaderEpoch);
+  }
+
+  onResignation(partition: number, leaderEpoch: number): void {
+    this.coordinator?.onResignation(partition, leaderEpoch);
+  }
+
+  async onMetadataUpdate(changes: MetadataChanges): Promise<void> {
+    const deleted = changes.deletedTopics.map((t) => t.name).filter((name) => name !== GROUP_METADATA_TOPIC_NAME);
+    if (deleted.length > 0 && this.coordinator !== null && !this.closed) await this.coordinator.onTopicsDeleted(deleted);
+  }
+
+  private ensureService(): GroupCoordinatorService {
+    if (this.coordinator !== null) return this.coordinator;
+    const info = this.broker.topics.get(GROUP_METADATA_TOPIC_NAME);
+    const numPartitions = info?.numPartitions ?? this.broker.config.getInt('offsets.topic.num.partitions');
+    this.coordinator = new GroupCoordinatorService({
       config: groupCoordinatorConfig(this.broker, numPartitions),
       clock: this.broker.clock,
       random: this.broker.random,
@@ -141,17 +139,38 @@ export class GroupRuntime {
       writer: offsetsWriter(this.broker),
       loader: offsetsLoader(this.broker),
     });
-    this.broker.groups = service;
-    const partitions = Array.from({ length: numPartitions }, (_, p) => p);
-    for (const p of partitions) service.onElection(p, 0);
-    await Promise.all(partitions.map((p) => service.runtime.awaitLoaded(p)));
+    return this.coordinator;
   }
 
-  /** NONE once started; otherwise the error a group API answers (after waiting up to 5 s). */
+  /** Creates `__consumer_offsets` if it is missing (its partitions are then elected by the partition layer). */
+  private ensureTopic(): Promise<void> {
+    if (this.broker.topics.get(GROUP_METADATA_TOPIC_NAME) !== undefined) return Promise.resolve();
+    this.creating ??= (async () => {
+      const errorCode = await this.broker.topics.autoCreate(GROUP_METADATA_TOPIC_NAME);
+      if (errorCode !== ErrorCode.NONE) throw new Error(`cannot create ${GROUP_METADATA_TOPIC_NAME}: error ${errorCode}`);
+    })().finally(() => {
+      this.creating = null;
+    });
+    return this.creating;
+  }
+
+  /** Resolves once every `__consumer_offsets` partition led here has had its first load attempt. */
+  private async loaded(): Promise<void> {
+    await this.ensureTopic();
+    const info = this.broker.topics.get(GROUP_METADATA_TOPIC_NAME);
+    if (info === undefined) throw new Error(`${GROUP_METADATA_TOPIC_NAME} was deleted while it was being created`);
+    const service = this.ensureService();
+    const led: number[] = [];
+    for (let p = 0; p < info.numPartitions; p++) if (this.broker.replicaManager.getPartition(GROUP_METADATA_TOPIC_NAME, p)?.isLeader === true) led.push(p);
+    await Promise.all(led.map((p) => service.runtime.awaitLoaded(p)));
+  }
+
+  /** NONE once loaded; otherwise the error a group API answers (after waiting up to 5 s). */
   async availability(timeoutMs = READY_WAIT_MS): Promise<number> {
+    if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     let timer: { cancel(): void } | undefined;
     const timeout = new Promise<number>((resolve) => { timer = this.broker.clock.schedule(timeoutMs, () => resolve(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)); });
-    const started = this.start().then(() => ErrorCode.NONE, (err: unknown) => {
+    const started = this.loaded().then(() => ErrorCode.NONE, (err: unknown) => {
       this.broker.logger.error('starting the group coordinator failed; the next group request retries', { error: String(err) });
       return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     });
@@ -160,7 +179,7 @@ export class GroupRuntime {
     return this.closed ? ErrorCode.COORDINATOR_NOT_AVAILABLE : outcome;
   }
 
-  /** True once started, within timeoutMs. */
+  /** True once loaded, within timeoutMs. */
   async awaitReady(timeoutMs = READY_WAIT_MS): Promise<boolean> {
     return (await this.availability(timeoutMs)) === ErrorCode.NONE;
   }
@@ -171,13 +190,9 @@ export class GroupRuntime {
   }
 }
 
+/** The broker's group runtime (kept as a function for the group handlers). */
 export function getGroupRuntime(broker: Broker): GroupRuntime {
-  let rt = broker.services.get(GROUP_RUNTIME_SERVICE) as GroupRuntime | undefined;
-  if (rt === undefined) {
-    rt = new GroupRuntime(broker);
-    broker.services.set(GROUP_RUNTIME_SERVICE, rt);
-  }
-  return rt;
+  return broker.groups;
 }
 
 /** The per-request facts the coordinator records (client id, host as Kafka prints it). */

@@ -1,6 +1,8 @@
 /**
- * startBroker: configuration → storage → topic metadata (journal, image, logs reconciled) →
- * handlers → sockets.
+ * startBroker: configuration → storage (LogManager) → metadata (journal → image, TopicManager)
+ * → partition layer (ReplicaManager: logs reconciled with the image, leaders made, high
+ * watermarks restored; coordinators load on those elections) → Broker with its typed services
+ * → sockets.
  *
  * Configuration precedence (lowest first): Kafka defaults, `overrides` (what
  * `sherwood server` builds from server.properties and --override), then the explicit options
@@ -29,9 +31,9 @@ import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
 import { FileMetadataStore } from '../cluster/metadata/file-metadata-store.js';
-import { LogReconciler } from '../cluster/log-reconciler.js';
+import { ReplicaManager } from '../cluster/replica-manager.js';
+import { resolveTopicSettings } from '../cluster/topic-settings.js';
 import { Broker } from './broker.js';
-import { getGroupRuntime } from './group-runtime.js';
 import { BrokerConfig, brokerProperties, parseServerProperties } from './config.js';
 
 export { brokerProperties };
@@ -100,16 +102,26 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     await logs.close();
     throw err;
   }
+  // The partition layer follows the image: logs created or deleted, leaders made, high
+  // watermarks restored. The group runtime listens to __consumer_offsets leadership, so it
+  // attaches before the partitions start (their elections load its shards).
+  const replicaManager = new ReplicaManager({
+    localBrokerId: nodeId, logs, fs, clock, logger,
+    topicSettings: (topic) => resolveTopicSettings(topics, config.getLong('replica.lag.time.max.ms'), topic),
+    highWatermarkCheckpointIntervalMs: timerMs(config.getLong('replica.high.watermark.checkpoint.interval.ms')),
+  });
+  const broker = new Broker({ config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers });
   try {
-    const reconciler = new LogReconciler(logs, topics, logger);
-    await reconciler.reconcile();
-    topics.addListener(reconciler);
+    topics.addListener(replicaManager);
+    broker.groups.attach();
+    await replicaManager.startup(topics.image);
   } catch (err) {
+    broker.closeServices();
+    await replicaManager.shutdown();
     await topics.close();
     await logs.close();
     throw err;
   }
-  const broker = new Broker({ config, nodeId, clusterId, clock, random, logger, fs, logs, topics, handlers });
   const router = new RequestRouter(broker);
   const server = new SocketServer(router, logger, {
     maxRequestBytes: config.getInt('socket.request.max.bytes'),
@@ -117,9 +129,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     idleTimeoutMs: timerMs(config.getLong('connections.max.idle.ms')),
   });
 
+  // Shutdown order: waiters and coordinators, then partitions (final high watermark
+  // checkpoint), then the metadata store, then the logs (flush, clean-shutdown marker).
   const shutdownStorage = async () => {
-    await broker.closeServices();
-    await closeIfPossible(topics);
+    broker.closeServices();
+    await replicaManager.shutdown();
+    await topics.close();
     await logs.close();
   };
 
@@ -132,8 +147,6 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
   broker.setAdvertisedListeners(config.advertisedListeners(new Map(bound.map((b) => [b.name, b.boundPort]))));
   logs.startBackgroundTasks();
-  // Load __consumer_offsets now if it exists (owner: groups); otherwise it is created on first use.
-  if (topics.get('__consumer_offsets') !== undefined) getGroupRuntime(broker).start().catch((err: unknown) => logger.error('starting the group coordinator failed', { error: String(err) }));
 
   const first = broker.advertisedListeners()[0]!;
   logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: dirs, handlers: handlers.size });
@@ -165,10 +178,6 @@ function timerMs(ms: number): number {
   return Math.max(1, Math.min(ms, 2 ** 31 - 1));
 }
 
-async function closeIfPossible(o: unknown): Promise<void> {
-  const close = (o as { close?: unknown } | null)?.close;
-  if (typeof close === 'function') await (close as () => unknown).call(o);
-}
 
 // --- meta.properties
 

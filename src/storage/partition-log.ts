@@ -11,7 +11,7 @@
  *   batches in place — the CRC does not cover them — stamps LogAppendTime when configured
  *   (CRC recomputed) and writes all the bytes with one positional write. No per-record work.
  * - The high watermark is set by the replica layer (setHighWatermark); on open it starts at
- *   the log end offset, which is what a single-replica leader computes immediately anyway.
+ *   the log start offset, until the replica layer restores its checkpoint.
  * - Disk failures surface as StorageError; after a failed write the log goes offline (every
  *   later operation throws) because its in-memory state may no longer match the disk.
  */
@@ -154,7 +154,9 @@ export class PartitionLog {
     if (log._logStartOffset > log.logEndOffset) log._logStartOffset = log.logEndOffset;
     log.recoveryPoint = log.logEndOffset;
     log.firstDirtyOffset = Math.min(Math.max(options.firstDirtyOffset ?? 0, log._logStartOffset), log.logEndOffset);
-    log._highWatermark = log.logEndOffset;
+    // The replica layer restores the checkpointed high watermark (or, as the only ISR member,
+    // raises it to the log end); until then nothing above the log start counts as committed.
+    log._highWatermark = log._logStartOffset;
     // The epoch cache may be ahead of the recovered log (written before a lost append).
     let cacheChanged = log.epochCache.truncateFromEnd(log.logEndOffset);
     cacheChanged = log.epochCache.truncateFromStart(log._logStartOffset) || cacheChanged;
@@ -415,8 +417,8 @@ export class PartitionLog {
   }
 
   /**
-   * `fn` runs synchronously after every high watermark change, and once more when the log
-   * closes (deleted topic, shutdown) so that waiters can notice and give up (isClosed).
+   * `fn` runs synchronously after every high watermark or last stable offset change, and once
+   * more when the log closes (deleted topic, shutdown) so that waiters can notice and give up (isClosed).
    */
   onHighWatermarkChange(fn: () => void): () => void {
     this.listeners.add(fn);

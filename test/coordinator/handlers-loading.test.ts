@@ -24,7 +24,7 @@ const LOADING = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
 function ctx(apiVersion: number): RequestContext {
   const loadingRuntime = { availability: async () => LOADING, awaitReady: async () => false };
   const broker = {
-    services: new Map<string, unknown>([['groups', loadingRuntime]]),
+    groups: loadingRuntime,
     endpoints: () => [{ nodeId: 1, host: 'h', port: 9092, rack: null }],
     topics: { get: () => ({ numPartitions: 1 }) },
   };
@@ -32,7 +32,7 @@ function ctx(apiVersion: number): RequestContext {
     header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'c' },
     broker: broker as unknown as RequestContext['broker'],
     connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS' },
-  principal: 'User:ANONYMOUS',
+    principal: 'User:ANONYMOUS',
   };
 }
 

@@ -60,7 +60,7 @@ test('fetch long polling: woken by an append, and maxWaitMs expiry answers empty
       t0 = Date.now();
       const pending = client.request(Fetch, { maxWaitMs: 10_000, minBytes: 1, maxBytes: 1 << 20, sessionEpoch: -1, topics: [fetchTopic('lp', id, [{ partition: 0, fetchOffset: 0 }])] }, { version: 12 });
       // Append only once the fetch waits in the purgatory, so the append is what answers it.
-      const purgatory = () => (b.broker.services.get('fetch.purgatory') as { size: number } | undefined)?.size ?? 0;
+      const purgatory = () => b.broker.fetchPurgatory.size;
       for (const deadline = Date.now() + 10_000; purgatory() !== 1;) {
         assert.ok(Date.now() < deadline, 'the long poll never reached the purgatory');
         await new Promise((r) => setTimeout(r, 10));

@@ -94,7 +94,7 @@ test('confluent-kafka: members leave and join mid-stream; one owner per partitio
     const created = await b.broker.topics.create({ name: 'cfk', numPartitions: 6, replicationFactor: 1, configs: {} });
     assert.equal(created.errorCode, 0);
     assert.equal(lastJson(await runPython(PRODUCE, [b.bootstrap, 'cfk', '6', '600'], 60_000)).sent, 600);
-    const shard = () => b.broker.groups?.shardFor('g-cfk');
+    const shard = () => b.broker.groups.serviceIfStarted?.shardFor('g-cfk');
     const group = () => shard()?.groups.get('g-cfk');
 
     for (const name of ['a', 'b', 'c']) members.push(new Member(b.bootstrap, dir.path, name));
@@ -181,7 +181,7 @@ test('confluent-kafka static membership (KIP-345): a restarted instance takes it
   };
   try {
     await b.broker.topics.create({ name: 'static', numPartitions: 4, replicationFactor: 1, configs: {} });
-    const group = () => b.broker.groups?.shardFor('g-static')?.groups.get('g-static');
+    const group = () => b.broker.groups.serviceIfStarted?.shardFor('g-static')?.groups.get('g-static');
     const one = start('i-1', 'stop-1');
     const two = start('i-2', 'stop-2');
     await waitFor('two static members', () => group()?.state === 'Stable' && group()!.members.size === 2 && one.out.includes('assign') && two.out.includes('assign'));

@@ -69,8 +69,7 @@ test('kafka-python: committed offsets survive a broker restart and a new consume
     b = await startTestBroker({ dataDir: dir.path, overrides: OVERRIDES });
     try {
       // The existing __consumer_offsets is replayed at start-up, before any group request.
-      const rt = b.broker.services.get('groups') as GroupRuntime | undefined;
-      assert.ok(rt !== undefined, 'the group runtime starts with the broker');
+      const rt = b.broker.groups;
       assert.equal(await rt.awaitReady(), true);
       assert.deepEqual(fetchOffsets(rt.service.shardFor('g-resume')!, 'g-resume', [{ name: 'resume', partitionIndexes: [0, 1] }])[0]!.partitions.map((p) => p.committedOffset),
         [first.committed['0'] ?? -1, first.committed['1'] ?? -1]);
@@ -131,7 +130,7 @@ test('kafka-python: a SIGKILLed member is evicted after its session timeout and 
       }
       const survivor = runPython(LONG_CONSUMER, [b.bootstrap, 'evict', 'g-evict', '45', 'until-all'], 60_000);
       // Let the survivor join (the victim rejoins too), then kill the victim without LeaveGroup.
-      const group = () => b.broker.groups?.shardFor('g-evict')?.groups.get('g-evict');
+      const group = () => b.broker.groups.serviceIfStarted?.shardFor('g-evict')?.groups.get('g-evict');
       const joinDeadline = Date.now() + 30_000;
       while ((group()?.members.size ?? 0) < 2 || group()?.state !== 'Stable') {
         if (Date.now() > joinDeadline) throw new Error('survivor never joined');

@@ -20,7 +20,7 @@ function longPollFetch(topic: string, correlationId: number, maxWaitMs = 30_000)
 }
 
 function purgatorySize(b: RunningBroker): number {
-  const p = b.broker.services.get('fetch.purgatory') as { size: number } | undefined;
+  const p = b.broker.fetchPurgatory;
   return p?.size ?? 0;
 }
 

@@ -54,7 +54,7 @@ test('issue: a group over a lowered group.max.size rebalances after a restart an
         const first = cs[0]!.request(JoinGroup, { ...join, memberId: ids[0]! }, { version: 3 });
         const second = cs[1]!.request(JoinGroup, { ...join, memberId: ids[1]! }, { version: 3 });
         // The third rejoins only after the first two are parked in the coordinator (not after a fixed sleep).
-        const group = () => b.broker.groups!.shardFor('capped')!.groups.get('capped')!;
+        const group = () => b.broker.groups.service.shardFor('capped')!.groups.get('capped')!;
         for (const deadline = Date.now() + 10_000; group().awaitingJoinCount() < 2;) {
           assert.ok(Date.now() < deadline, 'the first two rejoins never reached the coordinator');
           await new Promise((r) => setTimeout(r, 10));

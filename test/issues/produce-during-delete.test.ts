@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { startTestBroker } from '../helpers/broker.js';
 import { createLogger } from '../../src/base/logger.js';
 import { MemoryFileSystem, type FileHandle, type OpenMode } from '../../src/base/file-system.js';
-import { appendRecords, closedLogError } from '../../src/cluster/replica-manager.js';
+import type { Partition } from '../../src/cluster/partition.js';
 import { encodeBatch } from '../../src/protocol/records.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Fetch } from '../../src/protocol/messages/fetch.js';
@@ -22,6 +22,13 @@ import { ListOffsets } from '../../src/protocol/messages/list-offsets.js';
 import { RawClient, requestFrame, responseReader } from '../unit/server/raw-client.js';
 
 const ZERO = Buffer.alloc(16);
+
+/** An append through a partition obtained earlier (as a handler holds it across awaits), with the acks=all wait. */
+async function appendVia(partition: Partition, records: Buffer, acks: number, timeoutMs: number) {
+  const r = await partition.appendRecordsToLeader(records, 'client', acks);
+  if (r.errorCode !== ErrorCode.NONE || acks !== -1) return r;
+  return { ...r, errorCode: await partition.waitForAcks(r.lastOffset + 1, timeoutMs) };
+}
 
 /** A MemoryFileSystem whose next read of a file matching `suffix` waits until released. */
 class GatedFileSystem extends MemoryFileSystem {
@@ -60,11 +67,12 @@ async function setup() {
   const b = await startTestBroker({ fs, logger: createLogger('warn', (l) => lines.push(l)), overrides: { 'auto.create.topics.enable': 'false' } });
   const topic = 'doomed';
   assert.equal((await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1 })).errorCode, ErrorCode.NONE);
-  const log = b.broker.partitionLog(topic, 0)!;
+  const partition = b.broker.replicaManager.getPartition(topic, 0)!;
+  const log = partition.log;
   const batch = () => encodeBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: Date.now() }] });
-  assert.equal((await appendRecords(b.broker, log, batch(), { acks: 1, timeoutMs: 1000 })).errorCode, ErrorCode.NONE);
+  assert.equal((await appendVia(partition, batch(), 1, 1000)).errorCode, ErrorCode.NONE);
   const errors = () => lines.filter((l) => l.includes(' ERROR ') || l.includes('"level":"error"'));
-  return { fs, b, topic, log, batch, errors };
+  return { fs, b, topic, partition, log, batch, errors };
 }
 
 /** Sends one request; `answer` resolves with the decoded response (a wrapper, so it is not awaited early). */
@@ -83,7 +91,7 @@ async function send<T>(port: number, host: string, frame: Buffer, read: (r: Retu
 }
 
 test('an append that meets its topic deleted answers UNKNOWN_TOPIC_OR_PARTITION, no ERROR log', { timeout: 20_000 }, async () => {
-  const { b, topic, log, batch, errors } = await setup();
+  const { b, topic, partition, log, batch, errors } = await setup();
   try {
     // Hold the log's operation queue, start the delete (its close queues behind the gate),
     // then append with the log obtained before the delete: the append runs after the close.
@@ -91,8 +99,8 @@ test('an append that meets its topic deleted answers UNKNOWN_TOPIC_OR_PARTITION,
     const held = log.enqueue(() => new Promise<void>((r) => (release = r)));
     const deleting = b.broker.topics.delete(topic);
     while (b.broker.logs.get(topic, 0) !== undefined) await new Promise((r) => setImmediate(r));
-    const acks1 = appendRecords(b.broker, log, batch(), { acks: 1, timeoutMs: 1000 });
-    const acksAll = appendRecords(b.broker, log, batch(), { acks: -1, timeoutMs: 60_000 });
+    const acks1 = appendVia(partition, batch(), 1, 1000);
+    const acksAll = appendVia(partition, batch(), -1, 60_000);
     release();
     await held;
     assert.equal((await deleting).errorCode, ErrorCode.NONE);
@@ -101,18 +109,18 @@ test('an append that meets its topic deleted answers UNKNOWN_TOPIC_OR_PARTITION,
     assert.equal(rAll.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, JSON.stringify(rAll));
     assert.equal(r1.baseOffset, -1);
     assert.ok(log.isClosed);
-    assert.equal(closedLogError(log, b.broker.topics), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.ok(partition.isStopped);
     assert.deepEqual(errors(), []);
   } finally {
     await b.close();
   }
 });
 
-test('a log closed while its topic still exists (shutdown) is NOT_LEADER_OR_FOLLOWER', { timeout: 20_000 }, async () => {
-  const { b, topic, log, batch, errors } = await setup();
+test('a partition stopped while its topic still exists (shutdown) is NOT_LEADER_OR_FOLLOWER', { timeout: 20_000 }, async () => {
+  const { b, topic, partition, batch, errors } = await setup();
   try {
-    await log.close();
-    const r = await appendRecords(b.broker, log, batch(), { acks: 1, timeoutMs: 1000 });
+    partition.stop('shutdown');
+    const r = await appendVia(partition, batch(), 1, 1000);
     assert.equal(b.broker.topics.get(topic)?.name, topic);
     assert.equal(r.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     assert.deepEqual(errors(), []);

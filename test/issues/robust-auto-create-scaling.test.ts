@@ -19,9 +19,6 @@ import { silentLogger } from '../../src/base/logger.js';
 import { BrokerConfig } from '../../src/server/config.js';
 import { TopicManager } from '../../src/cluster/topic-manager.js';
 import { FileMetadataStore } from '../../src/cluster/metadata/file-metadata-store.js';
-import { LogReconciler } from '../../src/cluster/log-reconciler.js';
-import type { LogConfig } from '../../src/storage/log-config.js';
-import type { LogManager } from '../../src/storage/log-manager.js';
 
 async function autoCreate(n: number): Promise<number> {
   const b = await startTestBroker();
@@ -57,14 +54,6 @@ test('a batch of creations is one metadata append, made before any log, and chec
   await fs.mkdirp('/data');
   let metadataWrites = 0;
   const order: string[] = [];
-  const logs = new Map<string, LogConfig>();
-  const fakeLogs = {
-    get: (t: string, p: number) => logs.get(`${t}-${p}`),
-    all: () => [],
-    create: async (t: string, p: number, c: LogConfig) => { order.push(`log ${t}-${p}`); logs.set(`${t}-${p}`, c); },
-    delete: async (t: string, p: number) => { logs.delete(`${t}-${p}`); },
-    updateConfig: () => undefined,
-  };
   const open = async (seed: number, props: Record<string, string>) => {
     const store = new FileMetadataStore({ fs, logDir: '/data', logger: silentLogger, nodeId: 1 });
     const append = store.append.bind(store);
@@ -76,7 +65,12 @@ test('a batch of creations is one metadata append, made before any log, and chec
     const topics = await TopicManager.open({
       store, config: BrokerConfig.fromProperties({ 'log.dirs': '/data', ...props }), random: new SeededRandom(seed), logger: silentLogger, nodeId: 1,
     });
-    topics.addListener(new LogReconciler(fakeLogs as unknown as LogManager, topics, silentLogger));
+    // Stands in for the partition layer: records when each new partition would get its log.
+    topics.addListener({
+      async onMetadataUpdate(changes) {
+        for (const c of changes.changedPartitions) if (c.before === undefined) order.push(`log ${c.topic.name}-${c.partition}`);
+      },
+    });
     return topics;
   };
   const topics = await open(3, { 'num.partitions': '2' });

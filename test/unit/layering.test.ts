@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkEdges, formatViolation, importsOf, importsOfTree, layerOf, sourceFiles, SRC_DIR } from '../helpers/layering.js';
 
 test('no file under src/ imports against the layering', () => {
@@ -14,6 +16,16 @@ test('no file under src/ imports against the layering', () => {
   assert.ok(edges.length > 200, `expected many imports, found ${edges.length}`);
   const violations = checkEdges(edges);
   assert.deepEqual(violations.map(formatViolation), []);
+});
+
+test('handlers never import storage nor reach a partition\'s log', () => {
+  const handlers = sourceFiles(SRC_DIR).filter((f) => f.startsWith('server/handlers/'));
+  assert.ok(handlers.length > 20);
+  const offenders = handlers.filter((f) => /\.partitionLog\(|\.logs\.get\(|\.log\.(read|append|truncate)/.test(readFileSync(join(SRC_DIR, f), 'utf8')));
+  assert.deepEqual(offenders, []);
+  const planted = checkEdges(importsOf('server/handlers/fetch.ts', "import type { PartitionLog } from '../../storage/partition-log.js';\n"));
+  assert.equal(planted.length, 1);
+  assert.match(formatViolation(planted[0]!), /server\/handlers must not import storage/);
 });
 
 test('layerOf names the first folder under src/', () => {

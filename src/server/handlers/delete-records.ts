@@ -10,13 +10,9 @@
  * - otherwise the log start offset becomes max(current, offset) and lowWatermark is returned.
  *   With a single broker every replica's low watermark is ours, so there is no waiting.
  */
-import { StorageError } from '../../base/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecords, type DeleteRecordsResponse } from '../../protocol/messages/delete-records.js';
-import { closedLogError } from '../../cluster/replica-manager.js';
 import { defineHandler } from '../handler.js';
-
-const HIGH_WATERMARK = -1;
 
 export default defineHandler({
   api: DeleteRecords,
@@ -28,29 +24,13 @@ export default defineHandler({
     for (const t of req.topics) {
       const partitions = [];
       for (const p of t.partitions) {
-        const log = broker.partitionLog(t.name, p.partitionIndex);
-        if (log === undefined) {
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        const partition = broker.replicaManager.getPartitionOrError(t.name, p.partitionIndex);
+        if (typeof partition === 'number') {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: partition });
           continue;
         }
-        if (!log.config.cleanupPolicy.delete) {
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.POLICY_VIOLATION });
-          continue;
-        }
-        const offset = p.offset === HIGH_WATERMARK ? log.highWatermark : p.offset;
-        if (offset < 0 || offset > log.highWatermark) {
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
-          continue;
-        }
-        try {
-          const lowWatermark = offset > log.logStartOffset ? await log.deleteRecordsBefore(offset) : log.logStartOffset;
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark, errorCode: ErrorCode.NONE });
-        } catch (err) {
-          // A log deleted (or closed by shutdown) under the call is not a disk failure.
-          const closed = closedLogError(log, broker.topics);
-          if (closed === undefined && !(err instanceof StorageError)) throw err;
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: closed ?? ErrorCode.KAFKA_STORAGE_ERROR });
-        }
+        const r = await partition.deleteRecordsOnLeader(p.offset);
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: r.lowWatermark, errorCode: r.errorCode });
       }
       topics.push({ name: t.name, partitions });
     }

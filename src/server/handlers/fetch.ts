@@ -20,8 +20,12 @@
  *   attributes only, nothing decompressed) answers UNSUPPORTED_COMPRESSION_TYPE with no records.
  * - abortedTransactions: null for read_uncommitted, [] for read_committed (no transactions yet);
  *   preferredReadReplica -1 (v11+).
- * Version notes: topic names up to v12, topic ids from v13; replica fetches (replicaId >= 0)
- * are answered like consumer fetches until replication exists.
+ * - Follower fetches (replicaId >= 0, `replicaState.replicaId` from v15) take their own branch
+ *   in the partition (Partition.fetchRecords): read up to the log end, `divergingEpoch` (v12+)
+ *   when the follower's last fetched epoch ended earlier on our log, and the follower's fetch
+ *   state updated (which moves the high watermark). A broker that is not a replica of the
+ *   partition gets NOT_LEADER_OR_FOLLOWER. Their long polls wait for the log end.
+ * Version notes: topic names up to v12, topic ids from v13.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Compression, batchSizeAt, compressionOf } from '../../protocol/record-batch.js';
@@ -32,46 +36,21 @@ import {
   type FetchResponseFetchableTopicResponse,
   type FetchResponsePartitionData,
 } from '../../protocol/messages/fetch.js';
-import { fetchableOffset, readFromLog } from '../../cluster/replica-manager.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
-import { FetchPurgatory, type WatchedPartition } from '../delayed-fetch.js';
-import { FetchSession, FetchSessionCache, INVALID_SESSION_ID, partitionsFromRequest, type CachedPartition, type FetchContext } from '../fetch-session.js';
+import type { Partition } from '../../cluster/partition.js';
+import type { WatchedPartition } from '../delayed-fetch.js';
+import { FetchSession, INVALID_SESSION_ID, partitionsFromRequest, type CachedPartition, type FetchContext } from '../fetch-session.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
 import { connectionClosedSignal } from '../connection.js';
 
-const SESSION_CACHE = 'fetch.sessionCache';
-const PURGATORY = 'fetch.purgatory';
 const EMPTY = Buffer.alloc(0);
 const NO_EPOCH_END = { epoch: -1, endOffset: -1 };
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 const NO_SNAPSHOT = { endOffset: -1, epoch: -1 };
 
-function sessionCache(broker: Broker): FetchSessionCache {
-  let cache = broker.services.get(SESSION_CACHE) as FetchSessionCache | undefined;
-  if (cache === undefined) {
-    cache = new FetchSessionCache({
-      maxSlots: broker.config.getInt('max.incremental.fetch.session.cache.slots'),
-      clock: broker.clock,
-      random: broker.random,
-    });
-    broker.services.set(SESSION_CACHE, cache);
-  }
-  return cache;
-}
-
-function purgatory(broker: Broker): FetchPurgatory {
-  let p = broker.services.get(PURGATORY) as FetchPurgatory | undefined;
-  if (p === undefined) {
-    p = new FetchPurgatory(broker.clock);
-    broker.services.set(PURGATORY, p);
-  }
-  return p;
-}
-
 interface PartitionRead {
   cached: CachedPartition;
-  log: PartitionLog | undefined;
+  partition: Partition | undefined;
   /** The fetchable offset just before the read: data past it is new. */
   limitAtRead: number;
   data: FetchResponsePartitionData;
@@ -114,11 +93,17 @@ function zstdUnsupported(broker: Broker, version: number, topic: string, records
   return broker.topics.configValue(topic, 'compression.type') === 'zstd' || hasZstdBatch(records);
 }
 
+/** The fetcher: -1 for consumers, a follower's broker id (from replicaState in v15+). */
+function replicaIdOf(req: FetchRequest, version: number): number {
+  return version >= 15 ? req.replicaState.replicaId : req.replicaId;
+}
+
 /** Reads every partition once, in order, sharing the response's maxBytes budget. */
 async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition[], usesTopicIds: boolean, version: number): Promise<{ reads: PartitionRead[]; bytes: number; errors: boolean }> {
   const reads: PartitionRead[] = [];
   // Kafka caps the response at the broker's fetch.max.bytes whatever the client asks.
   const maxBytes = Math.min(req.maxBytes, broker.config.getInt('fetch.max.bytes'));
+  const replicaId = replicaIdOf(req, version);
   let bytes = 0;
   let errors = false;
   let minOneMessage = true;
@@ -127,38 +112,47 @@ async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition
     // under the same name has a new id, and the old id is unknown (never the new topic's data).
     const info = cached.topic === '' ? undefined : broker.topics.get(cached.topic);
     const known = info !== undefined && (!usesTopicIds || info.topicId.equals(cached.topicId));
-    const log = known ? broker.partitionLog(cached.topic, cached.partition) : undefined;
-    if (log === undefined) {
-      const code = usesTopicIds && !known ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      reads.push({ cached, log, limitAtRead: -1, data: emptyPartition(cached.partition, code) });
+    if (!known) {
+      reads.push({ cached, partition: undefined, limitAtRead: -1, data: emptyPartition(cached.partition, usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) });
       errors = true;
       continue;
     }
-    const limitAtRead = fetchableOffset(log, req.isolationLevel);
-    const r = await readFromLog(log, {
+    const partition = broker.replicaManager.getPartitionOrError(cached.topic, cached.partition);
+    if (typeof partition === 'number') {
+      reads.push({ cached, partition: undefined, limitAtRead: -1, data: emptyPartition(cached.partition, partition) });
+      errors = true;
+      continue;
+    }
+    const limitAtRead = replicaId >= 0 ? partition.logEndOffset : partition.fetchableOffset(req.isolationLevel);
+    const r = await partition.fetchRecords({
       fetchOffset: cached.fetchOffset,
       maxBytes: Math.min(cached.partitionMaxBytes, maxBytes - bytes),
       currentLeaderEpoch: cached.currentLeaderEpoch,
       isolationLevel: req.isolationLevel,
       minOneMessage,
-    }, broker.topics);
+      replicaId,
+      lastFetchedEpoch: cached.lastFetchedEpoch,
+      followerLogStartOffset: cached.fetcherLogStartOffset,
+    });
     if (r.errorCode === ErrorCode.NONE && zstdUnsupported(broker, version, cached.topic, r.records)) {
-      reads.push({ cached, log, limitAtRead, data: emptyPartition(cached.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE) });
+      reads.push({ cached, partition, limitAtRead, data: emptyPartition(cached.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE) });
       errors = true;
       continue;
     }
     if (r.records.length > 0) minOneMessage = false;
     bytes += r.records.length;
-    if (r.errorCode !== ErrorCode.NONE) errors = true;
+    // A diverging epoch is an answer the follower must act on at once, like an error.
+    if (r.errorCode !== ErrorCode.NONE || r.divergingEpoch !== null) errors = true;
     reads.push({
       cached,
-      log,
+      partition,
       limitAtRead,
       data: {
         ...emptyPartition(cached.partition, r.errorCode),
         highWatermark: r.highWatermark,
         lastStableOffset: r.lastStableOffset,
         logStartOffset: r.logStartOffset,
+        divergingEpoch: r.divergingEpoch ?? NO_EPOCH_END,
         abortedTransactions: req.isolationLevel === 1 ? [] : null,
         records: r.records,
       },
@@ -188,13 +182,15 @@ async function readWithLongPoll(broker: Broker, req: FetchRequest, parts: Cached
   let result = await readAll(broker, req, parts, usesTopicIds, version);
   while (result.bytes < req.minBytes && !result.errors && parts.length > 0 && req.maxWaitMs > 0) {
     const watched: WatchedPartition[] = [];
+    const replicaId = replicaIdOf(req, version);
     for (const r of result.reads) {
-      const log = r.log;
-      if (log === undefined) continue;
-      // Wait for data past what the read could see.
-      watched.push({ log, fetchOffset: Math.max(r.cached.fetchOffset, r.limitAtRead), limit: () => fetchableOffset(log, req.isolationLevel) });
+      const partition = r.partition;
+      if (partition === undefined) continue;
+      // Wait for data past what the read could see (the log end for a follower).
+      const limit = replicaId >= 0 ? () => partition.logEndOffset : () => partition.fetchableOffset(req.isolationLevel);
+      watched.push({ partition, fetchOffset: Math.max(r.cached.fetchOffset, r.limitAtRead), limit });
     }
-    const outcome = await purgatory(broker).wait(watched, deadline - broker.clock.monotonicMs(), closedSignal);
+    const outcome = await broker.fetchPurgatory.wait(watched, deadline - broker.clock.monotonicMs(), closedSignal);
     if (outcome === 'full' || outcome === 'closed') break;
     result = await readAll(broker, req, parts, usesTopicIds, version);
     if (outcome === 'timeout') break;
@@ -217,7 +213,7 @@ export default defineHandler({
       const info = usesTopicIds ? broker.topics.getById(topicId) : broker.topics.get(topic);
       return info === undefined ? null : { name: info.name, topicId: info.topicId };
     };
-    const cache = sessionCache(broker);
+    const cache = broker.fetchSessions;
     const context: FetchContext = ctx.header.apiVersion >= 7
       ? cache.newContext(req, usesTopicIds, resolve)
       : { kind: 'sessionless', partitions: partitionsFromRequest(req, false, resolve) };

@@ -14,9 +14,10 @@
  *   Kafka's ListOffsetsRequest.duplicatePartitions.
  * - Errors: UNKNOWN_TOPIC_OR_PARTITION (also when the topic is deleted during the lookup),
  *   FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v4+ currentLeaderEpoch), KAFKA_STORAGE_ERROR.
+ * The lookups themselves are the partition's (Partition.fetchOffsetForTimestamp); only the
+ * leader answers (NOT_LEADER_OR_FOLLOWER elsewhere) unless replicaId is -2 (debugging).
  * Version notes: leaderEpoch in the response from v4; v0 (oldStyleOffsets) is not served.
  */
-import { StorageError } from '../../base/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   ListOffsets,
@@ -24,46 +25,20 @@ import {
   type ListOffsetsResponse,
   type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/list-offsets.js';
-import { checkLeaderEpoch, closedLogError, fetchableOffset, leaderEpochOf } from '../../cluster/replica-manager.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import { ListOffsetsTimestamp, type OffsetLookupResult } from '../../cluster/partition.js';
 import { defineHandler } from '../handler.js';
 
-export const EARLIEST_TIMESTAMP = -2;
-export const LATEST_TIMESTAMP = -1;
-export const MAX_TIMESTAMP = -3;
-export const EARLIEST_LOCAL_TIMESTAMP = -4;
-export const LATEST_TIERED_TIMESTAMP = -5;
+export const EARLIEST_TIMESTAMP = ListOffsetsTimestamp.EARLIEST;
+export const LATEST_TIMESTAMP = ListOffsetsTimestamp.LATEST;
+export const MAX_TIMESTAMP = ListOffsetsTimestamp.MAX_TIMESTAMP;
+export const EARLIEST_LOCAL_TIMESTAMP = ListOffsetsTimestamp.EARLIEST_LOCAL;
+export const LATEST_TIERED_TIMESTAMP = ListOffsetsTimestamp.LATEST_TIERED;
 
-type PartitionResult = Omit<ListOffsetsResponseListOffsetsPartitionResponse, 'partitionIndex' | 'oldStyleOffsets'>;
+/** A consumer's replicaId; -2 is Kafka's debugging replica id, which may read from any replica. */
+const DEBUGGING_REPLICA_ID = -2;
 
-function result(errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1): PartitionResult {
-  return { errorCode, offset, timestamp, leaderEpoch };
-}
-
-async function offsetFor(log: PartitionLog, timestamp: number, isolationLevel: number, currentLeaderEpoch: number): Promise<PartitionResult> {
-  const epochError = checkLeaderEpoch(log, currentLeaderEpoch);
-  if (epochError !== ErrorCode.NONE) return result(epochError);
-  const epoch = leaderEpochOf(log);
-  switch (timestamp) {
-    case EARLIEST_TIMESTAMP:
-    case EARLIEST_LOCAL_TIMESTAMP:
-      return result(ErrorCode.NONE, log.logStartOffset, -1, epoch);
-    case LATEST_TIMESTAMP:
-      return result(ErrorCode.NONE, fetchableOffset(log, isolationLevel), -1, epoch);
-    case MAX_TIMESTAMP: {
-      const max = log.maxTimestampOffset();
-      if (max.offset < 0) return result(ErrorCode.NONE, -1, -1, -1);
-      return result(ErrorCode.NONE, max.offset, max.timestamp, epoch);
-    }
-    case LATEST_TIERED_TIMESTAMP:
-      return result(ErrorCode.NONE, -1, -1, -1);
-    default: {
-      if (timestamp < 0) return result(ErrorCode.INVALID_REQUEST);
-      const found = await log.offsetForTimestamp(timestamp);
-      if (found === null || found.offset >= fetchableOffset(log, isolationLevel)) return result(ErrorCode.NONE, -1, -1, -1);
-      return result(ErrorCode.NONE, found.offset, found.timestamp, epoch);
-    }
-  }
+function result(errorCode: number): OffsetLookupResult {
+  return { errorCode, offset: -1, timestamp: -1, leaderEpoch: -1 };
 }
 
 /** Keys (`topic:partition`) of the topic-partitions the request names more than once. */
@@ -91,22 +66,14 @@ export default defineHandler({
     for (const t of req.topics) {
       const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
       for (const p of t.partitions) {
-        const log = broker.partitionLog(t.name, p.partitionIndex);
-        let r: PartitionResult;
+        let r: OffsetLookupResult;
         if (duplicates.size > 0 && duplicates.has(`${t.name}:${p.partitionIndex}`)) {
           r = result(ErrorCode.INVALID_REQUEST);
-        } else if (log === undefined) {
-          r = result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         } else {
-          try {
-            r = await offsetFor(log, p.timestamp, req.isolationLevel, p.currentLeaderEpoch);
-          } catch (err) {
-            // A log deleted (or closed by shutdown) under the read is not a disk failure.
-            const closed = closedLogError(log, broker.topics);
-            if (closed !== undefined) r = result(closed);
-            else if (err instanceof StorageError) r = result(ErrorCode.KAFKA_STORAGE_ERROR);
-            else throw err;
-          }
+          const partition = broker.replicaManager.getPartitionOrError(t.name, p.partitionIndex);
+          r = typeof partition === 'number'
+            ? result(partition)
+            : await partition.fetchOffsetForTimestamp(p.timestamp, req.isolationLevel, p.currentLeaderEpoch, req.replicaId !== DEBUGGING_REPLICA_ID);
         }
         partitions.push({ partitionIndex: p.partitionIndex, oldStyleOffsets: [], ...r });
       }

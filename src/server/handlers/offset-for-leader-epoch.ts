@@ -11,8 +11,10 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpoch, type OffsetForLeaderEpochResponse } from '../../protocol/messages/offset-for-leader-epoch.js';
-import { checkLeaderEpoch } from '../../cluster/replica-manager.js';
 import { defineHandler } from '../handler.js';
+
+/** Kafka's debugging replica id (v3+): may ask any replica, not only the leader. */
+const DEBUGGING_REPLICA_ID = -2;
 
 export default defineHandler({
   api: OffsetForLeaderEpoch,
@@ -25,12 +27,10 @@ export default defineHandler({
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
-          const log = broker.partitionLog(t.topic, p.partition);
-          if (log === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
-          const epochError = checkLeaderEpoch(log, p.currentLeaderEpoch);
-          if (epochError !== ErrorCode.NONE) return { errorCode: epochError, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
-          const r = log.endOffsetForEpoch(p.leaderEpoch);
-          return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: r.leaderEpoch, endOffset: r.endOffset };
+          const partition = broker.replicaManager.getPartitionOrError(t.topic, p.partition);
+          if (typeof partition === 'number') return { errorCode: partition, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+          const r = partition.lastOffsetForLeaderEpoch(p.currentLeaderEpoch, p.leaderEpoch, req.replicaId !== DEBUGGING_REPLICA_ID);
+          return { errorCode: r.errorCode, partition: p.partition, leaderEpoch: r.leaderEpoch, endOffset: r.endOffset };
         }),
       })),
     };

@@ -29,7 +29,6 @@ import {
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
 } from '../../protocol/messages/produce.js';
-import { appendRecords } from '../../cluster/replica-manager.js';
 import { validateProduceShape } from '../../cluster/log-validator.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
@@ -42,12 +41,13 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
 async function producePartition(ctx: RequestContext, req: ProduceRequest, topic: string, index: number, records: Buffer | null): Promise<ProduceResponsePartitionProduceResponse> {
   const version = ctx.header.apiVersion;
   if (version < 3) return partitionError(index, ErrorCode.UNSUPPORTED_VERSION, `Produce v${version} is not supported; use v3 or later`);
-  const broker = ctx.broker;
-  const log = broker.partitionLog(topic, index);
-  if (log === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
+  const replicas = ctx.broker.replicaManager;
+  // Kafka's order: a partition the metadata does not name, then the shape of the records, then
+  // (in the replica manager) acks, leadership, validation and the append.
+  if (!replicas.inMetadata(topic, index)) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
   const shape = validateProduceShape(version, records);
   if (shape !== null) return partitionError(index, shape.errorCode, shape.errorMessage);
-  const r = await appendRecords(broker, log, records!, { acks: req.acks, timeoutMs: req.timeoutMs });
+  const r = await replicas.appendRecords(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, origin: 'client' });
   return {
     index,
     errorCode: r.errorCode,

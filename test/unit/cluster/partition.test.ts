@@ -12,7 +12,7 @@ import { encodeBatch } from '../../../src/protocol/records.js';
 import { setBaseOffset, setPartitionLeaderEpoch } from '../../../src/protocol/record-batch.js';
 import { LogManager } from '../../../src/storage/log-manager.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';
-import { ReplicaManager, HIGH_WATERMARK_CHECKPOINT, type MetadataView, type TopicView } from '../../../src/cluster/replicas.js';
+import { ReplicaManager, HIGH_WATERMARK_CHECKPOINT, type MetadataView, type TopicView } from '../../../src/cluster/replica-manager.js';
 import type { PartitionFetchRequest, PartitionState } from '../../../src/cluster/partition.js';
 
 const LOCAL = 1;
@@ -189,6 +189,29 @@ test('min.insync.replicas: NOT_ENOUGH_REPLICAS before the append, and acks=all a
   await new Promise((r) => setImmediate(r));
   clock.advance(500);
   assert.equal((await waiting).errorCode, ErrorCode.REQUEST_TIMED_OUT);
+  await rm.shutdown();
+  await logs.close();
+});
+
+test('a change of the last stable offset wakes partition listeners (read_committed long polls)', async () => {
+  const fs = new MemoryFileSystem({ trackDurability: false });
+  await fs.mkdirp('/data');
+  const clock = new ManualClock();
+  const { logs, rm } = await open(fs, clock);
+  await rm.startup(image(state(LOCAL, 1, [LOCAL])));
+  const p = rm.getPartition('t', 0)!;
+  await rm.appendRecords('t', 0, batch(5), { acks: 1, timeoutMs: 1000, origin: 'client' });
+  assert.equal(p.highWatermark, 5);
+  let events = 0;
+  p.onStateChange(() => { events++; });
+  p.log.setFirstUnstableOffset(2);
+  assert.equal(p.lastStableOffset, 2);
+  assert.equal(events, 1, 'the last stable offset moved down');
+  p.log.setFirstUnstableOffset(2);
+  assert.equal(events, 1, 'no event without a change');
+  p.log.setFirstUnstableOffset(undefined);
+  assert.equal(p.lastStableOffset, 5);
+  assert.equal(events, 2, 'a transaction ending raises the last stable offset and wakes waiters');
   await rm.shutdown();
   await logs.close();
 });

@@ -7,43 +7,43 @@ import { BrokerConfig } from '../../../src/server/config.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { TopicManager, uuidToString } from '../../../src/cluster/topic-manager.js';
 import { FileMetadataStore, METADATA_DIR_NAME } from '../../../src/cluster/metadata/file-metadata-store.js';
-import { LogReconciler } from '../../../src/cluster/log-reconciler.js';
-import type { LogConfig } from '../../../src/storage/log-config.js';
+import { ReplicaManager } from '../../../src/cluster/replica-manager.js';
+import { resolveTopicSettings } from '../../../src/cluster/topic-settings.js';
+import { LogManager } from '../../../src/storage/log-manager.js';
+import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';
+import { ManualClock } from '../../../src/base/clock.js';
 
-/** Just enough of LogManager to watch what the log reconciler asks of storage. */
-export class FakeLogs {
-  readonly logs = new Map<string, { topic: string; partition: number; config: LogConfig }>();
-  get(topic: string, partition: number) { return this.logs.get(`${topic}-${partition}`); }
-  all() { return [...this.logs.values()]; }
-  async create(topic: string, partition: number, config: LogConfig) {
-    const l = this.logs.get(`${topic}-${partition}`) ?? { topic, partition, config };
-    this.logs.set(`${topic}-${partition}`, l);
-    return l;
-  }
-  async delete(topic: string, partition: number) { this.logs.delete(`${topic}-${partition}`); }
-  updateConfig(topic: string, partition: number, config: LogConfig) { const l = this.logs.get(`${topic}-${partition}`); if (l) l.config = config; }
-}
-
-/** A TopicManager on a journal in /data with the interim log reconciler, wired as start.ts does. */
-async function open(fs = new MemoryFileSystem(), logs = new FakeLogs(), props: Record<string, string> = {}, nodeId = 1) {
+/**
+ * A TopicManager on a journal in /data with the partition layer following it, wired as
+ * start.ts does (real LogManager and ReplicaManager on the given file system).
+ */
+async function open(fs = new MemoryFileSystem(), props: Record<string, string> = {}, nodeId = 1) {
   const config = BrokerConfig.fromProperties({ 'log.dirs': '/data', ...props });
   await fs.mkdirp('/data');
+  const clock = new ManualClock();
+  const logs = await LogManager.open({ fs, dirs: ['/data'], clock, logger: silentLogger });
   const store = new FileMetadataStore({ fs, logDir: '/data', logger: silentLogger, nodeId });
   const topics = await TopicManager.open({
     store, config, random: new SeededRandom(7), logger: silentLogger, nodeId, rack: config.get<string | null>('broker.rack'),
-    adoptOnFirstStart: () => logs.all(),
+    adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })),
   });
-  const reconciler = new LogReconciler(logs as never, topics, silentLogger);
-  await reconciler.reconcile();
-  topics.addListener(reconciler);
-  return { fs, logs, topics, config, store };
+  const replicas = new ReplicaManager({
+    localBrokerId: nodeId, logs, fs, clock, logger: silentLogger,
+    topicSettings: (t) => resolveTopicSettings(topics, 30_000, t), highWatermarkCheckpointIntervalMs: 60_000,
+  });
+  topics.addListener(replicas);
+  await replicas.startup(topics.image);
+  return { fs, logs, topics, config, store, replicas };
 }
+
+/** Partition logs by `topic-partition`. */
+const logNames = (logs: LogManager): string[] => logs.all().map((l) => `${l.topic}-${l.partition}`).sort();
 
 test('create, persist and reopen', async () => {
   const { fs, logs, topics } = await open();
   const r = await topics.create({ name: 'orders', numPartitions: 3, replicationFactor: 1, configs: { 'retention.ms': '1000', 'cleanup.policy': 'compact' } });
   assert.equal(r.errorCode, ErrorCode.NONE);
-  assert.equal(logs.logs.size, 3);
+  assert.equal(logs.all().length, 3);
   assert.equal(logs.get('orders', 2)!.config.retentionMs, 1000);
   assert.deepEqual(logs.get('orders', 0)!.config.cleanupPolicy, { delete: false, compact: true });
   const info = topics.get('orders')!;
@@ -51,15 +51,15 @@ test('create, persist and reopen', async () => {
   assert.equal(topics.getById(info.topicId)?.name, 'orders');
   assert.ok(await fs.exists(`/data/${METADATA_DIR_NAME}/00000000000000000000.journal`));
 
-  // Reopen with a fresh log manager that lost partition 1: it is recreated, configs are back.
-  const logs2 = new FakeLogs();
-  await logs2.create('orders', 0, logs.get('orders', 0)!.config);
-  await logs2.create('ghost', 0, logs.get('orders', 0)!.config);
-  const { topics: again } = await open(fs, logs2);
+  // Reopen after partition 1's log was lost and a stray log appeared: the partition is
+  // recreated with its config, the stray removed.
+  await fs.rmrf('/data/orders-1');
+  await logs.create('ghost', 0, DEFAULT_LOG_CONFIG);
+  const { topics: again, logs: logs2 } = await open(fs);
   const info2 = again.get('orders')!;
   assert.ok(info2.topicId.equals(info.topicId));
   assert.deepEqual(info2.configs, { 'retention.ms': '1000', 'cleanup.policy': 'compact' });
-  assert.equal(logs2.logs.size, 3, 'partition 1 and 2 recreated, stray log removed');
+  assert.deepEqual(logNames(logs2), ['orders-0', 'orders-1', 'orders-2'], 'partition 1 recreated, stray log removed');
   assert.equal(logs2.get('ghost', 0), undefined);
   assert.equal(logs2.get('orders', 1)!.config.retentionMs, 1000);
 });
@@ -92,15 +92,15 @@ test('create errors', async () => {
 });
 
 test('validateOnly creates nothing; defaults come from the broker', async () => {
-  const { topics, logs } = await open(undefined, undefined, { 'num.partitions': '4' });
+  const { topics, logs } = await open(undefined, { 'num.partitions': '4' });
   const r = await topics.create({ name: 'v', numPartitions: -1, replicationFactor: -1, validateOnly: true });
   assert.deepEqual([r.errorCode, r.numPartitions, r.replicationFactor], [0, 4, 1]);
   assert.equal(topics.get('v'), undefined);
-  assert.equal(logs.logs.size, 0);
+  assert.equal(logs.all().length, 0);
 });
 
 test('autoCreate honours auto.create.topics.enable but always creates internal topics', async () => {
-  const { topics } = await open(undefined, undefined, { 'auto.create.topics.enable': 'false', 'offsets.topic.num.partitions': '3' });
+  const { topics } = await open(undefined, { 'auto.create.topics.enable': 'false', 'offsets.topic.num.partitions': '3' });
   assert.equal(await topics.autoCreate('t'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   assert.equal(await topics.autoCreate('bad/name'), ErrorCode.INVALID_TOPIC_EXCEPTION);
   assert.equal(await topics.autoCreate('__consumer_offsets'), ErrorCode.NONE);
@@ -134,14 +134,14 @@ test('delete, createPartitions and alterConfigs', async () => {
   assert.equal(logs.get('t', 3)!.config.segmentBytes, 1073741824);
 
   assert.equal((await topics.delete('t')).errorCode, ErrorCode.NONE);
-  assert.equal(logs.logs.size, 0);
+  assert.equal(logs.all().length, 0);
   assert.equal((await topics.delete('t')).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const { topics: again } = await open(fs, new FakeLogs());
+  const { topics: again } = await open(fs);
   assert.equal(again.get('t'), undefined);
 });
 
 test('delete.topic.enable=false', async () => {
-  const { topics } = await open(undefined, undefined, { 'delete.topic.enable': 'false' });
+  const { topics } = await open(undefined, { 'delete.topic.enable': 'false' });
   await topics.create({ name: 't', numPartitions: 1, replicationFactor: 1 });
   assert.equal((await topics.delete('t')).errorCode, ErrorCode.TOPIC_DELETION_DISABLED);
   assert.ok(topics.get('t'));
@@ -159,7 +159,7 @@ test('dynamic broker configs change topics without overrides and persist', async
   assert.equal(topics.configValue('own', 'retention.ms'), '5');
   assert.equal(topics.configValue('own', 'message.timestamp.type'), 'CreateTime');
   assert.equal(topics.configValue('own', 'no.such'), undefined);
-  const { topics: again, config: config2 } = await open(fs, new FakeLogs());
+  const { topics: again, config: config2 } = await open(fs);
   assert.equal(again.get('plain')!.logConfig.retentionMs, 1234);
   assert.equal(config2.getLong('log.retention.ms'), 1234);
   await again.alterBrokerConfigs('default', {});
@@ -187,33 +187,34 @@ test('a failed metadata write changes nothing, and a crash after success keeps t
   // The manager keeps working after a failure.
   assert.equal((await topics.create({ name: 'third', numPartitions: 1, replicationFactor: 1 })).errorCode, 0);
   fs.crash();
-  const { topics: again } = await open(fs, new FakeLogs());
+  const { topics: again } = await open(fs);
   assert.deepEqual(again.list().map((t) => t.name).sort(), ['first', 'third']);
 });
 
 test('logs found without any metadata file are adopted as topics', async () => {
   const fs = new MemoryFileSystem();
-  const logs = new FakeLogs();
-  const { topics: seed } = await open(new MemoryFileSystem(), logs);
-  await seed.create({ name: 'legacy', numPartitions: 2, replicationFactor: 1 });
-  const { topics } = await open(fs, logs);
+  await fs.mkdirp('/data');
+  const seed = await LogManager.open({ fs, dirs: ['/data'], clock: new ManualClock(), logger: silentLogger });
+  for (const p of [0, 1]) await seed.create('legacy', p, DEFAULT_LOG_CONFIG);
+  await seed.close();
+  const { topics } = await open(fs);
   assert.equal(topics.get('legacy')?.numPartitions, 2);
   assert.deepEqual(topics.get('legacy')!.partitions.map((p) => p.leader), [1, 1]);
   // Adopted for good: a restart keeps the topic and its id.
-  const { topics: again } = await open(fs, logs);
+  const { topics: again } = await open(fs);
   assert.ok(again.get('legacy')!.topicId.equals(topics.get('legacy')!.topicId));
 });
 
 test('the broker registers itself once, and again when its rack changes', async () => {
   const fs = new MemoryFileSystem();
-  const { topics, store } = await open(fs, undefined, {}, 1);
+  const { topics, store } = await open(fs, {}, 1);
   assert.deepEqual([...topics.image.brokers()], [{ brokerId: 1, rack: null }]);
   const offset = topics.image.offset;
   await store.close();
-  const { topics: same, store: s2 } = await open(fs, undefined, {}, 1);
+  const { topics: same, store: s2 } = await open(fs, {}, 1);
   assert.equal(same.image.offset, offset, 'no new record on a plain restart');
   await s2.close();
-  const { topics: moved } = await open(fs, undefined, { 'broker.rack': 'r2' }, 1);
+  const { topics: moved } = await open(fs, { 'broker.rack': 'r2' }, 1);
   assert.deepEqual([...moved.image.brokers()], [{ brokerId: 1, rack: 'r2' }]);
 });
 
@@ -256,11 +257,11 @@ test('DeleteTopics of many names is one metadata append', async () => {
   const results = await topics.deleteMany(['a', 'nope', 'c', 'a']);
   assert.deepEqual(results.map((r) => r.errorCode), [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
   assert.equal(store.stats.batches, before + 1);
-  assert.deepEqual(logs.all().map((l) => `${l.topic}-${l.partition}`).sort(), ['b-0', 'b-1']);
+  assert.deepEqual(logNames(logs), ['b-0', 'b-1']);
 });
 
 test('sherwood.max.broker.partitions bounds creation, auto-creation and CreatePartitions', async () => {
-  const { topics } = await open(undefined, undefined, { 'sherwood.max.broker.partitions': '5', 'num.partitions': '2' });
+  const { topics } = await open(undefined, { 'sherwood.max.broker.partitions': '5', 'num.partitions': '2' });
   assert.equal((await topics.create({ name: 'a', numPartitions: 4, replicationFactor: 1 })).errorCode, 0);
   const r = await topics.create({ name: 'b', numPartitions: 2, replicationFactor: 1 });
   assert.equal(r.errorCode, ErrorCode.POLICY_VIOLATION);

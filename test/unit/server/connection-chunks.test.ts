@@ -49,7 +49,7 @@ test('a pooled records buffer is released only once written, and the frame is in
   const logger = createLogger('silent');
   const broker = new Broker({
     config: BrokerConfig.defaults(), nodeId: 1, clusterId: 'test-cluster-id-000000', clock: systemClock, random: systemRandom, logger,
-    fs: {} as never, logs: {} as never, topics: {} as never, handlers: new Map<number, Handler>([[1001, blobHandler]]),
+    fs: {} as never, logs: {} as never, topics: {} as never, replicaManager: {} as never, handlers: new Map<number, Handler>([[1001, blobHandler]]),
   });
   const server = new SocketServer(new RequestRouter(broker), logger, {});
   servers.push(server);

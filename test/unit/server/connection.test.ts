@@ -64,7 +64,7 @@ async function startServer(options: { maxRequestBytes?: number; maxQueuedRequest
   const logger = createLogger('silent');
   const broker = new Broker({
     config: BrokerConfig.defaults(), nodeId: 1, clusterId: 'test-cluster-id-000000', clock: systemClock, random: systemRandom, logger,
-    fs: {} as never, logs: {} as never, topics: {} as never, handlers,
+    fs: {} as never, logs: {} as never, topics: {} as never, replicaManager: {} as never, handlers,
   });
   const server = new SocketServer(new RequestRouter(broker), logger, options);
   const [bound] = await server.listen([{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }]);

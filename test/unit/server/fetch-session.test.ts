@@ -6,7 +6,7 @@ import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { Fetch, type FetchRequest } from '../../../src/protocol/messages/fetch.js';
 import { FetchSession, FetchSessionCache, nextEpoch } from '../../../src/server/fetch-session.js';
 import { FetchPurgatory } from '../../../src/server/delayed-fetch.js';
-import type { PartitionLog } from '../../../src/storage/partition-log.js';
+import type { Partition } from '../../../src/cluster/partition.js';
 
 const ID = Buffer.alloc(16, 1);
 const resolve = (topic: string) => (topic === 't' ? { name: 't', topicId: ID } : null);
@@ -46,7 +46,7 @@ test('session lifecycle: full → incremental (add, forget) → epoch errors →
 });
 
 test('mustRespond: records, errors and watermark changes only', () => {
-  const cached = { topic: 't', topicId: ID, partition: 0, fetchOffset: 0, partitionMaxBytes: 1, currentLeaderEpoch: -1, highWatermark: 5, lastStableOffset: 5, logStartOffset: 0 };
+  const cached = { topic: 't', topicId: ID, partition: 0, fetchOffset: 0, partitionMaxBytes: 1, currentLeaderEpoch: -1, lastFetchedEpoch: -1, fetcherLogStartOffset: -1, highWatermark: 5, lastStableOffset: 5, logStartOffset: 0 };
   const same = { errorCode: 0, highWatermark: 5, lastStableOffset: 5, logStartOffset: 0, recordsBytes: 0 };
   assert.equal(FetchSession.mustRespond(cached, same), false);
   assert.equal(FetchSession.mustRespond(cached, { ...same, recordsBytes: 10 }), true);
@@ -68,46 +68,62 @@ test('cache limit: no slot ⇒ no session, until an idle session can be evicted'
   assert.equal(nextEpoch(0x7fffffff), 1);
 });
 
-/** Just enough of a PartitionLog for the purgatory. */
-function fakeLog(): { log: PartitionLog; setHw(v: number): void; listeners: () => number } {
+/** Just enough of a Partition for the purgatory. */
+function fakePartition(): { partition: Partition; setHw(v: number): void; stop(): void; listeners: () => number } {
   let hw = 0;
+  let stopped = false;
   const fns = new Set<() => void>();
-  const log = {
+  const partition = {
     get highWatermark() { return hw; },
-    onHighWatermarkChange(fn: () => void) { fns.add(fn); return () => { fns.delete(fn); }; },
-  } as unknown as PartitionLog;
-  return { log, setHw: (v) => { hw = v; for (const f of [...fns]) f(); }, listeners: () => fns.size };
+    get isStopped() { return stopped; },
+    onStateChange(fn: () => void) { fns.add(fn); return () => { fns.delete(fn); }; },
+  } as unknown as Partition;
+  const fire = (): void => { for (const f of [...fns]) f(); };
+  return { partition, setHw: (v) => { hw = v; fire(); }, stop: () => { stopped = true; fire(); }, listeners: () => fns.size };
 }
 
 test('purgatory: woken by a high-watermark change past the fetch offset, else times out', async () => {
   const clock = new ManualClock();
   const purgatory = new FetchPurgatory(clock, 1);
-  const a = fakeLog();
-  const waiting = purgatory.wait([{ log: a.log, fetchOffset: 3, limit: () => a.log.highWatermark }], 5000);
+  const a = fakePartition();
+  const waiting = purgatory.wait([{ partition: a.partition, fetchOffset: 3, limit: () => a.partition.highWatermark }], 5000);
   assert.equal(purgatory.size, 1);
-  assert.equal(await purgatory.wait([{ log: a.log, fetchOffset: 0, limit: () => 0 }], 5000), 'full');
+  assert.equal(await purgatory.wait([{ partition: a.partition, fetchOffset: 0, limit: () => 0 }], 5000), 'full');
   a.setHw(2); // not past offset 3 yet
   a.setHw(4);
   assert.equal(await waiting, 'woken');
   assert.equal(a.listeners(), 0);
   assert.equal(purgatory.size, 0);
 
-  const timingOut = purgatory.wait([{ log: a.log, fetchOffset: 10, limit: () => a.log.highWatermark }], 500);
+  const timingOut = purgatory.wait([{ partition: a.partition, fetchOffset: 10, limit: () => a.partition.highWatermark }], 500);
   clock.advance(499);
   assert.equal(purgatory.size, 1);
   clock.advance(1);
   assert.equal(await timingOut, 'timeout');
   assert.equal(a.listeners(), 0);
-  assert.equal(await purgatory.wait([{ log: a.log, fetchOffset: 1, limit: () => a.log.highWatermark }], 500), 'woken', 'data already there');
+  assert.equal(await purgatory.wait([{ partition: a.partition, fetchOffset: 1, limit: () => a.partition.highWatermark }], 500), 'woken', 'data already there');
 });
 
 test('purgatory close releases waiting fetches and refuses new waits', async () => {
   const clock = new ManualClock();
   const purgatory = new FetchPurgatory(clock);
-  const a = fakeLog();
-  const waiting = purgatory.wait([{ log: a.log, fetchOffset: 3, limit: () => a.log.highWatermark }], 60_000);
+  const a = fakePartition();
+  const waiting = purgatory.wait([{ partition: a.partition, fetchOffset: 3, limit: () => a.partition.highWatermark }], 60_000);
   purgatory.close();
   assert.equal(await waiting, 'closed');
   assert.equal(a.listeners(), 0);
-  assert.equal(await purgatory.wait([{ log: a.log, fetchOffset: 3, limit: () => a.log.highWatermark }], 60_000), 'closed');
+  assert.equal(await purgatory.wait([{ partition: a.partition, fetchOffset: 3, limit: () => a.partition.highWatermark }], 60_000), 'closed');
+});
+
+test('purgatory: a partition that stopped before the wait began (topic deleted) wakes the fetch at once', async () => {
+  const clock = new ManualClock();
+  const purgatory = new FetchPurgatory(clock);
+  const a = fakePartition();
+  a.stop();
+  assert.equal(await purgatory.wait([{ partition: a.partition, fetchOffset: 3, limit: () => 0 }], 60_000), 'woken');
+  const b = fakePartition();
+  const waiting = purgatory.wait([{ partition: b.partition, fetchOffset: 3, limit: () => 0 }], 60_000);
+  b.stop();
+  assert.equal(await waiting, 'woken');
+  assert.equal(purgatory.size, 0);
 });

@@ -53,8 +53,8 @@ test('an existing __consumer_offsets keeps its partition count; the setting is n
     b = await startTestBroker({ dataDir: dir.path, overrides: { 'offsets.topic.num.partitions': '5' } });
     try {
       assert.equal(await getGroupRuntime(b.broker).availability(), 0);
-      assert.equal(b.broker.groups!.config.offsetsTopicNumPartitions, 2, 'groups hash over the partitions that exist');
-      assert.deepEqual(b.broker.groups!.runtime.partitions(), [0, 1]);
+      assert.equal(b.broker.groups.service.config.offsetsTopicNumPartitions, 2, 'groups hash over the partitions that exist');
+      assert.deepEqual(b.broker.groups.service.runtime.partitions(), [0, 1]);
       assert.equal(b.broker.config.getInt('offsets.topic.num.partitions'), 5, 'the broker setting is left as configured');
     } finally {
       await b.close();

@@ -50,7 +50,7 @@ test('authenticate → authorize → quota → handler → metrics', async () =>
   let closeReason: string | undefined;
   const broker = new Broker({
     config: BrokerConfig.defaults(), nodeId: 1, clusterId: 'test-cluster-id-000000', clock: new ManualClock(), random: systemRandom,
-    logger: createLogger('silent'), fs: {} as never, logs: {} as never, topics: {} as never,
+    logger: createLogger('silent'), fs: {} as never, logs: {} as never, topics: {} as never, replicaManager: {} as never,
     handlers: new Map<number, Handler>([[1002, echo]]),
     authenticator: { authenticate: (c) => (closeReason !== undefined ? { closeReason } : { principal: `User:${c.remoteAddress}` }) },
     authorizer: { authorize: (r) => { authorized.push(r); return allow; } },
@@ -89,7 +89,7 @@ test('authenticate → authorize → quota → handler → metrics', async () =>
 test('the quota stage puts its throttle time in responses that have the field', async () => {
   const broker = new Broker({
     config: BrokerConfig.defaults(), nodeId: 1, clusterId: 'test-cluster-id-000000', clock: new ManualClock(), random: systemRandom,
-    logger: createLogger('silent'), fs: {} as never, logs: {} as never, topics: {} as never,
+    logger: createLogger('silent'), fs: {} as never, logs: {} as never, topics: {} as never, replicaManager: {} as never,
     handlers: new Map<number, Handler>([[1002, echo]]),
     quotas: { recordRequest: () => 250 },
   });
