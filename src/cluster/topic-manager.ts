@@ -258,6 +258,20 @@ export class TopicManager {
     await this.exclusive(() => this.publish(planAlterBrokerConfigs(this.current, scope === 'broker' ? this.opts.nodeId : 'default', configs)));
   }
 
+  /**
+   * Hands out the next block of `size` producer ids to `brokerId` (KRaft's AllocateProducerIds):
+   * one ProducerIdsRecord moves the cluster's next producer id past the block, durably, so no
+   * id is ever handed out twice, also across restarts.
+   */
+  allocateProducerIdBlock(brokerId: number, size: number): Promise<{ firstProducerId: number; size: number }> {
+    return this.exclusive(async () => {
+      const firstProducerId = this.current.nextProducerId();
+      if (firstProducerId + size > Number.MAX_SAFE_INTEGER) throw new Error('producer ids exhausted');
+      await this.publish([{ type: 'ProducerIdsRecord', brokerId, nextProducerId: firstProducerId + size }]);
+      return { firstProducerId, size };
+    });
+  }
+
   async close(): Promise<void> {
     await this.exclusive(() => this.opts.store.close());
   }

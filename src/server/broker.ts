@@ -4,6 +4,7 @@
  *
  *   topics          TopicManager: the metadata image and every change to it
  *   replicaManager  the hosted partitions (handlers get a partition or an error from it)
+ *   producerIds     producer ids for InitProducerId (blocks allocated through the metadata)
  *   groups          the group coordinator runtime (loads __consumer_offsets shards on leadership)
  *   fetchSessions   KIP-227 fetch sessions
  *   fetchPurgatory  long-polling fetches
@@ -20,6 +21,7 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
+import { BlockProducerIdManager, type ProducerIdManager } from '../cluster/producer-id-manager.js';
 import type { BrokerConfig, Listener } from './config.js';
 import type { Handler } from './handler.js';
 import { GroupRuntime } from './group-runtime.js';
@@ -48,6 +50,7 @@ export interface BrokerInit {
   logs: LogManager;
   topics: TopicManager;
   replicaManager: ReplicaManager;
+  producerIds?: ProducerIdManager;
   handlers: ReadonlyMap<number, Handler>;
   authenticator?: Authenticator;
   authorizer?: Authorizer;
@@ -65,6 +68,8 @@ export class Broker {
   readonly logs: LogManager;
   readonly topics: TopicManager;
   readonly replicaManager: ReplicaManager;
+  /** Producer ids for InitProducerId, in blocks from the metadata. */
+  readonly producerIds: ProducerIdManager;
   readonly groups: GroupRuntime;
   readonly fetchSessions: FetchSessionCache;
   readonly fetchPurgatory: FetchPurgatory;
@@ -100,6 +105,7 @@ export class Broker {
       maxSlots: init.config.getInt('max.incremental.fetch.session.cache.slots'), clock: init.clock, random: init.random,
     });
     this.fetchPurgatory = new FetchPurgatory(init.clock);
+    this.producerIds = init.producerIds ?? new BlockProducerIdManager(init.nodeId, init.topics, init.logger);
     this.groups = new GroupRuntime(this);
   }
 
