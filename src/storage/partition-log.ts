@@ -39,16 +39,8 @@ import { LogSegment } from './log-segment.js';
 import { loadSegments } from './log-loader.js';
 import { deleteRetentionBreachedSegments } from './log-retention.js';
 import { cleanLog, type CleanResult } from './log-cleaner.js';
-import {
-  DEFAULT_PRODUCER_STATE_CONFIG,
-  ProducerStateManager,
-  type ActiveProducer,
-  type AppendOrigin,
-  type BatchMetadata,
-  type ProducerAppend,
-  type ProducerStateManagerConfig,
-} from './producer-state-manager.js';
-import { rebuildProducerState } from './producer-state-loader.js';
+import type { ActiveProducer, ProducerStateManager, ProducerStateManagerConfig } from './producer-state-manager.js';
+import { openProducerState, rebuildProducerState } from './producer-state-loader.js';
 
 export { ProducerStateError, type ActiveProducer, type AppendOrigin } from './producer-state-manager.js';
 
@@ -173,10 +165,7 @@ export class PartitionLog {
       logStartOffset: options.logStartOffset ?? 0,
       logger: options.logger,
     });
-    const psm = await ProducerStateManager.open({
-      fs: options.fs, dir: options.dir, name: `${options.topic}-${options.partition}`,
-      config: options.producerStateConfig ?? DEFAULT_PRODUCER_STATE_CONFIG, logger: options.logger,
-    });
+    const psm = await openProducerState(options);
     const log = new PartitionLog(options, cache, psm);
     log.segments = loaded.segments;
     const first = log.segments[0]!;
@@ -277,31 +266,15 @@ export class PartitionLog {
       if (pos === 0) throw new StorageError('appendAsLeader: no batches');
       const lastOffset = next - 1;
       const producers = this.producerStateManager.analyzeAppend(records, origin);
-      if (producers?.duplicate !== undefined) return this.duplicateResult(producers.duplicate);
+      const dup = producers?.duplicate;
+      if (dup !== undefined) return { firstOffset: dup.firstOffset, lastOffset: dup.lastOffset, logAppendTimeMs: dup.timestamp, logStartOffset: this._logStartOffset, duplicate: true };
       if (leaderEpoch > this.epochCache.latestEpoch && this.epochCache.assign(leaderEpoch, firstOffset)) {
         await this.epochCache.persist();
       }
       await this.write(records, firstOffset, lastOffset, now);
-      this.afterAppend(producers, lastOffset);
+      if (this.producerStateManager.onAppendWritten(producers, lastOffset)) this.maybeIncrementFirstUnstableOffset();
       return { firstOffset, lastOffset, logAppendTimeMs: logAppendTime ? now : -1, logStartOffset: this._logStartOffset, duplicate: false };
     });
-  }
-
-  private duplicateResult(batch: BatchMetadata): AppendResult {
-    return { firstOffset: batch.firstOffset, lastOffset: batch.lastOffset, logAppendTimeMs: batch.timestamp, logStartOffset: this._logStartOffset, duplicate: true };
-  }
-
-  /** Applies the producer state of a written append (Kafka: after localLog.append). */
-  private afterAppend(producers: ProducerAppend | null, lastOffset: number): void {
-    const psm = this.producerStateManager;
-    if (producers !== null) {
-      psm.applyAppend(producers);
-      // The transactions work appends aborted ones to the segment's .txnindex here, with
-      // psm.lastStableOffset(completed), before completing them.
-      for (const completed of producers.completedTxns) psm.completeTxn(completed);
-    }
-    psm.updateMapEndOffset(lastOffset + 1);
-    if (producers !== null) this.maybeIncrementFirstUnstableOffset();
   }
 
   /** The last stable offset follows the producer state's first unstable offset (never below the log start). */
@@ -359,7 +332,7 @@ export class PartitionLog {
       const producers = this.producerStateManager.analyzeAppend(records, 'replication');
       if (epochChanged) await this.epochCache.persist();
       await this.write(records, firstOffset, lastOffset, this.clock.now());
-      this.afterAppend(producers, lastOffset);
+      if (this.producerStateManager.onAppendWritten(producers, lastOffset)) this.maybeIncrementFirstUnstableOffset();
       return { firstOffset, lastOffset };
     });
   }

@@ -15,10 +15,22 @@
  * for brokers upgraded from before 0.11; Sherwood logs from before producer state existed may
  * hold idempotent batches whose retries must still be recognised).
  */
+import type { FileSystem } from '../base/file-system.js';
 import type { Logger } from '../base/logger.js';
 import { BatchCursor, type LogSegment } from './log-segment.js';
-import { ProducerStateError, type ProducerStateManager } from './producer-state-manager.js';
+import { DEFAULT_PRODUCER_STATE_CONFIG, ProducerStateError, ProducerStateManager, type ProducerStateManagerConfig } from './producer-state-manager.js';
 import { lastOffsetOf, baseOffsetOf } from '../protocol/record-batch.js';
+
+/** An empty ProducerStateManager over the snapshots in a partition directory. */
+export function openProducerState(options: { fs: FileSystem; dir: string; topic: string; partition: number; logger: Logger; producerStateConfig?: ProducerStateManagerConfig }): Promise<ProducerStateManager> {
+  return ProducerStateManager.open({
+    fs: options.fs,
+    dir: options.dir,
+    name: `${options.topic}-${options.partition}`,
+    config: options.producerStateConfig ?? DEFAULT_PRODUCER_STATE_CONFIG,
+    logger: options.logger,
+  });
+}
 
 export async function rebuildProducerState(
   psm: ProducerStateManager,

@@ -267,6 +267,21 @@ export class ProducerStateManager {
     for (const info of append.producers) this.update(info);
   }
 
+  /**
+   * After an append ending at `lastOffset` was written (Kafka: after localLog.append): applies
+   * the staged updates, completes the ended transactions and moves mapEndOffset. Returns true
+   * when the first unstable offset may have moved.
+   */
+  onAppendWritten(append: ProducerAppend | null, lastOffset: number): boolean {
+    this.lastMapOffset = lastOffset + 1;
+    if (append === null) return false;
+    this.applyAppend(append);
+    // The transactions work appends aborted ones to the segment's .txnindex here, with
+    // lastStableOffset(completed), before completing them.
+    for (const completed of append.completedTxns) this.completeTxn(completed);
+    return true;
+  }
+
   /** Kafka's update(appendInfo). */
   update(info: ProducerAppendInfo): void {
     const current = this.producers.get(info.producerId);
