@@ -159,8 +159,8 @@ export class ProducerStateEntry {
 export class ProducerAppendInfo {
   /** The staged entry: the current one's fields with only this append's batches. */
   readonly updated: ProducerStateEntry;
-  /** Transactions begun by this append. */
-  readonly startedTransactions: TxnMetadata[] = [];
+  /** Transactions begun by this append (undefined: none, the common case). */
+  startedTransactions: TxnMetadata[] | undefined;
   private readonly current: ProducerStateEntry | undefined;
 
   constructor(readonly producerId: number, current: ProducerStateEntry | undefined, readonly origin: AppendOrigin, private readonly where: string) {
@@ -172,16 +172,22 @@ export class ProducerAppendInfo {
 
   /** Validates and stages a data batch; throws ProducerStateError (nothing staged is applied then). */
   appendDataBatch(epoch: number, firstSeq: number, lastSeq: number, timestamp: number, firstOffset: number, lastOffset: number, isTransactional: boolean): void {
-    this.checkProducerEpoch(epoch, firstOffset, 0);
-    if (this.origin === 'client') this.checkSequence(epoch, firstSeq, firstOffset);
-    this.updated.addBatch(epoch, { firstSeq, lastSeq, firstOffset, lastOffset, timestamp });
-    const open = this.updated.currentTxnFirstOffset;
+    const updated = this.updated;
+    checkProducerEpoch(this.producerId, epoch, updated.producerEpoch, updated.currentTxnFirstOffset >= 0, firstOffset, 0, this.origin, this.where);
+    if (this.origin === 'client') {
+      let lastSeqBefore: number;
+      if (!updated.isEmpty) lastSeqBefore = updated.lastSeq;
+      else if (this.current !== undefined && epoch === this.current.producerEpoch) lastSeqBefore = this.current.lastSeq;
+      else lastSeqBefore = NO_SEQUENCE;
+      checkSequence(this.producerId, epoch, firstSeq, firstOffset, updated.producerEpoch, lastSeqBefore, this.current?.producerEpoch ?? NO_PRODUCER_EPOCH, this.where);
+    }
+    updated.addBatch(epoch, { firstSeq, lastSeq, firstOffset, lastOffset, timestamp });
+    const open = updated.currentTxnFirstOffset;
     if (open >= 0 && !isTransactional) {
-      const message = `Expected transactional write from producer ${this.producerId} at offset ${firstOffset} in partition ${this.where}`;
-      if (this.origin !== 'replication') throw new ProducerStateError(ErrorCode.INVALID_TXN_STATE, message);
+      checkNotInTransaction(this.producerId, firstOffset, this.origin, this.where);
     } else if (open < 0 && isTransactional) {
-      this.updated.currentTxnFirstOffset = firstOffset;
-      this.startedTransactions.push({ producerId: this.producerId, firstOffset, lastOffset: -1 });
+      updated.currentTxnFirstOffset = firstOffset;
+      (this.startedTransactions ??= []).push({ producerId: this.producerId, firstOffset, lastOffset: -1 });
     }
   }
 
@@ -190,47 +196,56 @@ export class ProducerAppendInfo {
    * undefined when none was open (an empty transaction leaves no trace for the LSO).
    */
   appendEndTxnMarker(isAbort: boolean, coordinatorEpoch: number, producerEpoch: number, offset: number, timestamp: number, transactionVersion = 0): CompletedTxn | undefined {
-    this.checkProducerEpoch(producerEpoch, offset, transactionVersion);
-    if (this.updated.coordinatorEpoch > coordinatorEpoch && this.origin !== 'replication') {
+    const updated = this.updated;
+    checkProducerEpoch(this.producerId, producerEpoch, updated.producerEpoch, updated.currentTxnFirstOffset >= 0, offset, transactionVersion, this.origin, this.where);
+    if (updated.coordinatorEpoch > coordinatorEpoch && this.origin !== 'replication') {
       throw new ProducerStateError(ErrorCode.TRANSACTION_COORDINATOR_FENCED,
-        `Invalid coordinator epoch for producerId ${this.producerId} at offset ${offset} in partition ${this.where}: ${coordinatorEpoch} (zombie), ${this.updated.coordinatorEpoch} (current)`);
+        `Invalid coordinator epoch for producerId ${this.producerId} at offset ${offset} in partition ${this.where}: ${coordinatorEpoch} (zombie), ${updated.coordinatorEpoch} (current)`);
     }
-    const open = this.updated.currentTxnFirstOffset;
+    const open = updated.currentTxnFirstOffset;
     const completed = open >= 0 ? { producerId: this.producerId, firstOffset: open, lastOffset: offset, isAborted: isAbort } : undefined;
-    this.updated.maybeUpdateProducerEpoch(producerEpoch);
-    this.updated.coordinatorEpoch = coordinatorEpoch;
-    this.updated.currentTxnFirstOffset = -1;
-    this.updated.lastTimestamp = timestamp;
+    updated.maybeUpdateProducerEpoch(producerEpoch);
+    updated.coordinatorEpoch = coordinatorEpoch;
+    updated.currentTxnFirstOffset = -1;
+    updated.lastTimestamp = timestamp;
     return completed;
   }
+}
 
-  private checkProducerEpoch(epoch: number, offset: number, transactionVersion: number): void {
-    const current = this.updated.producerEpoch;
-    const invalid = transactionVersion >= 2 ? epoch <= current : epoch < current;
-    if (!invalid || this.origin === 'replication') return;
-    // A TV2 marker retried after its transaction ended (same epoch, nothing open) is accepted.
-    if (transactionVersion >= 2 && epoch === current && this.updated.currentTxnFirstOffset < 0) return;
-    throw new ProducerStateError(ErrorCode.INVALID_PRODUCER_EPOCH,
-      `Epoch of producer ${this.producerId} at offset ${offset} in ${this.where} is ${epoch}, which is ${transactionVersion >= 2 ? '<=' : '<'} the last seen epoch ${current}`);
-  }
+/**
+ * Kafka's checkProducerEpoch: `current` is the producer's epoch so far (-1 when unknown).
+ * Replication only warns in Kafka; here it passes silently.
+ */
+export function checkProducerEpoch(producerId: number, epoch: number, current: number, txnOpen: boolean, offset: number, transactionVersion: number, origin: AppendOrigin, where: string): void {
+  const invalid = transactionVersion >= 2 ? epoch <= current : epoch < current;
+  if (!invalid || origin === 'replication') return;
+  // A TV2 marker retried after its transaction ended (same epoch, nothing open) is accepted.
+  if (transactionVersion >= 2 && epoch === current && !txnOpen) return;
+  throw new ProducerStateError(ErrorCode.INVALID_PRODUCER_EPOCH,
+    `Epoch of producer ${producerId} at offset ${offset} in ${where} is ${epoch}, which is ${transactionVersion >= 2 ? '<=' : '<'} the last seen epoch ${current}`);
+}
 
-  private checkSequence(epoch: number, firstSeq: number, offset: number): void {
-    const updated = this.updated;
-    if (epoch !== updated.producerEpoch) {
-      if (firstSeq !== 0 && updated.producerEpoch !== NO_PRODUCER_EPOCH) {
-        throw new ProducerStateError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          `Invalid sequence number for new epoch of producer ${this.producerId} at offset ${offset} in partition ${this.where}: ${epoch} (request epoch), ${firstSeq} (seq. number), ${updated.producerEpoch} (current producer epoch)`);
-      }
-      return;
+/**
+ * Kafka's checkSequence (client appends only). `stagedEpoch`: the producer's epoch including the
+ * append's earlier batches; `lastSeq`: the sequence the batch must follow; `currentEpoch`: the
+ * stored entry's epoch, -1 when the producer is unknown (then any sequence is accepted).
+ */
+export function checkSequence(producerId: number, epoch: number, firstSeq: number, offset: number, stagedEpoch: number, lastSeq: number, currentEpoch: number, where: string): void {
+  if (epoch !== stagedEpoch) {
+    if (firstSeq !== 0 && stagedEpoch !== NO_PRODUCER_EPOCH) {
+      throw new ProducerStateError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `Invalid sequence number for new epoch of producer ${producerId} at offset ${offset} in partition ${where}: ${epoch} (request epoch), ${firstSeq} (seq. number), ${stagedEpoch} (current producer epoch)`);
     }
-    let currentLastSeq: number;
-    if (!updated.isEmpty) currentLastSeq = updated.lastSeq;
-    else if (this.current !== undefined && epoch === this.current.producerEpoch) currentLastSeq = this.current.lastSeq;
-    else currentLastSeq = NO_SEQUENCE;
-    // No epoch yet (unknown producer, or its state expired or was never retained): any sequence.
-    const currentEpoch = this.current?.producerEpoch ?? NO_PRODUCER_EPOCH;
-    if (currentEpoch === NO_PRODUCER_EPOCH || inSequence(currentLastSeq, firstSeq)) return;
-    throw new ProducerStateError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-      `Out of order sequence number for producer ${this.producerId} at offset ${offset} in partition ${this.where}: ${firstSeq} (incoming seq. number), ${currentLastSeq} (current end sequence number)`);
+    return;
   }
+  // No epoch yet (unknown producer, or its state expired): any sequence.
+  if (currentEpoch === NO_PRODUCER_EPOCH || inSequence(lastSeq, firstSeq)) return;
+  throw new ProducerStateError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    `Out of order sequence number for producer ${producerId} at offset ${offset} in partition ${where}: ${firstSeq} (incoming seq. number), ${lastSeq} (current end sequence number)`);
+}
+
+/** A non-transactional batch while the producer has a transaction open: INVALID_TXN_STATE (not for replication). */
+export function checkNotInTransaction(producerId: number, offset: number, origin: AppendOrigin, where: string): void {
+  if (origin === 'replication') return;
+  throw new ProducerStateError(ErrorCode.INVALID_TXN_STATE, `Expected transactional write from producer ${producerId} at offset ${offset} in partition ${where}`);
 }

@@ -37,7 +37,11 @@ import {
   ProducerAppendInfo,
   ProducerStateEntry,
   ProducerStateError,
+  checkNotInTransaction,
+  checkProducerEpoch,
+  checkSequence,
   incrementSequence,
+  NO_PRODUCER_EPOCH,
   NO_SEQUENCE,
   type AppendOrigin,
   type BatchMetadata,
@@ -67,14 +71,45 @@ export interface ActiveProducer {
   currentTxnStartOffset: number;
 }
 
-/** The outcome of analyzeAppend for an append that carries producer ids. */
+/**
+ * The outcome of analyzeAppend for an append that carries producer ids. The common case (one
+ * non-transactional data batch from a client or the coordinator) reuses one object per
+ * partition and allocates only the batch's BatchMetadata: it is valid until the next
+ * analyzeAppend, which the log's queue orders after this append's applyAppend.
+ */
 export interface ProducerAppend {
   /** Set when a client batch repeats one of the producer's cached batches: answer with it, write nothing. */
   duplicate: BatchMetadata | undefined;
   /** Staged updates, one per producer (few per append: a linear list beats a Map). */
-  producers: ProducerAppendInfo[];
-  /** Transactions ended by markers in this append, in offset order. */
-  completedTxns: CompletedTxn[];
+  producers: readonly ProducerAppendInfo[];
+  /** Transactions ended by markers in this append, in offset order (a shared empty array when none). */
+  completedTxns: readonly CompletedTxn[];
+  /** The single-batch case: the batch to add to producer `singleProducerId` at `singleEpoch`. */
+  single: BatchMetadata | undefined;
+  singleProducerId: number;
+  singleEpoch: number;
+}
+
+const NO_COMPLETED_TXNS: readonly CompletedTxn[] = Object.freeze([]);
+const NO_PRODUCERS: readonly ProducerAppendInfo[] = Object.freeze([]);
+
+// Header reads on the append path: plain byte access is several times cheaper than Buffer's
+// checked readInt32BE in this hot loop (bench/micro/producer-state-append.ts). The caller has
+// checked that the 61-byte header is there.
+function int32At(b: Buffer, p: number): number {
+  return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+}
+
+function int16At(b: Buffer, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16)) >> 16;
+}
+
+function int64At(b: Buffer, p: number): number {
+  return int32At(b, p) * 4294967296 + (int32At(b, p + 4) >>> 0);
+}
+
+function newAppend(): ProducerAppend {
+  return { duplicate: undefined, producers: [], completedTxns: NO_COMPLETED_TXNS, single: undefined, singleProducerId: -1, singleEpoch: -1 };
 }
 
 export interface ProducerStateManagerOptions {
@@ -109,6 +144,7 @@ export class ProducerStateManager {
   private snapshots: number[] = [];
   private lastMapOffset = 0;
   private lastSnapOffset = 0;
+  private readonly scratch: ProducerAppend = { ...newAppend(), producers: NO_PRODUCERS };
 
   private constructor(options: ProducerStateManagerOptions, snapshots: number[]) {
     this.fs = options.fs;
@@ -183,14 +219,49 @@ export class ProducerStateManager {
    * (UnifiedLog.analyzeAndValidateProducerState). Changes nothing. Throws ProducerStateError.
    */
   analyzeAppend(records: Buffer, origin: AppendOrigin, transactionVersion = 0): ProducerAppend | null {
+    if (origin !== 'replication' && records.length === batchSizeAt(records, 0)) {
+      // Producer ids are never negative except NO_PRODUCER_ID (-1): the high word tells.
+      if (int32At(records, 43) < 0) return null;
+      if ((int16At(records, 21) & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) === 0) return this.analyzeSingleDataBatch(records, origin);
+    }
     let result: ProducerAppend | null = null;
     for (let pos = 0; pos < records.length; pos += batchSizeAt(records, pos)) {
-      if (readInt64(records, pos + 43) < 0) continue;
-      result ??= { duplicate: undefined, producers: [], completedTxns: [] };
+      if (int32At(records, pos + 43) < 0) continue;
+      result ??= newAppend();
       this.analyzeBatch(records, pos, origin, transactionVersion, result);
       if (result.duplicate !== undefined) return result;
     }
     return result;
+  }
+
+  /**
+   * The common case, checked against the stored entry directly (what ProducerAppendInfo does for
+   * a producer's first batch of an append) without staging: one non-transactional data batch.
+   */
+  private analyzeSingleDataBatch(records: Buffer, origin: AppendOrigin): ProducerAppend {
+    const producerId = int64At(records, 43);
+    const epoch = int16At(records, 51);
+    const firstSeq = int32At(records, 53);
+    const lastOffsetDelta = int32At(records, 23);
+    const lastSeq = firstSeq === NO_SEQUENCE ? NO_SEQUENCE : incrementSequence(firstSeq, lastOffsetDelta);
+    const entry = this.producers.get(producerId);
+    const out = this.scratch;
+    out.single = undefined;
+    out.duplicate = origin === 'client' ? entry?.findDuplicateBatch(epoch, firstSeq, lastSeq) : undefined;
+    if (out.duplicate !== undefined) return out;
+    const firstOffset = int64At(records, 0);
+    const currentEpoch = entry === undefined ? NO_PRODUCER_EPOCH : entry.producerEpoch;
+    const txnOpen = entry !== undefined && entry.currentTxnFirstOffset >= 0;
+    checkProducerEpoch(producerId, epoch, currentEpoch, txnOpen, firstOffset, 0, origin, this.name);
+    if (origin === 'client') {
+      const lastSeqBefore = entry !== undefined && epoch === currentEpoch ? entry.lastSeq : NO_SEQUENCE;
+      checkSequence(producerId, epoch, firstSeq, firstOffset, currentEpoch, lastSeqBefore, currentEpoch, this.name);
+    }
+    if (txnOpen) checkNotInTransaction(producerId, firstOffset, origin, this.name);
+    out.single = { firstSeq, lastSeq, firstOffset, lastOffset: firstOffset + lastOffsetDelta, timestamp: int64At(records, 35) };
+    out.singleProducerId = producerId;
+    out.singleEpoch = epoch;
+    return out;
   }
 
   /** One batch with a producer id: a duplicate (set on `result`), staged, or ProducerStateError. */
@@ -218,11 +289,11 @@ export class ProducerStateManager {
         throw new ProducerStateError(ErrorCode.INVALID_PRODUCER_EPOCH, `Epoch of producer ${producerId} is ${epoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`);
       }
     }
-    const info = this.appendInfoFor(result.producers, producerId, origin);
+    const info = this.appendInfoFor(result, producerId, origin);
     const baseOffset = readInt64(records, pos);
     if ((attributes & ATTR_CONTROL) !== 0) {
       const completed = this.appendControlBatch(info, records, pos, epoch, baseOffset, transactionVersion);
-      if (completed !== undefined) result.completedTxns.push(completed);
+      if (completed !== undefined) result.completedTxns = [...result.completedTxns, completed];
     } else {
       const maxTimestamp = readInt64(records, pos + 35);
       info.appendDataBatch(epoch, baseSequence, lastSeq, maxTimestamp, baseOffset, baseOffset + lastOffsetDelta, isTransactional);
@@ -235,16 +306,16 @@ export class ProducerStateManager {
    */
   replayBatch(buf: Buffer, pos: number): void {
     if (readInt64(buf, pos + 43) < 0) return;
-    const result: ProducerAppend = { duplicate: undefined, producers: [], completedTxns: [] };
+    const result = newAppend();
     this.analyzeBatch(buf, pos, 'replication', 0, result);
     this.applyAppend(result);
     for (const completed of result.completedTxns) this.completeTxn(completed);
   }
 
-  private appendInfoFor(list: ProducerAppendInfo[], producerId: number, origin: AppendOrigin): ProducerAppendInfo {
-    for (const info of list) if (info.producerId === producerId) return info;
+  private appendInfoFor(result: ProducerAppend, producerId: number, origin: AppendOrigin): ProducerAppendInfo {
+    for (const info of result.producers) if (info.producerId === producerId) return info;
     const info = new ProducerAppendInfo(producerId, this.producers.get(producerId), origin, this.name);
-    list.push(info);
+    result.producers = [...result.producers, info];
     return info;
   }
 
@@ -264,6 +335,17 @@ export class ProducerStateManager {
 
   /** Applies what analyzeAppend staged (after the write succeeded). Completed txns are the caller's: see completeTxn. */
   applyAppend(append: ProducerAppend): void {
+    const single = append.single;
+    if (single !== undefined) {
+      append.single = undefined;
+      let entry = this.producers.get(append.singleProducerId);
+      if (entry === undefined) {
+        entry = new ProducerStateEntry(append.singleProducerId);
+        this.producers.set(append.singleProducerId, entry);
+      }
+      entry.addBatch(append.singleEpoch, single);
+      return;
+    }
     for (const info of append.producers) this.update(info);
   }
 
@@ -275,6 +357,10 @@ export class ProducerStateManager {
   onAppendWritten(append: ProducerAppend | null, lastOffset: number): boolean {
     this.lastMapOffset = lastOffset + 1;
     if (append === null) return false;
+    if (append.single !== undefined) {
+      this.applyAppend(append);
+      return false;
+    }
     this.applyAppend(append);
     // The transactions work appends aborted ones to the segment's .txnindex here, with
     // lastStableOffset(completed), before completing them.
@@ -287,7 +373,7 @@ export class ProducerStateManager {
     const current = this.producers.get(info.producerId);
     if (current !== undefined) current.update(info.updated);
     else this.producers.set(info.producerId, info.updated);
-    for (const txn of info.startedTransactions) insertByFirstOffset(this.ongoingTxns, txn);
+    if (info.startedTransactions !== undefined) for (const txn of info.startedTransactions) insertByFirstOffset(this.ongoingTxns, txn);
   }
 
   updateMapEndOffset(offset: number): void {
