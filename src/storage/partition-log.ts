@@ -578,12 +578,12 @@ export class PartitionLog {
     this.epochCache.clear();
     await this.epochCache.persist();
     await this.producerStateManager.truncateFullyAndStartAt(offset);
-    this.firstUnstableOffset = undefined;
     this._logStartOffset = offset;
     this.recoveryPoint = offset;
     this.firstDirtyOffset = offset;
     const hwChanged = this._highWatermark !== offset;
     this._highWatermark = offset;
+    this.setFirstUnstableOffset(undefined);
     await this.hooks.logStartOffsetChanged?.(this);
     if (hwChanged) this.fireHighWatermark();
   }
