@@ -316,6 +316,34 @@ describeBothFs('producer state', (newEnv, kind) => {
     await logs.close();
   });
 
+  it('an open transaction holds the last stable offset at its first offset until its marker is below the high watermark', async () => {
+    const env = await newEnv();
+    const logs = await openLogs(env, new ManualClock());
+    const log = await logs.create('t', 0, cfg());
+    await log.appendAsLeader(plainBatch(2), 0); // 0-1
+    await log.appendAsLeader(producerBatch(8, 0, 0, { transactional: true, count: 2 }), 0); // 2-3
+    await log.appendAsLeader(plainBatch(1), 0); // 4
+    let wakeups = 0;
+    log.onHighWatermarkChange(() => wakeups++);
+    log.setHighWatermark(5);
+    assert.deepEqual([log.highWatermark, log.lastStableOffset], [5, 2]);
+    await expectRejected(log, 8, 0, 2, ErrorCode.INVALID_TXN_STATE);
+    await log.appendAsLeader(markerBatch(8, 0, true, 1), 0, undefined, 'coordinator'); // 5
+    assert.equal(log.lastStableOffset, 2, 'decided, but the marker is not below the high watermark yet');
+    wakeups = 0;
+    log.setHighWatermark(6);
+    assert.deepEqual([log.lastStableOffset, wakeups > 0], [6, true], 'the commit below the high watermark releases read_committed');
+    // After a restart the open transaction comes back from the log (replay) or the snapshot.
+    await log.appendAsLeader(producerBatch(8, 0, 2, { transactional: true }), 0); // 6
+    await logs.close();
+    const reopened = await openLogs(env, new ManualClock());
+    const again = reopened.get('t', 0)!;
+    again.setHighWatermark(again.logEndOffset);
+    assert.equal(again.lastStableOffset, 6);
+    assert.equal(again.activeProducers()[0]!.currentTxnStartOffset, 6);
+    await reopened.close();
+  });
+
   it('a follower takes the leader state from replicated batches, markers included', async () => {
     const env = await newEnv();
     const clock = new ManualClock();
