@@ -9,8 +9,10 @@
  *   Kafka's order without changing anything: it returns null when no batch has a producer id,
  *   the cached batch a client retry duplicates (answered with its original offsets, nothing
  *   written), or the staged per-producer updates; or it throws ProducerStateError.
- *   `applyAppend` applies the staged updates after the bytes were written, and
- *   `updateMapEndOffset(lastOffset + 1)` follows every append, idempotent or not.
+ *   `onAppendWritten(append, lastOffset)` follows every written append, idempotent or not: it
+ *   applies the staged updates, completes the transactions ended by markers and moves
+ *   mapEndOffset. The common append (one data batch) allocates only its BatchMetadata.
+ * - Followers and rebuilds use origin 'replication': nothing is rejected or deduplicated.
  * - The state covers exactly the log below `mapEndOffset`. A snapshot at offset O holds the
  *   state of everything below O; `takeSnapshot()` writes one at mapEndOffset (segment roll,
  *   clean close, end of a rebuild). Snapshots above the log end are deleted before anything
