@@ -30,7 +30,7 @@ import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import { StorageError } from '../base/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { NotLeaderForEpochError, OffsetOutOfRangeError, type PartitionLog } from '../storage/partition-log.js';
+import { NotLeaderForEpochError, OffsetOutOfRangeError, ProducerStateError, type PartitionLog } from '../storage/partition-log.js';
 import { ReplicaState, type ReplicaFetchState } from './replica-state.js';
 import { validateRecords, type AppendOrigin } from './log-validator.js';
 import {
@@ -347,10 +347,12 @@ export class Partition {
     const isCurrent = (): boolean => this.isLeader && this._leaderEpoch === epoch;
     let appended;
     try {
-      appended = await this.log.appendAsLeader(verdict.records, epoch, isCurrent);
+      appended = await this.log.appendAsLeader(verdict.records, epoch, isCurrent, origin);
     } catch (err) {
       if (this.stopReason !== null) return failedAppend(this.stoppedError, this.errorMessage(this.stoppedError));
       if (err instanceof NotLeaderForEpochError) return failedAppend(ErrorCode.NOT_LEADER_OR_FOLLOWER, NOT_LEADER_MESSAGE);
+      // Sequence/epoch rejections: nothing was written. Kafka sends no error message with them.
+      if (err instanceof ProducerStateError) return failedAppend(err.errorCode, null);
       if (err instanceof StorageError) {
         this.logger.error(`append to ${this.name} failed: ${err.message}`);
         return failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, err.message);

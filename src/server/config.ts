@@ -164,7 +164,8 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('transaction.state.log.segment.bytes', 'int', 104857600, 'segment.bytes of __transaction_state.', { validate: atLeast(1) }),
   def('transaction.max.timeout.ms', 'int', 900000, 'Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT above). No effect yet in Sherwood.', { validate: atLeast(1) }),
   def('transactional.id.expiration.ms', 'int', 604800000, 'A transactional id without activity expires after this long. No effect yet in Sherwood.', { validate: atLeast(1), dynamic: true }),
-  def('producer.id.expiration.ms', 'int', 86400000, 'Idempotent producer state expires after this long without writes. No effect yet in Sherwood.', { validate: atLeast(1), dynamic: true }),
+  def('producer.id.expiration.ms', 'int', 86400000, 'A producer\'s state on a partition (epoch, last sequences) is forgotten after this long without writes, unless it has a transaction open.', { validate: atLeast(1), dynamic: true }),
+  def('producer.id.expiration.check.interval.ms', 'int', 600000, 'How often idle producers are expired (producer.id.expiration.ms).', { validate: atLeast(1) }),
   def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10000, 'How often timed-out transactions are aborted. No effect yet in Sherwood.', { validate: atLeast(1) }),
 
   // --- Share groups (Kafka 4.x stock server.properties carries these)

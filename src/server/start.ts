@@ -84,6 +84,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     cleanerBackoffMs: timerMs(config.getLong('log.cleaner.backoff.ms')),
     flushCheckIntervalMs: config.isDefault('log.flush.scheduler.interval.ms') ? undefined : timerMs(config.getLong('log.flush.scheduler.interval.ms')),
     checkpointIntervalMs: timerMs(config.getInt('log.flush.offset.checkpoint.interval.ms')),
+    producerIdExpirationCheckIntervalMs: timerMs(config.getInt('producer.id.expiration.check.interval.ms')),
+    // A getter: producer.id.expiration.ms is dynamic.
+    producerStateConfig: { get producerIdExpirationMs() { return config.getInt('producer.id.expiration.ms'); } },
   });
   // Metadata: the journal in the first log dir → the image → logs reconciled to it (interim,
   // until the partition layer) → the reconciler follows every later change.

@@ -13,8 +13,9 @@
  *
  * Background tasks (startBackgroundTasks) run on the injected clock: retention every
  * retentionCheckIntervalMs (log.retention.check.interval.ms, 5 min), compaction every
- * cleanerBackoffMs (15 s), flush.ms checks every flushCheckIntervalMs and checkpoints every
- * checkpointIntervalMs (60 s). Each reschedules itself after finishing, so runs never overlap.
+ * cleanerBackoffMs (15 s), flush.ms checks every flushCheckIntervalMs, checkpoints every
+ * checkpointIntervalMs (60 s) and idle producers expire every producerIdExpirationCheckIntervalMs
+ * (producer.id.expiration.check.interval.ms, 10 min). Each reschedules itself after finishing, so runs never overlap.
  */
 import type { Clock, TimerHandle } from '../base/clock.js';
 import type { FileSystem } from '../base/file-system.js';
@@ -22,6 +23,7 @@ import type { Logger } from '../base/logger.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.js';
+import { DEFAULT_PRODUCER_STATE_CONFIG, type ProducerStateManagerConfig } from './producer-state-manager.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -37,6 +39,9 @@ export interface LogManagerOptions {
   cleanerBackoffMs?: number;
   flushCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
+  producerIdExpirationCheckIntervalMs?: number;
+  /** producer.id.expiration.ms, read on use (a getter can follow dynamic config). */
+  producerStateConfig?: ProducerStateManagerConfig;
 }
 
 /** Parses `<topic>-<partition>`; undefined for anything else (e.g. `-delete` dirs). */
@@ -73,7 +78,8 @@ export class LogManager {
   readonly dirs: string[];
   readonly clock: Clock;
   readonly logger: Logger;
-  private readonly intervals: { retention: number; cleaner: number; flush: number; checkpoint: number };
+  private readonly intervals: { retention: number; cleaner: number; flush: number; checkpoint: number; producerExpiration: number };
+  private readonly producerStateConfig: ProducerStateManagerConfig;
 
   private constructor(options: LogManagerOptions) {
     this.fs = options.fs;
@@ -85,7 +91,9 @@ export class LogManager {
       cleaner: options.cleanerBackoffMs ?? 15_000,
       flush: options.flushCheckIntervalMs ?? 1_000,
       checkpoint: options.checkpointIntervalMs ?? 60_000,
+      producerExpiration: options.producerIdExpirationCheckIntervalMs ?? 600_000,
     };
+    this.producerStateConfig = options.producerStateConfig ?? DEFAULT_PRODUCER_STATE_CONFIG;
   }
 
   /** Opens every log dir, recovering each `<topic>-<partition>` directory found. */
@@ -127,6 +135,7 @@ export class LogManager {
         firstDirtyOffset: cleanerOffsets.get(k) ?? 0,
         cleanShutdown,
         hooks: { logStartOffsetChanged: () => this.writeLogStartOffsets(dir) },
+        producerStateConfig: this.producerStateConfig,
       });
       this.logs.set(k, log);
       this.logDir.set(k, dir);
@@ -167,6 +176,7 @@ export class LogManager {
         logger: this.logger,
         cleanShutdown: true,
         hooks: { logStartOffsetChanged: () => this.writeLogStartOffsets(dir) },
+        producerStateConfig: this.producerStateConfig,
       });
       await this.fs.syncDir(dir);
       this.logs.set(k, log);
@@ -295,11 +305,25 @@ export class LogManager {
     }
   }
 
+  /** producer.id.expiration.ms on every log now; returns the number of producers forgotten. */
+  async runProducerExpiration(): Promise<number> {
+    let n = 0;
+    for (const log of this.all()) {
+      try {
+        n += await log.removeExpiredProducers();
+      } catch (err) {
+        this.logger.error('producer expiration failed', { topic: log.topic, partition: log.partition, error: String(err) });
+      }
+    }
+    return n;
+  }
+
   startBackgroundTasks(): void {
     this.every(this.intervals.retention, () => this.runRetention());
     this.every(this.intervals.cleaner, () => this.runCompaction());
     this.every(this.intervals.flush, () => this.runFlushCheck());
     this.every(this.intervals.checkpoint, () => this.checkpoint());
+    this.every(this.intervals.producerExpiration, () => this.runProducerExpiration());
   }
 
   private every(intervalMs: number, task: () => Promise<unknown>): void {

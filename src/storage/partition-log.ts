@@ -12,6 +12,11 @@
  *   (CRC recomputed) and writes all the bytes with one positional write. No per-record work.
  * - The high watermark is set by the replica layer (setHighWatermark); on open it starts at
  *   the log start offset, until the replica layer restores its checkpoint.
+ * - Producer state (producer-state-manager.ts) is checked inside the queue right before the
+ *   write, like Kafka under the log lock: a client retry of a cached batch is answered with its
+ *   original offsets and nothing is written; a rejected append (ProducerStateError) writes
+ *   nothing. A snapshot is taken at every roll (at the new segment's base offset) and on close;
+ *   open, truncation and the log start moving keep it consistent (producer-state-loader.ts).
  * - Disk failures surface as StorageError; after a failed write the log goes offline (every
  *   later operation throws) because its in-memory state may no longer match the disk.
  */
@@ -34,6 +39,10 @@ import { LogSegment } from './log-segment.js';
 import { loadSegments } from './log-loader.js';
 import { deleteRetentionBreachedSegments } from './log-retention.js';
 import { cleanLog, type CleanResult } from './log-cleaner.js';
+import type { ActiveProducer, ProducerStateManager, ProducerStateManagerConfig } from './producer-state-manager.js';
+import { openProducerState, rebuildProducerState } from './producer-state-loader.js';
+
+export { ProducerStateError, type ActiveProducer, type AppendOrigin } from './producer-state-manager.js';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 
@@ -59,9 +68,14 @@ export class NotLeaderForEpochError extends BrokerError {
 export interface AppendResult {
   firstOffset: number;
   lastOffset: number;
-  /** The LogAppendTime stamped on the batches, or -1 for CreateTime topics. */
+  /**
+   * The LogAppendTime stamped on the batches, or -1 for CreateTime topics. For a duplicate,
+   * the original batch's stored maxTimestamp, whatever the timestamp type (as Kafka answers).
+   */
   logAppendTimeMs: number;
   logStartOffset: number;
+  /** True when a client retry matched a cached batch: the offsets are the original ones, nothing was written. */
+  duplicate: boolean;
 }
 
 export interface ReadResult {
@@ -93,6 +107,8 @@ export interface PartitionLogOptions {
   /** True when the directory had a clean-shutdown marker: nothing needs scanning. */
   cleanShutdown?: boolean;
   hooks?: PartitionLogHooks;
+  /** producer.id.expiration.ms and friends (read on use); Kafka's defaults when absent. */
+  producerStateConfig?: ProducerStateManagerConfig;
 }
 
 export class PartitionLog {
@@ -110,6 +126,7 @@ export class PartitionLog {
   /** Compaction: offsets below were cleaned already. */
   firstDirtyOffset = 0;
   readonly epochCache: LeaderEpochCache;
+  readonly producerStateManager: ProducerStateManager;
   private queue: Promise<unknown> = Promise.resolve();
   private listeners = new Set<() => void>();
   private unflushedMessages = 0;
@@ -121,7 +138,7 @@ export class PartitionLog {
   readonly logger: Logger;
   private readonly hooks: PartitionLogHooks;
 
-  private constructor(options: PartitionLogOptions, epochCache: LeaderEpochCache) {
+  private constructor(options: PartitionLogOptions, epochCache: LeaderEpochCache, producerStateManager: ProducerStateManager) {
     this.topic = options.topic;
     this.partition = options.partition;
     this.dir = options.dir;
@@ -131,6 +148,7 @@ export class PartitionLog {
     this.logger = options.logger;
     this.hooks = options.hooks ?? {};
     this.epochCache = epochCache;
+    this.producerStateManager = producerStateManager;
     this.lastFlushMs = options.clock.now();
   }
 
@@ -138,7 +156,6 @@ export class PartitionLog {
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     await options.fs.mkdirp(options.dir);
     const cache = await LeaderEpochCache.load(options.fs, `${options.dir}/${LEADER_EPOCH_CHECKPOINT}`);
-    const log = new PartitionLog(options, cache);
     const loaded = await loadSegments({
       fs: options.fs,
       dir: options.dir,
@@ -148,6 +165,8 @@ export class PartitionLog {
       logStartOffset: options.logStartOffset ?? 0,
       logger: options.logger,
     });
+    const psm = await openProducerState(options);
+    const log = new PartitionLog(options, cache, psm);
     log.segments = loaded.segments;
     const first = log.segments[0]!;
     log._logStartOffset = Math.max(options.logStartOffset ?? 0, first.baseOffset);
@@ -161,6 +180,10 @@ export class PartitionLog {
     let cacheChanged = log.epochCache.truncateFromEnd(log.logEndOffset);
     cacheChanged = log.epochCache.truncateFromStart(log._logStartOffset) || cacheChanged;
     if (cacheChanged) await log.epochCache.persist();
+    // Producer state: the latest snapshot at or below the recovered log end plus a replay of the rest.
+    await psm.removeStraySnapshots(log.segments.map((s) => s.baseOffset));
+    await rebuildProducerState(psm, log.segments, log._logStartOffset, log.logEndOffset, options.clock.now(), options.logger);
+    log.maybeIncrementFirstUnstableOffset();
     return log;
   }
 
@@ -217,8 +240,11 @@ export class PartitionLog {
   /**
    * `isCurrent`, when given, runs inside the queue right before anything is written: false
    * (leadership moved while the append waited its turn) rejects with NotLeaderForEpochError.
+   * `origin` 'coordinator' (the broker's own writes) skips the sequence checks but not the
+   * epoch checks. A producer state rejection throws ProducerStateError; a duplicate resolves
+   * with `duplicate: true` and the original offsets. Either way nothing is written.
    */
-  appendAsLeader(records: Buffer, leaderEpoch: number, isCurrent?: () => boolean): Promise<AppendResult> {
+  appendAsLeader(records: Buffer, leaderEpoch: number, isCurrent?: () => boolean, origin: 'client' | 'coordinator' = 'client'): Promise<AppendResult> {
     return this.enqueue(async () => {
       if (isCurrent !== undefined && !isCurrent()) {
         throw new NotLeaderForEpochError(`leader epoch ${leaderEpoch} of ${this.topic}-${this.partition} is no longer current`);
@@ -239,12 +265,33 @@ export class PartitionLog {
       }
       if (pos === 0) throw new StorageError('appendAsLeader: no batches');
       const lastOffset = next - 1;
+      const producers = this.producerStateManager.analyzeAppend(records, origin);
+      const dup = producers?.duplicate;
+      if (dup !== undefined) return { firstOffset: dup.firstOffset, lastOffset: dup.lastOffset, logAppendTimeMs: dup.timestamp, logStartOffset: this._logStartOffset, duplicate: true };
       if (leaderEpoch > this.epochCache.latestEpoch && this.epochCache.assign(leaderEpoch, firstOffset)) {
         await this.epochCache.persist();
       }
       await this.write(records, firstOffset, lastOffset, now);
-      return { firstOffset, lastOffset, logAppendTimeMs: logAppendTime ? now : -1, logStartOffset: this._logStartOffset };
+      if (this.producerStateManager.onAppendWritten(producers, lastOffset)) this.maybeIncrementFirstUnstableOffset();
+      return { firstOffset, lastOffset, logAppendTimeMs: logAppendTime ? now : -1, logStartOffset: this._logStartOffset, duplicate: false };
     });
+  }
+
+  /** The last stable offset follows the producer state's first unstable offset (never below the log start). */
+  private maybeIncrementFirstUnstableOffset(): void {
+    const first = this.producerStateManager.firstUnstableOffset();
+    if (first === undefined && this.firstUnstableOffset === undefined) return;
+    this.setFirstUnstableOffset(first === undefined ? undefined : Math.max(first, this._logStartOffset));
+  }
+
+  /** What DescribeProducers shows: one entry per producer with state on this partition. */
+  activeProducers(): ActiveProducer[] {
+    return this.producerStateManager.activeProducers();
+  }
+
+  /** producer.id.expiration.ms: forgets idle producers without an open transaction. */
+  removeExpiredProducers(): Promise<number> {
+    return this.enqueue(async () => this.producerStateManager.removeExpiredProducers(this.clock.now()));
   }
 
   /**
@@ -281,8 +328,11 @@ export class PartitionLog {
         pos += size;
       }
       if (firstOffset < 0) return { firstOffset: this.logEndOffset, lastOffset: this.logEndOffset - 1 };
+      // No validation: the leader did it. The state follows what is written (Kafka's REPLICATION origin).
+      const producers = this.producerStateManager.analyzeAppend(records, 'replication');
       if (epochChanged) await this.epochCache.persist();
       await this.write(records, firstOffset, lastOffset, this.clock.now());
+      if (this.producerStateManager.onAppendWritten(producers, lastOffset)) this.maybeIncrementFirstUnstableOffset();
       return { firstOffset, lastOffset };
     });
   }
@@ -327,6 +377,11 @@ export class PartitionLog {
       const seg = await LogSegment.create(this.fs, this.dir, baseOffset, this.config, this.clock.now());
       this.segments.push(seg);
       await this.fs.syncDir(this.dir);
+      // A snapshot at the new segment's base: recovery starts from it and replays that segment.
+      const psm = this.producerStateManager;
+      if (old.size === 0 && old.baseOffset !== baseOffset) await psm.deleteSnapshotsAt([old.baseOffset]);
+      psm.updateMapEndOffset(baseOffset);
+      await psm.takeSnapshot();
     } catch (err) {
       this.goOffline(err);
     }
@@ -398,6 +453,8 @@ export class PartitionLog {
     const hw = Math.max(this._logStartOffset, Math.min(offset, this.logEndOffset));
     if (hw === this._highWatermark) return;
     this._highWatermark = hw;
+    this.producerStateManager.onHighWatermarkUpdated(hw);
+    this.maybeIncrementFirstUnstableOffset();
     this.fireHighWatermark();
   }
 
@@ -491,10 +548,16 @@ export class PartitionLog {
       if (this.epochCache.truncateFromEnd(offset)) await this.epochCache.persist();
       this.recoveryPoint = Math.min(this.recoveryPoint, offset);
       this.firstDirtyOffset = Math.min(this.firstDirtyOffset, offset);
-      if (this._highWatermark > offset) {
-        this._highWatermark = offset;
-        this.fireHighWatermark();
+      // Kafka's truncateAndReload: the state of the remaining log, from a snapshot at or below it.
+      try {
+        await rebuildProducerState(this.producerStateManager, this.segments, this._logStartOffset, offset, this.clock.now(), this.logger);
+      } catch (err) {
+        this.goOffline(err);
       }
+      const hwChanged = this._highWatermark > offset;
+      if (hwChanged) this._highWatermark = offset;
+      this.maybeIncrementFirstUnstableOffset();
+      if (hwChanged) this.fireHighWatermark();
     });
   }
 
@@ -514,11 +577,13 @@ export class PartitionLog {
     }
     this.epochCache.clear();
     await this.epochCache.persist();
+    await this.producerStateManager.truncateFullyAndStartAt(offset);
     this._logStartOffset = offset;
     this.recoveryPoint = offset;
     this.firstDirtyOffset = offset;
     const hwChanged = this._highWatermark !== offset;
     this._highWatermark = offset;
+    this.setFirstUnstableOffset(undefined);
     await this.hooks.logStartOffsetChanged?.(this);
     if (hwChanged) this.fireHighWatermark();
   }
@@ -548,6 +613,8 @@ export class PartitionLog {
       this.fireHighWatermark();
     }
     if (this.epochCache.truncateFromStart(offset)) await this.epochCache.persist();
+    this.producerStateManager.onLogStartOffsetIncremented(offset);
+    this.maybeIncrementFirstUnstableOffset();
     await this.hooks.logStartOffsetChanged?.(this);
   }
 
@@ -557,6 +624,7 @@ export class PartitionLog {
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= this._logStartOffset) {
       const seg = this.segments.shift()!;
       await seg.delete();
+      await this.producerStateManager.deleteSnapshotsAt([seg.baseOffset]);
       n++;
     }
     return n;
@@ -576,6 +644,7 @@ export class PartitionLog {
     // segment's records under an offset that was just deleted.
     await this.advanceLogStartOffset(this.segments[0]!.baseOffset);
     for (const seg of doomed) await seg.delete();
+    await this.producerStateManager.deleteSnapshotsAt(doomed.map((s) => s.baseOffset));
   }
 
   private cleaning = false;
@@ -624,6 +693,8 @@ export class PartitionLog {
         if (seg === this.activeSegment) await seg.close();
         else await seg.closeHandles();
       }
+      // After the data is flushed: the next open loads this and replays nothing (Kafka does the same).
+      await this.producerStateManager.takeSnapshot();
       this.recoveryPoint = this.logEndOffset;
       this.closed = true;
       this.fireHighWatermark();
