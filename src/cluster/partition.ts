@@ -31,6 +31,7 @@ import type { Logger } from '../base/logger.js';
 import { StorageError } from '../base/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { NotLeaderForEpochError, OffsetOutOfRangeError, ProducerStateError, type PartitionLog } from '../storage/partition-log.js';
+import type { ActiveProducer } from '../storage/producer-state-manager.js';
 import { ReplicaState, type ReplicaFetchState } from './replica-state.js';
 import { validateRecords, type AppendOrigin } from './log-validator.js';
 import {
@@ -552,6 +553,11 @@ export class Partition {
       if (err instanceof StorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
       throw err;
     }
+  }
+
+  /** The producers this replica's log knows (DescribeProducers; any hosted replica answers, as in Kafka). */
+  activeProducers(): ActiveProducer[] {
+    return this.log.activeProducers();
   }
 
   get name(): string {

@@ -1,5 +1,3 @@
-// Not yet served (the leading underscore keeps handler discovery away): InitProducerId is
-// advertised once partitions keep producer state, or idempotent clients could write duplicates.
 /**
  * InitProducerId (API key 22), versions 0-5 (KIP-98; KIP-360 from v3).
  *
