@@ -7,9 +7,12 @@
 import * as pathPosix from 'node:path/posix';
 import { SeededRandom, type Random } from './random.js';
 import { StorageError } from './errors.js';
-import { enoent, eio } from './fs-errors.js';
+import { enoent, enametoolong, eio } from './fs-errors.js';
 import type { FileHandle, FileSystem, OpenMode } from './file-system.js';
 
+
+/** Linux's NAME_MAX: the longest file or directory name, in bytes. */
+const NAME_MAX_BYTES = 255;
 
 type PendingOp = { kind: 'write'; position: number; data: Buffer } | { kind: 'truncate'; size: number };
 
@@ -135,6 +138,11 @@ export class MemoryFileSystem implements FileSystem {
     if (!this.dirs.has(p)) throw enoent(p);
   }
 
+  /** As a real file system: a name longer than 255 bytes cannot be created (ENAMETOOLONG). */
+  private checkName(p: string): void {
+    if (Buffer.byteLength(pathPosix.basename(p)) > NAME_MAX_BYTES) throw enametoolong(p);
+  }
+
   /** Records `p` (a normalized path other than '/') as an entry of its parent directory. */
   private link(p: string): void {
     const parent = pathPosix.dirname(p);
@@ -245,6 +253,7 @@ export class MemoryFileSystem implements FileSystem {
     let file = this.files.get(p);
     if (file === undefined) {
       if (mode !== 'create') throw enoent(p);
+      this.checkName(p);
       this.requireDir(pathPosix.dirname(p));
       file = new MemFile(this.trackDurability);
       this.files.set(p, file);
@@ -339,6 +348,7 @@ export class MemoryFileSystem implements FileSystem {
 
   async mkdirp(path: string): Promise<void> {
     let p = this.norm(path);
+    for (let q = p; q !== '/'; q = pathPosix.dirname(q)) this.checkName(q);
     while (!this.dirs.has(p)) {
       if (this.files.has(p)) throw new StorageError(`mkdirp: ${p} is a file`);
       this.dirs.add(p);
@@ -356,6 +366,7 @@ export class MemoryFileSystem implements FileSystem {
   async rename(from: string, to: string): Promise<void> {
     const a = this.norm(from);
     const b = this.norm(to);
+    this.checkName(b);
     const f = this.files.get(a);
     if (f !== undefined) {
       this.requireDir(pathPosix.dirname(b));

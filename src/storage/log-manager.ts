@@ -39,6 +39,20 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
 }
 
+export const DELETE_DIR_SUFFIX = '-delete';
+/** The longest file name most file systems allow (Linux NAME_MAX, in bytes; topic names are ASCII). */
+const MAX_FILE_NAME_LENGTH = 255;
+
+/**
+ * Kafka's LocalLog.logDeleteDirName: `<topic>-<partition>.<uniqueId>-delete`, with the topic
+ * cut short when the whole name would exceed 255 characters (a 249-character topic would not
+ * fit otherwise). Only the suffix matters on start-up: any `-delete` directory is removed.
+ */
+export function logDeleteDirName(topic: string, partition: number, uniqueId: string): string {
+  const suffix = `-${partition}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  return topic.slice(0, Math.min(topic.length, MAX_FILE_NAME_LENGTH - suffix.length)) + suffix;
+}
+
 /** Parses `<topic>-<partition>`; undefined for anything else (e.g. `-delete` dirs). */
 export function parseLogDirName(name: string): { topic: string; partition: number } | undefined {
   const m = /^(.+)-(\d+)$/.exec(name);
@@ -103,7 +117,7 @@ export class LogManager {
     const logStartOffsets = await readOffsetCheckpoint(fs, `${dir}/${LOG_START_OFFSET_CHECKPOINT}`);
     const cleanerOffsets = await readOffsetCheckpoint(fs, `${dir}/${CLEANER_OFFSET_CHECKPOINT}`);
     for (const name of await fs.readdir(dir)) {
-      if (name.endsWith('-delete')) {
+      if (name.endsWith(DELETE_DIR_SUFFIX)) {
         await fs.rmrf(`${dir}/${name}`);
         continue;
       }
@@ -191,7 +205,12 @@ export class LogManager {
     return best;
   }
 
-  /** Removes the log and its files (renamed to `-delete` first, so a crash finishes the job). */
+  /**
+   * Removes the log and its files: renamed to a `-delete` directory first (logDeleteDirName), so
+   * that a crash finishes the job on start-up and a topic re-created under the same name starts
+   * from an empty directory. Should the rename fail, the directory is removed in place instead:
+   * a new log must never find the old one's segments.
+   */
   async delete(topic: string, partition: number): Promise<void> {
     const k = key(topic, partition);
     const log = this.logs.get(k);
@@ -204,10 +223,17 @@ export class LogManager {
     } catch {
       // an offline log is deleted all the same
     }
-    const doomed = `${dir}/${k}.${this.clock.now().toString(16)}${(this.deleteSeq++).toString(16)}-delete`;
-    await this.fs.rename(`${dir}/${k}`, doomed);
-    await this.fs.syncDir(dir);
-    await this.fs.rmrf(doomed);
+    const uniqueId = `${this.clock.now().toString(16)}${(this.deleteSeq++).toString(16)}`;
+    const doomed = `${dir}/${logDeleteDirName(topic, partition, uniqueId)}`;
+    try {
+      await this.fs.rename(`${dir}/${k}`, doomed);
+      await this.fs.syncDir(dir);
+      await this.fs.rmrf(doomed);
+    } catch (err) {
+      this.logger.error('renaming a deleted log failed; removing it in place', { topic, partition, error: String(err) });
+      await this.fs.rmrf(`${dir}/${k}`);
+      await this.fs.syncDir(dir);
+    }
     await this.writeCheckpoints(dir);
   }
 
