@@ -16,11 +16,16 @@
  * - Directory operations (create, rename, unlink) of MemoryFileSystem are durable at once;
  *   only file contents are subject to crash loss. Real disks need syncDir for that, and the
  *   storage code calls it where Kafka would.
+ * - lock(path) takes an exclusive lock named by a file in an existing directory (the file is
+ *   created if missing and left behind on release, like Kafka's `.lock`), or rejects with an
+ *   error whose `code` is 'EWOULDBLOCK' (isLockHeld) when anyone holds it: another process or
+ *   this one. A lock is released by release() and by the death of its process (kill -9
+ *   included; for MemoryFileSystem, by crash()). How the real disk does it: ./file-lock.ts.
  */
 import * as fsp from 'node:fs/promises';
 import { constants as fsConstants, writeSync } from 'node:fs';
 import * as pathNode from 'node:path';
-import { enoent } from './fs-errors.js';
+import { lockFile, type FileLock } from './file-lock.js';
 
 export type OpenMode = 'read' | 'readwrite' | 'create';
 
@@ -45,6 +50,7 @@ export interface FileSystem {
   unlink(path: string): Promise<void>;
   rmrf(path: string): Promise<void>;
   syncDir(path: string): Promise<void>;
+  lock(path: string): Promise<FileLock>;
 }
 
 /** Reads exactly `length` bytes at `position` or fewer at end of file; returns the bytes read. */
@@ -184,7 +190,9 @@ export const nodeFileSystem: FileSystem = {
       await fh.close();
     }
   },
+  lock: (path) => lockFile(path),
 };
 
 export { isNotFound } from './fs-errors.js';
+export { isLockHeld, type FileLock } from './file-lock.js';
 export { MemoryFileSystem, type MemoryFileSystemOptions } from './memory-file-system.js';

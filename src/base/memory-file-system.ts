@@ -9,6 +9,7 @@ import { SeededRandom, type Random } from './random.js';
 import { StorageError } from './errors.js';
 import { enoent, enametoolong, eio } from './fs-errors.js';
 import type { FileHandle, FileSystem, OpenMode } from './file-system.js';
+import { elocked, type FileLock } from './file-lock.js';
 
 
 /** Linux's NAME_MAX: the longest file or directory name, in bytes. */
@@ -116,6 +117,8 @@ export class MemoryFileSystem implements FileSystem {
   /** Directory path → names of the files and directories in it, so readdir is O(entries). */
   private children = new Map<string, Set<string>>();
   private generation = 0;
+  /** Paths of the locks held (lock()); a crash() is the death of every holder. */
+  private locks = new Set<string>();
   private syncFailures: { path?: string }[] = [];
   private writeFailures: { path?: string; keepBytes: number }[] = [];
   private readonly random: Random;
@@ -196,6 +199,7 @@ export class MemoryFileSystem implements FileSystem {
    */
   crash(): void {
     this.generation++;
+    this.locks.clear();
     this.syncFailures = [];
     this.writeFailures = [];
     for (const file of this.files.values()) {
@@ -419,5 +423,28 @@ export class MemoryFileSystem implements FileSystem {
 
   async syncDir(path: string): Promise<void> {
     this.requireDir(this.norm(path));
+  }
+
+  async lock(path: string): Promise<FileLock> {
+    const p = this.norm(path);
+    if (this.locks.has(p)) throw elocked(p);
+    const generation = this.generation;
+    this.locks.add(p);
+    try {
+      await (await this.open(p, 'create')).close();
+    } catch (err) {
+      this.locks.delete(p);
+      throw err;
+    }
+    let released = false;
+    return {
+      path: p,
+      release: async () => {
+        if (released) return;
+        released = true;
+        // A lock from before a crash died with its holder; a newer holder may own the path now.
+        if (generation === this.generation) this.locks.delete(p);
+      },
+    };
   }
 }

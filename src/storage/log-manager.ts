@@ -9,6 +9,9 @@
  *   cleaner-offset-checkpoint              `topic partition offset`: compaction done below here
  *   .kafka_cleanshutdown                   written by close() after every log is flushed;
  *                                          deleted on open, so only a clean stop skips recovery
+ *   .lock                                  the dir's lock (FileSystem.lock), held from open()
+ *                                          to close(): a second broker on the dir, in this
+ *                                          process or another, is refused with a ConfigError
  * Checkpoint files use Kafka's text format (checkpoint-file.ts) and are written atomically.
  *
  * Background tasks (startBackgroundTasks) run on the injected clock: retention every
@@ -17,7 +20,8 @@
  * checkpointIntervalMs (60 s). Each reschedules itself after finishing, so runs never overlap.
  */
 import type { Clock, TimerHandle } from '../base/clock.js';
-import type { FileSystem } from '../base/file-system.js';
+import { isLockHeld, type FileLock, type FileSystem } from '../base/file-system.js';
+import { ConfigError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
@@ -27,6 +31,7 @@ export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const LOCK_FILE = '.lock';
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -83,6 +88,7 @@ export class LogManager {
   private running = new Set<Promise<unknown>>();
   private stopped = false;
   private deleteSeq = 0;
+  private dirLocks: FileLock[] = [];
   readonly fs: FileSystem;
   readonly dirs: string[];
   readonly clock: Clock;
@@ -102,11 +108,36 @@ export class LogManager {
     };
   }
 
-  /** Opens every log dir, recovering each `<topic>-<partition>` directory found. */
+  /**
+   * Locks every log dir (Kafka's lockLogDirs), then opens them, recovering each
+   * `<topic>-<partition>` directory found. On failure the locks taken are released.
+   */
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options);
-    for (const dir of options.dirs) await manager.openDir(dir);
+    try {
+      for (const dir of options.dirs) await manager.lockDir(dir);
+      for (const dir of options.dirs) await manager.openDir(dir);
+    } catch (err) {
+      await manager.releaseLocks();
+      throw err;
+    }
     return manager;
+  }
+
+  private async lockDir(dir: string): Promise<void> {
+    await this.fs.mkdirp(dir);
+    try {
+      this.dirLocks.push(await this.fs.lock(`${dir}/${LOCK_FILE}`));
+    } catch (err) {
+      if (!isLockHeld(err)) throw err;
+      throw new ConfigError(`log.dirs: Failed to acquire lock on file ${LOCK_FILE} in ${dir}. A broker in another process or in this one is using this directory.`, { cause: err });
+    }
+  }
+
+  private async releaseLocks(): Promise<void> {
+    const locks = this.dirLocks;
+    this.dirLocks = [];
+    for (const l of locks) await l.release();
   }
 
   private async openDir(dir: string): Promise<void> {
@@ -346,10 +377,30 @@ export class LogManager {
     arm();
   }
 
-  /** Stops background tasks, flushes and closes every log, and marks each dir clean. */
+  /** Stops background tasks, flushes and closes every log, marks each dir clean and unlocks it. */
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    try {
+      await this.closeLogs();
+    } finally {
+      await this.releaseLocks();
+    }
+  }
+
+  /**
+   * What the death of the process leaves behind, for crash tests: background tasks stop, every
+   * file is closed without a flush, no checkpoint and no clean-shutdown marker are written, and
+   * the dir locks are released (as the kernel releases them when a process dies).
+   */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    for (const log of this.all()) await log.closeWithoutFlush().catch(() => undefined);
+    await this.releaseLocks();
+  }
+
+  private async closeLogs(): Promise<void> {
     for (const t of this.timers) t.cancel();
     await Promise.allSettled([...this.running]);
     let failed = false;
