@@ -30,6 +30,18 @@ import { lockFile, type FileLock } from './file-lock.js';
 export type OpenMode = 'read' | 'readwrite' | 'create';
 
 export interface FileHandle {
+  /**
+   * Identifies the file (device and inode on disk): a file that replaced it at the same path
+   * (renamed over it, or deleted and created again) has another id.
+   */
+  readonly fileId?: string;
+  /**
+   * Present on handles that may close their descriptor while idle (storage's FileHandleCache):
+   * between pin() and unpin() an opened descriptor stays open, so reads keep seeing this file
+   * even if the path is unlinked or replaced meanwhile, as with a plain descriptor.
+   */
+  pin?(): void;
+  unpin?(): void;
   read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number>;
   write(buf: Buffer, position?: number): Promise<void>;
   writev?(bufs: Buffer[], position: number): Promise<void>;
@@ -78,7 +90,7 @@ export async function readFully(fh: FileHandle, buf: Buffer, bufOffset: number, 
 export const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
 
 class NodeFileHandle implements FileHandle {
-  constructor(private readonly fh: fsp.FileHandle, private endPosition: number) {}
+  constructor(private readonly fh: fsp.FileHandle, private endPosition: number, readonly fileId: string) {}
 
   async read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number> {
     const { bytesRead } = await this.fh.read(buf, bufOffset, length, position);
@@ -148,8 +160,13 @@ export const nodeFileSystem: FileSystem = {
       : mode === 'readwrite' ? fsConstants.O_RDWR
       : fsConstants.O_RDWR | fsConstants.O_CREAT;
     const fh = await fsp.open(path, flags, 0o644);
-    const size = (await fh.stat()).size;
-    return new NodeFileHandle(fh, size);
+    try {
+      const st = await fh.stat();
+      return new NodeFileHandle(fh, st.size, `${st.dev}:${st.ino}`);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
   },
   readFile: (path) => fsp.readFile(path),
   async writeFileAtomic(path, data) {

@@ -61,7 +61,11 @@ class Bytes {
   }
 }
 
+let nextFileId = 1;
+
 class MemFile {
+  /** Distinct for every file ever created (FileHandle.fileId). */
+  readonly id = `mem:${nextFileId++}`;
   current = new Bytes();
   /** Content as of the last successful sync (plus simulated writeback); undefined when not tracked. */
   durable: Bytes | undefined;
@@ -124,8 +128,11 @@ export class MemoryFileSystem implements FileSystem {
   private readonly random: Random;
   private readonly trackDurability: boolean;
   private readonly writebackBytes: number;
-  /** Counters for tests and benchmarks. */
-  readonly stats = { writes: 0, syncs: 0 };
+  /**
+   * Counters for tests and benchmarks; `openHandles` are the handles opened and not closed
+   * since the last crash (what a process would hold as descriptors), `peakOpenHandles` its maximum.
+   */
+  readonly stats = { writes: 0, syncs: 0, openHandles: 0, peakOpenHandles: 0 };
 
   constructor(options: MemoryFileSystemOptions = {}) {
     this.random = options.random ?? new SeededRandom(options.seed ?? 1);
@@ -200,6 +207,7 @@ export class MemoryFileSystem implements FileSystem {
   crash(): void {
     this.generation++;
     this.locks.clear();
+    this.stats.openHandles = 0;
     this.syncFailures = [];
     this.writeFailures = [];
     for (const file of this.files.values()) {
@@ -269,6 +277,7 @@ export class MemoryFileSystem implements FileSystem {
   private handle(p: string, file: MemFile, readOnly: boolean): FileHandle {
     const generation = this.generation;
     let closed = false;
+    if (++this.stats.openHandles > this.stats.peakOpenHandles) this.stats.peakOpenHandles = this.stats.openHandles;
     const check = (): void => {
       if (closed) throw new StorageError(`file handle for ${p} is closed`);
       if (generation !== this.generation) throw eio('use after crash', p);
@@ -291,6 +300,7 @@ export class MemoryFileSystem implements FileSystem {
       if (file.durable !== undefined) file.record({ kind: 'write', position, data: Buffer.from(buf) }, this.writebackBytes);
     };
     return {
+      fileId: file.id,
       read: async (buf, bufOffset, length, position) => {
         check();
         if (position >= file.size) return 0;
@@ -322,6 +332,7 @@ export class MemoryFileSystem implements FileSystem {
         return file.size;
       },
       close: async () => {
+        if (!closed && generation === this.generation) this.stats.openHandles--;
         closed = true;
       },
     };

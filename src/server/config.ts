@@ -99,6 +99,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('log.flush.interval.ms', 'long', null, 'fsync a log whose oldest unflushed message is this old (flush.ms); defaults to log.flush.scheduler.interval.ms.', { validate: atLeast(0), dynamic: true }),
   def('log.flush.scheduler.interval.ms', 'long', LONG_MAX, 'How often the flusher checks logs against log.flush.interval.ms.', { validate: atLeast(0) }),
   def('log.flush.offset.checkpoint.interval.ms', 'int', 60000, 'How often recovery-point and log-start-offset checkpoints are written.', { validate: atLeast(1) }),
+  def('sherwood.log.max.open.files', 'int', 512, 'Sherwood-specific: the most files the logs hold open at once. Segment files are kept in an LRU cache, closed while idle when the limit is reached and reopened on demand; index and checkpoint files count while they are read or written. Kafka has no such setting (it keeps every segment open and needs a file limit above the segment count). Keep it well below the process\'s file limit (ulimit -n), which must also cover connections.', { validate: atLeast(1) }),
 
   // --- Retention and cleanup
   def('log.retention.hours', 'int', 168, 'Delete segments older than this many hours (retention.ms) unless log.retention.minutes or log.retention.ms is set.', { dynamic: true }),

@@ -79,6 +79,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     cleanerBackoffMs: timerMs(config.getLong('log.cleaner.backoff.ms')),
     flushCheckIntervalMs: config.isDefault('log.flush.scheduler.interval.ms') ? undefined : timerMs(config.getLong('log.flush.scheduler.interval.ms')),
     checkpointIntervalMs: timerMs(config.getInt('log.flush.offset.checkpoint.interval.ms')),
+    maxOpenFiles: config.getInt('sherwood.log.max.open.files'),
   });
   let topics: TopicManager;
   try {

@@ -25,6 +25,7 @@ import { ConfigError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
@@ -42,6 +43,8 @@ export interface LogManagerOptions {
   cleanerBackoffMs?: number;
   flushCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
+  /** sherwood.log.max.open.files: the most files all logs hold open at once (FileHandleCache). */
+  maxOpenFiles?: number;
 }
 
 export const DELETE_DIR_SUFFIX = '-delete';
@@ -89,14 +92,15 @@ export class LogManager {
   private stopped = false;
   private deleteSeq = 0;
   private dirLocks: FileLock[] = [];
-  readonly fs: FileSystem;
+  /** The broker's FileSystem behind the bounded handle cache every log uses. */
+  readonly fs: FileHandleCache;
   readonly dirs: string[];
   readonly clock: Clock;
   readonly logger: Logger;
   private readonly intervals: { retention: number; cleaner: number; flush: number; checkpoint: number };
 
   private constructor(options: LogManagerOptions) {
-    this.fs = options.fs;
+    this.fs = new FileHandleCache(options.fs, options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
     this.dirs = options.dirs;
     this.clock = options.clock;
     this.logger = options.logger;
