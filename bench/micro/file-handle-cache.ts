@@ -67,7 +67,8 @@ async function run(kind: 'old' | 'new' | 'evict'): Promise<{ append: number; rea
 
 const best = { old: { append: Infinity, read: Infinity }, new: { append: Infinity, read: Infinity }, evict: { append: Infinity, read: Infinity } };
 for (let r = 0; r < rounds; r++) {
-  for (const kind of (r % 2 === 0 ? ['old', 'new', 'evict'] : ['evict', 'new', 'old']) as const) {
+  const order: ('old' | 'new' | 'evict')[] = r % 2 === 0 ? ['old', 'new', 'evict'] : ['evict', 'new', 'old'];
+  for (const kind of order) {
     const m = await run(kind);
     best[kind].append = Math.min(best[kind].append, m.append);
     best[kind].read = Math.min(best[kind].read, m.read);

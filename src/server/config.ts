@@ -80,6 +80,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('socket.receive.buffer.bytes', 'int', 102400, IGNORED),
   def('socket.request.max.bytes', 'int', 104857600, 'The largest request frame accepted; a larger (or negative) size prefix closes the connection.', { validate: atLeast(1) }),
   def('connections.max.idle.ms', 'long', 600000, 'Idle connections are closed after this many milliseconds.', { validate: atLeast(1) }),
+  def('queued.max.request.bytes', 'long', 268435456, 'Bytes of requests being received or queued, plus response bytes written to sockets but not yet taken by the kernel (e.g. Fetch responses a client does not read), that all connections may hold; beyond it sockets stop being read (and Fetch requests wait) until memory is released. A single request larger than this still proceeds. -1 means unbounded (Kafka\'s default, and Kafka counts requests only); Sherwood defaults to 256 MiB.', { validate: (v) => (v === null || v === -1 || (v as number) >= 1 ? null : 'must be -1 (unbounded) or at least 1') }),
   def('queued.max.requests', 'int', 500, 'Accepted for compatibility; Sherwood limits pipelined requests per connection instead (100) and pauses reading at the limit.', { validate: atLeast(1) }),
   def('log.level', 'string', 'info', 'Sherwood-specific: log verbosity on stderr (debug, info, warn, error, silent).', { validate: oneOf('debug', 'info', 'warn', 'error', 'silent') }),
 

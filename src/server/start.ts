@@ -35,6 +35,7 @@ export { brokerProperties };
 import type { Handler } from './handler.js';
 import { RequestRouter } from './request-router.js';
 import { SocketServer } from './server.js';
+import type { RequestMemoryPool } from './request-memory-pool.js';
 
 export interface StartBrokerOptions {
   host?: string;
@@ -57,6 +58,8 @@ export interface RunningBroker {
   /** 'host:port' of the first advertised listener. */
   bootstrap: string;
   broker: Broker;
+  /** The connections' shared memory bound (queued.max.request.bytes): accounting for tests and tools. */
+  memoryPool: RequestMemoryPool;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     maxRequestBytes: config.getInt('socket.request.max.bytes'),
     maxQueuedBytes: config.getInt('socket.request.max.bytes'),
     idleTimeoutMs: timerMs(config.getLong('connections.max.idle.ms')),
+    queuedMaxRequestBytes: config.getLong('queued.max.request.bytes'),
   });
 
   const shutdownStorage = async () => {
@@ -123,6 +127,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     port: first.port,
     bootstrap: `${first.host}:${first.port}`,
     broker,
+    memoryPool: server.memoryPool,
     close: () => {
       closing ??= (async () => {
         await server.close();
