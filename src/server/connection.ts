@@ -449,7 +449,8 @@ export class Connection implements PoolMember {
     }
     const poolBlocked = !this.pool.mayRead(this, false);
     const mustPause = this.writeBlocked || this.stash !== null || this.queueFull() || poolBlocked;
-    if (this.fetchWaiting || (poolBlocked && !this.writeBlocked && !this.queueFull())) this.pool.waitForRoom(this);
+    if (this.fetchWaiting) this.pool.waitForFetchRoom(this, this.slots[this.nextToStart]!.size);
+    if (poolBlocked && !this.writeBlocked && !this.queueFull()) this.pool.waitForRoom(this);
     if (mustPause) this.pauseReading();
     else if (this.readPaused) {
       this.readPaused = false;

@@ -61,6 +61,8 @@ export class RequestMemoryPool {
   private readonly waitingHolding = new Set<PoolMember>();
   /** ...and those holding nothing (rule 3 may let them in while the pool is full). */
   private readonly waitingIdle = new Set<PoolMember>();
+  /** Members whose next request is a Fetch waiting for room, with that Fetch's frame size. */
+  private readonly waitingFetch = new Map<PoolMember, number>();
 
   /** `capacityBytes` -1 (or any negative) means unbounded. */
   constructor(capacityBytes: number) {
@@ -89,9 +91,9 @@ export class RequestMemoryPool {
     this.peak = this.usedBytes;
   }
 
-  /** Members paused and waiting for room. */
+  /** Members paused and waiting for room (for reading, for starting a Fetch, or both). */
   get waitingCount(): number {
-    return this.waitingHolding.size + this.waitingIdle.size;
+    return new Set([...this.waitingHolding, ...this.waitingIdle, ...this.waitingFetch.keys()]).size;
   }
 
   /** Members that read under rule 3 and still hold bytes. */
@@ -145,7 +147,10 @@ export class RequestMemoryPool {
     const wasOldest = this.oldestReceiver() === m;
     if (!this.receiving.delete(m) || !wasOldest) return;
     const next = this.oldestReceiver();
-    if (next !== undefined && (this.waitingHolding.delete(next) || this.waitingIdle.delete(next))) next.onPoolAvailable();
+    if (next !== undefined && (this.waitingHolding.delete(next) || this.waitingIdle.delete(next))) {
+      this.waitingFetch.delete(next);
+      next.onPoolAvailable();
+    }
   }
 
   private oldestReceiver(): PoolMember | undefined {
@@ -178,16 +183,30 @@ export class RequestMemoryPool {
     else this.waitingHolding.add(m);
   }
 
+  /** `m`'s next request, a Fetch of `frameBytes`, waits until mayStartFetch: onPoolAvailable() then. */
+  waitForFetchRoom(m: PoolMember, frameBytes: number): void {
+    this.waitingFetch.set(m, frameBytes);
+  }
+
   /** `m` closed (after releasing what it held): forget it. */
   remove(m: PoolMember): void {
     this.waitingHolding.delete(m);
     this.waitingIdle.delete(m);
+    this.waitingFetch.delete(m);
     this.emergency.delete(m);
     this.frameEnded(m);
   }
 
   /** After a release: below the capacity every waiter may try again; above it, idle ones while rule 3 has slots. */
   private wake(): void {
+    if (this.waitingFetch.size > 0) {
+      const used = this.requests + this.responses;
+      for (const [m, frameBytes] of [...this.waitingFetch]) {
+        if (used - frameBytes >= this.capacity) continue;
+        this.waitingFetch.delete(m);
+        m.onPoolAvailable();
+      }
+    }
     if (this.requests + this.responses < this.capacity) {
       if (this.waitingHolding.size > 0) this.wakeAll(this.waitingHolding);
       if (this.waitingIdle.size > 0) this.wakeAll(this.waitingIdle);

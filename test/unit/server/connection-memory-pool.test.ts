@@ -88,10 +88,12 @@ test('Fetch admission ignores its own frame; responses count until flushed; remo
   assert.equal(pool.mayStartFetch(150), true, 'without its own frame the pool holds 900 < 1000');
   slow.respond(100);
   assert.equal(pool.mayStartFetch(150), false, 'the others hold 1000');
-  pool.waitForRoom(reader);
-  slow.respond(-1000); // the slow client read everything
+  pool.waitForFetchRoom(reader, 150);
+  slow.respond(-10); // still above the capacity, but the others now hold 990: the Fetch may start
+  assert.equal(pool.usedBytes >= pool.capacity, true);
   assert.equal(reader.wakes, 1);
   assert.equal(pool.mayStartFetch(150), true);
+  slow.respond(-990);
   pool.frameStarted(slow);
   pool.waitForRoom(slow);
   pool.remove(slow);
