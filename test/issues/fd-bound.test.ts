@@ -126,6 +126,8 @@ for (const kind of ['disk', 'memory'] as const) {
         await again.close();
       });
       assert.ok(unclean.extra <= BOUND + slack, `${unclean.extra} files open across recovery`);
+      const segments = logs.all().reduce((n, l) => n + l.segments.length, 0);
+      console.log(`# ${kind}: ${PARTITIONS} partitions, ${segments} segments, bound ${BOUND}: most files open ${first.extra} (produce+read), ${clean.extra} (clean restart), ${unclean.extra} (recovery); ${logs.fs.stats.evictions} evictions`);
     } finally {
       data.remove();
     }
