@@ -16,15 +16,32 @@
  * - Directory operations (create, rename, unlink) of MemoryFileSystem are durable at once;
  *   only file contents are subject to crash loss. Real disks need syncDir for that, and the
  *   storage code calls it where Kafka would.
+ * - lock(path) takes an exclusive lock named by a file in an existing directory (the file is
+ *   created if missing and left behind on release, like Kafka's `.lock`), or rejects with an
+ *   error whose `code` is 'EWOULDBLOCK' (isLockHeld) when anyone holds it: another process or
+ *   this one. A lock is released by release() and by the death of its process (kill -9
+ *   included; for MemoryFileSystem, by crash()). How the real disk does it: ./file-lock.ts.
  */
 import * as fsp from 'node:fs/promises';
 import { constants as fsConstants, writeSync } from 'node:fs';
 import * as pathNode from 'node:path';
-import { enoent } from './fs-errors.js';
+import { lockFile, type FileLock } from './file-lock.js';
 
 export type OpenMode = 'read' | 'readwrite' | 'create';
 
 export interface FileHandle {
+  /**
+   * Identifies the file (device and inode on disk): a file that replaced it at the same path
+   * (renamed over it, or deleted and created again) has another id.
+   */
+  readonly fileId?: string;
+  /**
+   * Present on handles that may close their descriptor while idle (storage's FileHandleCache):
+   * between pin() and unpin() an opened descriptor stays open, so reads keep seeing this file
+   * even if the path is unlinked or replaced meanwhile, as with a plain descriptor.
+   */
+  pin?(): void;
+  unpin?(): void;
   read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number>;
   write(buf: Buffer, position?: number): Promise<void>;
   writev?(bufs: Buffer[], position: number): Promise<void>;
@@ -45,6 +62,7 @@ export interface FileSystem {
   unlink(path: string): Promise<void>;
   rmrf(path: string): Promise<void>;
   syncDir(path: string): Promise<void>;
+  lock(path: string): Promise<FileLock>;
 }
 
 /** Reads exactly `length` bytes at `position` or fewer at end of file; returns the bytes read. */
@@ -72,7 +90,7 @@ export async function readFully(fh: FileHandle, buf: Buffer, bufOffset: number, 
 export const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
 
 class NodeFileHandle implements FileHandle {
-  constructor(private readonly fh: fsp.FileHandle, private endPosition: number) {}
+  constructor(private readonly fh: fsp.FileHandle, private endPosition: number, readonly fileId: string) {}
 
   async read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number> {
     const { bytesRead } = await this.fh.read(buf, bufOffset, length, position);
@@ -142,8 +160,13 @@ export const nodeFileSystem: FileSystem = {
       : mode === 'readwrite' ? fsConstants.O_RDWR
       : fsConstants.O_RDWR | fsConstants.O_CREAT;
     const fh = await fsp.open(path, flags, 0o644);
-    const size = (await fh.stat()).size;
-    return new NodeFileHandle(fh, size);
+    try {
+      const st = await fh.stat();
+      return new NodeFileHandle(fh, st.size, `${st.dev}:${st.ino}`);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
   },
   readFile: (path) => fsp.readFile(path),
   async writeFileAtomic(path, data) {
@@ -184,7 +207,9 @@ export const nodeFileSystem: FileSystem = {
       await fh.close();
     }
   },
+  lock: (path) => lockFile(path),
 };
 
 export { isNotFound } from './fs-errors.js';
+export { isLockHeld, type FileLock } from './file-lock.js';
 export { MemoryFileSystem, type MemoryFileSystemOptions } from './memory-file-system.js';

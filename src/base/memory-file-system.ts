@@ -7,9 +7,13 @@
 import * as pathPosix from 'node:path/posix';
 import { SeededRandom, type Random } from './random.js';
 import { StorageError } from './errors.js';
-import { enoent, eio } from './fs-errors.js';
+import { enoent, enametoolong, eio } from './fs-errors.js';
 import type { FileHandle, FileSystem, OpenMode } from './file-system.js';
+import { elocked, type FileLock } from './file-lock.js';
 
+
+/** Linux's NAME_MAX: the longest file or directory name, in bytes. */
+const NAME_MAX_BYTES = 255;
 
 type PendingOp = { kind: 'write'; position: number; data: Buffer } | { kind: 'truncate'; size: number };
 
@@ -57,7 +61,11 @@ class Bytes {
   }
 }
 
+let nextFileId = 1;
+
 class MemFile {
+  /** Distinct for every file ever created (FileHandle.fileId). */
+  readonly id = `mem:${nextFileId++}`;
   current = new Bytes();
   /** Content as of the last successful sync (plus simulated writeback); undefined when not tracked. */
   durable: Bytes | undefined;
@@ -113,13 +121,18 @@ export class MemoryFileSystem implements FileSystem {
   /** Directory path → names of the files and directories in it, so readdir is O(entries). */
   private children = new Map<string, Set<string>>();
   private generation = 0;
+  /** Paths of the locks held (lock()); a crash() is the death of every holder. */
+  private locks = new Set<string>();
   private syncFailures: { path?: string }[] = [];
   private writeFailures: { path?: string; keepBytes: number }[] = [];
   private readonly random: Random;
   private readonly trackDurability: boolean;
   private readonly writebackBytes: number;
-  /** Counters for tests and benchmarks. */
-  readonly stats = { writes: 0, syncs: 0 };
+  /**
+   * Counters for tests and benchmarks; `openHandles` are the handles opened and not closed
+   * since the last crash (what a process would hold as descriptors), `peakOpenHandles` its maximum.
+   */
+  readonly stats = { writes: 0, syncs: 0, openHandles: 0, peakOpenHandles: 0 };
 
   constructor(options: MemoryFileSystemOptions = {}) {
     this.random = options.random ?? new SeededRandom(options.seed ?? 1);
@@ -133,6 +146,11 @@ export class MemoryFileSystem implements FileSystem {
 
   private requireDir(p: string): void {
     if (!this.dirs.has(p)) throw enoent(p);
+  }
+
+  /** As a real file system: a name longer than 255 bytes cannot be created (ENAMETOOLONG). */
+  private checkName(p: string): void {
+    if (Buffer.byteLength(pathPosix.basename(p)) > NAME_MAX_BYTES) throw enametoolong(p);
   }
 
   /** Records `p` (a normalized path other than '/') as an entry of its parent directory. */
@@ -188,6 +206,8 @@ export class MemoryFileSystem implements FileSystem {
    */
   crash(): void {
     this.generation++;
+    this.locks.clear();
+    this.stats.openHandles = 0;
     this.syncFailures = [];
     this.writeFailures = [];
     for (const file of this.files.values()) {
@@ -245,6 +265,7 @@ export class MemoryFileSystem implements FileSystem {
     let file = this.files.get(p);
     if (file === undefined) {
       if (mode !== 'create') throw enoent(p);
+      this.checkName(p);
       this.requireDir(pathPosix.dirname(p));
       file = new MemFile(this.trackDurability);
       this.files.set(p, file);
@@ -256,6 +277,7 @@ export class MemoryFileSystem implements FileSystem {
   private handle(p: string, file: MemFile, readOnly: boolean): FileHandle {
     const generation = this.generation;
     let closed = false;
+    if (++this.stats.openHandles > this.stats.peakOpenHandles) this.stats.peakOpenHandles = this.stats.openHandles;
     const check = (): void => {
       if (closed) throw new StorageError(`file handle for ${p} is closed`);
       if (generation !== this.generation) throw eio('use after crash', p);
@@ -278,6 +300,7 @@ export class MemoryFileSystem implements FileSystem {
       if (file.durable !== undefined) file.record({ kind: 'write', position, data: Buffer.from(buf) }, this.writebackBytes);
     };
     return {
+      fileId: file.id,
       read: async (buf, bufOffset, length, position) => {
         check();
         if (position >= file.size) return 0;
@@ -309,6 +332,7 @@ export class MemoryFileSystem implements FileSystem {
         return file.size;
       },
       close: async () => {
+        if (!closed && generation === this.generation) this.stats.openHandles--;
         closed = true;
       },
     };
@@ -339,6 +363,7 @@ export class MemoryFileSystem implements FileSystem {
 
   async mkdirp(path: string): Promise<void> {
     let p = this.norm(path);
+    for (let q = p; q !== '/'; q = pathPosix.dirname(q)) this.checkName(q);
     while (!this.dirs.has(p)) {
       if (this.files.has(p)) throw new StorageError(`mkdirp: ${p} is a file`);
       this.dirs.add(p);
@@ -356,6 +381,7 @@ export class MemoryFileSystem implements FileSystem {
   async rename(from: string, to: string): Promise<void> {
     const a = this.norm(from);
     const b = this.norm(to);
+    this.checkName(b);
     const f = this.files.get(a);
     if (f !== undefined) {
       this.requireDir(pathPosix.dirname(b));
@@ -408,5 +434,28 @@ export class MemoryFileSystem implements FileSystem {
 
   async syncDir(path: string): Promise<void> {
     this.requireDir(this.norm(path));
+  }
+
+  async lock(path: string): Promise<FileLock> {
+    const p = this.norm(path);
+    if (this.locks.has(p)) throw elocked(p);
+    const generation = this.generation;
+    this.locks.add(p);
+    try {
+      await (await this.open(p, 'create')).close();
+    } catch (err) {
+      this.locks.delete(p);
+      throw err;
+    }
+    let released = false;
+    return {
+      path: p,
+      release: async () => {
+        if (released) return;
+        released = true;
+        // A lock from before a crash died with its holder; a newer holder may own the path now.
+        if (generation === this.generation) this.locks.delete(p);
+      },
+    };
   }
 }

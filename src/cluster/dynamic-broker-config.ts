@@ -5,13 +5,22 @@
  * ConfigRecords in the metadata journal and loaded from the image by the TopicManager; this
  * class only keeps the current ones and answers which layer sets what. The effective value is pushed into BrokerConfig with `set`, so code that reads
  * `broker.config` sees it.
+ *
+ * Config names are never guessed: asking for a name BrokerConfig does not define throws its
+ * ConfigError (a misspelled name in code is a bug and must show), except for the topic-config
+ * synonyms listed in TOPIC_ONLY_SYNONYMS, which have no broker layer. Persisted layers are data,
+ * not code: an entry whose name BrokerConfig no longer defines is dropped on load with a
+ * warning (a value it refuses still stops the start-up, naming the key).
  */
 import type { Logger } from '../base/logger.js';
 import { ConfigSource, type BrokerConfigLayers, type ConfigLayer, type ConfigSourceId } from './topic-config.js';
 
 /** The slice of the server's BrokerConfig this layer needs (cluster does not import server). */
 export interface BrokerConfigView {
+  /** Throws ConfigError for a name it does not define. */
   get(name: string): unknown;
+  /** True when the name is a broker config. */
+  has(name: string): boolean;
   source(name: string): string;
   /** Sets a dynamic value; null removes it (the static value shows again). */
   set(name: string, value: string | null): void;
@@ -24,14 +33,15 @@ export interface DynamicBrokerConfigState {
   default: Record<string, string>;
 }
 
-/** A BrokerConfig value as the string DescribeConfigs shows; null when unset or unknown. */
+/**
+ * Topic-config synonyms (topic-config.ts) that Kafka lists but that are not broker configs
+ * here: nothing at the broker level sets them.
+ */
+export const TOPIC_ONLY_SYNONYMS: ReadonlySet<string> = new Set(['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas']);
+
+/** A BrokerConfig value as the string DescribeConfigs shows; null when unset. Throws for an unknown name. */
 export function brokerConfigString(config: BrokerConfigView, name: string): string | null {
-  let v: unknown;
-  try {
-    v = config.get(name);
-  } catch {
-    return null;
-  }
+  const v = config.get(name);
   if (v === null || v === undefined) return null;
   if (Array.isArray(v)) return v.join(',');
   // Long.MAX_VALUE does not fit a double exactly; print it as Kafka does.
@@ -71,26 +81,30 @@ export class DynamicBrokerConfigs implements BrokerConfigLayers {
     for (const name of touched) this.push(name);
   }
 
-  /** Restores persisted layers at start-up. */
+  /** Restores persisted layers at start-up, without the entries BrokerConfig does not accept. */
   load(state: DynamicBrokerConfigState): void {
-    this.replace('default', state.default);
-    this.replace('broker', state.broker);
+    this.replace('default', this.acceptable('default', state.default));
+    this.replace('broker', this.acceptable('broker', state.broker));
+  }
+
+  private acceptable(scope: DynamicScope, configs: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(configs)) {
+      if (this.config.has(name)) out[name] = value;
+      else this.logger.warn('ignoring a persisted dynamic broker config with an unknown name', { scope, name, value });
+    }
+    return out;
   }
 
   /** The static/default layer only (what server.properties says). */
   staticValue(name: string): { value: string | null; source: ConfigSourceId } {
     const snap = this.staticLayer.get(name);
     if (snap !== undefined) return snap;
-    let source: string;
-    try {
-      source = this.config.source(name);
-    } catch {
-      source = 'DEFAULT_CONFIG';
-    }
-    return { value: brokerConfigString(this.config, name), source: sourceId(source) };
+    return { value: brokerConfigString(this.config, name), source: sourceId(this.config.source(name)) };
   }
 
   layers(name: string): ConfigLayer[] {
+    if (TOPIC_ONLY_SYNONYMS.has(name)) return [];
     const out: ConfigLayer[] = [];
     const b = this.state.broker[name];
     if (b !== undefined) out.push({ name, value: b, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
@@ -107,12 +121,7 @@ export class DynamicBrokerConfigs implements BrokerConfigLayers {
 
   private push(name: string): void {
     const value = this.state.broker[name] ?? this.state.default[name] ?? null;
-    try {
-      this.config.set(name, value);
-    } catch (err) {
-      // Names that only exist as topic-config synonyms may be unknown to BrokerConfig; the
-      // layers above still answer for them.
-      this.logger.debug('broker config not applied', { name, error: String(err) });
-    }
+    // Values were validated before they were stored (validateBrokerConfigs): set() does not fail.
+    this.config.set(name, value);
   }
 }

@@ -47,6 +47,7 @@ import {
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE,
+  ATTRIBUTES_OFFSET,
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
   Compression,
@@ -145,25 +146,50 @@ export function parseCompressionType(value: string | undefined): CompressionType
   }
 }
 
+/** Kafka's LegacyRecord.RECORD_OVERHEAD_V0: no batch of any magic has a smaller length field. */
+const MIN_BATCH_LENGTH_ANY_MAGIC = 14;
+
+/**
+ * Kafka's ByteBufferLogInputStream.nextBatchSize: the size (length field + 12) of the batch at
+ * pos; null when no whole batch header is left (fewer than 12 bytes, or than 17 to reach the
+ * magic); a CORRUPT_MESSAGE text when the length field is below 14 (negative included) or the
+ * magic is not 0..2. Every length read from the wire is checked here before it is used as an
+ * offset, so a hostile length can never make us read outside the buffer.
+ */
+export function nextBatchSize(buf: Buffer, pos: number): number | null | { corrupt: string } {
+  const remaining = buf.length - pos;
+  if (remaining < BATCH_LOG_OVERHEAD) return null;
+  const length = buf.readInt32BE(pos + 8);
+  if (length < MIN_BATCH_LENGTH_ANY_MAGIC) return { corrupt: `Record size ${length} is less than the minimum record overhead (${MIN_BATCH_LENGTH_ANY_MAGIC})` };
+  if (remaining < HEADER_SIZE_UP_TO_MAGIC) return null;
+  const magic = buf.readInt8(pos + MAGIC_OFFSET);
+  if (magic < 0 || magic > 2) return { corrupt: `Invalid magic found in record: ${magic}` };
+  return length + BATCH_LOG_OVERHEAD;
+}
+
 /**
  * Kafka's ProduceRequest.validateRecords for v3+: exactly one batch, magic 2, and no zstd before
- * v7. Returns null when the partition's records are acceptable.
+ * v7. Returns null when the partition's records are acceptable. Batches are found as Kafka's
+ * iterator finds them (nextBatchSize): a length or magic it rejects is CORRUPT_MESSAGE (its
+ * CorruptRecordException), also for a second batch; no whole first batch is INVALID_RECORD.
  */
 export function validateProduceShape(version: number, records: Buffer | null): { errorCode: number; errorMessage: string } | null {
   if (version < 3) return null;
   const buf = records ?? Buffer.alloc(0);
-  if (buf.length < HEADER_SIZE_UP_TO_MAGIC || buf.length < buf.readInt32BE(8) + BATCH_LOG_OVERHEAD) {
+  const first = nextBatchSize(buf, 0);
+  if (first !== null && typeof first !== 'number') return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: first.corrupt };
+  if (first === null || buf.length < first) {
     return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `Produce requests with version ${version} must have at least one record batch per partition` };
   }
   if (buf.readInt8(MAGIC_OFFSET) !== 2) {
     return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `Produce requests with version ${version} are only allowed to contain record batches with magic version 2` };
   }
-  const size = buf.readInt32BE(8) + BATCH_LOG_OVERHEAD;
-  if (version < 7 && buf.length >= BATCH_HEADER_SIZE && (buf.readInt16BE(21) & ATTR_COMPRESSION_MASK) === 4) {
+  if (version < 7 && first >= BATCH_HEADER_SIZE && (buf.readInt16BE(ATTRIBUTES_OFFSET) & ATTR_COMPRESSION_MASK) === Compression.Zstd) {
     return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, errorMessage: `Produce requests with version ${version} are not allowed to use ZStandard compression` };
   }
-  const rest = buf.length - size;
-  if (rest >= HEADER_SIZE_UP_TO_MAGIC && rest >= buf.readInt32BE(size + 8) + BATCH_LOG_OVERHEAD) {
+  const second = nextBatchSize(buf, first);
+  if (second !== null && typeof second !== 'number') return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: second.corrupt };
+  if (second !== null && buf.length - first >= second) {
     return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `Produce requests with version ${version} are only allowed to contain exactly one record batch per partition` };
   }
   return null;

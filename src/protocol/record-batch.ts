@@ -73,8 +73,14 @@ export function writeInt64(buf: Buffer, pos: number, v: number): void {
   buf.writeUInt32BE(v - hi * 4294967296, pos + 4);
 }
 
-/** Total bytes of the batch starting at pos (header included), from its length field. */
+/**
+ * Total bytes of the batch starting at pos (header included), from its length field; -1 when
+ * fewer than 12 bytes are left to read it from. The value comes from the wire or the disk and
+ * may be anything (negative included): callers check it against BATCH_HEADER_SIZE and the bytes
+ * they have before using it as a position.
+ */
 export function batchSizeAt(buf: Buffer, pos: number): number {
+  if (buf.length - pos < BATCH_LOG_OVERHEAD) return -1;
   return buf.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
 }
 

@@ -80,6 +80,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('socket.receive.buffer.bytes', 'int', 102400, IGNORED),
   def('socket.request.max.bytes', 'int', 104857600, 'The largest request frame accepted; a larger (or negative) size prefix closes the connection.', { validate: atLeast(1) }),
   def('connections.max.idle.ms', 'long', 600000, 'Idle connections are closed after this many milliseconds.', { validate: atLeast(1) }),
+  def('queued.max.request.bytes', 'long', 268435456, 'Bytes of requests being received or queued, plus response bytes written to sockets but not yet taken by the kernel (e.g. Fetch responses a client does not read), that all connections may hold; beyond it sockets stop being read (and Fetch requests wait) until memory is released. A single request larger than this still proceeds. -1 means unbounded (Kafka\'s default, and Kafka counts requests only); Sherwood defaults to 256 MiB.', { validate: (v) => (v === null || v === -1 || (v as number) >= 1 ? null : 'must be -1 (unbounded) or at least 1') }),
   def('queued.max.requests', 'int', 500, 'Accepted for compatibility; Sherwood limits pipelined requests per connection instead (100) and pauses reading at the limit.', { validate: atLeast(1) }),
   def('log.level', 'string', 'info', 'Sherwood-specific: log verbosity on stderr (debug, info, warn, error, silent).', { validate: oneOf('debug', 'info', 'warn', 'error', 'silent') }),
 
@@ -99,6 +100,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('log.flush.interval.ms', 'long', null, 'fsync a log whose oldest unflushed message is this old (flush.ms); defaults to log.flush.scheduler.interval.ms.', { validate: atLeast(0), dynamic: true }),
   def('log.flush.scheduler.interval.ms', 'long', LONG_MAX, 'How often the flusher checks logs against log.flush.interval.ms.', { validate: atLeast(0) }),
   def('log.flush.offset.checkpoint.interval.ms', 'int', 60000, 'How often recovery-point and log-start-offset checkpoints are written.', { validate: atLeast(1) }),
+  def('sherwood.log.max.open.files', 'int', 512, 'Sherwood-specific: the most files the logs hold open at once. Segment files are kept in an LRU cache, closed while idle when the limit is reached and reopened on demand; index and checkpoint files count while they are read or written. Kafka has no such setting (it keeps every segment open and needs a file limit above the segment count). Keep it well below the process\'s file limit (ulimit -n), which must also cover connections.', { validate: atLeast(1) }),
 
   // --- Retention and cleanup
   def('log.retention.hours', 'int', 168, 'Delete segments older than this many hours (retention.ms) unless log.retention.minutes or log.retention.ms is set.', { dynamic: true }),

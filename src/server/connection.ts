@@ -22,6 +22,14 @@
  * kernel buffers, then TCP pushes back on the client). When
  * socket.write() returns false, reading and starting new requests stop until 'drain'.
  *
+ * Broker-wide memory: every connection charges the SocketServer's RequestMemoryPool
+ * (queued.max.request.bytes, see request-memory-pool.ts) with the request bytes it holds
+ * (frame pieces, queued frames, a chunk set aside) and the response bytes its socket has not
+ * flushed to the kernel yet (socket.writableLength, re-read after each write round, in write
+ * callbacks and on 'drain'). Before consuming more of what the socket delivered, and before
+ * starting a Fetch, it asks the pool; when refused it sets the rest of the chunk aside, pauses
+ * the socket and waits for the pool to call onPoolAvailable. Closing releases everything.
+ *
  * Raw frames: after SaslHandshake v0, Kafka clients such as kafka-python send SASL tokens as
  * bare size-prefixed frames without a request header. A handler switches its connection into
  * that mode with `setRawFrameHandler(ctx.connection, fn)`; until it passes null, each later
@@ -31,6 +39,7 @@ import type { Socket } from 'node:net';
 import { BrokerError, ProtocolError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { ioBufferPool } from '../base/buffer-pool.js';
+import { RequestMemoryPool, type PoolMember } from './request-memory-pool.js';
 import type { ConnectionInfo } from './handler.js';
 import type { RequestRouter, ResponseFrame } from './request-router.js';
 
@@ -41,6 +50,8 @@ export interface ConnectionOptions {
   maxQueuedBytes: number;
   maxConcurrentRequests: number;
   idleTimeoutMs: number;
+  /** queued.max.request.bytes: the broker-wide RequestMemoryPool's capacity (-1: unbounded). */
+  queuedMaxRequestBytes: number;
 }
 
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
@@ -49,6 +60,7 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   maxQueuedBytes: 104857600,
   maxConcurrentRequests: 1,
   idleTimeoutMs: 600000,
+  queuedMaxRequestBytes: 268435456,
 };
 
 /** Receives a whole frame (without its size prefix); returns the payload to send back. */
@@ -92,6 +104,8 @@ interface Slot {
   /** The request frame's size, counted in queuedBytes until the slot is answered. */
   size: number;
   state: 0 | 1 | 2;
+  /** A Fetch request (it starts only when the memory pool has room). */
+  fetch: boolean;
   response: ResponseFrame | null;
   /**
    * The frame when it was assembled in a pooled buffer; kept until the request is answered
@@ -105,6 +119,7 @@ interface Slot {
 /** Frames split across socket chunks at least this long are joined in a pooled buffer. */
 const POOLED_FRAME_BYTES = 64 * 1024;
 const PRODUCE_API_KEY = 0;
+const FETCH_API_KEY = 1;
 
 /** The pieces of a frame, joined (in a pooled buffer when large). */
 function joinPieces(pieces: Buffer[], size: number): Buffer {
@@ -118,13 +133,21 @@ function joinPieces(pieces: Buffer[], size: number): Buffer {
   return out;
 }
 
-export class Connection {
+export class Connection implements PoolMember {
   readonly info: ConnectionInfo;
   private readonly socket: Socket;
   private readonly router: RequestRouter;
   private readonly logger: Logger;
   private readonly options: ConnectionOptions;
   private readonly onClose: (c: Connection) => void;
+  private readonly pool: RequestMemoryPool;
+  /** Request bytes charged to the pool: frame pieces + queued frames + the stash. */
+  private requestHeld = 0;
+  /** Response bytes charged to the pool: what the socket has not flushed to the kernel. */
+  private responseHeld = 0;
+  /** The next request is a Fetch waiting for the pool. */
+  private fetchWaiting = false;
+  private readonly onFlushed = (): void => this.trackResponses();
 
   /** Bytes of the size prefix seen so far when it straddles chunks. */
   private readonly sizeBuf = Buffer.alloc(4);
@@ -156,8 +179,9 @@ export class Connection {
   private ended = false;
   private readonly closedController = new AbortController();
 
-  constructor(socket: Socket, info: ConnectionInfo, router: RequestRouter, logger: Logger, options: ConnectionOptions, onClose: (c: Connection) => void) {
+  constructor(socket: Socket, info: ConnectionInfo, router: RequestRouter, logger: Logger, options: ConnectionOptions, onClose: (c: Connection) => void, pool: RequestMemoryPool = new RequestMemoryPool(options.queuedMaxRequestBytes)) {
     this.socket = socket;
+    this.pool = pool;
     this.info = info;
     this.router = router;
     this.logger = logger;
@@ -174,6 +198,7 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
+      this.trackResponses();
       this.pump();
     });
     socket.on('end', () => {
@@ -200,6 +225,16 @@ export class Connection {
     return this.slots.length;
   }
 
+  /** PoolMember: bytes this connection has charged to the memory pool. */
+  get heldBytes(): number {
+    return this.requestHeld + this.responseHeld;
+  }
+
+  /** PoolMember: the pool has room again. */
+  onPoolAvailable(): void {
+    this.pump();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -215,6 +250,13 @@ export class Connection {
     this.queuedBytes = 0;
     this.stash = null;
     this.partial = null;
+    const requestHeld = this.requestHeld;
+    const responseHeld = this.responseHeld;
+    this.requestHeld = 0;
+    this.responseHeld = 0;
+    this.pool.remove(this);
+    this.pool.releaseRequest(this, requestHeld);
+    this.pool.adjustResponse(this, -responseHeld);
     this.closedController.abort();
     this.onClose(this);
   }
@@ -241,8 +283,8 @@ export class Connection {
     let pos = 0;
     const len = chunk.length;
     while (pos < len && !this.closed) {
-      if (this.queueFull()) {
-        this.stash = pos === 0 ? chunk : chunk.subarray(pos);
+      if (this.queueFull() || !this.pool.mayRead(this, true)) {
+        this.setStash(pos === 0 ? chunk : chunk.subarray(pos));
         this.pauseReading();
         return;
       }
@@ -250,10 +292,14 @@ export class Connection {
         const n = Math.min(this.partialSize - this.partialFilled, len - pos);
         this.partial.push(chunk.subarray(pos, pos + n));
         this.partialFilled += n;
+        this.chargeRequest(n);
         pos += n;
         if (this.partialFilled === this.partialSize) {
-          this.enqueue(joinPieces(this.partial, this.partialSize), this.partialSize >= POOLED_FRAME_BYTES);
+          const frame = joinPieces(this.partial, this.partialSize);
           this.partial = null;
+          this.pool.frameEnded(this);
+          // The pieces were charged as they came.
+          this.enqueue(frame, this.partialSize >= POOLED_FRAME_BYTES, false);
         }
         continue;
       }
@@ -281,14 +327,44 @@ export class Connection {
         this.partial = [chunk.subarray(pos)];
         this.partialSize = size;
         this.partialFilled = len - pos;
+        this.chargeRequest(len - pos);
+        this.pool.frameStarted(this);
         pos = len;
       }
     }
   }
 
-  private enqueue(frame: Buffer, pooled = false): void {
-    this.slots.push({ frame, size: frame.length, state: QUEUED, response: null, pooledFrame: pooled ? frame : null });
+  private enqueue(frame: Buffer, pooled = false, charge = true): void {
+    const fetch = frame.length >= 2 && frame.readInt16BE(0) === FETCH_API_KEY;
+    this.slots.push({ frame, size: frame.length, state: QUEUED, fetch, response: null, pooledFrame: pooled ? frame : null });
     this.queuedBytes += frame.length;
+    if (charge) this.chargeRequest(frame.length);
+  }
+
+  private chargeRequest(bytes: number): void {
+    this.requestHeld += bytes;
+    this.pool.chargeRequest(bytes);
+  }
+
+  private releaseRequest(bytes: number): void {
+    this.requestHeld -= bytes;
+    this.pool.releaseRequest(this, bytes);
+  }
+
+  /** Keeps the unread rest of a chunk (charged to the pool: it is memory we hold). */
+  private setStash(rest: Buffer): void {
+    this.stash = rest;
+    this.chargeRequest(rest.length);
+  }
+
+  /** Re-reads how much written response data the socket still holds and updates the pool. */
+  private trackResponses(): void {
+    if (this.released) return;
+    const pending = this.socket.writableLength;
+    const delta = pending - this.responseHeld;
+    if (delta === 0) return;
+    this.responseHeld = pending;
+    this.pool.adjustResponse(this, delta);
   }
 
   private queueFull(): boolean {
@@ -317,33 +393,49 @@ export class Connection {
           while (this.slots.length > 0 && this.slots[0]!.state === DONE) {
             const slot = this.slots.shift()!;
             this.queuedBytes -= slot.size;
+            this.releaseRequest(slot.size);
             this.nextToStart--;
             const response = slot.response;
             if (response === null) continue;
             if (Buffer.isBuffer(response)) {
-              if (!socket.write(response)) this.writeBlocked = true;
+              if (!socket.write(response, this.onFlushed)) this.writeBlocked = true;
             } else {
               // Chunks after the first are record batches sent by reference; once written, a
               // log read buffer among them goes back to its pool.
               for (let i = 0; i < response.length; i++) {
                 const chunk = response[i]!;
-                if (!(i === 0 ? socket.write(chunk) : socket.write(chunk, () => ioBufferPool.release(chunk)))) this.writeBlocked = true;
+                const written = i === 0 ? socket.write(chunk) : socket.write(chunk, () => {
+                  ioBufferPool.release(chunk);
+                  this.trackResponses();
+                });
+                if (!written) this.writeBlocked = true;
               }
             }
           }
           if (cork) socket.uncork();
+          this.trackResponses();
         }
-        // Start one queued request while under the concurrency limit and the socket keeps up.
+        // Start one queued request while under the concurrency limit and the socket keeps up;
+        // a Fetch also waits for room in the memory pool (its response may be large).
+        this.fetchWaiting = false;
         if (!this.writeBlocked && this.running < this.options.maxConcurrentRequests && this.nextToStart < this.slots.length) {
-          this.start(this.slots[this.nextToStart++]!);
-          continue;
+          const next = this.slots[this.nextToStart]!;
+          if (next.fetch && this.rawFrameHandler === null && !this.pool.mayStartFetch(next.size)) {
+            this.fetchWaiting = true;
+          } else {
+            this.nextToStart++;
+            this.start(next);
+            continue;
+          }
         }
-        // Parse what was left over when the queue filled up.
+        // Parse what was left over when the queue or the pool filled up.
         if (this.stash !== null && !this.queueFull()) {
           const stash = this.stash;
           this.stash = null;
+          this.releaseRequest(stash.length);
           this.parse(stash);
-          continue;
+          if (this.stash !== stash) continue;
+          // Nothing of it could be taken: it is set aside again, so stop here.
         }
         break;
       }
@@ -355,7 +447,10 @@ export class Connection {
       this.socket.end();
       return;
     }
-    const mustPause = this.writeBlocked || this.stash !== null || this.queueFull();
+    const poolBlocked = !this.pool.mayRead(this, false);
+    const mustPause = this.writeBlocked || this.stash !== null || this.queueFull() || poolBlocked;
+    if (this.fetchWaiting) this.pool.waitForFetchRoom(this, this.slots[this.nextToStart]!.size);
+    if (poolBlocked && !this.writeBlocked && !this.queueFull()) this.pool.waitForRoom(this);
     if (mustPause) this.pauseReading();
     else if (this.readPaused) {
       this.readPaused = false;

@@ -7,12 +7,16 @@
  * with a ConfigError naming `listeners` when an address is in use or cannot be bound.
  * `close()` stops accepting, destroys every open connection and resolves when the servers
  * have closed.
+ *
+ * All connections share one RequestMemoryPool (queued.max.request.bytes): the broker-wide bound
+ * on request and unflushed response bytes (see request-memory-pool.ts).
  */
 import net from 'node:net';
 import { ConfigError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { Listener } from './config.js';
 import { Connection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './connection.js';
+import { RequestMemoryPool } from './request-memory-pool.js';
 import type { RequestRouter } from './request-router.js';
 
 export interface BoundListener extends Listener {
@@ -26,6 +30,8 @@ export class SocketServer {
   private readonly options: ConnectionOptions;
   private readonly servers: net.Server[] = [];
   private readonly connections = new Set<Connection>();
+  /** The memory every connection's requests and unflushed responses share. */
+  readonly memoryPool: RequestMemoryPool;
   private nextConnectionId = 1;
   private closing = false;
 
@@ -33,6 +39,7 @@ export class SocketServer {
     this.router = router;
     this.logger = logger;
     this.options = { ...DEFAULT_CONNECTION_OPTIONS, ...options };
+    this.memoryPool = new RequestMemoryPool(this.options.queuedMaxRequestBytes);
   }
 
   get connectionCount(): number {
@@ -82,7 +89,7 @@ export class SocketServer {
       listenerName: l.name,
       principal: 'User:ANONYMOUS',
     };
-    const connection = new Connection(socket, info, this.router, this.logger, this.options, (c) => this.connections.delete(c));
+    const connection = new Connection(socket, info, this.router, this.logger, this.options, (c) => this.connections.delete(c), this.memoryPool);
     this.connections.add(connection);
     this.logger.debug('connection accepted', { connection: info.id, remote: `${info.remoteAddress}:${info.remotePort}`, listener: l.name });
   }

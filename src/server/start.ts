@@ -40,6 +40,7 @@ export { brokerProperties };
 import type { Handler } from './handler.js';
 import { RequestRouter } from './request-router.js';
 import { SocketServer } from './server.js';
+import type { RequestMemoryPool } from './request-memory-pool.js';
 
 export interface StartBrokerOptions {
   host?: string;
@@ -62,6 +63,8 @@ export interface RunningBroker {
   /** 'host:port' of the first advertised listener. */
   bootstrap: string;
   broker: Broker;
+  /** The connections' shared memory bound (queued.max.request.bytes): accounting for tests and tools. */
+  memoryPool: RequestMemoryPool;
   close(): Promise<void>;
 }
 
@@ -84,12 +87,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     cleanerBackoffMs: timerMs(config.getLong('log.cleaner.backoff.ms')),
     flushCheckIntervalMs: config.isDefault('log.flush.scheduler.interval.ms') ? undefined : timerMs(config.getLong('log.flush.scheduler.interval.ms')),
     checkpointIntervalMs: timerMs(config.getInt('log.flush.offset.checkpoint.interval.ms')),
+    maxOpenFiles: config.getInt('sherwood.log.max.open.files'),
     producerIdExpirationCheckIntervalMs: timerMs(config.getInt('producer.id.expiration.check.interval.ms')),
     // A getter: producer.id.expiration.ms is dynamic.
     producerStateConfig: { get producerIdExpirationMs() { return config.getInt('producer.id.expiration.ms'); } },
   });
-  // Metadata: the journal in the first log dir → the image → logs reconciled to it (interim,
-  // until the partition layer) → the reconciler follows every later change.
+  // Metadata: the journal in the first log dir → the image (the partition layer follows it below).
   const store = new FileMetadataStore({
     fs, logDir: dirs[0]!, logger, nodeId,
     snapshotIntervalBytes: config.getLong('metadata.log.max.record.bytes.between.snapshots'),
@@ -130,6 +133,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     maxRequestBytes: config.getInt('socket.request.max.bytes'),
     maxQueuedBytes: config.getInt('socket.request.max.bytes'),
     idleTimeoutMs: timerMs(config.getLong('connections.max.idle.ms')),
+    queuedMaxRequestBytes: config.getLong('queued.max.request.bytes'),
   });
 
   // Shutdown order: waiters and coordinators, then partitions (final high watermark
@@ -160,6 +164,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     port: first.port,
     bootstrap: `${first.host}:${first.port}`,
     broker,
+    memoryPool: server.memoryPool,
     close: () => {
       closing ??= (async () => {
         await server.close();

@@ -269,6 +269,7 @@ async function replaceSegments(log: PartitionLog, group: readonly LogSegment[], 
   await log.fs.syncDir(dir);
   // Committed: from here a crash completes the swap on open.
   for (const seg of group.slice(1)) {
+    await seg.markReplaced();
     for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, LOG_SUFFIX]) {
       await unlinkIfExists(log, `${dir}/${segmentFileName(seg.baseOffset, suffix)}`);
     }

@@ -9,6 +9,9 @@
  *   cleaner-offset-checkpoint              `topic partition offset`: compaction done below here
  *   .kafka_cleanshutdown                   written by close() after every log is flushed;
  *                                          deleted on open, so only a clean stop skips recovery
+ *   .lock                                  the dir's lock (FileSystem.lock), held from open()
+ *                                          to close(): a second broker on the dir, in this
+ *                                          process or another, is refused with a ConfigError
  * Checkpoint files use Kafka's text format (checkpoint-file.ts) and are written atomically.
  *
  * Background tasks (startBackgroundTasks) run on the injected clock: retention every
@@ -18,10 +21,12 @@
  * (producer.id.expiration.check.interval.ms, 10 min). Each reschedules itself after finishing, so runs never overlap.
  */
 import type { Clock, TimerHandle } from '../base/clock.js';
-import type { FileSystem } from '../base/file-system.js';
+import { isLockHeld, type FileLock, type FileSystem } from '../base/file-system.js';
+import { ConfigError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.js';
 import { DEFAULT_PRODUCER_STATE_CONFIG, type ProducerStateManagerConfig } from './producer-state-manager.js';
 
@@ -29,6 +34,7 @@ export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const LOCK_FILE = '.lock';
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -42,6 +48,22 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
   /** producer.id.expiration.ms, read on use (a getter can follow dynamic config). */
   producerStateConfig?: ProducerStateManagerConfig;
+  /** sherwood.log.max.open.files: the most files all logs hold open at once (FileHandleCache). */
+  maxOpenFiles?: number;
+}
+
+export const DELETE_DIR_SUFFIX = '-delete';
+/** The longest file name most file systems allow (Linux NAME_MAX, in bytes; topic names are ASCII). */
+const MAX_FILE_NAME_LENGTH = 255;
+
+/**
+ * Kafka's LocalLog.logDeleteDirName: `<topic>-<partition>.<uniqueId>-delete`, with the topic
+ * cut short when the whole name would exceed 255 characters (a 249-character topic would not
+ * fit otherwise). Only the suffix matters on start-up: any `-delete` directory is removed.
+ */
+export function logDeleteDirName(topic: string, partition: number, uniqueId: string): string {
+  const suffix = `-${partition}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  return topic.slice(0, Math.min(topic.length, MAX_FILE_NAME_LENGTH - suffix.length)) + suffix;
 }
 
 /** Parses `<topic>-<partition>`; undefined for anything else (e.g. `-delete` dirs). */
@@ -74,7 +96,9 @@ export class LogManager {
   private running = new Set<Promise<unknown>>();
   private stopped = false;
   private deleteSeq = 0;
-  readonly fs: FileSystem;
+  private dirLocks: FileLock[] = [];
+  /** The broker's FileSystem behind the bounded handle cache every log uses. */
+  readonly fs: FileHandleCache;
   readonly dirs: string[];
   readonly clock: Clock;
   readonly logger: Logger;
@@ -82,7 +106,7 @@ export class LogManager {
   private readonly producerStateConfig: ProducerStateManagerConfig;
 
   private constructor(options: LogManagerOptions) {
-    this.fs = options.fs;
+    this.fs = new FileHandleCache(options.fs, options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
     this.dirs = options.dirs;
     this.clock = options.clock;
     this.logger = options.logger;
@@ -96,11 +120,36 @@ export class LogManager {
     this.producerStateConfig = options.producerStateConfig ?? DEFAULT_PRODUCER_STATE_CONFIG;
   }
 
-  /** Opens every log dir, recovering each `<topic>-<partition>` directory found. */
+  /**
+   * Locks every log dir (Kafka's lockLogDirs), then opens them, recovering each
+   * `<topic>-<partition>` directory found. On failure the locks taken are released.
+   */
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options);
-    for (const dir of options.dirs) await manager.openDir(dir);
+    try {
+      for (const dir of options.dirs) await manager.lockDir(dir);
+      for (const dir of options.dirs) await manager.openDir(dir);
+    } catch (err) {
+      await manager.releaseLocks();
+      throw err;
+    }
     return manager;
+  }
+
+  private async lockDir(dir: string): Promise<void> {
+    await this.fs.mkdirp(dir);
+    try {
+      this.dirLocks.push(await this.fs.lock(`${dir}/${LOCK_FILE}`));
+    } catch (err) {
+      if (!isLockHeld(err)) throw err;
+      throw new ConfigError(`log.dirs: Failed to acquire lock on file ${LOCK_FILE} in ${dir}. A broker in another process or in this one is using this directory.`, { cause: err });
+    }
+  }
+
+  private async releaseLocks(): Promise<void> {
+    const locks = this.dirLocks;
+    this.dirLocks = [];
+    for (const l of locks) await l.release();
   }
 
   private async openDir(dir: string): Promise<void> {
@@ -111,7 +160,7 @@ export class LogManager {
     const logStartOffsets = await readOffsetCheckpoint(fs, `${dir}/${LOG_START_OFFSET_CHECKPOINT}`);
     const cleanerOffsets = await readOffsetCheckpoint(fs, `${dir}/${CLEANER_OFFSET_CHECKPOINT}`);
     for (const name of await fs.readdir(dir)) {
-      if (name.endsWith('-delete')) {
+      if (name.endsWith(DELETE_DIR_SUFFIX)) {
         await fs.rmrf(`${dir}/${name}`);
         continue;
       }
@@ -201,7 +250,12 @@ export class LogManager {
     return best;
   }
 
-  /** Removes the log and its files (renamed to `-delete` first, so a crash finishes the job). */
+  /**
+   * Removes the log and its files: renamed to a `-delete` directory first (logDeleteDirName), so
+   * that a crash finishes the job on start-up and a topic re-created under the same name starts
+   * from an empty directory. Should the rename fail, the directory is removed in place instead:
+   * a new log must never find the old one's segments.
+   */
   async delete(topic: string, partition: number): Promise<void> {
     const k = key(topic, partition);
     const log = this.logs.get(k);
@@ -214,10 +268,17 @@ export class LogManager {
     } catch {
       // an offline log is deleted all the same
     }
-    const doomed = `${dir}/${k}.${this.clock.now().toString(16)}${(this.deleteSeq++).toString(16)}-delete`;
-    await this.fs.rename(`${dir}/${k}`, doomed);
-    await this.fs.syncDir(dir);
-    await this.fs.rmrf(doomed);
+    const uniqueId = `${this.clock.now().toString(16)}${(this.deleteSeq++).toString(16)}`;
+    const doomed = `${dir}/${logDeleteDirName(topic, partition, uniqueId)}`;
+    try {
+      await this.fs.rename(`${dir}/${k}`, doomed);
+      await this.fs.syncDir(dir);
+      await this.fs.rmrf(doomed);
+    } catch (err) {
+      this.logger.error('renaming a deleted log failed; removing it in place', { topic, partition, error: String(err) });
+      await this.fs.rmrf(`${dir}/${k}`);
+      await this.fs.syncDir(dir);
+    }
     await this.writeCheckpoints(dir);
   }
 
@@ -344,10 +405,30 @@ export class LogManager {
     arm();
   }
 
-  /** Stops background tasks, flushes and closes every log, and marks each dir clean. */
+  /** Stops background tasks, flushes and closes every log, marks each dir clean and unlocks it. */
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    try {
+      await this.closeLogs();
+    } finally {
+      await this.releaseLocks();
+    }
+  }
+
+  /**
+   * What the death of the process leaves behind, for crash tests: background tasks stop, every
+   * file is closed without a flush, no checkpoint and no clean-shutdown marker are written, and
+   * the dir locks are released (as the kernel releases them when a process dies).
+   */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    for (const log of this.all()) await log.closeWithoutFlush().catch(() => undefined);
+    await this.releaseLocks();
+  }
+
+  private async closeLogs(): Promise<void> {
     for (const t of this.timers) t.cancel();
     await Promise.allSettled([...this.running]);
     let failed = false;

@@ -13,7 +13,8 @@
  *
  * `size` counts only bytes whose write completed, so readers never see a half-written batch.
  * Reads hold a reference so that a segment deleted by retention or truncation closes its file
- * only after in-flight reads finish.
+ * only after in-flight reads finish; the reference also pins the file handle, which under the
+ * LogManager's FileHandleCache may otherwise be closed while idle and reopened on demand.
  */
 import type { FileHandle, FileSystem } from '../base/file-system.js';
 import { isNotFound, readFully } from '../base/file-system.js';
@@ -157,6 +158,8 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   private refs = 0;
   private deleted = false;
+  /** keepOpenForReaders pinned the handle (once is enough; the pin goes with the handle). */
+  private heldForReaders = false;
   private closed = false;
   /** Bytes appended since the last fsync of the log file. */
   /** Bumped by every append and truncation: compaction checks it before swapping. */
@@ -334,16 +337,36 @@ export class LogSegment {
     return this.deleted;
   }
 
+  /** Holds the segment (and keeps its file open: FileHandle.pin) for a read outside the partition queue. */
   acquire(): void {
     this.refs++;
+    this.log.pin?.();
   }
 
   release(): void {
     this.refs--;
+    this.log.unpin?.();
     if (this.refs === 0 && this.deleted && !this.closed) void this.closeQuietly();
   }
 
+  /**
+   * Before the file is unlinked or replaced under readers that hold the segment: makes sure the
+   * (pinned) handle is open now, so they go on reading this file, not whatever the path holds
+   * next, even if the FileHandleCache had closed it. The pin goes with the handle on close.
+   */
+  private async keepOpenForReaders(): Promise<void> {
+    if (this.refs === 0 || this.closed || this.log.pin === undefined || this.heldForReaders) return;
+    this.heldForReaders = true;
+    this.log.pin();
+    try {
+      await this.log.size();
+    } catch {
+      // The readers will meet the same error.
+    }
+  }
+
   private async closeQuietly(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     try {
       await this.log.close();
@@ -476,9 +499,19 @@ export class LogSegment {
     await this.closeQuietly();
   }
 
+  /**
+   * The segment's files are about to be unlinked or replaced by someone else (a compaction
+   * swap): from now on it counts as deleted (new readers wait for the partition queue and look
+   * again) and readers holding it keep reading its file.
+   */
+  async markReplaced(): Promise<void> {
+    this.deleted = true;
+    await this.keepOpenForReaders();
+  }
+
   /** Unlinks the files; the handle closes once in-flight reads are done. */
   async delete(): Promise<void> {
-    this.deleted = true;
+    await this.markReplaced();
     for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
       try {
         await this.fs.unlink(`${this.dir}/${segmentFileName(this.baseOffset, suffix)}`);
@@ -494,13 +527,13 @@ export class LogSegment {
    * reopens it; indexes are rebuilt from the new content.
    */
   async replaceWithSwap(swapPath: string): Promise<LogSegment> {
+    await this.markReplaced();
     await this.fs.rename(swapPath, this.logPath);
     const replacement = await LogSegment.open(this.fs, this.dir, this.baseOffset, this.config, this.createdMs);
     await replacement.scan(false);
     await replacement.offsetIndex.persist(this.fs, true);
     replacement.onBecomeInactive();
     await replacement.timeIndex.persist(this.fs, true);
-    this.deleted = true;
     if (this.refs === 0) await this.closeQuietly();
     return replacement;
   }

@@ -423,6 +423,10 @@ export class PartitionLog {
         const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch);
         if (r !== null) return { records: r.records, firstOffset: r.firstOffset };
         if (seg.nextOffset >= limit) return empty;
+      } catch (err) {
+        // Deleted or replaced while its file handle was closed by the fd cache: look again.
+        if (seg.isDeleted) return 'retry';
+        throw err;
       } finally {
         seg.release();
       }

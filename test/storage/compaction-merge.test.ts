@@ -138,7 +138,7 @@ describeBothFs('compaction merges small segments', (newEnv) => {
       assert.deepEqual(await recordsFrom(log, from), after.filter((r) => r.offset >= from), `read from ${from}`);
     }
     // Unclean stop, then a clean one: same records.
-    for (const l of logs.all()) await l.closeWithoutFlush();
+    await logs.abandon();
     const again = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger: silentLogger });
     assert.deepEqual(await recordsFrom(again.get('merge', 0)!, 0), after);
     await again.close();

@@ -72,7 +72,7 @@ describeBothFs('compaction', (newEnv) => {
     assert.equal(await log.compact(), null);
 
     // Survives an unclean restart and a clean one.
-    for (const l of logs.all()) await l.closeWithoutFlush();
+    await logs.abandon();
     const again = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger: silentLogger });
     assert.deepEqual(await allRecords(again.get('cmp', 0)!), after);
     const reconfigured = await again.create('cmp', 0, cfg({ segmentBytes: 400 }));

@@ -14,9 +14,9 @@ function cfg(overrides: Partial<LogConfig> = {}): LogConfig {
   return { ...DEFAULT_LOG_CONFIG, cleanupPolicy: { ...DEFAULT_LOG_CONFIG.cleanupPolicy }, ...overrides };
 }
 
-/** Stops using a manager as if the process died (handles closed, nothing flushed, no marker). */
+/** Stops using a manager as if the process died (handles closed, nothing flushed, no marker, unlocked). */
 async function abandon(logs: LogManager): Promise<void> {
-  for (const log of logs.all()) await log.closeWithoutFlush().catch(() => undefined);
+  await logs.abandon();
 }
 
 async function readAll(logs: LogManager, topic: string): Promise<Buffer[]> {

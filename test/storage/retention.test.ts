@@ -73,7 +73,7 @@ describeBothFs('retention and log start offset', (newEnv) => {
     const r = await log.read(25, 1, 40);
     assert.equal(r.firstOffset, 24, 'the batch containing 25 is returned whole');
     // Survives an unclean restart (the checkpoint is written before deleteRecordsBefore resolves).
-    for (const l of logs.all()) await l.closeWithoutFlush();
+    await logs.abandon();
     logs = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger: silentLogger });
     log = logs.get('dr', 0)!;
     assert.equal(log.logStartOffset, 25);
