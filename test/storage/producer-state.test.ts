@@ -24,9 +24,9 @@ function openLogs(env: FsEnv, clock: ManualClock, logger: Logger = silentLogger,
   return LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger, ...extra });
 }
 
-/** Stops using a manager as if the process died (nothing flushed, no clean-shutdown marker). */
+/** Stops using a manager as if the process died (nothing flushed, no clean-shutdown marker, locks freed). */
 async function abandon(logs: LogManager): Promise<void> {
-  for (const log of logs.all()) await log.closeWithoutFlush().catch(() => undefined);
+  await logs.abandon();
 }
 
 function send(log: PartitionLog, pid: number, epoch: number, seq: number, count = 1, origin: 'client' | 'coordinator' = 'client'): Promise<AppendResult> {
@@ -406,6 +406,7 @@ function countingFs(fs: FsEnv['fs'], onLogRead: () => void): FsEnv['fs'] {
     unlink: fs.unlink.bind(fs),
     rmrf: fs.rmrf.bind(fs),
     syncDir: fs.syncDir.bind(fs),
+    lock: fs.lock.bind(fs),
   };
 }
 

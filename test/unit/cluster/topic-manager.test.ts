@@ -17,11 +17,16 @@ import { ManualClock } from '../../../src/base/clock.js';
  * A TopicManager on a journal in /data with the partition layer following it, wired as
  * start.ts does (real LogManager and ReplicaManager on the given file system).
  */
+const openLogs = new WeakMap<MemoryFileSystem, LogManager>();
+
 async function open(fs = new MemoryFileSystem(), props: Record<string, string> = {}, nodeId = 1) {
   const config = BrokerConfig.fromProperties({ 'log.dirs': '/data', ...props });
   await fs.mkdirp('/data');
   const clock = new ManualClock();
+  // A reopen of the same file system stands for a restart: the previous broker is gone.
+  await openLogs.get(fs)?.abandon();
   const logs = await LogManager.open({ fs, dirs: ['/data'], clock, logger: silentLogger });
+  openLogs.set(fs, logs);
   const store = new FileMetadataStore({ fs, logDir: '/data', logger: silentLogger, nodeId });
   const topics = await TopicManager.open({
     store, config, random: new SeededRandom(7), logger: silentLogger, nodeId, rack: config.get<string | null>('broker.rack'),
