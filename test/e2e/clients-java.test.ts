@@ -7,7 +7,9 @@
  *   offset its delivery report gave) and commits; a second consumer in the same group then gets
  *   nothing and starts at the committed offsets;
  * - lz4 and zstd batches round-trip and the broker stores them compressed (read back from the
- *   partition log with our own decoder).
+ *   partition log with our own decoder);
+ * - the harness itself: one-shot and shell runs, bad arguments rejected, client failures
+ *   reported as data or as errors that carry the client's log.
  *
  * Idempotence: Sherwood does not advertise InitProducerId yet, and the Java producer defaults to
  * enable.idempotence=true, so these tests set it to false explicitly (with the default every
@@ -17,7 +19,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker } from '../helpers/broker.js';
-import { javaShell, javaSkip, type DeliveryReport, type JavaRecord } from '../helpers/java.js';
+import { JavaError, javaClients, javaShell, javaSkip, kafkaClientsVersion, type DeliveryReport, type JavaRecord } from '../helpers/java.js';
 import { recordApiVersions, formatVersions } from './clients-versions.js';
 import { decodeBatches } from '../../src/protocol/records.js';
 import { Compression, compressionOf } from '../../src/protocol/record-batch.js';
@@ -141,6 +143,36 @@ test('Java client: lz4 and zstd batches round-trip and are stored compressed', {
         assert.equal(consumed.records.length, N);
         assert.ok(consumed.records.every((r, i) => r.offset === i && r.key === `k${i}` && r.value === `${codec} value ${i} `.padEnd(200, '.')), `${codec}: consumed in order, intact`);
       }
+    } finally {
+      await java.close();
+    }
+  });
+});
+
+test('Java harness: one JVM per call or a shell; bad arguments and client failures come back with the client log', { skip: javaSkip, timeout: 120_000 }, async () => {
+  await withBroker(async (b) => {
+    assert.equal((await javaClients(b.bootstrap).version()).kafkaClients, kafkaClientsVersion());
+    const java = await javaShell(b.bootstrap);
+    try {
+      await assert.rejects(java.admin('list-topics', { frob: 1 } as never), (err: JavaError) => /unknown option --frob/.test(err.message));
+      await java.admin('create-topics', { topic: 'java-harness', partitions: 1 });
+      assert.deepEqual(await java.admin('list-topics'), ['java-harness'], 'the shell keeps serving after a failed command');
+
+      // With the client's defaults the producer is idempotent and needs InitProducerId, which
+      // Sherwood does not advertise yet (the idempotent-producer issue changes this): the
+      // failure is data, with Kafka's exception class.
+      const p = await java.produce({ topic: 'java-harness', count: 3 });
+      assert.equal(p.summary.acked, 0);
+      assert.ok(p.summary.failed >= 1);
+      const flat = JSON.stringify(p.summary.errors);
+      assert.ok(flat.includes('UnsupportedVersionException') && flat.includes('INIT_PRODUCER_ID'), flat);
+      assert.equal(b.broker.partitionLog('java-harness', 0)!.highWatermark, 0);
+
+      // The KIP-848 consumer protocol is not served: poll() throws, and the error carries the
+      // exception and the client's own log lines (stderr).
+      await assert.rejects(
+        java.consume({ topic: 'java-harness', idleMs: 500, timeoutMs: 20_000, props: { 'group.id': 'java-848', 'group.protocol': 'consumer' } }),
+        (err: JavaError) => err.message.includes('UnsupportedVersionException') && err.stderr.includes('CONSUMER_GROUP_HEARTBEAT'));
     } finally {
       await java.close();
     }
