@@ -8,6 +8,9 @@
  *   nothing and starts at the committed offsets;
  * - lz4 and zstd batches round-trip and the broker stores them compressed (read back from the
  *   partition log with our own decoder);
+ * - kafka-clients 4.4 knows every version we serve, so it sends our highest version of every API
+ *   it uses: each of those is checked against the reference client here, as are incremental
+ *   fetch sessions (KIP-227);
  * - the harness itself: one-shot and shell runs, bad arguments rejected, client failures
  *   reported as data or as errors that carry the client's log.
  *
@@ -20,7 +23,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker } from '../helpers/broker.js';
 import { JavaError, javaClients, javaShell, javaSkip, kafkaClientsVersion, type DeliveryReport, type JavaRecord } from '../helpers/java.js';
-import { recordApiVersions, formatVersions } from './clients-versions.js';
+import { VersionRecorder, advertisedApis, formatVersionSet } from '../helpers/version-recorder.js';
 import { decodeBatches } from '../../src/protocol/records.js';
 import { Compression, compressionOf } from '../../src/protocol/record-batch.js';
 import type { RunningBroker } from '../../src/index.js';
@@ -33,7 +36,7 @@ const NO_IDEMPOTENCE = { 'enable.idempotence': false };
 
 test('Java client: AdminClient, 10,000 records through a 3-partition topic, a consumer group that commits', { skip: javaSkip, timeout: 180_000 }, async (t) => {
   await withBroker(async (b) => {
-    const seen = recordApiVersions(b);
+    const recorder = VersionRecorder.attach(b);
     const java = await javaShell(b.bootstrap);
     try {
       const topic = 'java-10k';
@@ -103,7 +106,17 @@ test('Java client: AdminClient, 10,000 records through a 3-partition topic, a co
     } finally {
       await java.close();
     }
-    t.diagnostic(`Java client used: ${formatVersions(seen)}`);
+    // The client picks min(its maximum, ours) per API; it knows every version we serve.
+    const { versions, fetchSessions } = recorder.take();
+    // KIP-227: the Java consumer opens a fetch session and continues it incrementally (the idle
+    // second consumer fetches several times), the first real client here to do so.
+    assert.ok(fetchSessions.has('new session') && fetchSessions.has('incremental'), `fetch sessions: ${[...fetchSessions]}`);
+    const ours = new Map(advertisedApis(b).map((a) => [a.name, a.maxVersion]));
+    t.diagnostic(`Java client used: ${[...versions].map(([api, vs]) => `${api} ${formatVersionSet(vs)}`).join(', ')}`);
+    for (const api of ['ApiVersions', 'Metadata', 'CreateTopics', 'DescribeCluster', 'Produce', 'Fetch', 'ListOffsets', 'FindCoordinator', 'JoinGroup', 'SyncGroup',
+      'OffsetCommit', 'OffsetFetch', 'OffsetForLeaderEpoch', 'LeaveGroup', 'ListGroups']) {
+      assert.deepEqual([...(versions.get(api) ?? [])], [ours.get(api)], `${api}: the Java client sends our highest version`);
+    }
   }, { overrides: OVERRIDES });
 });
 

@@ -51,7 +51,7 @@ function onPath(cmd: string): boolean {
 
 /** Why the Java tests cannot run here (java or mvn missing), or null. */
 export function javaMissing(): string | null {
-  const missing = ['java', 'mvn'].filter((c) => !onPath(c));
+  const missing = ['java', 'javac', 'mvn'].filter((c) => !onPath(c));
   return missing.length === 0 ? null : `${missing.join(' and ')} not found (the Java client tests need a JDK 17+ and Maven)`;
 }
 
