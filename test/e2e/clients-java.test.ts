@@ -120,6 +120,25 @@ test('Java client: AdminClient, 10,000 records through a 3-partition topic, a co
   }, { overrides: OVERRIDES });
 });
 
+test('Java client: every API we advertise is one it implements, in versions it accepts', { skip: javaSkip, timeout: 60_000 }, async (t) => {
+  await withBroker(async (b) => {
+    const client = new Map((await javaClients(b.bootstrap).apiKeys()).map((a) => [a.apiKey, a]));
+    const behind: string[] = [];
+    for (const ours of advertisedApis(b)) {
+      const java = client.get(ours.apiKey);
+      assert.ok(java !== undefined, `${ours.name} (key ${ours.apiKey}) is a broker API the Java client implements`);
+      assert.equal(java.name, ours.name);
+      // Kafka 4 clients dropped versions older than Kafka 2.1 (KIP-896): a common version must remain.
+      assert.ok(Math.max(ours.minVersion, java.oldest) <= Math.min(ours.maxVersion, java.latest),
+        `${ours.name}: ours v${ours.minVersion}–${ours.maxVersion}, the Java client's v${java.oldest}–${java.latest}`);
+      if (java.latest > ours.maxVersion) behind.push(`${ours.name} v${ours.maxVersion} < v${java.latest}`);
+    }
+    const advertised = new Set(advertisedApis(b).map((a) => a.apiKey));
+    t.diagnostic(`newer versions the Java client knows: ${behind.join(', ') || 'none'}`);
+    t.diagnostic(`broker APIs it implements that we do not serve: ${[...client.values()].filter((a) => !advertised.has(a.apiKey)).map((a) => a.name).join(', ')}`);
+  });
+});
+
 /** Codec and records of every batch stored in partition 0, through the broker's own read. */
 async function storedBatches(b: RunningBroker, topic: string): Promise<{ codec: number; keys: string[]; values: string[] }[]> {
   const log = b.broker.partitionLog(topic, 0)!;

@@ -492,6 +492,11 @@ export class JavaClients {
     return only(await this.runner.run(['admin', op, ...toArgs(o, this.bootstrap)], timeoutMs), 'admin').result as T;
   }
 
+  /** The version range of every broker API the client implements (newest stable as `latest`). */
+  async apiKeys(): Promise<{ name: string; apiKey: number; oldest: number; latest: number }[]> {
+    return only(await this.runner.run(['api-keys']), 'api-keys').apis;
+  }
+
   /** kafka-clients and JVM versions. */
   async version(): Promise<{ kafkaClients: string; commitId: string; java: string }> {
     return only(await this.runner.run(['version']), 'version') as never;

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
  * Entry point of the Java client harness (test/helpers/java.ts runs it).
@@ -19,7 +20,9 @@ import java.util.List;
  *       output with {"type":"end","ok":true|false}; exits at end of input. One JVM start-up
  *       (~0.5 s, plus the client's class loading) for many commands.
  *
- * Commands: ProduceCommand, ConsumeCommand, AdminCommand; "version" prints the client version.
+ * Commands: ProduceCommand, ConsumeCommand, AdminCommand; "version" prints the client version;
+ * "api-keys" the version range of every broker API the client implements (its ApiKeys), as
+ * {"type":"api-keys","apis":[{"name","apiKey","oldest","latest"}]} ("latest" = newest stable).
  */
 public final class Main {
     private Main() {}
@@ -66,7 +69,7 @@ public final class Main {
     static boolean run(List<String> tokens, Out out) {
         try {
             Args a = Args.parse(tokens);
-            String command = a.word(0, "command (produce, consume, admin, version)");
+            String command = a.word(0, "command (produce, consume, admin, version, api-keys)");
             switch (command) {
                 case "produce" -> ProduceCommand.run(a, out);
                 case "consume" -> ConsumeCommand.run(a, out);
@@ -75,6 +78,14 @@ public final class Main {
                     a.expect(1, java.util.Set.of());
                     out.emit(Json.obj("type", "version", "kafkaClients", kafkaVersion().getProperty("version"),
                         "commitId", kafkaVersion().getProperty("commitId"), "java", System.getProperty("java.version")));
+                }
+                case "api-keys" -> {
+                    a.expect(1, java.util.Set.of());
+                    java.util.List<Object> apis = new java.util.ArrayList<>();
+                    for (ApiKeys k : ApiKeys.brokerApis()) {
+                        apis.add(Json.obj("name", k.name, "apiKey", (int) k.id, "oldest", (int) k.oldestVersion(), "latest", (int) k.latestVersion(false)));
+                    }
+                    out.emit(Json.obj("type", "api-keys", "apis", apis));
                 }
                 default -> throw new IllegalArgumentException("unknown command '" + command + "'");
             }
