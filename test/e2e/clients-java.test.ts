@@ -210,3 +210,20 @@ test('Java harness: one JVM per call or a shell; bad arguments and client failur
     }
   });
 });
+
+test('Java harness: --rate paces a producer and lines stream while the command runs', { skip: javaSkip, timeout: 60_000 }, async () => {
+  await withBroker(async (b) => {
+    const java = javaClients(b.bootstrap);
+    await java.admin('create-topics', { topic: 'java-paced', partitions: 1 });
+    const arrivals: number[] = [];
+    const p = await java.produce({ topic: 'java-paced', count: 100, rate: 200, props: { ...NO_IDEMPOTENCE, 'linger.ms': 0 } }, {
+      onLine: (line) => { if (line.type === 'delivery') arrivals.push(Date.now()); },
+    });
+    const ended = Date.now();
+    assert.equal(p.summary.acked, 100);
+    assert.equal(arrivals.length, 100);
+    assert.ok(p.summary.ms >= 450, `100 records at 200/s take about 0.5 s (took ${p.summary.ms} ms)`);
+    // The reports were handed over as they came (flushed every 10 ms), not all at the end.
+    assert.ok(ended - arrivals[0]! >= 200, `first report ${ended - arrivals[0]!} ms before the end`);
+  });
+});

@@ -8,6 +8,12 @@
  *   await java.admin('create-topics', { topic: 't', partitions: 3 });
  *   const p = await java.produce({ topic: 't', count: 100, key: 'k{i}', props: { acks: 'all' } });
  *   const c = await java.consume({ topic: 't', max: 100, fromBeginning: true, props: { 'group.id': 'g' } });
+ *   await java.produce({ topic: 't', count: 5000, rate: 1000 }, { onLine: (l) => ... });  // acts mid-run
+ *
+ * Every call takes { timeoutMs, onLine }: a JVM that overruns is killed and the call fails with
+ * the lines so far and the client's log (stderr, slf4j-simple at WARN). Client failures the
+ * command expects (a failed delivery, a per-topic admin error) are data in its result; others
+ * (bad arguments, an exception from poll()) reject with a JavaError.
  *
  * Building: the first use in a process runs Maven once (`mvn -q -B compile
  * dependency:build-classpath`) into test/java/target/h-HASH, HASH covering pom.xml and src/, and
@@ -18,7 +24,7 @@
  * A missing java or mvn skips the Java tests locally (javaSkip) but not under CI=true, where the
  * test runs and fails: CI must have the Java client.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
@@ -164,10 +170,16 @@ export function kafkaClientsVersion(): string {
 // --- Running
 
 export interface JavaRunOptions {
-  /** Kills the JVM after this long (default 120 s). */
-  timeoutMs?: number;
   /** slf4j-simple level for the client's logs on stderr (default warn). */
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+/** Per command. */
+export interface CallOptions {
+  /** Kills the JVM after this long (default 120 s; a shell is killed too). */
+  timeoutMs?: number;
+  /** Sees each line as it arrives (e.g. to act once half the delivery reports are in). */
+  onLine?: (line: JavaLine) => void;
 }
 
 /** Start-up over peak speed (the harness is short-lived and moves little data). */
@@ -180,13 +192,13 @@ async function javaArgs(mainArgs: string[], options: JavaRunOptions): Promise<st
 
 interface Collected { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }
 
-function collect(cmd: string, args: string[], options: { timeoutMs: number }): Promise<Collected> {
+function collect(cmd: string, args: string[], options: { timeoutMs: number; onStdout?: (chunk: string) => void }): Promise<Collected> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; options.onStdout?.(d); });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, options.timeoutMs);
     child.on('error', (err) => { clearTimeout(timer); reject(err); });
@@ -194,14 +206,28 @@ function collect(cmd: string, args: string[], options: { timeoutMs: number }): P
   });
 }
 
-function parseLines(stdout: string): JavaLine[] {
-  return stdout.split('\n').filter((l) => l.length > 0).map((l) => {
-    try {
-      return JSON.parse(l) as JavaLine;
-    } catch {
-      return { type: 'unparsed', text: l };
+function parseLine(text: string): JavaLine {
+  try {
+    return JSON.parse(text) as JavaLine;
+  } catch {
+    return { type: 'unparsed', text };
+  }
+}
+
+/** Splits a stream into JSON lines. */
+class LineSplitter {
+  private buffer = '';
+
+  constructor(private readonly onLine: (line: JavaLine) => void) {}
+
+  push(chunk: string): void {
+    this.buffer += chunk;
+    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+      const text = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (text.length > 0) this.onLine(parseLine(text));
     }
-  });
+  }
 }
 
 function describeFailure(what: string, lines: JavaLine[], stderr: string): string {
@@ -211,10 +237,11 @@ function describeFailure(what: string, lines: JavaLine[], stderr: string): strin
 }
 
 /** Runs one harness command in its own JVM; its stdout lines, or a JavaError unless it exits 0. */
-export async function runJava(args: string[], options: JavaRunOptions = {}): Promise<JavaLine[]> {
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const r = await collect('java', await javaArgs(args, options), { timeoutMs });
-  const lines = parseLines(r.stdout);
+export async function runJava(args: string[], call: CallOptions = {}, options: JavaRunOptions = {}): Promise<JavaLine[]> {
+  const timeoutMs = call.timeoutMs ?? 120_000;
+  const lines: JavaLine[] = [];
+  const splitter = new LineSplitter((line) => { lines.push(line); call.onLine?.(line); });
+  const r = await collect('java', await javaArgs(args, options), { timeoutMs, onStdout: (d) => splitter.push(d) });
   if (r.code !== 0) {
     const why = r.timedOut ? `timed out after ${timeoutMs} ms` : `exited ${r.code ?? r.signal}`;
     throw new JavaError(describeFailure(`java ${args.slice(0, 2).join(' ')} ${why}`, lines, r.stderr), lines, r.stderr);
@@ -224,28 +251,32 @@ export async function runJava(args: string[], options: JavaRunOptions = {}): Pro
 
 /** Something that runs harness commands: a JVM per command, or a JavaShell. */
 export interface JavaRunner {
-  run(args: string[], timeoutMs?: number): Promise<JavaLine[]>;
+  run(args: string[], call?: CallOptions): Promise<JavaLine[]>;
 }
+
+interface Pending { lines: JavaLine[]; what: string; onLine?: (line: JavaLine) => void; resolve: (lines: JavaLine[]) => void; reject: (err: Error) => void }
 
 /**
  * One JVM running `Main shell`: commands go in on stdin (a JSON array per line) and run one
- * at a time; run() resolves with the command's lines once its {"type":"end"} arrives.
+ * at a time (run() queues); run() resolves with the command's lines once its {"type":"end"}
+ * arrives. Commands that must run at the same time need a shell each.
  */
 export class JavaShell implements JavaRunner {
-  private buffer = '';
   private stderrText = '';
-  private pending: { lines: JavaLine[]; resolve: (lines: JavaLine[]) => void; reject: (err: Error) => void; what: string } | undefined;
+  private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private exited: Promise<void>;
   private exitInfo: string | undefined;
 
   private constructor(private readonly child: import('node:child_process').ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8').on('data', (d: string) => this.onStdout(d));
+    const splitter = new LineSplitter((line) => this.onLine(line));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => splitter.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => { this.stderrText += d; });
     this.exited = new Promise((resolve) => child.once('close', (code, signal) => {
       this.exitInfo = `exited ${code ?? signal}`;
-      this.pending?.reject(new JavaError(describeFailure(`java shell ${this.exitInfo} during ${this.pending.what}`, this.pending.lines, this.stderrText), this.pending.lines, this.stderrText));
+      const p = this.pending;
       this.pending = undefined;
+      p?.reject(new JavaError(describeFailure(`java shell ${this.exitInfo} during ${p.what}`, p.lines, this.stderrText), p.lines, this.stderrText));
       resolve();
     }));
   }
@@ -263,45 +294,41 @@ export class JavaShell implements JavaRunner {
     return this.stderrText;
   }
 
-  private onStdout(data: string): void {
-    this.buffer += data;
-    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
-      const text = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      if (text.length === 0) continue;
-      const [line] = parseLines(text);
-      const p = this.pending;
-      if (p === undefined) continue;
-      if (line!.type !== 'end') {
-        p.lines.push(line!);
-        continue;
-      }
-      this.pending = undefined;
-      if (line!.ok === true) p.resolve(p.lines);
-      else p.reject(new JavaError(describeFailure(`java ${p.what} failed`, p.lines, this.stderrText), p.lines, this.stderrText));
+  private onLine(line: JavaLine): void {
+    const p = this.pending;
+    if (p === undefined) return;
+    if (line.type !== 'end') {
+      p.lines.push(line);
+      p.onLine?.(line);
+      return;
     }
+    this.pending = undefined;
+    if (line.ok === true) p.resolve(p.lines);
+    else p.reject(new JavaError(describeFailure(`java ${p.what} failed`, p.lines, this.stderrText), p.lines, this.stderrText));
   }
 
   /** Runs one command; a JavaError if it reports an error, or on timeout (which kills the shell). */
-  run(args: string[], timeoutMs = 120_000): Promise<JavaLine[]> {
-    const next = this.queue.then(() => this.runNow(args, timeoutMs));
+  run(args: string[], call: CallOptions = {}): Promise<JavaLine[]> {
+    const next = this.queue.then(() => this.runNow(args, call));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private runNow(args: string[], timeoutMs: number): Promise<JavaLine[]> {
+  private runNow(args: string[], call: CallOptions): Promise<JavaLine[]> {
     const what = args.slice(0, 2).join(' ');
+    const timeoutMs = call.timeoutMs ?? 120_000;
     if (this.exitInfo !== undefined) return Promise.reject(new Error(`java shell already ${this.exitInfo}; cannot run ${what}`));
     return new Promise<JavaLine[]>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const p = this.pending;
+        const lines = this.pending?.lines ?? [];
         this.pending = undefined;
         this.child.kill('SIGKILL');
-        reject(new JavaError(describeFailure(`java ${what} timed out after ${timeoutMs} ms (shell killed)`, p?.lines ?? [], this.stderrText), p?.lines ?? [], this.stderrText));
+        reject(new JavaError(describeFailure(`java ${what} timed out after ${timeoutMs} ms (shell killed)`, lines, this.stderrText), lines, this.stderrText));
       }, timeoutMs);
       this.pending = {
         lines: [],
         what,
+        onLine: call.onLine,
         resolve: (lines) => { clearTimeout(timer); resolve(lines); },
         reject: (err) => { clearTimeout(timer); reject(err); },
       };
@@ -323,7 +350,7 @@ export class JavaShell implements JavaRunner {
   }
 }
 
-const oneShot = (options: JavaRunOptions): JavaRunner => ({ run: (args, timeoutMs) => runJava(args, { ...options, timeoutMs: timeoutMs ?? options.timeoutMs }) });
+const oneShot = (options: JavaRunOptions): JavaRunner => ({ run: (args, call) => runJava(args, call, options) });
 
 // --- Typed commands
 
@@ -344,6 +371,8 @@ export interface ProduceOptions {
   /** Record headers: name → value pattern. */
   header?: Record<string, string>;
   partition?: number;
+  /** At most this many send() calls per second. */
+  rate?: number;
   reports?: 'all' | 'errors' | 'none';
   /** Producer configuration, passed to KafkaProducer as is (bootstrap.servers is added). */
   props?: Props;
@@ -471,14 +500,14 @@ function only(lines: JavaLine[], type: string): JavaLine {
 export class JavaClients {
   constructor(readonly bootstrap: string, readonly runner: JavaRunner) {}
 
-  async produce(o: ProduceOptions, timeoutMs?: number): Promise<Produced> {
-    const lines = await this.runner.run(['produce', ...toArgs(o, this.bootstrap)], timeoutMs);
+  async produce(o: ProduceOptions, call?: CallOptions): Promise<Produced> {
+    const lines = await this.runner.run(['produce', ...toArgs(o, this.bootstrap)], call);
     const { type: _, ...summary } = only(lines, 'produced');
     return { reports: lines.filter((l) => l.type === 'delivery') as unknown as DeliveryReport[], summary: summary as Produced['summary'] };
   }
 
-  async consume(o: ConsumeOptions, timeoutMs?: number): Promise<Consumed> {
-    const lines = await this.runner.run(['consume', ...toArgs(o, this.bootstrap)], timeoutMs ?? (o.timeoutMs ?? 60_000) + 60_000);
+  async consume(o: ConsumeOptions, call: CallOptions = {}): Promise<Consumed> {
+    const lines = await this.runner.run(['consume', ...toArgs(o, this.bootstrap)], { ...call, timeoutMs: call.timeoutMs ?? (o.timeoutMs ?? 60_000) + 60_000 });
     const { type: _, ...summary } = only(lines, 'consumed');
     return {
       records: lines.filter((l) => l.type === 'record') as unknown as JavaRecord[],
@@ -488,8 +517,8 @@ export class JavaClients {
   }
 
   /** One AdminClient operation; its result (per-item failures are {error} entries in it). */
-  async admin<T = any>(op: AdminOp, o: AdminOptions = {}, timeoutMs?: number): Promise<T> {
-    return only(await this.runner.run(['admin', op, ...toArgs(o, this.bootstrap)], timeoutMs), 'admin').result as T;
+  async admin<T = any>(op: AdminOp, o: AdminOptions = {}, call?: CallOptions): Promise<T> {
+    return only(await this.runner.run(['admin', op, ...toArgs(o, this.bootstrap)], call), 'admin').result as T;
   }
 
   /** The version range of every broker API the client implements (newest stable as `latest`). */
@@ -512,11 +541,4 @@ export function javaClients(bootstrap: string, options: JavaRunOptions = {}): Ja
 export async function javaShell(bootstrap: string, options: JavaRunOptions = {}): Promise<JavaClients & { shell: JavaShell; close(): Promise<void> }> {
   const shell = await JavaShell.start(options);
   return Object.assign(new JavaClients(bootstrap, shell), { shell, close: () => shell.close() });
-}
-
-/** Prints the installed versions (`java -version` first line), or null when missing. */
-export function javaVersionLine(): string | null {
-  if (javaMissing() !== null) return null;
-  const r = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 10_000 });
-  return r.status === 0 ? (r.stderr.split('\n')[0] ?? '').trim() : null;
 }

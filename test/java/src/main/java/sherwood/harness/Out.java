@@ -9,15 +9,22 @@ import java.util.Map;
 
 /**
  * Standard output, which carries only JSON: one object per line, each with a "type". Client
- * callbacks emit from the client's I/O thread, so every method is synchronized. Buffered; the
- * command runner flushes at the end of each command (and a producer's delivery reports are all
- * in before its summary line, since flush() returns after the last callback).
+ * callbacks emit from the client's I/O thread, so every method is synchronized. Lines are
+ * buffered and a daemon thread flushes them every 10 ms, so a test sees a line while the command
+ * still runs without a write per line (which made 10,000 delivery reports four times slower);
+ * the command runner also flushes at the end of each command.
  */
 final class Out {
+    private static final long FLUSH_INTERVAL_MS = 10;
+
     private final PrintStream ps;
+    private boolean dirty;
 
     Out(PrintStream ps) {
         this.ps = ps;
+        Thread flusher = new Thread(this::flushLoop, "harness-stdout-flusher");
+        flusher.setDaemon(true);
+        flusher.start();
     }
 
     static Out stdout() {
@@ -30,9 +37,24 @@ final class Out {
     synchronized void emit(Map<String, Object> line) {
         ps.print(Json.write(line));
         ps.print('\n');
+        dirty = true;
     }
 
     synchronized void flush() {
         ps.flush();
+        dirty = false;
+    }
+
+    private void flushLoop() {
+        for (;;) {
+            try {
+                Thread.sleep(FLUSH_INTERVAL_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (dirty) flush();
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -17,14 +18,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * produce --topic=T [--count=N] [--start=S] [--key=PATTERN] [--value=PATTERN | --null-value]
- *         [--value-size=BYTES] [--header=NAME=PATTERN ...] [--partition=P]
+ *         [--value-size=BYTES] [--header=NAME=PATTERN ...] [--partition=P] [--rate=PER_SECOND]
  *         [--reports=all|errors|none] [--close-timeout-ms=MS] [producer.property=value ...]
  *
  * Sends records i = S .. S+N-1 with a KafkaProducer configured by the given properties only
  * (the client's own defaults otherwise: acks=all, enable.idempotence=true, ...). In a pattern
  * "{i}" stands for the record's index; without --key the key is null (the default partitioner
  * then spreads records); --value-size pads each value with '.' up to that many bytes. Without
- * --partition the client's partitioner picks the partition.
+ * --partition the client's partitioner picks the partition. --rate paces send() calls to at most
+ * that many records per second (so a run can span a broker restart or a failover).
  *
  * Prints one {"type":"delivery","i","partition","offset","timestamp"} line per delivery report
  * (with "error" instead of an offset when the send failed; --reports=errors prints only those),
@@ -37,7 +39,7 @@ final class ProduceCommand {
     private ProduceCommand() {}
 
     private static final Set<String> OPTIONS = Set.of("topic", "count", "start", "key", "value", "null-value", "value-size", "header",
-        "partition", "reports", "close-timeout-ms");
+        "partition", "rate", "reports", "close-timeout-ms");
 
     static void run(Args a, Out out) {
         a.expect(1, OPTIONS);
@@ -48,6 +50,7 @@ final class ProduceCommand {
         Pattern value = a.has("null-value") ? null : new Pattern(a.get("value", "value-{i}"));
         int valueSize = a.getInt("value-size", 0);
         Integer partition = a.has("partition") ? a.getInt("partition", -1) : null;
+        long rate = a.getLong("rate", 0);
         String reports = a.get("reports", "all");
         if (!Set.of("all", "errors", "none").contains(reports)) throw new IllegalArgumentException("--reports is all, errors or none");
         List<String> headerNames = new ArrayList<>();
@@ -72,7 +75,10 @@ final class ProduceCommand {
         int sent = 0;
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
         try {
+            // Paced from the first send's return: the first send() may wait for metadata.
+            long paceFrom = 0;
             for (int i = start; i < start + count; i++) {
+                if (rate > 0 && i > start) pace(paceFrom + (i - start) * 1_000_000_000L / rate);
                 String v = value == null ? null : pad(value.at(i), valueSize);
                 ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, key == null ? null : bytes(key.at(i)), v == null ? null : bytes(v));
                 for (int h = 0; h < headerNames.size(); h++) record.headers().add(new RecordHeader(headerNames.get(h), bytes(headerValues.get(h).at(i))));
@@ -91,6 +97,7 @@ final class ProduceCommand {
                         }
                     });
                     sent++;
+                    if (i == start) paceFrom = System.nanoTime();
                 } catch (RuntimeException e) {
                     if (!reported.compareAndSet(index - start, 0, 1)) break;
                     failed.incrementAndGet();
@@ -108,6 +115,10 @@ final class ProduceCommand {
             out.emit(Json.obj("type", "produced", "topic", topic, "count", count, "sent", sent, "acked", acked.get(), "failed", failed.get(),
                 "errors", new ArrayList<>(errors), "ms", (System.nanoTime() - started) / 1_000_000));
         }
+    }
+
+    private static void pace(long dueNanos) {
+        for (long wait = dueNanos - System.nanoTime(); wait > 0; wait = dueNanos - System.nanoTime()) LockSupport.parkNanos(wait);
     }
 
     private static void noteError(List<Map<String, Object>> errors, Map<String, Object> err) {
