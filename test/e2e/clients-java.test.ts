@@ -205,6 +205,10 @@ test('Java harness: one JVM per call or a shell; bad arguments and client failur
       await assert.rejects(
         java.consume({ topic: 'java-harness', idleMs: 500, timeoutMs: 20_000, props: { 'group.id': 'java-848', 'group.protocol': 'consumer' } }),
         (err: JavaError) => err.message.includes('UnsupportedVersionException') && err.stderr.includes('CONSUMER_GROUP_HEARTBEAT'));
+
+      // A command that overruns its call's timeout kills the JVM: a hang becomes a failure.
+      await assert.rejects(java.consume({ assign: 'java-harness', idleMs: 30_000 }, { timeoutMs: 1500 }), /timed out after 1500 ms \(shell killed\)/);
+      await assert.rejects(java.admin('list-topics'), /java shell already killed after consume --assign=java-harness timed out/);
     } finally {
       await java.close();
     }

@@ -272,8 +272,10 @@ export class JavaShell implements JavaRunner {
     const splitter = new LineSplitter((line) => this.onLine(line));
     child.stdout.setEncoding('utf8').on('data', (d: string) => splitter.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => { this.stderrText += d; });
+    // A write to a JVM that just died fails with EPIPE; its exit is reported through 'close'.
+    child.stdin.on('error', () => {});
     this.exited = new Promise((resolve) => child.once('close', (code, signal) => {
-      this.exitInfo = `exited ${code ?? signal}`;
+      this.exitInfo ??= `exited ${code ?? signal}`;
       const p = this.pending;
       this.pending = undefined;
       p?.reject(new JavaError(describeFailure(`java shell ${this.exitInfo} during ${p.what}`, p.lines, this.stderrText), p.lines, this.stderrText));
@@ -322,6 +324,7 @@ export class JavaShell implements JavaRunner {
       const timer = setTimeout(() => {
         const lines = this.pending?.lines ?? [];
         this.pending = undefined;
+        this.exitInfo = `killed after ${what} timed out`;
         this.child.kill('SIGKILL');
         reject(new JavaError(describeFailure(`java ${what} timed out after ${timeoutMs} ms (shell killed)`, lines, this.stderrText), lines, this.stderrText));
       }, timeoutMs);
@@ -345,6 +348,7 @@ export class JavaShell implements JavaRunner {
 
   /** SIGKILL: a client that dies without closing (its open transactions, group membership, ...). */
   async kill(): Promise<void> {
+    this.exitInfo ??= 'killed';
     this.child.kill('SIGKILL');
     await this.exited;
   }
