@@ -47,6 +47,13 @@ const MEASURED: Record<string, Record<string, number[]>> = {
     CreateTopics: [7], DeleteTopics: [6], DescribeConfigs: [4], CreatePartitions: [3], DeleteGroups: [2],
     IncrementalAlterConfigs: [1], OffsetDelete: [0],
   },
+  // Measured 2026-12-04; kafka-clients 4.4 sends our highest version of each (clients-java.test.ts).
+  'Java kafka-clients 4.4.0': {
+    Produce: [11], Fetch: [17], ListOffsets: [10], Metadata: [12], OffsetCommit: [9], OffsetFetch: [9], FindCoordinator: [6],
+    JoinGroup: [9], Heartbeat: [4], LeaveGroup: [5], SyncGroup: [5], DescribeGroups: [5], ListGroups: [5], ApiVersions: [4],
+    CreateTopics: [7], DeleteTopics: [6], DeleteRecords: [2], OffsetForLeaderEpoch: [4], DescribeConfigs: [4], CreatePartitions: [3],
+    DeleteGroups: [2], IncrementalAlterConfigs: [1], DescribeCluster: [1],
+  },
 };
 
 async function advertised(): Promise<AdvertisedApi[]> {

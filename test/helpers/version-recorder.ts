@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import type { RunningBroker } from '../../src/index.js';
 import type { Handler } from '../../src/server/handler.js';
 import { PYTHON, kcat, lastJson, runPython } from './clients.js';
+import { javaMissing, javaShell, kafkaClientsVersion } from './java.js';
 
 /** API name → versions seen. */
 export type Observed = Map<string, Set<number>>;
@@ -464,7 +465,48 @@ export const platformaticWorkload: ClientWorkload = {
   },
 };
 
-export const CLIENT_WORKLOADS: ClientWorkload[] = [kafkaPython, kcatWorkload, confluentKafka, kafkajsWorkload, platformaticWorkload];
+export const javaWorkload: ClientWorkload = {
+  client: 'Java kafka-clients',
+  does: 'AdminClient (createTopics, describeTopics, describeCluster, describeConfigs, incrementalAlterConfigs, createPartitions, listOffsets latest/max-timestamp, deleteRecords, listGroups, describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups, deleteTopics); KafkaProducer lz4 acks=all with enable.idempotence=false (no InitProducerId yet); KafkaConsumer in a group (classic protocol) with commitSync, then the group again from its committed offsets',
+  version: () => (javaMissing() === null ? kafkaClientsVersion() : null),
+  async run(b) {
+    const java = await javaShell(b.bootstrap);
+    try {
+      await java.admin('create-topics', { topic: ['cm-java', 'cm-java-del'], partitions: 2 });
+      await java.admin('describe-topics', { topic: 'cm-java' });
+      const cluster = await java.admin('describe-cluster');
+      await java.admin('describe-configs', { topic: 'cm-java' });
+      await java.admin('alter-configs', { topic: 'cm-java', set: { 'retention.ms': '3600000' } });
+      await java.admin('create-partitions', { topic: 'cm-java', count: 3 });
+      const props = { acks: 'all', 'enable.idempotence': false, 'compression.type': 'lz4', 'linger.ms': 5 };
+      const produced = await java.produce({ topic: 'cm-java', count: 12, key: 'k{i}', value: 'v{i}', valueSize: 500, props });
+      await java.produce({ topic: 'cm-java-del', count: 2, partition: 0, props });
+      const consumed = await java.consume({ topic: 'cm-java', max: 12, fromBeginning: true, commit: 'sync', timeoutMs: 40_000,
+        props: { 'group.id': 'cm-java-g', 'enable.auto.commit': false, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 } });
+      // The same group again: it starts at the committed offsets, which carry a leader epoch, so the
+      // consumer validates them (OffsetForLeaderEpoch) and idles long enough to heartbeat.
+      const rejoined = await java.consume({ topic: 'cm-java', idleMs: 1200, timeoutMs: 40_000,
+        props: { 'group.id': 'cm-java-g', 'enable.auto.commit': false, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 } });
+      await java.admin('list-offsets', { topic: 'cm-java' });
+      await java.admin('list-offsets', { topic: 'cm-java', spec: 'max-timestamp' });
+      await java.admin('delete-records', { topic: 'cm-java-del', before: { 0: 1 } });
+      await java.admin('list-groups');
+      await java.admin('describe-groups', { group: 'cm-java-g' });
+      const offsets = await java.admin('list-group-offsets', { group: 'cm-java-g' });
+      await java.admin('delete-groups', { group: 'cm-java-g' });
+      await java.admin('delete-topics', { topic: 'cm-java-del' });
+      const committedTotal = Object.values(offsets as Record<string, number>).reduce((sum, o) => sum + o, 0);
+      if (produced.summary.acked !== 12 || consumed.records.length !== 12 || committedTotal !== 12 || rejoined.records.length !== 0) {
+        throw new Error(`Java: produced ${JSON.stringify(produced.summary)}, consumed ${consumed.records.length}, committed ${committedTotal}`);
+      }
+      return { facts: { consumed: consumed.records.length, committedTotal, clusterId: cluster.clusterId } };
+    } finally {
+      await java.close();
+    }
+  },
+};
+
+export const CLIENT_WORKLOADS: ClientWorkload[] = [kafkaPython, kcatWorkload, confluentKafka, kafkajsWorkload, platformaticWorkload, javaWorkload];
 
 /** Runs one workload with the recorder reset before and read after. */
 export async function measure(b: RunningBroker, rec: VersionRecorder, w: ClientWorkload): Promise<{ versions: Observed; fetchSessions: Set<FetchSessionUse>; facts: Record<string, unknown> }> {
