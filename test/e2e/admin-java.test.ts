@@ -12,9 +12,6 @@ import { javaShell, javaSkip } from '../helpers/java.js';
 
 const OVERRIDES = { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1' };
 
-/** Until the idempotent-producer issue: Sherwood has no InitProducerId (see clients-java.test.ts). */
-const NO_IDEMPOTENCE = { 'enable.idempotence': false };
-
 const errorClass = (item: any): string | undefined => item?.error?.class;
 
 test('Java AdminClient: topics and configs', { skip: javaSkip, timeout: 120_000 }, async () => {
@@ -65,7 +62,7 @@ test('Java AdminClient: list offsets, delete records, consumer groups', { skip: 
     const java = await javaShell(b.bootstrap);
     try {
       await java.admin('create-topics', { topic: 'ja-offsets', partitions: 2 });
-      const produced = await java.produce({ topic: 'ja-offsets', count: 100, partition: 0, props: { ...NO_IDEMPOTENCE, 'linger.ms': 0 } });
+      const produced = await java.produce({ topic: 'ja-offsets', count: 100, partition: 0, props: { 'linger.ms': 0 } });
       assert.equal(produced.summary.acked, 100);
       const last = produced.reports.find((r) => r.i === 99)!;
 

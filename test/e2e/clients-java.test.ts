@@ -14,10 +14,8 @@
  * - the harness itself: one-shot and shell runs, bad arguments rejected, client failures
  *   reported as data or as errors that carry the client's log.
  *
- * Idempotence: Sherwood does not advertise InitProducerId yet, and the Java producer defaults to
- * enable.idempotence=true, so these tests set it to false explicitly (with the default every
- * send fails with UnsupportedVersionException "The node does not support INIT_PRODUCER_ID").
- * The idempotent-producer issue turns it back to the client's default.
+ * Idempotence: the Java producer's defaults (enable.idempotence=true, acks=all) are used as they
+ * are: InitProducerId gives it a producer id and the partitions check its sequences.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,10 +29,8 @@ import type { RunningBroker } from '../../src/index.js';
 /** Quick group joins: no initial rebalance delay, one offsets partition. */
 const OVERRIDES = { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1' };
 
-/** Until the idempotent-producer issue: Sherwood has no InitProducerId, see the file header. */
-const NO_IDEMPOTENCE = { 'enable.idempotence': false };
 
-test('Java client: AdminClient, 10,000 records through a 3-partition topic, a consumer group that commits', { skip: javaSkip, timeout: 180_000 }, async (t) => {
+test('Java client with its default settings (idempotent, acks=all): AdminClient, 10,000 records through a 3-partition topic, a consumer group that commits', { skip: javaSkip, timeout: 180_000 }, async (t) => {
   await withBroker(async (b) => {
     const recorder = VersionRecorder.attach(b);
     const java = await javaShell(b.bootstrap);
@@ -54,7 +50,7 @@ test('Java client: AdminClient, 10,000 records through a 3-partition topic, a co
       const N = 10_000;
       const produced = await java.produce({
         topic, count: N, key: 'key-{i}', value: 'value-{i}', header: { index: '{i}' },
-        props: { acks: 'all', ...NO_IDEMPOTENCE, 'linger.ms': 5 },
+        props: { 'linger.ms': 5 },
       });
       assert.deepEqual({ ...produced.summary, ms: 0 }, { topic, count: N, sent: N, acked: N, failed: 0, errors: [], ms: 0 });
       assert.equal(produced.reports.length, N);
@@ -161,7 +157,7 @@ test('Java client: lz4 and zstd batches round-trip and are stored compressed', {
         // Compressible values, several batches (batch.size 16 KiB by default).
         const produced = await java.produce({
           topic, count: N, key: 'k{i}', value: `${codec} value {i} `, valueSize: 200,
-          props: { 'compression.type': codec, acks: 'all', ...NO_IDEMPOTENCE, 'linger.ms': 20 },
+          props: { 'compression.type': codec, 'linger.ms': 20 },
         });
         assert.equal(produced.summary.acked, N, JSON.stringify(produced.summary.errors));
         const stored = await storedBatches(b, topic);
@@ -190,14 +186,14 @@ test('Java harness: one JVM per call or a shell; bad arguments and client failur
       await java.admin('create-topics', { topic: 'java-harness', partitions: 1 });
       assert.deepEqual(await java.admin('list-topics'), ['java-harness'], 'the shell keeps serving after a failed command');
 
-      // With the client's defaults the producer is idempotent and needs InitProducerId, which
-      // Sherwood does not advertise yet (the idempotent-producer issue changes this): the
-      // failure is data, with Kafka's exception class.
-      const p = await java.produce({ topic: 'java-harness', count: 3 });
+      // A delivery failure is data, with Kafka's exception class: a record larger than the
+      // topic's max.message.bytes (the client's defaults are otherwise served as they are).
+      await java.admin('alter-configs', { topic: 'java-harness', set: { 'max.message.bytes': '1000' } });
+      const p = await java.produce({ topic: 'java-harness', count: 1, valueSize: 5000 });
       assert.equal(p.summary.acked, 0);
-      assert.ok(p.summary.failed >= 1);
+      assert.equal(p.summary.failed, 1);
       const flat = JSON.stringify(p.summary.errors);
-      assert.ok(flat.includes('UnsupportedVersionException') && flat.includes('INIT_PRODUCER_ID'), flat);
+      assert.ok(flat.includes('RecordTooLargeException'), flat);
       assert.equal(b.broker.partitionLog('java-harness', 0)!.highWatermark, 0);
 
       // The KIP-848 consumer protocol is not served: poll() throws, and the error carries the
@@ -220,7 +216,7 @@ test('Java harness: --rate paces a producer and lines stream while the command r
     const java = javaClients(b.bootstrap);
     await java.admin('create-topics', { topic: 'java-paced', partitions: 1 });
     const arrivals: number[] = [];
-    const p = await java.produce({ topic: 'java-paced', count: 100, rate: 200, props: { ...NO_IDEMPOTENCE, 'linger.ms': 0 } }, {
+    const p = await java.produce({ topic: 'java-paced', count: 100, rate: 200, props: { 'linger.ms': 0 } }, {
       onLine: (line) => { if (line.type === 'delivery') arrivals.push(Date.now()); },
     });
     const ended = Date.now();
