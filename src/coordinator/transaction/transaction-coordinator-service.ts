@@ -69,6 +69,17 @@ export function transactionLogErrorFor(errorCode: number, appendErrorCode: numbe
   return appendErrorCode === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND ? ErrorCode.COORDINATOR_NOT_AVAILABLE : errorCode;
 }
 
+/**
+ * Kafka's first checks of a transactional InitProducerId, before the coordinator's state:
+ * INVALID_REQUEST for an empty transactional id, INVALID_TRANSACTION_TIMEOUT for a timeout
+ * outside (0, transaction.max.timeout.ms]; NONE otherwise.
+ */
+export function initProducerIdRequestError(transactionalId: string, transactionTimeoutMs: number, transactionMaxTimeoutMs: number): number {
+  if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
+  if (transactionTimeoutMs <= 0 || transactionTimeoutMs > transactionMaxTimeoutMs) return ErrorCode.INVALID_TRANSACTION_TIMEOUT;
+  return ErrorCode.NONE;
+}
+
 export class TransactionCoordinatorService {
   readonly runtime: CoordinatorRuntime<TransactionCoordinatorShard, TransactionRecord>;
   readonly config: TransactionCoordinatorConfig;
@@ -134,8 +145,8 @@ export class TransactionCoordinatorService {
    * `expected` is the producer id/epoch of a v3+ request that carries them.
    */
   async initProducerId(transactionalId: string, transactionTimeoutMs: number, expected: ExpectedProducer | null): Promise<InitProducerIdOutcome> {
-    if (transactionalId === '') return initError(ErrorCode.INVALID_REQUEST);
-    if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.config.transactionMaxTimeoutMs) return initError(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    const invalid = initProducerIdRequestError(transactionalId, transactionTimeoutMs, this.config.transactionMaxTimeoutMs);
+    if (invalid !== ErrorCode.NONE) return initError(invalid);
     const partition = this.partitionFor(transactionalId);
     let newProducerId: number | null = null;
     for (;;) {
