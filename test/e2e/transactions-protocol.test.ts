@@ -19,7 +19,8 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../../src/protocol/record-batch.js';
 import { decodeBatches, decodeControlRecord } from '../../src/protocol/records.js';
 import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js';
-import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
+import { InitProducerId, type InitProducerIdRequest, type InitProducerIdResponse } from '../../src/protocol/messages/init-producer-id.js';
+import type { Handler } from '../../src/server/handler.js';
 import { AddPartitionsToTxn } from '../../src/protocol/messages/add-partitions-to-txn.js';
 import { AddOffsetsToTxn } from '../../src/protocol/messages/add-offsets-to-txn.js';
 import { EndTxn } from '../../src/protocol/messages/end-txn.js';
@@ -267,4 +268,41 @@ test('markers that cannot be written are retried until they can; after a restart
   } finally {
     dir.remove();
   }
+});
+
+test('InitProducerId\'s transactional path (while it is not served, its handler is called directly)', { timeout: 60_000 }, async () => {
+  await withBroker(async (b) => {
+    // The served handler once InitProducerId is advertised; until then the unserved module.
+    const unserved = '../../src/server/handlers/_init-producer-id.js';
+    const handler = (b.broker.handlers.get(InitProducerId.apiKey) ?? (await import(unserved) as { default: Handler }).default) as Handler<InitProducerIdRequest, InitProducerIdResponse>;
+    const ctx = (apiVersion: number) => ({
+      header: { apiKey: InitProducerId.apiKey, apiVersion, correlationId: 1, clientId: 'direct' },
+      broker: b.broker,
+      connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS' },
+      principal: 'User:ANONYMOUS',
+    });
+    const init = async (apiVersion: number, req: { transactionalId: string | null; transactionTimeoutMs: number; producerId?: number; producerEpoch?: number }) =>
+      (await handler.handle(ctx(apiVersion), { producerId: -1, producerEpoch: -1, ...req }))!;
+    assert.equal(b.broker.topics.get('__transaction_state'), undefined);
+    assert.equal((await init(4, { transactionalId: '', transactionTimeoutMs: 1000 })).errorCode, E.INVALID_REQUEST);
+    assert.equal((await init(4, { transactionalId: 'x', transactionTimeoutMs: 900_001 })).errorCode, E.INVALID_TRANSACTION_TIMEOUT);
+    assert.equal(b.broker.topics.get('__transaction_state'), undefined, 'invalid requests create nothing');
+    assert.equal((await init(4, { transactionalId: 'x', transactionTimeoutMs: 1000, producerId: 5 })).errorCode, E.INVALID_REQUEST, 'id without epoch');
+    const first = await init(2, { transactionalId: 'x', transactionTimeoutMs: 1000 });
+    assert.deepEqual([first.errorCode, first.producerEpoch], [E.NONE, 0]);
+    assert.ok(b.broker.topics.get('__transaction_state') !== undefined, 'created on first use');
+    const bumped = await init(3, { transactionalId: 'x', transactionTimeoutMs: 1000, producerId: first.producerId, producerEpoch: 0 });
+    assert.deepEqual([bumped.errorCode, bumped.producerId, bumped.producerEpoch], [E.NONE, first.producerId, 1], 'KIP-360 bump');
+    const stale = { transactionalId: 'x', transactionTimeoutMs: 1000, producerId: first.producerId, producerEpoch: 7 };
+    assert.equal((await init(3, stale)).errorCode, E.INVALID_PRODUCER_EPOCH, 'v3: PRODUCER_FENCED mapped');
+    assert.equal((await init(4, stale)).errorCode, E.PRODUCER_FENCED);
+    // An ongoing transaction of the old producer is fenced: CONCURRENT_TRANSACTIONS, then epoch + 2.
+    assert.equal(await b.broker.transactions.service.addPartitionsToTransaction('x', first.producerId, 1, []), E.NONE);
+    assert.equal((await init(5, { transactionalId: 'x', transactionTimeoutMs: 1000 })).errorCode, E.CONCURRENT_TRANSACTIONS);
+    const after = await until('the fenced transaction aborted', () => init(5, { transactionalId: 'x', transactionTimeoutMs: 1000 }), (r) => r.errorCode === E.NONE);
+    assert.deepEqual([after.producerId, after.producerEpoch], [first.producerId, 3]);
+    const idempotent = await init(4, { transactionalId: null, transactionTimeoutMs: 0 });
+    assert.deepEqual([idempotent.errorCode, idempotent.producerEpoch], [E.NONE, 0]);
+    assert.notEqual(idempotent.producerId, first.producerId);
+  });
 });
