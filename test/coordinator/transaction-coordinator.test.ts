@@ -93,6 +93,8 @@ test('an exhausted epoch rotates to a new producer id at epoch 0', async () => {
     state: 'CompleteCommit', topicPartitions: [], txnStartTimestamp: 1, txnLastUpdateTimestamp: 2, clientTransactionVersion: 0,
   } })] }) });
   await electAllTxn(probe.service);
+  assert.deepEqual(await probe.service.initProducerId('old', 1000, { producerId: 5, producerEpoch: 3 }), { errorCode: E.PRODUCER_FENCED, producerId: -1, producerEpoch: -1 },
+    'a stale epoch of an exhausted producer is fenced, not bumped');
   assert.deepEqual(await init(probe, 'old'), { producerId: 1000, producerEpoch: 0 });
   assert.equal(probe.txn('old')!.prevProducerId, 5);
   probe.close();

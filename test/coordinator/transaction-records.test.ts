@@ -135,6 +135,9 @@ test('KIP-360 epoch bumps: current epoch bumps, the previous one is a retry, any
   assert.deepEqual([retry.producerEpoch, retry.lastProducerEpoch], [5, 4], 'a retry of the bump keeps the epoch');
   assert.equal(prepareIncrementProducerEpoch(bumped, 1000, 2, 3), 'PRODUCER_FENCED');
   assert.ok(isEpochExhausted(32766) && isEpochExhausted(32767) && !isEpochExhausted(32765));
+  const exhausted = { ...m, producerEpoch: 32766, lastProducerEpoch: 32765 };
+  assert.equal((prepareIncrementProducerEpoch(exhausted, 1000, 32765, 5) as TransactionMetadata).producerEpoch, 32766, 'a retry of the exhausting bump');
+  assert.equal(prepareIncrementProducerEpoch(exhausted, 1000, 7, 5), 'PRODUCER_FENCED');
   const rotated = prepareProducerIdRotation({ ...m, producerEpoch: 32766 }, 8, 1000, 4, true);
   assert.deepEqual([rotated.producerId, rotated.producerEpoch, rotated.lastProducerEpoch, rotated.prevProducerId], [8, 0, 32766, 7]);
 });

@@ -119,10 +119,10 @@ export function prepareFenceProducerEpoch(m: TransactionMetadata): TransactionMe
  * InitProducerId on a transactional id with no transaction in progress: bump the epoch
  * (KIP-360: when the producer names its current epoch, or the previous one for a retry of a
  * bump it never heard about, which keeps the epoch). 'PRODUCER_FENCED' when the expected epoch
- * is neither. The epoch must not be exhausted (the caller rotates the producer id instead).
+ * is neither. A bump of an exhausted epoch is a bug: the caller rotates the producer id instead
+ * (Kafka throws there; a retry of the bump that exhausted it keeps the epoch here).
  */
 export function prepareIncrementProducerEpoch(m: TransactionMetadata, txnTimeoutMs: number, expectedProducerEpoch: number | null, nowMs: number): TransactionMetadata | 'PRODUCER_FENCED' {
-  assert(!isEpochExhausted(m.producerEpoch), () => `cannot bump exhausted epoch ${m.producerEpoch} of producer ${m.producerId}`);
   let producerEpoch: number;
   let lastProducerEpoch: number;
   if (expectedProducerEpoch === null) {
@@ -137,6 +137,7 @@ export function prepareIncrementProducerEpoch(m: TransactionMetadata, txnTimeout
   } else {
     return 'PRODUCER_FENCED';
   }
+  assert(producerEpoch === m.producerEpoch || !isEpochExhausted(m.producerEpoch), () => `cannot bump exhausted epoch ${m.producerEpoch} of producer ${m.producerId}`);
   return transition(m, {
     ...m, producerEpoch, lastProducerEpoch, prevProducerId: m.producerId, txnTimeoutMs, state: 'Empty',
     topicPartitions: [], txnStartTimestamp: -1, txnLastUpdateTimestamp: nowMs,
