@@ -306,3 +306,22 @@ test('InitProducerId\'s transactional path (while it is not served, its handler 
     assert.notEqual(idempotent.producerId, first.producerId);
   });
 });
+
+test('a partition deleted during a transaction is skipped by its markers; the transaction completes', { timeout: 60_000 }, async () => {
+  await withBroker(async (b) => {
+    for (const name of ['kept', 'doomed']) await b.broker.topics.create({ name, numPartitions: 1, replicationFactor: 1, configs: {} });
+    const c = await KafkaClient.connect(b.bootstrap, { clientId: 'txn-deleted' });
+    try {
+      const p = await initProducer(b, c, 'tx-del');
+      const add = await c.request(AddPartitionsToTxn, { v3AndBelowTransactionalId: 'tx-del', v3AndBelowProducerId: p.producerId, v3AndBelowProducerEpoch: p.producerEpoch,
+        v3AndBelowTopics: [{ name: 'kept', partitions: [0] }, { name: 'doomed', partitions: [0] }] }, { version: 3 });
+      assert.ok(add.resultsByTopicV3AndBelow.every((t) => t.resultsByPartition.every((x) => x.partitionErrorCode === E.NONE)));
+      assert.equal((await b.broker.topics.delete('doomed')).errorCode, E.NONE);
+      assert.equal((await c.request(EndTxn, { transactionalId: 'tx-del', producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true }, { version: 3 })).errorCode, E.NONE);
+      await until('CompleteCommit', () => describe(c, 'tx-del'), (d) => d.transactionState === 'CompleteCommit');
+      assert.deepEqual(markersOf(await batches(c, 'kept', 0)).map((m) => m.type), [1]);
+    } finally {
+      await c.close();
+    }
+  });
+});
