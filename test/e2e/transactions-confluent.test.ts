@@ -114,7 +114,7 @@ test('confluent-kafka: transactions A committed, B aborted, C committed, with se
     const values = (p: number) => out.seen['read_uncommitted']!.filter((r) => r[0] === p).map((r) => r[2]);
     assert.deepEqual(values(0), ['A0', 'A2', 'B0', 'B2', 'C0', 'C2'], 'read_uncommitted sees all, in order, without the markers');
     assert.deepEqual(values(1), ['A1', 'A3', 'B1', 'B3', 'C1', 'C3']);
-    const d = await describeTransaction(c, 'cf-tx');
+    const d = await until('CompleteCommit', () => describeTransaction(c, 'cf-tx'), (x) => x.transactionState === 'CompleteCommit');
     assert.equal(d.transactionState, 'CompleteCommit');
     for (const p of [0, 1]) {
       const batches = await partitionBatches(c, 'cf-out', p);
@@ -131,7 +131,7 @@ test('confluent-kafka: a second producer with the same transactional.id fences t
     const outcome = lastJson<{ committed: boolean; fatal?: boolean; name?: string }>(await runPython(FENCING, [b.bootstrap], 90_000));
     assert.equal(outcome.committed, false, 'the fenced producer cannot commit');
     assert.equal(outcome.fatal, true, `a fatal error (${outcome.name})`);
-    const d = await describeTransaction(c, 'cf-fence');
+    const d = await until('CompleteCommit', () => describeTransaction(c, 'cf-fence'), (x) => x.transactionState === 'CompleteCommit');
     assert.deepEqual([d.transactionState, d.producerEpoch], ['CompleteCommit', 2], 'fence bumped to 1 (abort), the successor got 2');
     const batches = await partitionBatches(c, 'cf-fence', 0);
     assert.deepEqual(batches.map((x) => x.control ?? x.values.join()), ['zombie', 'ABORT', 'successor', 'COMMIT']);

@@ -99,7 +99,7 @@ test('KafkaJS: a second producer with the same transactionalId fences the first'
       await first.disconnect().catch(() => undefined);
       await second.disconnect();
     }
-    const d = await describeTransaction(c, 'kjs-fence');
+    const d = await until('CompleteCommit', () => describeTransaction(c, 'kjs-fence'), (x) => x.transactionState === 'CompleteCommit');
     assert.deepEqual([d.transactionState, d.producerEpoch], ['CompleteCommit', 2]);
     assert.deepEqual((await partitionBatches(c, 'kjs-fence', 0)).map((x) => x.control ?? x.values.join()), ['zombie', 'ABORT', 'successor', 'COMMIT']);
   });
