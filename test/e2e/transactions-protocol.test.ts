@@ -21,6 +21,7 @@ import { decodeBatches, decodeControlRecord } from '../../src/protocol/records.j
 import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js';
 import { InitProducerId, type InitProducerIdRequest, type InitProducerIdResponse } from '../../src/protocol/messages/init-producer-id.js';
 import type { Handler } from '../../src/server/handler.js';
+import type { Authorizer } from '../../src/server/pipeline/authorization.js';
 import { AddPartitionsToTxn } from '../../src/protocol/messages/add-partitions-to-txn.js';
 import { AddOffsetsToTxn } from '../../src/protocol/messages/add-offsets-to-txn.js';
 import { EndTxn } from '../../src/protocol/messages/end-txn.js';
@@ -211,6 +212,18 @@ test('WriteTxnMarkers v1 appends control batches and completes pending transacti
         [['w', E.NONE], ['__consumer_offsets', E.NONE], ['missing', E.UNKNOWN_TOPIC_OR_PARTITION]]);
       assert.deepEqual(markersOf(await batches(c, 'w', 0)), [{ producerId: 777, producerEpoch: 2, transactional: true, type: 1, coordinatorEpoch: 9 }]);
       assert.deepEqual((await c.fetchCommittedOffsets('g2', 'w', [0])).get(0), 5, 'the COMMIT marker made the pending offset visible');
+
+      // Without CLUSTER_ACTION nothing is written and every partition says why.
+      const broker = b.broker as { authorizer: Authorizer };
+      const allowAll = broker.authorizer;
+      broker.authorizer = { authorize: (r) => r.operation !== 'CLUSTER_ACTION' };
+      try {
+        const denied = await c.request(WriteTxnMarkers, { markers: [{ producerId: 778, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 9, topics: [{ name: 'w', partitionIndexes: [0] }] }] }, { version: 1 });
+        assert.deepEqual(denied.markers[0]!.topics[0]!.partitions, [{ partitionIndex: 0, errorCode: E.CLUSTER_AUTHORIZATION_FAILED }]);
+        assert.equal(markersOf(await batches(c, 'w', 0)).length, 1);
+      } finally {
+        broker.authorizer = allowAll;
+      }
     } finally {
       await c.close();
     }
