@@ -204,3 +204,14 @@ test('a marker for a __consumer_offsets partition not loaded here is NOT_COORDIN
   assert.equal(await groups.completeTransaction(1, 5, 0, 0, 'COMMIT'), E.NONE);
   groups.close();
 });
+
+test('a marker whose write fails is reverted: the offsets stay pending until a marker is written', async () => {
+  const h = await harness();
+  await h.service.commitTransactionalOffsets(txnCommit('g', 500, { 't-0': 10 }));
+  h.log.failNext = 1;
+  assert.equal(await complete(h, 'g', 500, 'COMMIT'), E.COORDINATOR_NOT_AVAILABLE);
+  assert.deepEqual(await stable(h.service, 'g', 't', 0), [E.UNSTABLE_OFFSET_COMMIT, -1], 'still pending');
+  assert.equal(await complete(h, 'g', 500, 'COMMIT'), E.NONE);
+  assert.deepEqual(await stable(h.service, 'g', 't', 0), [E.NONE, 10]);
+  h.close();
+});
