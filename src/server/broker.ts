@@ -6,6 +6,8 @@
  *   replicaManager  the hosted partitions (handlers get a partition or an error from it)
  *   producerIds     producer ids for InitProducerId (blocks allocated through the metadata)
  *   groups          the group coordinator runtime (loads __consumer_offsets shards on leadership)
+ *   transactions    the transaction coordinator runtime (loads __transaction_state shards on
+ *                   leadership; writes markers; verify() for transactional produce)
  *   fetchSessions   KIP-227 fetch sessions
  *   fetchPurgatory  long-polling fetches
  *   authenticator, authorizer, quotas, requestMetrics: the request pipeline's stages
@@ -25,6 +27,7 @@ import { BlockProducerIdManager, type ProducerIdManager } from '../cluster/produ
 import type { BrokerConfig, Listener } from './config.js';
 import type { Handler } from './handler.js';
 import { GroupRuntime } from './group-runtime.js';
+import { TransactionRuntime } from './transaction-runtime.js';
 import { FetchSessionCache } from './fetch-session.js';
 import { FetchPurgatory } from './delayed-fetch.js';
 import { plaintextAuthenticator, type Authenticator } from './pipeline/authentication.js';
@@ -71,6 +74,7 @@ export class Broker {
   /** Producer ids for InitProducerId, in blocks from the metadata. */
   readonly producerIds: ProducerIdManager;
   readonly groups: GroupRuntime;
+  readonly transactions: TransactionRuntime;
   readonly fetchSessions: FetchSessionCache;
   readonly fetchPurgatory: FetchPurgatory;
   /** Every API we serve, by API key; ApiVersions advertises exactly these ranges. */
@@ -107,6 +111,7 @@ export class Broker {
     this.fetchPurgatory = new FetchPurgatory(init.clock);
     this.producerIds = init.producerIds ?? new BlockProducerIdManager(init.nodeId, init.topics, init.logger);
     this.groups = new GroupRuntime(this);
+    this.transactions = new TransactionRuntime(this);
   }
 
   /**
@@ -150,6 +155,7 @@ export class Broker {
 
   /** Releases waiting fetches and unloads the coordinators (before the partitions stop). */
   closeServices(): void {
+    this.transactions.close();
     this.groups.close();
     this.fetchPurgatory.close();
     this.fetchSessions.close();

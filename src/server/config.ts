@@ -164,11 +164,14 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('transaction.state.log.replication.factor', 'int', 1, 'Replication factor of __transaction_state. Kafka defaults to 3; a single broker needs 1. No effect yet in Sherwood.', { validate: atLeast(1) }),
   def('transaction.state.log.min.isr', 'int', 1, 'min.insync.replicas of __transaction_state. Kafka defaults to 2. No effect yet in Sherwood.', { validate: atLeast(1) }),
   def('transaction.state.log.segment.bytes', 'int', 104857600, 'segment.bytes of __transaction_state.', { validate: atLeast(1) }),
-  def('transaction.max.timeout.ms', 'int', 900000, 'Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT above). No effect yet in Sherwood.', { validate: atLeast(1) }),
-  def('transactional.id.expiration.ms', 'int', 604800000, 'A transactional id without activity expires after this long. No effect yet in Sherwood.', { validate: atLeast(1), dynamic: true }),
+  def('transaction.max.timeout.ms', 'int', 900000, 'Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT above).', { validate: atLeast(1) }),
+  def('transactional.id.expiration.ms', 'int', 604800000, 'A transactional id in Empty, CompleteCommit or CompleteAbort without activity for this long is removed.', { validate: atLeast(1), dynamic: true }),
   def('producer.id.expiration.ms', 'int', 86400000, 'A producer\'s state on a partition (epoch, last sequences) is forgotten after this long without writes, unless it has a transaction open.', { validate: atLeast(1), dynamic: true }),
   def('producer.id.expiration.check.interval.ms', 'int', 600000, 'How often idle producers are expired (producer.id.expiration.ms).', { validate: atLeast(1) }),
-  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10000, 'How often timed-out transactions are aborted. No effect yet in Sherwood.', { validate: atLeast(1) }),
+  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10000, 'How often open transactions past their transaction.timeout.ms are aborted (their producer fenced).', { validate: atLeast(1) }),
+  def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', 3600000, 'How often transactional ids idle past transactional.id.expiration.ms are removed.', { validate: atLeast(1) }),
+  def('transaction.partition.verification.enable', 'boolean', true, 'KIP-890: a transactional write must be to a partition already added to the producer\'s transaction (checked for TxnOffsetCommit).', { dynamic: true }),
+  def('request.timeout.ms', 'int', 30000, 'How long the broker\'s own writes wait for acks=all: __transaction_state appends and transaction markers.', { validate: atLeast(0) }),
 
   // --- Share groups (Kafka 4.x stock server.properties carries these)
   def('share.coordinator.state.topic.replication.factor', 'int', 1, IGNORED, { validate: atLeast(1) }),

@@ -7,7 +7,8 @@
  * - Writer: one batch appended to the shard's `__consumer_offsets` partition as its leader
  *   (origin coordinator), acks=-1, timeout offsets.commit.timeout.ms; an append error becomes a
  *   CoordinatorWriteError carrying Kafka's error code.
- * - Loader: reads the partition up to its high watermark (control batches skipped).
+ * - Loader: reads the partition up to its high watermark and hands its batches to the runtime
+ *   (transactional offset commits and their COMMIT/ABORT markers included).
  * - Leadership: a LeadershipListener of the ReplicaManager for `__consumer_offsets`: a shard is
  *   loaded when this broker becomes the partition's leader (`onElection`) and unloaded when it
  *   stops being it (`onResignation`) — at start-up, when the topic is created, and on every
@@ -28,8 +29,7 @@ import type { CoordinatorLoader, PartitionWriter } from '../coordinator/runtime/
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig, type RequestInfo } from '../coordinator/group/group-config.js';
 import { GroupCoordinatorService } from '../coordinator/group/group-coordinator-service.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { decodeBatches } from '../protocol/records.js';
-import { isControlBatch } from '../protocol/record-batch.js';
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, lastOffsetOf } from '../protocol/record-batch.js';
 import type { Broker } from './broker.js';
 import type { RequestContext } from './handler.js';
 
@@ -68,25 +68,39 @@ function offsetsWriter(broker: Broker): PartitionWriter {
   };
 }
 
-function offsetsLoader(broker: Broker): CoordinatorLoader {
+/**
+ * A coordinator loader over an internal topic: reads a partition hosted here from its log start
+ * up to its high watermark and hands the batches over as they are (control batches included).
+ */
+export function internalTopicLoader(broker: Broker, topic: string): CoordinatorLoader {
   return {
-    async load(partition, onRecord) {
-      const p = broker.replicaManager.getPartitionOrError(GROUP_METADATA_TOPIC_NAME, partition);
-      if (typeof p === 'number') throw new Error(`${GROUP_METADATA_TOPIC_NAME}-${partition} is not hosted here (error ${p})`);
+    async load(partition, onBatches) {
+      const p = broker.replicaManager.getPartitionOrError(topic, partition);
+      if (typeof p === 'number') throw new Error(`${topic}-${partition} is not hosted here (error ${p})`);
       let offset = p.logStartOffset;
       const end = p.highWatermark;
       while (offset < end) {
         const r = await p.readCommitted(offset, LOAD_READ_BYTES);
-        const batches = decodeBatches(r.records);
-        if (batches.length === 0) break;
-        for (const batch of batches) {
-          offset = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
-          if (isControlBatch(batch.header.attributes)) continue;
-          for (const rec of batch.records) onRecord(rec.key, rec.value);
-        }
+        const next = endOfWholeBatches(r.records);
+        if (next === null) break;
+        onBatches(r.records.subarray(0, next.bytes));
+        offset = next.nextOffset;
       }
     },
   };
+}
+
+/** The bytes of the complete batches at the start of `buf` and the offset after the last one; null if none. */
+function endOfWholeBatches(buf: Buffer): { bytes: number; nextOffset: number } | null {
+  let pos = 0;
+  let nextOffset = -1;
+  while (buf.length - pos >= BATCH_LOG_OVERHEAD + 5) {
+    const size = buf.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH_HEADER_SIZE || buf.length - pos < size) break;
+    nextOffset = lastOffsetOf(buf, pos) + 1;
+    pos += size;
+  }
+  return pos === 0 ? null : { bytes: pos, nextOffset };
 }
 
 export class GroupRuntime implements LeadershipListener, MetadataListener {
@@ -137,7 +151,7 @@ export class GroupRuntime implements LeadershipListener, MetadataListener {
       random: this.broker.random,
       logger: this.broker.logger,
       writer: offsetsWriter(this.broker),
-      loader: offsetsLoader(this.broker),
+      loader: internalTopicLoader(this.broker, GROUP_METADATA_TOPIC_NAME),
     });
     return this.coordinator;
   }

@@ -109,8 +109,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     throw err;
   }
   // The partition layer follows the image: logs created or deleted, leaders made, high
-  // watermarks restored. The group runtime listens to __consumer_offsets leadership, so it
-  // attaches before the partitions start (their elections load its shards).
+  // watermarks restored. The group and transaction runtimes listen to __consumer_offsets /
+  // __transaction_state leadership, so they attach before the partitions start (their
+  // elections load their shards).
   const replicaManager = new ReplicaManager({
     localBrokerId: nodeId, logs, fs, clock, logger,
     topicSettings: (topic) => resolveTopicSettings(topics, config.getLong('replica.lag.time.max.ms'), topic),
@@ -120,6 +121,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     topics.addListener(replicaManager);
     broker.groups.attach();
+    broker.transactions.attach();
     await replicaManager.startup(topics.image);
   } catch (err) {
     broker.closeServices();

@@ -14,6 +14,7 @@ import { GroupCoordinatorService } from '../../src/coordinator/group/group-coord
 import type { GroupCoordinatorShard } from '../../src/coordinator/group/group-coordinator-shard.js';
 import { decodeGroupRecord, type GroupRecord } from '../../src/coordinator/group/records.js';
 import { decodeBatches } from '../../src/protocol/records.js';
+import { isControlBatch } from '../../src/protocol/record-batch.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import type { JoinGroupRequest } from '../../src/protocol/messages/join-group.js';
 
@@ -76,15 +77,19 @@ export class MemoryPartitions implements PartitionWriter, CoordinatorLoader {
     return this.batches.length - 1;
   }
 
-  async load(partition: number, onRecord: (key: Buffer | null, value: Buffer | null) => void): Promise<void> {
+  async load(partition: number, onBatches: (batches: Buffer) => void): Promise<void> {
     if (this.loadGate !== null) await this.loadGate.promise;
-    for (const r of this.records()) if (r.partition === partition) onRecord(r.key, r.value);
+    for (const b of this.batches) if (b.partition === partition) onBatches(b.batch);
   }
 
+  /** The data records written (control batches, i.e. transaction markers, left out). */
   records(): { partition: number; key: Buffer; value: Buffer | null }[] {
     const out = [];
     for (const b of this.batches) {
-      for (const batch of decodeBatches(b.batch)) for (const r of batch.records) out.push({ partition: b.partition, key: r.key!, value: r.value });
+      for (const batch of decodeBatches(b.batch)) {
+        if (isControlBatch(batch.header.attributes)) continue;
+        for (const r of batch.records) out.push({ partition: b.partition, key: r.key!, value: r.value });
+      }
     }
     return out;
   }

@@ -104,16 +104,13 @@ class Log {
     this.loadGate = null;
   }
 
-  async load(partition: number, onRecord: (key: Buffer | null, value: Buffer | null) => void): Promise<void> {
+  async load(partition: number, onBatches: (batches: Buffer) => void): Promise<void> {
     if (this.loadGate !== null) await this.loadGate;
     if (this.loadFailures > 0) {
       this.loadFailures--;
       throw new Error('injected load failure');
     }
-    for (const b of this.batches) {
-      if (b.partition !== partition) continue;
-      for (const batch of decodeBatches(b.batch)) for (const r of batch.records) onRecord(r.key, r.value);
-    }
+    for (const b of this.batches) if (b.partition === partition) onBatches(b.batch);
   }
 
   written(partition: number): string[] {

@@ -85,6 +85,10 @@ export function deleteGroups(shard: GroupCoordinatorShard, groupIds: string[]): 
     if (group === undefined || group.isDead() || deleting.has(groupId)) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
     if (group.state !== 'Empty') return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
     for (const { topic, partition } of shard.offsets.list(groupId)) records.push(offsetCommitRecord({ group: groupId, topic, partition }, null));
+    // Pending transactional offsets are tombstoned too (one tombstone per partition).
+    for (const { topic, partition } of shard.pendingOffsets.partitions(groupId)) {
+      if (shard.offsets.get(groupId, topic, partition) === undefined) records.push(offsetCommitRecord({ group: groupId, topic, partition }, null));
+    }
     records.push(groupMetadataRecord(groupId, null));
     deleting.add(groupId);
     return { groupId, errorCode: ErrorCode.NONE };

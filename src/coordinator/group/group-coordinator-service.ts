@@ -28,14 +28,15 @@ import type { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messa
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/offset-commit.js';
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/messages/offset-delete.js';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/messages/txn-offset-commit.js';
 import { coordinatorErrorFor, isCoordinatorFailure } from '../runtime/coordinator-errors.js';
 import { CoordinatorRuntime } from '../runtime/coordinator-runtime.js';
-import type { CoordinatorLoader, PartitionWriter } from '../runtime/coordinator-shard.js';
+import type { CoordinatorLoader, PartitionWriter, TransactionResult } from '../runtime/coordinator-shard.js';
 import { deleteGroups, describeGroup, listGroups, type GroupDescription, type ListedGroup } from './group-admin.js';
 import type { GroupCoordinatorConfig, RequestInfo } from './group-config.js';
 import { GroupCoordinatorShard, type GroupResult } from './group-coordinator-shard.js';
 import { joinError, syncError } from './member-responses.js';
-import { commitOffsets, deleteOffsets, deleteOffsetsOfTopics, fetchOffsets, type FetchedPartition } from './offsets.js';
+import { commitOffsets, commitTransactionalOffsets, deleteOffsets, deleteOffsetsOfTopics, fetchOffsets, type FetchedPartition } from './offsets.js';
 import { GROUP_METADATA_TOPIC, groupRecordSerde, partitionForGroup, type GroupRecord } from './records.js';
 
 export interface GroupCoordinatorServiceOptions {
@@ -140,9 +141,43 @@ export class GroupCoordinatorService {
     }));
   }
 
-  /** One group's committed offsets (`topics` null: every partition it committed). */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): Promise<FetchedGroupOffsets> {
-    return this.read('fetch-offsets', groupId, (s): FetchedGroupOffsets => ({ errorCode: ErrorCode.NONE, topics: fetchOffsets(s, groupId, topics) }), (errorCode) => ({ errorCode, topics: [] }));
+  /**
+   * One group's committed offsets (`topics` null: every partition it committed); with
+   * requireStable a partition with a pending transactional offset is UNSTABLE_OFFSET_COMMIT.
+   */
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable = false): Promise<FetchedGroupOffsets> {
+    return this.read('fetch-offsets', groupId, (s): FetchedGroupOffsets => ({ errorCode: ErrorCode.NONE, topics: fetchOffsets(s, groupId, topics, requireStable) }),
+      (errorCode) => ({ errorCode, topics: [] }));
+  }
+
+  // ---- transactions ------------------------------------------------------------------------
+
+  /**
+   * TxnOffsetCommit: the offsets go to the group's partition as one transactional batch of the
+   * request's producer and stay pending until its transaction's marker arrives
+   * (`completeTransaction`). An empty group id is INVALID_GROUP_ID.
+   */
+  commitTransactionalOffsets(req: TxnOffsetCommitRequest): Promise<TxnOffsetCommitResponse> {
+    const onError = (errorCode: number): TxnOffsetCommitResponse => ({
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    });
+    if (req.groupId === '') return Promise.resolve(onError(ErrorCode.INVALID_GROUP_ID));
+    const producer = { producerId: req.producerId, producerEpoch: req.producerEpoch };
+    return this.runtime.scheduleTransactionalWriteOperation('txn-commit-offset', this.partitionFor(req.groupId), producer, (s) => commitTransactionalOffsets(s, req))
+      .catch((err: unknown) => this.failure(err, onError));
+  }
+
+  /**
+   * A transaction marker for `__consumer_offsets-<partition>` (WriteTxnMarkers, or the local
+   * transaction coordinator): the producer's pending offsets on that shard are committed or
+   * dropped and the marker is written to the partition. Resolves with a Kafka error code: a
+   * partition not loaded here answers NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS, a failed
+   * write the coordinator mapping of its error.
+   */
+  completeTransaction(partition: number, producerId: number, producerEpoch: number, coordinatorEpoch: number, result: TransactionResult): Promise<number> {
+    return this.runtime.scheduleTransactionCompletion('write-txn-marker', partition, { producerId, producerEpoch, coordinatorEpoch, result })
+      .then(() => ErrorCode.NONE, (err: unknown) => this.failure(err, (code) => code));
   }
 
   deleteOffsets(req: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {

@@ -9,7 +9,8 @@
  * the shard's CoordinatorTimer. The runtime runs the shard's operations one at a time.
  *
  * Durable state and how it changes:
- * - `groups` (a TimelineMap) and `offsets` (CommittedOffsets) are rebuilt at load by
+ * - `groups` (a TimelineMap), `offsets` (CommittedOffsets) and `pendingOffsets` (offsets of
+ *   open transactions, PendingTransactionalOffsets) are rebuilt at load by
  *   `replay()` (replay.ts). Offsets, deletions and expirations change at run time only by
  *   replaying their records (the default, replayRecords=true): the runtime replays them under
  *   a snapshot before the write and reverts it if the write fails.
@@ -31,13 +32,16 @@ import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/message
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js';
-import { combineResults, immediate, type CoordinatorResult, type CoordinatorShard, type CoordinatorTimer, type ShardContext } from '../runtime/coordinator-shard.js';
+import {
+  combineResults, immediate, type CoordinatorResult, type CoordinatorShard, type CoordinatorTimer, type ShardContext, type TransactionResult,
+} from '../runtime/coordinator-shard.js';
 import { TimelineMap } from '../runtime/timeline-map.js';
 import { ClassicGroup, ClassicGroupMember } from './classic-group.js';
 import { CommittedOffsets } from './committed-offsets.js';
+import { PendingTransactionalOffsets } from './transactional-offsets.js';
 import type { GroupCoordinatorConfig, RequestInfo } from './group-config.js';
 import { groupMetadataRecord, type GroupRecord } from './records.js';
-import { emptyGenerationValue, groupMetadataValue, replayRecord } from './replay.js';
+import { emptyGenerationValue, groupMetadataValue, replayEndTransactionMarker, replayRecord } from './replay.js';
 import {
   copyProtocols, heartbeatKey, joinError, joinKey, parkJoin, rebalanceTimeoutOf, resetAssignmentsWithError,
   syncError, syncKey, syncResponse, validateMember,
@@ -59,7 +63,11 @@ export class GroupCoordinatorShard implements CoordinatorShard<GroupRecord> {
   readonly partition: number;
   readonly groups: TimelineMap<string, ClassicGroup>;
   readonly offsets: CommittedOffsets;
+  /** Offsets committed inside transactions that have not ended (TxnOffsetCommit). */
+  readonly pendingOffsets: PendingTransactionalOffsets;
   readonly timer: CoordinatorTimer<GroupRecord>;
+  /** Counts replayed offset records: their order, standing in for Kafka's record offsets (committed-offsets.ts). */
+  private replayOrder = 0;
 
   constructor(
     context: ShardContext<GroupRecord>,
@@ -71,6 +79,12 @@ export class GroupCoordinatorShard implements CoordinatorShard<GroupRecord> {
     this.timer = context.timer;
     this.groups = new TimelineMap(context.snapshotRegistry);
     this.offsets = new CommittedOffsets(context.snapshotRegistry);
+    this.pendingOffsets = new PendingTransactionalOffsets(context.snapshotRegistry);
+  }
+
+  /** The next replay order (monotonic over the shard's life, gaps after a failed write are harmless). */
+  nextReplayOrder(): number {
+    return ++this.replayOrder;
   }
 
   getOrCreateGroup(groupId: string): ClassicGroup {
@@ -85,15 +99,19 @@ export class GroupCoordinatorShard implements CoordinatorShard<GroupRecord> {
   /** Drops a group that was created for a request that then failed and left nothing behind. */
   private dropIfUnused(group: ClassicGroup): void {
     if (group.state === 'Empty' && group.isEmpty() && group.pendingMembers.size === 0 && group.generationId === 0 &&
-      this.offsets.count(group.groupId) === 0 && this.groups.get(group.groupId) === group) {
+      this.offsets.count(group.groupId) === 0 && !this.pendingOffsets.hasGroup(group.groupId) && this.groups.get(group.groupId) === group) {
       this.groups.delete(group.groupId);
     }
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  replay(record: GroupRecord): void {
-    replayRecord(this, record);
+  replay(record: GroupRecord, producerId: number): void {
+    replayRecord(this, record, producerId);
+  }
+
+  replayEndTransactionMarker(producerId: number, _producerEpoch: number, result: TransactionResult): void {
+    replayEndTransactionMarker(this, producerId, result);
   }
 
   /**

@@ -18,6 +18,7 @@
  */
 import { Reader, Writer } from '../../protocol/primitives.js';
 import { f, message, MessageCodec } from '../../protocol/schema.js';
+import { javaStringHashCode, partitionForKey } from '../runtime/coordinator-partitioning.js';
 
 /** The topic these records live in (Kafka's Topic.GROUP_METADATA_TOPIC_NAME). */
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
@@ -173,17 +174,11 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
   return null;
 }
 
-/** Java's String.hashCode over UTF-16 code units, as Kafka computes it. */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+export { javaStringHashCode };
 
 /** Kafka's `Utils.abs(groupId.hashCode()) % offsets.topic.num.partitions`. */
 export function partitionForGroup(groupId: string, numPartitions: number): number {
-  // Utils.abs maps Integer.MIN_VALUE to 0 (it is `n & 0x7fffffff`).
-  return (javaStringHashCode(groupId) & 0x7fffffff) % numPartitions;
+  return partitionForKey(groupId, numPartitions);
 }
 
 /** The runtime's serde for `__consumer_offsets`. */

@@ -28,16 +28,27 @@
  * synchronously: when the queue is idle it runs inside the caller's call (as the timers of a
  * ManualClock do), which keeps time-driven tests deterministic.
  *
+ * Transactional writes (Kafka 4's CoordinatorRuntime.scheduleTransactionalWriteOperation /
+ * scheduleTransactionCompletion): a transactional operation's records are written as one
+ * transactional batch with the producer's id and epoch (base sequence 0, as Kafka writes them)
+ * and replayed with them; a transaction completion replays the COMMIT/ABORT marker into the
+ * shard under a snapshot and writes it as a control batch carrying the transaction
+ * coordinator's epoch. At load, control batches replay their marker and data records of
+ * transactional batches replay with their producer id, so the shard ends in the same state.
+ *
  * Timers are per shard (injected Clock), run their operation through the queue, and are
  * cancelled on unload; a timer cancelled or replaced after it fired never runs.
  */
 import type { Clock, TimerHandle } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { encodeBatch } from '../../protocol/records.js';
+import { isControlBatch, ATTR_TRANSACTIONAL } from '../../protocol/record-batch.js';
+import { ControlRecordType, decodeBatches, decodeControlRecord, encodeBatch } from '../../protocol/records.js';
 import { appendErrorFor, coordinatorErrorFor, CoordinatorError } from './coordinator-errors.js';
-import type {
-  CoordinatorLoader, CoordinatorResult, CoordinatorShard, CoordinatorTimer, PartitionWriter, RecordSerde, ShardContext,
+import {
+  NO_PRODUCER_EPOCH, NO_PRODUCER_ID,
+  type CoordinatorLoader, type CoordinatorResult, type CoordinatorShard, type CoordinatorTimer, type PartitionWriter, type RecordSerde,
+  type ShardContext, type TransactionalProducer, type TransactionResult,
 } from './coordinator-shard.js';
 import { SnapshotRegistry } from './snapshot-registry.js';
 
@@ -58,6 +69,15 @@ export interface CoordinatorRuntimeOptions<S extends CoordinatorShard<R>, R> {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type ShardState = 'loading' | 'active' | 'failed' | 'closed';
+
+/** What a transaction completion writes: the marker of `producerId`'s transaction. */
+export interface TransactionCompletion {
+  producerId: number;
+  producerEpoch: number;
+  /** The transaction coordinator's epoch, carried in the marker's value. */
+  coordinatorEpoch: number;
+  result: TransactionResult;
+}
 
 /** An operation's answer, boxed so that a parked (promise) response does not hold the queue. */
 interface Answer<T> {
@@ -138,25 +158,38 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     const { partition } = context;
     context.state = 'loading';
     context.registry = new SnapshotRegistry();
-    const shard = this.options.shardFactory({ partition, timer: this.timerFor(context), snapshotRegistry: context.registry });
+    const shard = this.options.shardFactory({
+      partition, timer: this.timerFor(context), snapshotRegistry: context.registry, leaderEpoch: () => context.epoch,
+    });
     const startedMs = this.options.clock.monotonicMs();
     let replayed = 0;
-    const onRecord = (key: Buffer | null, value: Buffer | null) => {
-      if (context.state !== 'loading' || key === null) return;
-      let record: R | null;
-      try {
-        record = this.options.serde.deserialize(key, value);
-      } catch (err) {
-        this.options.logger.warn(`skipping unreadable ${this.options.topic} record`, { partition, error: String(err) });
-        return;
+    const onBatches = (buf: Buffer) => {
+      if (context.state !== 'loading') return;
+      for (const batch of decodeBatches(buf)) {
+        const { attributes, producerId, producerEpoch } = batch.header;
+        if (isControlBatch(attributes)) {
+          this.replayMarkers(shard, partition, batch.records, producerId, producerEpoch);
+          continue;
+        }
+        const transactional = (attributes & ATTR_TRANSACTIONAL) !== 0;
+        for (const rec of batch.records) {
+          if (rec.key === null) continue;
+          let record: R | null;
+          try {
+            record = this.options.serde.deserialize(rec.key, rec.value);
+          } catch (err) {
+            this.options.logger.warn(`skipping unreadable ${this.options.topic} record`, { partition, error: String(err) });
+            continue;
+          }
+          if (record === null) continue;
+          shard.replay(record, transactional ? producerId : NO_PRODUCER_ID, transactional ? producerEpoch : NO_PRODUCER_EPOCH);
+          replayed++;
+        }
       }
-      if (record === null) return;
-      shard.replay(record);
-      replayed++;
     };
     let loading: Promise<void>;
     try {
-      loading = this.options.loader.load(partition, onRecord);
+      loading = this.options.loader.load(partition, onBatches);
     } catch (err) {
       loading = Promise.reject(err);
     }
@@ -168,7 +201,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
         const elapsedMs = Math.round(this.options.clock.monotonicMs() - startedMs);
         if (replayed > 0) this.options.logger.info(`loaded ${this.options.topic}-${partition}`, { records: replayed, elapsedMs, leaderEpoch: context.epoch });
         context.settleLoad(true);
-        this.enqueue(context, 'on-loaded', () => this.executeWrite(context, 'on-loaded', (s) => s.onLoaded()))
+        this.enqueue(context, 'on-loaded', () => this.executeWrite(context, 'on-loaded', (s) => s.onLoaded(), null))
           .catch((err: unknown) => this.options.logger.error(`${this.options.topic}-${partition} onLoaded failed`, { error: String(err) }));
       },
       (err: unknown) => {
@@ -183,6 +216,20 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
         });
       },
     );
+  }
+
+  /** The COMMIT/ABORT markers of a control batch met while loading (other control records are skipped). */
+  private replayMarkers(shard: S, partition: number, records: { key: Buffer | null; value: Buffer | null }[], producerId: number, producerEpoch: number): void {
+    for (const rec of records) {
+      let type: ControlRecordType;
+      try {
+        type = decodeControlRecord(rec).type;
+      } catch (err) {
+        this.options.logger.warn(`skipping an unknown control record in ${this.options.topic}-${partition}`, { error: String(err) });
+        continue;
+      }
+      shard.replayEndTransactionMarker?.(producerId, producerEpoch, type === ControlRecordType.Commit ? 'COMMIT' : 'ABORT');
+    }
   }
 
   private unload(context: PartitionContext<S>): void {
@@ -217,6 +264,11 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     return [...this.contexts.keys()].sort((a, b) => a - b);
   }
 
+  /** The newest leader epoch seen for a partition elected here, or undefined. */
+  leaderEpoch(partition: number): number | undefined {
+    return this.contexts.get(partition)?.epoch;
+  }
+
   isActive(partition: number): boolean {
     return this.contexts.get(partition)?.state === 'active';
   }
@@ -243,7 +295,29 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
   scheduleWriteOperation<T>(name: string, partition: number, op: (shard: S) => CoordinatorResult<T, R>): Promise<T> {
     const context = this.contextFor(partition);
     if (context instanceof CoordinatorError) return Promise.reject(context);
-    return this.enqueue(context, name, () => this.executeWrite(context, name, op));
+    return this.enqueue(context, name, () => this.executeWrite(context, name, op, null));
+  }
+
+  /**
+   * A write whose records form one transactional batch of `producer` (Kafka's TxnOffsetCommit):
+   * replayed with its producer id, they stay pending in the shard until the transaction's
+   * marker reaches the partition.
+   */
+  scheduleTransactionalWriteOperation<T>(name: string, partition: number, producer: TransactionalProducer, op: (shard: S) => CoordinatorResult<T, R>): Promise<T> {
+    const context = this.contextFor(partition);
+    if (context instanceof CoordinatorError) return Promise.reject(context);
+    return this.enqueue(context, name, () => this.executeWrite(context, name, op, producer));
+  }
+
+  /**
+   * Writes a transaction's COMMIT/ABORT marker to the partition (a control batch) after
+   * replaying it into the shard; a failed write reverts the shard and rejects with the
+   * writer's error.
+   */
+  scheduleTransactionCompletion(name: string, partition: number, completion: TransactionCompletion): Promise<void> {
+    const context = this.contextFor(partition);
+    if (context instanceof CoordinatorError) return Promise.reject(context);
+    return this.enqueue(context, name, () => this.executeCompletion(context, name, completion));
   }
 
   scheduleReadOperation<T>(name: string, partition: number, op: (shard: S) => T): Promise<T> {
@@ -297,17 +371,24 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     context.running = false;
   }
 
-  private executeWrite<T>(context: PartitionContext<S>, name: string, op: (shard: S) => CoordinatorResult<T, R>): Answer<T> | Promise<Answer<T>> {
+  private executeWrite<T>(
+    context: PartitionContext<S>, name: string, op: (shard: S) => CoordinatorResult<T, R>, producer: TransactionalProducer | null,
+  ): Answer<T> | Promise<Answer<T>> {
     const shard = context.shard!;
     const registry = context.registry;
     const snapshot = registry.createSnapshot();
+    const producerId = producer?.producerId ?? NO_PRODUCER_ID;
+    const producerEpoch = producer?.producerEpoch ?? NO_PRODUCER_EPOCH;
     let result: CoordinatorResult<T, R>;
     let batch: Buffer | null = null;
     try {
       result = op(shard);
       if (result.records.length > 0) {
-        if (result.replayRecords !== false) for (const record of result.records) shard.replay(record);
-        batch = encodeBatch({ timestamp: this.options.clock.now(), records: result.records.map((r) => this.options.serde.serialize(r)) });
+        if (result.replayRecords !== false) for (const record of result.records) shard.replay(record, producerId, producerEpoch);
+        const records = result.records.map((r) => this.options.serde.serialize(r));
+        batch = producer === null
+          ? encodeBatch({ timestamp: this.options.clock.now(), records })
+          : encodeBatch({ timestamp: this.options.clock.now(), records, producerId, producerEpoch, baseSequence: 0, transactional: true });
       }
     } catch (err) {
       registry.revertToSnapshot(snapshot);
@@ -318,13 +399,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
       result.onDurable?.();
       return { response: result.response };
     }
-    let write: Promise<number>;
-    try {
-      write = this.options.writer.append(context.partition, batch);
-    } catch (err) {
-      write = Promise.reject(err);
-    }
-    return write.then(
+    return this.write(context, batch).then(
       () => {
         if (context.state !== 'active') throw this.unloadedDuring(context, name);
         registry.deleteSnapshot(snapshot);
@@ -340,6 +415,45 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
         return { response: result.onWriteFailed(errorCode, appendErrorFor(err)) };
       },
     );
+  }
+
+  private executeCompletion(context: PartitionContext<S>, name: string, c: TransactionCompletion): Promise<Answer<void>> {
+    const shard = context.shard!;
+    const registry = context.registry;
+    const snapshot = registry.createSnapshot();
+    let batch: Buffer;
+    try {
+      shard.replayEndTransactionMarker?.(c.producerId, c.producerEpoch, c.result);
+      batch = encodeBatch({
+        timestamp: this.options.clock.now(), records: [], producerId: c.producerId, producerEpoch: c.producerEpoch, transactional: true,
+        control: { type: c.result === 'COMMIT' ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch: c.coordinatorEpoch },
+      });
+    } catch (err) {
+      registry.revertToSnapshot(snapshot);
+      return Promise.reject(err);
+    }
+    return this.write(context, batch).then(
+      () => {
+        if (context.state !== 'active') throw this.unloadedDuring(context, name);
+        registry.deleteSnapshot(snapshot);
+        return { response: undefined };
+      },
+      (err: unknown) => {
+        if (context.state !== 'active') throw this.unloadedDuring(context, name);
+        registry.revertToSnapshot(snapshot);
+        this.options.logger.warn(`${this.options.topic}-${context.partition} marker write failed`, { operation: name, error: String(err) });
+        throw err;
+      },
+    );
+  }
+
+  /** One batch to the shard's partition; a synchronous throw becomes a rejection. */
+  private write(context: PartitionContext<S>, batch: Buffer): Promise<number> {
+    try {
+      return this.options.writer.append(context.partition, batch);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   private unloadedDuring(context: PartitionContext<S>, name: string): CoordinatorError {
@@ -361,7 +475,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
             if (context.timers.get(key) !== entry) return { records: [], response: undefined };
             context.timers.delete(key);
             return operation();
-          })).catch((err: unknown) => this.options.logger.error(`${this.options.topic}-${context.partition} timer failed`, { key, error: String(err) }));
+          }, null)).catch((err: unknown) => this.options.logger.error(`${this.options.topic}-${context.partition} timer failed`, { key, error: String(err) }));
         });
         context.timers.set(key, entry);
       },

@@ -10,6 +10,13 @@
  * written, under a snapshot the runtime reverts if the write fails). An operation decides
  * synchronously and returns a CoordinatorResult; it never does I/O.
  *
+ * Transactions (Kafka 4's transactional coordinator writes): an operation may be scheduled as
+ * transactional (`scheduleTransactionalWriteOperation`), and its records are then written as
+ * one transactional batch carrying the producer id and epoch, and replayed with them; a
+ * COMMIT/ABORT marker that reaches the partition (`scheduleTransactionCompletion`, or a control
+ * batch met at load) is applied by `replayEndTransactionMarker`. A shard that keeps no
+ * transactional state ignores both (non-transactional records replay with producer id -1).
+ *
  * `replayRecords: false` (Kafka's flag of the same name): the runtime writes the records but
  * does not replay them; the operation applies what they say itself, in `onDurable`, and
  * compensates in `onWriteFailed`. Kafka does this for classic-group membership metadata,
@@ -58,9 +65,31 @@ export function combineResults<R>(results: CoordinatorResult<void, R>[]): Coordi
   };
 }
 
+/** A transaction's outcome, as its COMMIT/ABORT control record says (Kafka's TransactionResult). */
+export type TransactionResult = 'COMMIT' | 'ABORT';
+
+/** Kafka's RecordBatch.NO_PRODUCER_ID / NO_PRODUCER_EPOCH: a record written outside a transaction. */
+export const NO_PRODUCER_ID = -1;
+export const NO_PRODUCER_EPOCH = -1;
+
+/** The producer a transactional write is made for. */
+export interface TransactionalProducer {
+  producerId: number;
+  producerEpoch: number;
+}
+
 export interface CoordinatorShard<R> {
-  /** Applies one record to the durable state (load, and operations with replayRecords). */
-  replay(record: R): void;
+  /**
+   * Applies one record to the durable state (load, and operations with replayRecords). A record
+   * of a transactional batch comes with its batch's producer id and epoch; any other with -1.
+   */
+  replay(record: R, producerId: number, producerEpoch: number): void;
+  /**
+   * A COMMIT or ABORT marker of `producerId` reached this partition: its pending transactional
+   * records become durable state or are dropped. Optional: shards without transactional
+   * records ignore markers.
+   */
+  replayEndTransactionMarker?(producerId: number, producerEpoch: number, result: TransactionResult): void;
   /** Runs first once the partition is loaded (re-arm timers, ...), through the queue. */
   onLoaded(): CoordinatorResult<void, R>;
   /** The partition was unloaded: answer what is parked (the runtime cancels the timers). */
@@ -82,6 +111,8 @@ export interface ShardContext<R> {
   partition: number;
   timer: CoordinatorTimer<R>;
   snapshotRegistry: SnapshotRegistry;
+  /** The partition's current leader epoch (Kafka's coordinator epoch); it may grow while loaded. */
+  leaderEpoch(): number;
 }
 
 /** Appends one encoded batch to the partition as its leader, durably; resolves with the last offset. */
@@ -90,11 +121,13 @@ export interface PartitionWriter {
 }
 
 /**
- * Reads a partition's records from its log start up to its high watermark, in offset order,
- * calling onRecord for each data record (control records are not passed on).
+ * Reads a partition from its log start up to its high watermark and hands over its record
+ * batches in offset order: each buffer holds one or more whole v2 batches, control batches
+ * included (the runtime replays COMMIT/ABORT markers and passes transactional batches' producer
+ * ids to the shard).
  */
 export interface CoordinatorLoader {
-  load(partition: number, onRecord: (key: Buffer | null, value: Buffer | null) => void): Promise<void>;
+  load(partition: number, onBatches: (batches: Buffer) => void): Promise<void>;
 }
 
 /** Between a shard's records and the bytes of the internal topic. */

@@ -6,8 +6,8 @@
  * - keyType 0 (group): first makes sure `__consumer_offsets` exists and is loaded (creating it
  *   on first use, as Kafka does); if that is not done within a few seconds, or the key's
  *   partition is not loaded here, COORDINATOR_NOT_AVAILABLE so the client retries.
- * - keyType 1 (transaction): this broker too (clients tolerate it; transactional APIs answer
- *   for themselves).
+ * - keyType 1 (transaction): likewise for `__transaction_state` (created on first use), whose
+ *   partition for the key is the transactional id's (Java hashCode, as Kafka).
  * - any other keyType: INVALID_REQUEST.
  * Version notes: v1 keyType, throttle and errorMessage; v3 flexible; v4 batches keys in
  * `coordinatorKeys` and answers per key in `coordinators`.
@@ -36,7 +36,13 @@ export default defineHandler({
       failure = (key) => (ready && groups.service.runtime.isActive(groups.service.partitionFor(key))
         ? null
         : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' });
-    } else if (req.keyType !== TRANSACTION_KEY_TYPE) {
+    } else if (req.keyType === TRANSACTION_KEY_TYPE) {
+      const transactions = ctx.broker.transactions;
+      const ready = (await transactions.availability()) === ErrorCode.NONE;
+      failure = (key) => (ready && transactions.service.runtime.isActive(transactions.service.partitionFor(key))
+        ? null
+        : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' });
+    } else {
       failure = () => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${req.keyType}` });
     }
     const answer = (key: string) => {

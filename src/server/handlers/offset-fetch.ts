@@ -3,8 +3,9 @@
  *
  * Behavior: a partition without a committed offset (or of an unknown group) answers offset -1,
  * leader epoch -1, metadata "" and NONE. topics null (v2+) means every partition the group has
- * committed. v8+ batches groups, each with its own errorCode. requireStable (v7+) would yield
- * UNSTABLE_OFFSET_COMMIT only for pending transactional offsets, which do not exist yet.
+ * committed. v8+ batches groups, each with its own errorCode. Offsets committed inside a
+ * transaction that has not ended (TxnOffsetCommit) are never shown; with requireStable (v7+) a
+ * partition that has one answers UNSTABLE_OFFSET_COMMIT (offset -1) so the consumer retries.
  * While the group's `__consumer_offsets` partition loads: COORDINATOR_LOAD_IN_PROGRESS
  * (NOT_COORDINATOR if this broker does not lead it), per partition in v1, top level in v2-7,
  * per group in v8+. The read waits for the group's earlier writes (a commit in flight), so it
@@ -26,8 +27,9 @@ export default defineHandler({
     const version = ctx.header.apiVersion;
     const groups = getGroupRuntime(ctx.broker);
     const unavailable = await groups.availability();
+    const requireStable = version >= 7 && req.requireStable;
     const fetch = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): Promise<FetchedGroupOffsets> =>
-      unavailable !== 0 ? Promise.resolve({ errorCode: unavailable, topics: [] }) : groups.service.fetchOffsets(groupId, topics);
+      unavailable !== 0 ? Promise.resolve({ errorCode: unavailable, topics: [] }) : groups.service.fetchOffsets(groupId, topics, requireStable);
     if (version >= 8) {
       const fetched = await Promise.all(req.groups.map((g) => fetch(g.groupId, g.topics)));
       return {

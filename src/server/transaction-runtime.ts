@@ -1,0 +1,235 @@
+/**
+ * Wires the transaction coordinator (src/coordinator/transaction, run by src/coordinator/runtime)
+ * to the broker, as group-runtime.ts does for groups. It is `broker.transactions`; the
+ * transactional handlers use `availability()` and then `service`.
+ *
+ * - Writer: one batch appended to the shard's `__transaction_state` partition as its leader
+ *   (origin coordinator), acks=-1, timeout request.timeout.ms (Kafka's TransactionStateManager);
+ *   an append error becomes a CoordinatorWriteError carrying Kafka's error code.
+ * - Loader: the partition up to its high watermark (internalTopicLoader).
+ * - Leadership: a LeadershipListener of the ReplicaManager for `__transaction_state`: a shard
+ *   loads when this broker becomes the partition's leader and unloads when it stops being it.
+ *   The coordinator epoch written into markers is that partition's leader epoch.
+ * - Markers: LocalTransactionMarkerWriter (one broker): each partition's marker is appended as a
+ *   control batch through the ReplicaManager (origin coordinator, acks=-1, request.timeout.ms);
+ *   a `__consumer_offsets` partition goes to the group coordinator, which applies the marker to
+ *   its pending transactional offsets and writes it. A partition the metadata no longer names is
+ *   skipped, as Kafka's marker channel does. The WriteTxnMarkers handler uses the same
+ *   `writeTxnMarkersLocally` (answering UNKNOWN_TOPIC_OR_PARTITION for such a partition). In a
+ *   cluster a writer sending WriteTxnMarkers to each partition's leader takes its place.
+ * - `availability()`: creates `__transaction_state` on first use (FindCoordinator key type 1,
+ *   InitProducerId) and waits up to 5 s for the loads, as GroupRuntime does.
+ * - `verify()`: KIP-890 transaction verification for the produce path (and TxnOffsetCommit):
+ *   Kafka's AddPartitionsToTxnManager answer per partition, without creating the topic.
+ */
+import type { LeadershipListener } from '../cluster/replica-manager.js';
+import { GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME } from '../cluster/topic-name.js';
+import { CoordinatorWriteError } from '../coordinator/runtime/coordinator-errors.js';
+import type { PartitionWriter, TransactionResult } from '../coordinator/runtime/coordinator-shard.js';
+import type { TopicPartition } from '../coordinator/transaction/records.js';
+import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG, type TransactionCoordinatorConfig } from '../coordinator/transaction/transaction-config.js';
+import { TransactionCoordinatorService } from '../coordinator/transaction/transaction-coordinator-service.js';
+import type { MarkerWriteResult, TransactionMarker, TransactionMarkerWriter } from '../coordinator/transaction/transaction-markers.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { ControlRecordType, encodeBatch } from '../protocol/records.js';
+import type { Broker } from './broker.js';
+import { internalTopicLoader } from './group-runtime.js';
+
+/** How long a transactional request waits for the start-up load before answering COORDINATOR_LOAD_IN_PROGRESS. */
+const READY_WAIT_MS = 5000;
+
+/**
+ * The coordinator's settings from the broker configuration (transactional.id.expiration.ms is
+ * dynamic, so it is read each time it is used).
+ */
+export function transactionCoordinatorConfig(broker: Broker, numPartitions: number): TransactionCoordinatorConfig {
+  const c = broker.config;
+  return {
+    transactionStateLogNumPartitions: numPartitions,
+    transactionMaxTimeoutMs: c.getInt('transaction.max.timeout.ms'),
+    get transactionalIdExpirationMs() { return c.getInt('transactional.id.expiration.ms'); },
+    abortTimedOutTransactionsIntervalMs: c.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    removeExpiredTransactionalIdsIntervalMs: c.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
+    markerRetryBackoffMs: DEFAULT_TRANSACTION_COORDINATOR_CONFIG.markerRetryBackoffMs,
+    markerRetryBackoffMaxMs: DEFAULT_TRANSACTION_COORDINATOR_CONFIG.markerRetryBackoffMaxMs,
+  };
+}
+
+function transactionLogWriter(broker: Broker): PartitionWriter {
+  return {
+    async append(partition, records) {
+      const timeoutMs = broker.config.getInt('request.timeout.ms');
+      const r = await broker.replicaManager.appendRecords(TRANSACTION_STATE_TOPIC_NAME, partition, records, { acks: -1, timeoutMs, origin: 'coordinator' });
+      if (r.errorCode !== ErrorCode.NONE) throw new CoordinatorWriteError(r.errorCode, r.errorMessage ?? `append failed with ${r.errorCode}`);
+      return r.lastOffset;
+    },
+  };
+}
+
+export interface LocalMarker {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  result: TransactionResult;
+  partitions: readonly TopicPartition[];
+}
+
+/**
+ * Writes a transaction's marker to partitions hosted here (Kafka's handleWriteTxnMarkersRequest):
+ * per partition UNKNOWN_TOPIC_OR_PARTITION if the metadata does not name it; a
+ * `__consumer_offsets` partition through the group coordinator (its coordinator errors become
+ * NOT_LEADER_OR_FOLLOWER, which the transaction coordinator retries); any other partition as a
+ * control batch (key: version 0 + ABORT 0 / COMMIT 1; value: version 0 + coordinator epoch;
+ * transactional + control attributes, the producer id and epoch) appended with origin
+ * coordinator and acks=-1. The answer is the append's error code.
+ */
+export async function writeTxnMarkersLocally(broker: Broker, marker: LocalMarker): Promise<MarkerWriteResult[]> {
+  const timeoutMs = broker.config.getInt('request.timeout.ms');
+  return Promise.all(marker.partitions.map(async ({ topic, partition }): Promise<MarkerWriteResult> => {
+    if (!broker.replicaManager.inMetadata(topic, partition)) return { topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (topic === GROUP_METADATA_TOPIC_NAME) {
+      const groups = broker.groups.serviceIfStarted;
+      if (groups === undefined) return { topic, partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      const code = await groups.completeTransaction(partition, marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, marker.result);
+      const notReady = code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code === ErrorCode.NOT_COORDINATOR;
+      return { topic, partition, errorCode: notReady ? ErrorCode.NOT_LEADER_OR_FOLLOWER : code };
+    }
+    const batch = encodeBatch({
+      timestamp: broker.clock.now(), records: [], producerId: marker.producerId, producerEpoch: marker.producerEpoch, transactional: true,
+      control: { type: marker.result === 'COMMIT' ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch: marker.coordinatorEpoch },
+    });
+    const r = await broker.replicaManager.appendRecords(topic, partition, batch, { acks: -1, timeoutMs, origin: 'coordinator' });
+    return { topic, partition, errorCode: r.errorCode };
+  }));
+}
+
+/** The transaction coordinator's markers on one broker: every partition is local. */
+export class LocalTransactionMarkerWriter implements TransactionMarkerWriter {
+  constructor(private readonly broker: Broker) {}
+
+  async writeMarkers(marker: TransactionMarker): Promise<MarkerWriteResult[]> {
+    // A partition the metadata no longer names was deleted: Kafka's marker channel skips it.
+    const gone = marker.partitions.filter((tp) => !this.broker.replicaManager.inMetadata(tp.topic, tp.partition));
+    const present = marker.partitions.filter((tp) => this.broker.replicaManager.inMetadata(tp.topic, tp.partition));
+    const written = present.length === 0 ? [] : await writeTxnMarkersLocally(this.broker, { ...marker, partitions: present });
+    return [...gone.map((tp) => ({ ...tp, errorCode: ErrorCode.NONE })), ...written];
+  }
+}
+
+export class TransactionRuntime implements LeadershipListener {
+  private coordinator: TransactionCoordinatorService | null = null;
+  private creating: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly broker: Broker) {}
+
+  /** Registers for `__transaction_state` leadership (start.ts, before partitions start). */
+  attach(): void {
+    this.broker.replicaManager.addLeadershipListener(TRANSACTION_STATE_TOPIC_NAME, this);
+  }
+
+  /** The coordinator; after availability() returned NONE. */
+  get service(): TransactionCoordinatorService {
+    if (this.coordinator === null) throw new Error('the transaction coordinator is used before any __transaction_state partition was elected');
+    return this.coordinator;
+  }
+
+  /** The coordinator if a partition was elected already (ListTransactions, tests and diagnostics). */
+  get serviceIfStarted(): TransactionCoordinatorService | undefined {
+    return this.coordinator ?? undefined;
+  }
+
+  onElection(partition: number, leaderEpoch: number): void {
+    if (this.closed) return;
+    this.ensureService().onElection(partition, leaderEpoch);
+  }
+
+  onResignation(partition: number, leaderEpoch: number): void {
+    this.coordinator?.onResignation(partition, leaderEpoch);
+  }
+
+  private ensureService(): TransactionCoordinatorService {
+    if (this.coordinator !== null) return this.coordinator;
+    const info = this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME);
+    const numPartitions = info?.numPartitions ?? this.broker.config.getInt('transaction.state.log.num.partitions');
+    this.coordinator = new TransactionCoordinatorService({
+      config: transactionCoordinatorConfig(this.broker, numPartitions),
+      clock: this.broker.clock,
+      logger: this.broker.logger,
+      writer: transactionLogWriter(this.broker),
+      loader: internalTopicLoader(this.broker, TRANSACTION_STATE_TOPIC_NAME),
+      producerIds: this.broker.producerIds,
+      markerWriter: new LocalTransactionMarkerWriter(this.broker),
+    });
+    return this.coordinator;
+  }
+
+  /** Creates `__transaction_state` if it is missing (its partitions are then elected by the partition layer). */
+  private ensureTopic(): Promise<void> {
+    if (this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) !== undefined) return Promise.resolve();
+    this.creating ??= (async () => {
+      const errorCode = await this.broker.topics.autoCreate(TRANSACTION_STATE_TOPIC_NAME);
+      if (errorCode !== ErrorCode.NONE) throw new Error(`cannot create ${TRANSACTION_STATE_TOPIC_NAME}: error ${errorCode}`);
+    })().finally(() => {
+      this.creating = null;
+    });
+    return this.creating;
+  }
+
+  /** Resolves once every `__transaction_state` partition led here has had its first load attempt. */
+  private async loaded(): Promise<void> {
+    await this.ensureTopic();
+    const info = this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME);
+    if (info === undefined) throw new Error(`${TRANSACTION_STATE_TOPIC_NAME} was deleted while it was being created`);
+    const service = this.ensureService();
+    const led: number[] = [];
+    for (let p = 0; p < info.numPartitions; p++) if (this.broker.replicaManager.getPartition(TRANSACTION_STATE_TOPIC_NAME, p)?.isLeader === true) led.push(p);
+    await Promise.all(led.map((p) => service.runtime.awaitLoaded(p)));
+  }
+
+  /** NONE once loaded; otherwise the error a transactional API answers (after waiting up to 5 s). */
+  async availability(timeoutMs = READY_WAIT_MS): Promise<number> {
+    if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    let timer: { cancel(): void } | undefined;
+    const timeout = new Promise<number>((resolve) => { timer = this.broker.clock.schedule(timeoutMs, () => resolve(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)); });
+    const started = this.loaded().then(() => ErrorCode.NONE, (err: unknown) => {
+      this.broker.logger.error('starting the transaction coordinator failed; the next transactional request retries', { error: String(err) });
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    });
+    const outcome = await Promise.race([started, timeout]);
+    timer?.cancel();
+    return this.closed ? ErrorCode.COORDINATOR_NOT_AVAILABLE : outcome;
+  }
+
+  /**
+   * KIP-890 transaction verification (Kafka 4's AddPartitionsToTxnManager.verifyTransaction, as
+   * ReplicaManager uses it before appending a transactional batch): NONE if `topic-partition`
+   * was added to the ongoing transaction of this producer id and epoch. Otherwise the answer the
+   * produce path gets from Kafka's manager: INVALID_TXN_STATE (not added, or no ongoing
+   * transaction), INVALID_PRODUCER_EPOCH (another epoch: the coordinator's PRODUCER_FENCED),
+   * INVALID_PRODUCER_ID_MAPPING, CONCURRENT_TRANSACTIONS (the transaction is ending),
+   * NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS / COORDINATOR_NOT_AVAILABLE (the
+   * transactional id's coordinator is not loaded here, loading, or `__transaction_state` does
+   * not exist — then no transaction was ever begun). Kafka's produce path answers the last four
+   * as NOT_ENOUGH_REPLICAS so that clients retry.
+   */
+  async verify(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> {
+    return (await this.verifyPartitions(transactionalId, producerId, producerEpoch, [{ topic, partition }]))[0]!;
+  }
+
+  /** verify() for several partitions of one producer (one Produce request), answers in order. */
+  async verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<number[]> {
+    const service = this.coordinator;
+    if (this.closed || service === null || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
+      return partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
+    const codes = await service.verifyPartitions(transactionalId, producerId, producerEpoch, partitions);
+    // Producers expect INVALID_PRODUCER_EPOCH here (Kafka's AddPartitionsToTxnManager).
+    return codes.map((code) => (code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.coordinator?.close();
+  }
+}

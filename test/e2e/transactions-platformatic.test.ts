@@ -1,0 +1,40 @@
+/**
+ * @platformatic/kafka 1.35 transactional producer against Sherwood: beginTransaction / send /
+ * commit and abort, checked with the markers in the partition and DescribeTransactions.
+ *
+ * Needs InitProducerId, which is not served until the partitions keep producer state: the
+ * test skips until then.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Producer, stringSerializers } from '@platformatic/kafka';
+import { startTestBroker } from '../helpers/broker.js';
+import { KafkaClient } from '../../src/client/kafka-client.js';
+import { describeTransaction, INIT_PRODUCER_ID_SKIP, initProducerIdServed, partitionBatches, until } from './transactions-helpers.js';
+
+test('@platformatic/kafka: a committed and an aborted transaction', { timeout: 90_000 }, async (t) => {
+  const b = await startTestBroker({ overrides: { 'transaction.state.log.num.partitions': '3' } });
+  const c = await KafkaClient.connect(b.bootstrap, { clientId: 'plt-txn-check' });
+  try {
+    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
+    await b.broker.topics.create({ name: 'plt-tx', numPartitions: 1, replicationFactor: 1, configs: {} });
+    const producer = new Producer({ clientId: 'plt-tx', bootstrapBrokers: [b.bootstrap], serializers: stringSerializers, idempotent: true, transactionalId: 'plt-tx', autocreateTopics: false });
+    try {
+      for (const [name, commit] of [['A', true], ['B', false]] as const) {
+        const txn = await producer.beginTransaction();
+        await txn.send({ messages: [0, 1].map((i) => ({ topic: 'plt-tx', partition: 0, key: 'k', value: `${name}${i}` })) });
+        if (commit) await txn.commit();
+        else await txn.abort();
+      }
+    } finally {
+      await producer.close();
+    }
+    const d = await until('CompleteAbort', () => describeTransaction(c, 'plt-tx'), (x) => x.transactionState === 'CompleteAbort');
+    const batches = await partitionBatches(c, 'plt-tx', 0);
+    assert.deepEqual(batches.map((x) => x.control ?? x.values.join()), ['A0,A1', 'COMMIT', 'B0,B1', 'ABORT']);
+    assert.ok(batches.every((x) => x.producerId === d.producerId));
+  } finally {
+    await c.close();
+    await b.close();
+  }
+});
