@@ -6,3 +6,6 @@ export * from './operations.js';
 export * from './simple-consumer.js';
 export * from './partitioner.js';
 export * from './protocol.js';
+export * from './group-consumer.js';
+export * from './assignors.js';
+export * from './fetcher.js';

@@ -8,6 +8,10 @@ export { ErrorCode, errorName } from '../protocol/error-codes.js';
 export { Reader } from '../protocol/primitives.js';
 export { Compression, ATTR_CONTROL, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD } from '../protocol/record-batch.js';
 export { compressionFromName } from '../protocol/compression.js';
+export {
+  decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, CONSUMER_PROTOCOL_TYPE,
+  type ConsumerProtocolAssignment, type ConsumerProtocolSubscription, type TopicPartitions,
+} from '../protocol/consumer-protocol.js';
 export { encodeBatch, forEachRecord, type RecordInput } from '../protocol/records.js';
 export { CreatePartitions } from '../protocol/messages/create-partitions.js';
 export { CreateTopics } from '../protocol/messages/create-topics.js';
