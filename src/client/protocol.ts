@@ -20,6 +20,7 @@ export { DeleteTopics } from '../protocol/messages/delete-topics.js';
 export { DescribeConfigs, type DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
 export { DescribeGroups, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.js';
 export { Fetch, type FetchRequest } from '../protocol/messages/fetch.js';
+export { IncrementalAlterConfigs } from '../protocol/messages/incremental-alter-configs.js';
 export { ListGroups } from '../protocol/messages/list-groups.js';
 export { ListOffsets } from '../protocol/messages/list-offsets.js';
 export { OffsetDelete } from '../protocol/messages/offset-delete.js';
