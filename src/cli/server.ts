@@ -4,8 +4,10 @@
  * Reads a Kafka-style properties file (optional), applies each --override on top, starts the
  * broker and prints one line, `Sherwood broker <nodeId> listening on host:port`, to stdout
  * when it accepts connections. SIGTERM or SIGINT closes it cleanly (logs flushed, clean-shutdown
- * marker written) and the command returns 0. A bad configuration (unknown key, bad value, port
- * in use) prints one line naming the key to stderr and returns 1, with no stack trace.
+ * marker written) and the command returns 0; the same signal again within a second is ignored
+ * (a terminal's Ctrl-C under npm arrives twice), a later one exits at once with 1. A bad
+ * configuration (unknown key, bad value, port in use) prints one line naming the key to stderr
+ * and returns 1, with no stack trace.
  */
 import { readFile } from 'node:fs/promises';
 // The public entry point, not ../server/*: the CLI sees the broker only through its API.
@@ -16,6 +18,9 @@ const USAGE = `Usage: sherwood server [server.properties] [--override key=value 
 
 Starts a Sherwood broker. Properties use Kafka's names (see docs/configuration.md);
 --override values win over the file. Defaults: listeners=PLAINTEXT://127.0.0.1:9092, log.dirs=./data.`;
+
+/** Signals closer together than this are one request to stop (see serveUntilSignal). */
+const REPEATED_SIGNAL_MS = 1000;
 
 export interface ServerArgs {
   propertiesFile: string | null;
@@ -80,13 +85,16 @@ async function serveUntilSignal(running: Awaited<ReturnType<typeof startBroker>>
   out(`Sherwood broker ${running.broker.nodeId} listening on ${running.bootstrap}`);
 
   await new Promise<void>((resolve) => {
-    let stopping = false;
+    let stoppingSinceMs: number | null = null;
     const stop = (signal: string) => {
-      if (stopping) {
+      if (stoppingSinceMs !== null) {
+        // Ctrl-C under npm arrives twice (from the terminal and forwarded by npm): a repeat
+        // within a second is the same request. Later, a second signal means "stop now".
+        if (Date.now() - stoppingSinceMs < REPEATED_SIGNAL_MS) return;
         process.stderr.write(`sherwood server: ${signal} again, exiting without a clean shutdown\n`);
         process.exit(1);
       }
-      stopping = true;
+      stoppingSinceMs = Date.now();
       running.broker.logger.info(`${signal} received, shutting down`);
       running.close().then(resolve, (err: unknown) => {
         process.stderr.write(`sherwood server: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
