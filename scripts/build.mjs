@@ -4,8 +4,14 @@
 //   node scripts/build.mjs              build (incremental), then remove outputs of deleted sources
 //   node scripts/build.mjs --if-stale   build only when something under src/, a tsconfig*.json or
 //                                       package.json changed since the last build (npm start)
-//   node scripts/build.mjs --prepare    as --if-stale, for npm's `prepare` (npm install from git
-//                                       or a path): without TypeScript, an existing dist/ is kept
+//   node scripts/build.mjs --prepare    as --if-stale, for npm's `prepare` (npm install in a
+//                                       checkout, from git, or from a path)
+//
+// `npm install <path>` links the folder and runs its `prepare` without installing its
+// dependencies (npm does so only for folders inside the project). So when a checkout has no
+// node_modules at all, --prepare first installs its dependencies there (`npm install
+// --omit=dev`: TypeScript and @types/node are dependencies for this reason), then builds. From
+// git, npm installs the dependencies itself before `prepare`.
 //
 // "Up to date" is decided by mtimes against dist/.build-stamp, written after each successful
 // build. Directories count too: adding or deleting a file changes its directory's mtime, and a
@@ -88,18 +94,30 @@ export function build(root = ROOT, { quiet = false } = {}) {
   return 0;
 }
 
+/** Installs a checkout's own dependencies (for `npm install <path>`, which links it without them). */
+function installDependencies(root) {
+  process.stderr.write(`sherwood: installing the dependencies of ${root} (npm install <path> links the folder without them)\n`);
+  const npmCli = process.env.npm_execpath;
+  const [cmd, args] = npmCli !== undefined && npmCli.endsWith('.js') ? [process.execPath, [npmCli]] : ['npm', []];
+  const r = spawnSync(cmd, [...args, 'install', '--omit=dev', '--no-audit', '--no-fund', '--prefix', root], {
+    cwd: root, stdio: 'inherit', env: { ...process.env, SHERWOOD_PREPARE_NESTED: '1' },
+  });
+  return r.status === 0;
+}
+
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   const args = new Set(process.argv.slice(2));
   const reason = args.has('--if-stale') || args.has('--prepare') ? staleReason() : 'asked to';
   if (reason === null) process.exit(0);
+  if (args.has('--prepare') && !existsSync(join(ROOT, 'node_modules')) && process.env.SHERWOOD_PREPARE_NESTED !== '1') {
+    // The nested install runs this prepare again, which builds.
+    if (!installDependencies(ROOT)) process.exit(1);
+    if (staleReason() === null) process.exit(0);
+  }
   if (args.has('--if-stale') || args.has('--prepare')) process.stderr.write(`sherwood: building dist/ (${reason})\n`);
   const status = build();
   if (status === null) {
-    if (args.has('--prepare') && existsSync(join(ROOT, 'dist', 'src', 'index.js'))) {
-      process.stderr.write('sherwood: TypeScript is not installed; keeping the existing dist/\n');
-      process.exit(0);
-    }
     process.stderr.write('sherwood: cannot build dist/: TypeScript is not installed (run npm install in the sherwood checkout)\n');
     process.exit(1);
   }
