@@ -73,8 +73,8 @@ Options:
   --batch-size N                Records per produce request at most (default 500)
   --property k=v                Line reader: parse.key key.separator parse.headers headers.delimiter
                                 headers.separator headers.key.separator null.marker ignore.error
-  --producer-property k=v       A producer property (repeatable)
-  --producer.config FILE        Producer properties file
+  --producer-property k=v       A producer property (repeatable; also --command-property)
+  --producer.config FILE        Producer properties file (also --command-config)
 
 Producer properties honoured: ${[...PRODUCER_RULES.keys()].sort().join(', ')}. Any other key is refused.`;
 
@@ -152,7 +152,8 @@ function normalizeArgv(argv: string[]): string[] {
 }
 
 const WITH_VALUE = new Set(['bootstrap-server', 'broker-list', 'topic', 'compression-codec', 'request-required-acks', 'request-timeout-ms',
-  'message-send-max-retries', 'timeout', 'partition', 'batch-size', 'property', 'reader-property', 'producer-property', 'producer.config']);
+  'message-send-max-retries', 'timeout', 'partition', 'batch-size', 'property', 'reader-property', 'producer-property', 'producer.config',
+  'command-property', 'command-config']);
 const BOOLEAN = new Set(['sync', 'help']);
 
 /** The command line, checked; throws UsageError (one line). */
@@ -170,11 +171,14 @@ export function parseProducerArgs(argv: string[]): ProduceSettings & { bootstrap
   const topic = one('topic');
   if (topic === undefined) throw new UsageError('Missing required argument "[topic]"');
 
-  const configFile = one('producer.config');
-  const fileProps = configFile === undefined ? new Map<string, string>() : loadPropertiesFile(configFile, '--producer.config');
-  checkProperties(fileProps, PRODUCER_RULES, `--producer.config ${configFile}`, 'producer');
-  const extraProps = parseKeyValues(values.get('producer-property') ?? [], '--producer-property');
-  checkProperties(extraProps, PRODUCER_RULES, '--producer-property', 'producer');
+  // Kafka 4.2 renamed --producer-property/--producer.config to --command-property/--command-config.
+  const configOption = values.has('command-config') ? '--command-config' : '--producer.config';
+  const configFile = one('producer.config') ?? one('command-config');
+  const fileProps = configFile === undefined ? new Map<string, string>() : loadPropertiesFile(configFile, configOption);
+  checkProperties(fileProps, PRODUCER_RULES, `${configOption} ${configFile}`, 'producer');
+  const propOption = values.has('command-property') ? '--command-property' : '--producer-property';
+  const extraProps = parseKeyValues([...(values.get('producer-property') ?? []), ...(values.get('command-property') ?? [])], propOption);
+  checkProperties(extraProps, PRODUCER_RULES, propOption, 'producer');
   const props = new Map([...fileProps, ...extraProps]);
 
   // As Kafka's tool: an explicit option wins over the same setting in the properties.
