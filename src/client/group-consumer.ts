@@ -72,7 +72,7 @@ export class WakeupError extends BrokerError {
   }
 }
 
-interface Position extends FetchTarget {}
+type Position = FetchTarget;
 
 interface Buffered {
   records: FetchedRecord[];
