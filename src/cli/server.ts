@@ -75,7 +75,7 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     const args = parseServerArgs(argv);
     if (args === 'help') throw new UsageError('');
     // A bad configuration (BrokerError) or a port in use is reported as one line by runCommand.
-    const running = await startBroker({ overrides: await loadServerProperties(args) });
+    const running = await startBroker({ profile: 'server', overrides: await loadServerProperties(args) });
     await serveUntilSignal(running, out);
   });
 }
