@@ -14,6 +14,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawnBroker, tempDir, type BrokerProcess } from '../helpers/broker.js';
 import { PYTHON, lastJson, runPython } from '../helpers/clients.js';
+import { describeTransaction, partitionBatches, until } from './transactions-helpers.js';
+import { KafkaClient } from '../../src/client/index.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
+import { IncrementalAlterConfigs } from '../../src/protocol/messages/incremental-alter-configs.js';
+import { ListOffsets } from '../../src/protocol/messages/list-offsets.js';
 
 const N = 2000;
 
@@ -177,6 +182,98 @@ test('consume-transform-produce survives two broker SIGKILLs: every output exact
     assert.deepEqual(out.ends, [N / 2, N / 2]);
   } finally {
     if (app !== undefined && app.child.exitCode === null) app.child.kill('SIGKILL');
+    await broker.stop().catch(() => {});
+    if (broker.child.exitCode === null) await broker.kill9();
+    dir.remove();
+  }
+});
+
+const COMMIT_TWO_TOPICS = `
+import sys, json
+from confluent_kafka import Producer
+bootstrap = sys.argv[1]
+p = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'eos-crash-tx', 'linger.ms': 5})
+p.init_transactions(30)
+p.begin_transaction()
+for i in range(5):
+    p.produce('eos-ok', value=b'ok%d' % i, partition=0)
+    p.produce('eos-stuck', value=b'stuck%d' % i, partition=0)
+p.flush(30)
+print(json.dumps({'flushed': True}), flush=True)
+sys.stdin.readline()   # the test makes eos-stuck refuse acks=all appends meanwhile
+p.commit_transaction(30)
+print(json.dumps({'committed': True}), flush=True)
+`;
+
+/** Runs COMMIT_TWO_TOPICS, calling `between` after the data is written and before the commit. */
+async function commitWithStuckMarker(bootstrap: string, between: () => Promise<void>): Promise<void> {
+  const child = spawn(PYTHON, ['-c', COMMIT_TWO_TOPICS, bootstrap], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"flushed"')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`producer exited early: ${err}`)));
+  });
+  await between();
+  child.stdin!.write('go\n');
+  assert.equal(await exited, 0, err);
+  assert.ok(out.includes('"committed": true'), out);
+}
+
+test('a broker SIGKILLed between PrepareCommit and its markers completes the transaction after restart, never half-committed', { timeout: 120_000 }, async () => {
+  const dir = tempDir('sherwood-eos-crash-');
+  const overrides = { 'transaction.state.log.num.partitions': '1', 'offsets.topic.num.partitions': '1' };
+  let broker: BrokerProcess = await spawnBroker(dir.path, undefined, overrides);
+  try {
+    let c = await KafkaClient.connect(broker.bootstrap);
+    // acks=-1 appends to eos-stuck fail while min.insync.replicas (2) exceeds its one replica.
+    await c.request(CreateTopics, { topics: [
+      { name: 'eos-ok', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+      { name: 'eos-stuck', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+    ], timeoutMs: 10_000, validateOnly: false }, { version: 5 });
+    const setMinIsr = async (client: KafkaClient, value: string) => {
+      const r = await client.request(IncrementalAlterConfigs, {
+        resources: [{ resourceType: 2, resourceName: 'eos-stuck', configs: [{ name: 'min.insync.replicas', configOperation: 0, value }] }], validateOnly: false,
+      }, { version: 1 });
+      assert.equal(r.responses[0]!.errorCode, 0);
+    };
+    // The data is written; then eos-stuck's COMMIT marker (acks=-1) cannot be: EndTxn is
+    // answered once PrepareCommit is durable, the marker is retried.
+    await commitWithStuckMarker(broker.bootstrap, () => setMinIsr(c, '2'));
+    assert.equal((await describeTransaction(c, 'eos-crash-tx')).transactionState, 'PrepareCommit', 'the stuck marker holds the transaction in PrepareCommit');
+    await c.close();
+    await broker.kill9();
+
+    broker = await spawnBroker(dir.path, broker.port, overrides);
+    c = await KafkaClient.connect(broker.bootstrap);
+    try {
+      const state = await until('the coordinator loaded', () => describeTransaction(c, 'eos-crash-tx'), (d) => d.errorCode === 0);
+      assert.equal(state.transactionState, 'PrepareCommit', 'recovered in PrepareCommit: the commit decision survived, the marker is retried');
+      const lso = async (topic: string) => (await c.request(ListOffsets, {
+        replicaId: -1, isolationLevel: 1, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1, maxNumOffsets: 1 }] }],
+      }, { version: 7 })).topics[0]!.partitions[0]!.offset;
+      assert.equal(await lso('eos-stuck'), 0, 'read_committed consumers of the stuck partition wait at the transaction\'s first offset');
+      await setMinIsr(c, '1');
+      const done = await until('CompleteCommit', () => describeTransaction(c, 'eos-crash-tx'), (d) => d.transactionState === 'CompleteCommit', 30_000);
+      assert.equal(done.transactionState, 'CompleteCommit');
+      for (const topic of ['eos-ok', 'eos-stuck']) {
+        const batches = await partitionBatches(c, topic, 0);
+        const markers = batches.filter((b) => b.control !== null).map((b) => b.control);
+        // eos-ok got its marker before the crash and again after it: a coordinator recovering in
+        // PrepareCommit resends to every partition of the transaction, as Kafka's does.
+        assert.ok(markers.length >= 1 && markers.every((m) => m === 'COMMIT'), `${topic}: committed, never aborted (${markers})`);
+        const end = batches.reduce((n, b) => n + Math.max(b.values.length, 1), 0);
+        assert.equal(await lso(topic), end, `${topic}: every record and marker is stable`);
+      }
+    } finally {
+      await c.close();
+    }
+  } finally {
     await broker.stop().catch(() => {});
     if (broker.child.exitCode === null) await broker.kill9();
     dir.remove();
