@@ -358,7 +358,7 @@ class PartitionQueue {
       const res = await client.request(Produce, {
         transactionalId: this.tm.transactionalId, acks: this.p.acks, timeoutMs: this.p.requestTimeoutMs,
         topicData: [{ name: this.topic, partitionData: [{ index: this.partition, records: b.buffer }] }],
-      }, { nodeId: leader, expectResponse: this.p.acks !== 0, timeoutMs: this.p.requestTimeoutMs + 5_000 });
+      }, { nodeId: leader, expectResponse: this.p.acks !== 0, timeoutMs: this.p.requestTimeoutMs + 1_000 });
       if (this.p.acks === 0) return { ok: true, result: { baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 } };
       const r = res.responses[0]?.partitionResponses.find((x) => x.index === this.partition);
       if (r === undefined) return { ok: false, code: ErrorCode.UNKNOWN_SERVER_ERROR, message: `${context}: partition missing from response`, retriable: false };

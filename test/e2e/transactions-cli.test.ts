@@ -21,13 +21,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startTestBroker } from '../helpers/broker.js';
 import { run, PYTHON, runPython } from '../helpers/clients.js';
 import type { RunningBroker } from '../../src/index.js';
-import { KafkaClient, Producer, SimpleConsumer, describeProducers, Fetch } from '../../src/client/index.js';
-import { ZERO_UUID } from '../../src/protocol/primitives.js';
+import { KafkaClient, Producer, SimpleConsumer, describeProducers } from '../../src/client/index.js';
 import { main as transactionsMain } from '../../src/cli/transactions.js';
 import { main as consumerMain } from '../../src/cli/console-consumer.js';
 import { main as producerMain } from '../../src/cli/console-producer.js';
 import { main as perfMain } from '../../src/cli/perf.js';
 import { partitionBatches } from './transactions-helpers.js';
+import { ABORTED_LIST_SKIP, abortedListServed } from '../unit/client/aborted-list-probe.js';
 
 const OVERRIDES = { 'offsets.topic.num.partitions': '2', 'transaction.state.log.num.partitions': '2', 'group.initial.rebalance.delay.ms': '0' };
 
@@ -71,24 +71,6 @@ async function console(fn: typeof consumerMain, argv: string[], input = ''): Pro
   return { code, stdout, stderr };
 }
 
-/** True when a read_committed Fetch lists aborted transactions (the broker's read side is complete). */
-async function abortedListServed(b: RunningBroker, c: KafkaClient): Promise<boolean> {
-  const topic = '__probe-aborted-list';
-  await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1, configs: {} });
-  const p = await Producer.create(c, { transactionalId: '__probe-aborted-list' });
-  await p.initTransactions();
-  p.beginTransaction();
-  await p.send(topic, 0, [{ key: null, value: 'x' }]);
-  await p.abortTransaction();
-  const res = await c.request(Fetch, {
-    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 1, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [],
-    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: ZERO_UUID }] }],
-  }, { version: 11 });
-  await b.broker.topics.delete(topic);
-  return (res.responses[0]?.partitions[0]?.abortedTransactions?.length ?? 0) > 0;
-}
-
-const ABORTED_LIST_SKIP = 'the broker does not list aborted transactions in Fetch responses yet (wip-txnread)';
 
 test('describe-producers shows a confluent-kafka idempotent producer: id, epoch 0, last sequence, no transaction', { timeout: 90_000 }, async () => {
   await withTxnBroker(async (b, c) => {
