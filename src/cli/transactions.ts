@@ -83,7 +83,12 @@ export function parseArgs(argv: string[]): Parsed {
     rest.push(a);
     if (a.startsWith('--') && !a.includes('=') && WITH_VALUE.has(a.slice(2)) && i + 1 < argv.length) rest.push(argv[++i]!);
   }
-  const { values: all } = parseOptions(rest, { withValue: WITH_VALUE, boolean: new Set(['help']) });
+  const { values: all } = parseOptions(rest, {
+    withValue: WITH_VALUE, boolean: new Set(['help']),
+    refuse: (name) => (name === 'transactional-id-pattern'
+      ? '--transactional-id-pattern is not supported: it needs ListTransactions v2 (KIP-1152), which Sherwood does not serve yet'
+      : null),
+  });
   if (command === undefined) throw new UsageError(`a command is required: ${COMMANDS.join(', ')}`);
   const values = new Map<string, string>();
   for (const [name, list] of all) {

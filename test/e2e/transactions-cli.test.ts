@@ -249,6 +249,7 @@ test('command-line errors: one line, exit 1; --help on stdout', { timeout: 30_00
   await bad(['--bootstrap-server', 'x:1', 'list', '--topic', 't'], /--topic is not an option of transactions list/);
   await bad(['--bootstrap-server', 'x:1', 'abort', '--topic', 't', '--partition', 'one'], /partition: 'one' is not an integer/);
   await bad(['--bootstrap-server', 'x:1', 'frobnicate'], /invalid choice: 'frobnicate'/);
+  await bad(['--bootstrap-server', 'x:1', 'list', '--transactional-id-pattern', 'a.*'], /--transactional-id-pattern is not supported: it needs ListTransactions v2 \(KIP-1152\)/);
   await bad(['--bootstrap-server', 'x:1', 'find-hanging', '--partition', '1', '--command-config', '/nonexistent'], /--command-config \/nonexistent: cannot read it/);
   let out = '';
   assert.equal(await transactionsMain(['describe', '--help'], (l) => { out += l; }, () => undefined), 0);
