@@ -323,6 +323,8 @@ export class TransactionManager {
       if (this.txnState !== 'IN_TRANSACTION' && this.txnState !== 'ABORTABLE_ERROR') throw this.stateError('abortTransaction');
       this.txnState = 'ABORTING_TRANSACTION';
     }
+    // An AddPartitionsToTxn still in flight decides whether the coordinator has a transaction to end.
+    await this.addInFlight?.catch(() => undefined);
     const before = this.txnState === 'ABORTING_TRANSACTION' && this.lastError !== null ? 'ABORTABLE_ERROR' : 'IN_TRANSACTION';
     const lastErrorCode = this.lastError instanceof AbortableTransactionError ? this.lastError.errorCode : ErrorCode.NONE;
     // The coordinator refuses EndTxn for an id/epoch it no longer maps (INVALID_PRODUCER_ID_MAPPING): go straight to the re-init.
@@ -357,6 +359,7 @@ export class TransactionManager {
       this.epochBumpRequired = false;
     }
     this.partitionsInTransaction.clear();
+    this.pendingPartitions.clear();
     this.transactionStarted = false;
     this.lastError = null;
     this.txnState = 'READY';

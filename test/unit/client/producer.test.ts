@@ -39,7 +39,7 @@ interface Sent {
 async function scriptedBroker(script: {
   produce?: (sent: Sent, n: number) => number | Promise<number>;
   initProducerId?: (req: InitProducerIdRequest, n: number) => { errorCode?: number; producerId: number; producerEpoch: number };
-  addPartitions?: (req: AddPartitionsToTxnRequest, n: number) => number;
+  addPartitions?: (req: AddPartitionsToTxnRequest, n: number) => number | Promise<number>;
   endTxn?: (req: EndTxnRequest, n: number) => number;
   txnOffsetCommit?: (req: TxnOffsetCommitRequest, n: number) => number;
 }): Promise<FakeBroker & { sent: Sent[]; byApi(key: number): FakeRequest[] }> {
@@ -59,7 +59,7 @@ async function scriptedBroker(script: {
       }
       case API.addPartitions: {
         const body = req.body as AddPartitionsToTxnRequest;
-        const code = script.addPartitions?.(body, n) ?? 0;
+        const code = (await script.addPartitions?.(body, n)) ?? 0;
         return { resultsByTopicV3AndBelow: body.v3AndBelowTopics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code })) })) };
       }
       case API.addOffsets: return { errorCode: 0 };
@@ -337,5 +337,30 @@ test('TxnOffsetCommit answered ILLEGAL_GENERATION makes the transaction abortabl
     assert.equal(p.state, 'ABORTABLE_ERROR');
     await p.abortTransaction();
     assert.equal(p.state, 'READY');
+  });
+});
+
+test('an abort while AddPartitionsToTxn is in flight waits for it and ends the transaction with EndTxn', { timeout: 10_000 }, async () => {
+  let release: () => void = () => undefined;
+  const broker = await scriptedBroker({ addPartitions: () => new Promise<number>((resolve) => { release = () => resolve(0); }) });
+  await withProducer(broker, { transactionalId: 'tx-r' }, async (p) => {
+    await p.initTransactions();
+    p.beginTransaction();
+    const sent = p.send('t', 0, recs('a'));
+    while (broker.byApi(API.addPartitions).length === 0) await new Promise((r) => setTimeout(r, 1));
+    const aborting = p.abortTransaction();
+    await assert.rejects(sent, /aborted before this batch was sent/);
+    release();
+    await aborting;
+    assert.deepEqual(broker.byApi(API.endTxn).map((r) => (r.body as EndTxnRequest).committed), [false], 'the coordinator had the partition: EndTxn(abort) is sent');
+    assert.equal(broker.sent.length, 0, 'the batch was never sent');
+    // The next transaction adds the partition again.
+    p.beginTransaction();
+    const next = p.send('t', 0, recs('b'));
+    while (broker.byApi(API.addPartitions).length < 2) await new Promise((r) => setTimeout(r, 1));
+    release();
+    await next;
+    await p.commitTransaction();
+    assert.equal(broker.byApi(API.addPartitions).length, 2);
   });
 });
