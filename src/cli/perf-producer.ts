@@ -123,15 +123,15 @@ class ProduceRun {
     try {
       while (this.acked + this.failed < this.s.numRecords) {
         const now = performance.now();
-        if (transactional && this.transactionDone(now)) {
-          if (this.idle()) {
-            await this.endTransaction();
-            if (this.generated < this.s.numRecords) this.beginTransaction(performance.now());
-            continue;
-          }
-        } else {
-          this.generate(now);
+        if (transactional && this.transactionDone(now) && this.idle()) {
+          await this.endTransaction();
+          if (this.generated < this.s.numRecords) this.beginTransaction(performance.now());
+          continue;
         }
+        if (!transactional || !this.transactionDone(now)) this.generate(now);
+        // A transaction that just filled up is flushed at once (its open batch does not linger),
+        // as Java's commitTransaction flushes.
+        if (transactional) this.transactionDone(now);
         this.sendReady(now);
         if (this.acked + this.failed >= this.s.numRecords) break;
         await this.waitForEvent(now);
