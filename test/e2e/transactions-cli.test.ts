@@ -27,6 +27,7 @@ import { main as consumerMain } from '../../src/cli/console-consumer.js';
 import { main as producerMain } from '../../src/cli/console-producer.js';
 import { main as perfMain } from '../../src/cli/perf.js';
 import { partitionBatches } from './transactions-helpers.js';
+import { IncrementalAlterConfigs } from '../../src/protocol/messages/incremental-alter-configs.js';
 import { ABORTED_LIST_SKIP, abortedListServed } from '../unit/client/aborted-list-probe.js';
 
 const OVERRIDES = { 'offsets.topic.num.partitions': '2', 'transaction.state.log.num.partitions': '2', 'group.initial.rebalance.delay.ms': '0' };
@@ -203,8 +204,13 @@ test('find-hanging finds a transaction its coordinator never heard of; abort by 
   await withTxnBroker(async (b, c) => {
     await b.broker.topics.create({ name: 'th', numPartitions: 2, replicationFactor: 1, configs: {} });
     // A transactional id with a producer id and epoch, then a transactional batch written
-    // without AddPartitionsToTxn (what a buggy or pre-KIP-890 client can leave behind),
+    // without AddPartitionsToTxn (what a buggy client left behind on a broker without KIP-890
+    // verification: switched off here, since Sherwood refuses such a batch otherwise),
     // stamped 20 minutes ago.
+    const off = await c.request(IncrementalAlterConfigs, {
+      resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'transaction.partition.verification.enable', configOperation: 0, value: 'false' }] }], validateOnly: false,
+    }, { version: 1 });
+    assert.equal(off.responses[0]!.errorCode, 0, 'verification switched off');
     const p = await Producer.create(c, { transactionalId: 'lost' });
     await p.initTransactions();
     const { producerId, producerEpoch } = p.producerIdAndEpoch;
