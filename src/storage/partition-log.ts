@@ -5,8 +5,7 @@
  *
  * Contract (see also /docs/storage.md):
  * - Appends, truncation, retention and compaction swaps run one at a time through a promise
- *   queue, so concurrent produce requests never interleave. Reads do not queue: they only see
- *   bytes whose write completed (segment.size) and hold a segment reference while reading.
+ *   queue, so concurrent produce requests never interleave. Reads (log-read.ts) do not queue.
  * - appendAsLeader rewrites baseOffset and partitionLeaderEpoch of the (already validated)
  *   batches in place — the CRC does not cover them — stamps LogAppendTime when configured
  *   (CRC recomputed) and writes all the bytes with one positional write. No per-record work.
@@ -17,13 +16,15 @@
  *   original offsets and nothing is written; a rejected append (ProducerStateError) writes
  *   nothing. A snapshot is taken at every roll (at the new segment's base offset) and on close;
  *   open, truncation and the log start moving keep it consistent (producer-state-loader.ts).
+ *   A transaction an ABORT marker ends goes to the active segment's `.txnindex` (its marker is
+ *   there), with the LSO of that moment; the open replay rebuilds the indexes it covers.
  * - Disk failures surface as StorageError; after a failed write the log goes offline (every
  *   later operation throws) because its in-memory state may no longer match the disk.
  */
 import type { Clock } from '../base/clock.js';
 import type { FileSystem } from '../base/file-system.js';
 import type { Logger } from '../base/logger.js';
-import { BrokerError, StorageError } from '../base/errors.js';
+import { StorageError } from '../base/errors.js';
 import {
   BATCH_HEADER_SIZE,
   baseOffsetOf,
@@ -41,65 +42,14 @@ import { deleteRetentionBreachedSegments } from './log-retention.js';
 import { cleanLog, type CleanResult } from './log-cleaner.js';
 import { OffsetOutOfRangeError, collectAbortedTransactions, maxTimestampOffset, offsetForTimestamp, readLog, type ReadResult, type ReadableLog } from './log-read.js';
 import type { AbortedTxn } from './transaction-index.js';
-import type { ActiveProducer, ProducerStateManager, ProducerStateManagerConfig } from './producer-state-manager.js';
+import type { ActiveProducer, ProducerStateManager } from './producer-state-manager.js';
 import { openProducerState, rebuildProducerState } from './producer-state-loader.js';
+import { LEADER_EPOCH_CHECKPOINT, NotLeaderForEpochError, type AppendResult, type PartitionLogHooks, type PartitionLogOptions } from './partition-log-types.js';
 
 export { ProducerStateError, type ActiveProducer, type AppendOrigin } from './producer-state-manager.js';
+export { LEADER_EPOCH_CHECKPOINT, NotLeaderForEpochError, type AppendResult, type PartitionLogHooks, type PartitionLogOptions } from './partition-log-types.js';
 export { OffsetOutOfRangeError, type ReadResult } from './log-read.js';
 export type { AbortedTxn } from './transaction-index.js';
-
-export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
-
-/**
- * An append found, inside the log's queue, that the leader epoch it was started under is no
- * longer current (the caller's `isCurrent` check): nothing was written.
- */
-export class NotLeaderForEpochError extends BrokerError {
-  constructor(message: string) {
-    super('SHERWOOD_STORAGE', message);
-    this.name = 'NotLeaderForEpochError';
-  }
-}
-
-export interface AppendResult {
-  firstOffset: number;
-  lastOffset: number;
-  /**
-   * The LogAppendTime stamped on the batches, or -1 for CreateTime topics. For a duplicate,
-   * the original batch's stored maxTimestamp, whatever the timestamp type (as Kafka answers).
-   */
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  /** True when a client retry matched a cached batch: the offsets are the original ones, nothing was written. */
-  duplicate: boolean;
-}
-
-/** Hooks the LogManager passes in to persist per-dir checkpoints. */
-export interface PartitionLogHooks {
-  /** Called after logStartOffset moved; resolves once it is durable. */
-  logStartOffsetChanged?(log: PartitionLog): Promise<void>;
-}
-
-export interface PartitionLogOptions {
-  fs: FileSystem;
-  dir: string;
-  topic: string;
-  partition: number;
-  config: LogConfig;
-  clock: Clock;
-  logger: Logger;
-  /** The log start offset checkpointed last time (0 when none). */
-  logStartOffset?: number;
-  /** Offsets below this were fsynced with their indexes; segments from here on are scanned. */
-  recoveryPoint?: number;
-  /** Compaction progress checkpointed last time (0 when none). */
-  firstDirtyOffset?: number;
-  /** True when the directory had a clean-shutdown marker: nothing needs scanning. */
-  cleanShutdown?: boolean;
-  hooks?: PartitionLogHooks;
-  /** producer.id.expiration.ms and friends (read on use); Kafka's defaults when absent. */
-  producerStateConfig?: ProducerStateManagerConfig;
-}
 
 export class PartitionLog implements ReadableLog {
   readonly topic: string;
