@@ -1,17 +1,23 @@
 /**
- * Command-line plumbing shared by the Kafka-tool look-alikes (`sherwood topics`,
- * `sherwood consumer-groups`): Kafka's `--name value` / `--name=value` option syntax with its
- * error messages (joptsimple's, as kafka-topics.sh prints them), the one-action rule, and the
- * usage/exit-code convention of `main`. Not a command itself (the leading `_`).
+ * Command-line plumbing shared by every `sherwood` command: Kafka's `--name value` /
+ * `--name=value` option syntax with its error messages (joptsimple's, as kafka-topics.sh
+ * prints them), the one-action rule, and the one style of errors and exit codes:
+ *
+ * - `--help` prints the command's help on stdout and exits 0;
+ * - anything that fails prints ONE line on stderr, `sherwood <command>: <what failed and why>`,
+ *   and exits 1 (a bad command line adds "(see --help)");
+ * - a stack trace follows only with `--debug` (or SHERWOOD_DEBUG=1).
+ *
+ * Not a command itself (the leading `_`).
  */
-import { KafkaClient } from '../client/index.js';
+import { BrokerError, KafkaClient, type KafkaClientOptions } from '../client/index.js';
 
 export type Output = (line: string) => void;
 
 export const stdout: Output = (line) => process.stdout.write(line + '\n');
 export const stderr: Output = (line) => process.stderr.write(line + '\n');
 
-/** A bad command line: printed as-is followed by the usage text, exit code 1 ('' means --help: exit 0). */
+/** A bad command line: one line and exit code 1 ('' means --help: the help on stdout, exit 0). */
 export class UsageError extends Error {}
 /** A failed operation, reported the way the Kafka tool reports it. */
 export class CommandError extends Error {}
@@ -73,26 +79,60 @@ export function parseInteger(value: string, name: string): number {
   return Number(value);
 }
 
+let debug = process.env.SHERWOOD_DEBUG === '1';
+
+/** `--debug` (taken off the command line by main.ts): print stack traces with errors. */
+export function setDebug(on: boolean): void {
+  debug = on;
+}
+
+export function debugEnabled(): boolean {
+  return debug;
+}
+
+/** The one-line message for a failure (first line only: messages never span lines). */
+function oneLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? (e instanceof Error ? e.name : 'failed');
+  return line.trim();
+}
+
 /**
- * Runs a command line parser: the options, or the exit code after printing the usage text
- * (0 for --help, 1 with the message first for a bad command line).
+ * Prints a failure the one way every command does and returns the exit code: help for an
+ * empty UsageError (--help, exit 0), otherwise `sherwood <command>: <message>` (exit 1).
  */
-export function parseOrUsage<T>(parse: () => T, help: string, err: Output): T | number {
+export function reportFailure(command: string, e: unknown, help: string, out: Output, err: Output): number {
+  const who = command === '' ? 'sherwood' : `sherwood ${command}`;
+  if (e instanceof UsageError && e.message === '') {
+    out(help);
+    return 0;
+  }
+  if (e instanceof UsageError) {
+    err(`${who}: ${oneLine(e)} (see --help)`);
+    return 1;
+  }
+  // Our own errors (and the Kafka errors the client throws) are expected: their message is the
+  // whole story. Anything else is a bug: say how to see where it came from.
+  const expected = e instanceof CommandError || e instanceof BrokerError;
+  err(`${who}: ${oneLine(e)}${expected || debug ? '' : ' (run with --debug for details)'}`);
+  if (debug && e instanceof Error && e.stack !== undefined) err(e.stack);
+  return 1;
+}
+
+/** Runs a command's body with the shared error handling; the body returns the exit code (default 0). */
+export async function runCommand(command: string, help: string, out: Output, err: Output, body: () => Promise<number | void>): Promise<number> {
   try {
-    return parse();
+    return (await body()) ?? 0;
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    if (e.message !== '') err(e.message);
-    err(help);
-    return e.message === '' ? 0 : 1;
+    return reportFailure(command, e, help, out, err);
   }
 }
 
 /** Connects to `bootstrap`, runs `fn` and always closes the client. */
-export async function withClient<T>(bootstrap: string, clientId: string, fn: (client: KafkaClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(bootstrap: string, options: KafkaClientOptions, fn: (client: KafkaClient) => Promise<T>): Promise<T> {
   let client: KafkaClient | undefined;
   try {
-    client = await KafkaClient.connect(bootstrap, { clientId });
+    client = await KafkaClient.connect(bootstrap, options);
     return await fn(client);
   } finally {
     await client?.close();

@@ -1,75 +1,33 @@
 /**
- * `sherwood console-consumer`: prints records of a topic, like kafka-console-consumer.sh.
+ * `sherwood console-consumer`: prints records of a topic, like kafka-console-consumer.sh
+ * (options and properties in ./_consumer-options.ts).
  *
- *   --bootstrap-server host:port   (required)
- *   --topic name                   (required)
- *   --from-beginning               start at the earliest offset when nothing is committed
- *   --partition n                  read only this partition
- *   --offset earliest|latest|N     start here (requires --partition, as in Kafka)
- *   --group id                     resume from the group's committed offsets and commit as we go
- *                                  (a standalone commit with generation -1; no group membership)
- *   --max-messages n               exit after n records
- *   --timeout-ms n                 exit when no record arrives for n ms
- *   --isolation-level read_committed|read_uncommitted
- *   --property print.key=true print.value=true print.headers=true print.timestamp=true
- *              print.offset=true print.partition=true key.separator=<TAB> line.separator=\n
- *              headers.separator=, headers.key.separator=: null.literal=null
+ * Three modes, as in Kafka:
+ * - `--group G` (or group.id in the properties): joins the group with Sherwood's GroupConsumer
+ *   (JoinGroup/SyncGroup, range or roundrobin, heartbeats, auto-commit every
+ *   auto.commit.interval.ms and at exit, LeaveGroup at exit), so consumers of one group split
+ *   the partitions and `consumer-groups --describe` lists them while they run.
+ * - `--partition N [--offset ...]`: reads that partition from the given offset, no group.
+ * - neither: reads every partition, no group. (Kafka joins a throwaway group
+ *   "console-consumer-NNNNN" with auto-commit off; the records printed are the same.)
  *
  * Output follows Kafka's DefaultMessageFormatter: timestamp ("CreateTime:ms"), "Partition:n",
- * "Offset:n", headers ("k:v,k2:v2" or "NO_HEADERS"), key, value, separated by key.separator.
- * "Processed a total of N messages" goes to stderr at exit, as Kafka's tool prints it.
+ * "Offset:n", "Delivery:NONE", headers ("k:v,k2:v2" or "NO_HEADERS"), key, value, separated by
+ * key.separator, each record ended by line.separator. "Processed a total of N messages" goes
+ * to stderr at exit, as Kafka's tool prints it. With --max-messages, records fetched but not
+ * printed are not committed: the next run of the group starts with them. SIGINT/SIGTERM stop
+ * the loop; the consumer then commits and leaves the group before the process exits.
  */
-import { parseArgs } from 'node:util';
-import { KafkaClient, SimpleConsumer, type ConsumedRecord, type OffsetSpec } from '../client/index.js';
-import { parseProperties, unescape, type ConsoleIO } from './console-producer.js';
+import {
+  GroupConsumer, KafkaClient, SimpleConsumer, WakeupError, type ConsumedRecord,
+} from '../client/index.js';
+import { runCommand, type Output } from './_args.js';
+import { consumerUsage, parseConsumerArgs, type ConsumerSettings, type MessageFormat } from './_consumer-options.js';
+import type { ConsoleIO } from './console-producer.js';
+
+export { messageFormat, type MessageFormat } from './_consumer-options.js';
 
 const DEFAULT_IO: ConsoleIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
-
-export const CONSUMER_USAGE = `Usage: sherwood console-consumer --bootstrap-server host:port --topic name [options]
-  --from-beginning              start at the earliest offset
-  --partition n                 consume only this partition
-  --offset earliest|latest|N    start offset (requires --partition)
-  --group id                    resume from and commit to this group
-  --max-messages n              exit after n messages
-  --timeout-ms n                exit if no message arrives for n ms
-  --property key=value          print.key print.value print.headers print.timestamp print.offset
-                                print.partition key.separator line.separator null.literal
-`;
-
-export interface MessageFormat {
-  printKey: boolean;
-  printValue: boolean;
-  printHeaders: boolean;
-  printTimestamp: boolean;
-  printOffset: boolean;
-  printPartition: boolean;
-  keySeparator: string;
-  lineSeparator: string;
-  headersSeparator: string;
-  headersKeySeparator: string;
-  nullLiteral: string;
-}
-
-function flag(props: Map<string, string>, name: string, dflt: boolean): boolean {
-  const v = props.get(name);
-  return v === undefined ? dflt : v.trim().toLowerCase() === 'true';
-}
-
-export function messageFormat(props: Map<string, string>): MessageFormat {
-  return {
-    printKey: flag(props, 'print.key', false),
-    printValue: flag(props, 'print.value', true),
-    printHeaders: flag(props, 'print.headers', false),
-    printTimestamp: flag(props, 'print.timestamp', false),
-    printOffset: flag(props, 'print.offset', false),
-    printPartition: flag(props, 'print.partition', false),
-    keySeparator: unescape(props.get('key.separator') ?? '\t'),
-    lineSeparator: unescape(props.get('line.separator') ?? '\n'),
-    headersSeparator: unescape(props.get('headers.separator') ?? ','),
-    headersKeySeparator: unescape(props.get('headers.key.separator') ?? ':'),
-    nullLiteral: props.get('null.literal') ?? 'null',
-  };
-}
 
 /** One record as Kafka's DefaultMessageFormatter writes it (line separator included). */
 export function formatRecord(r: ConsumedRecord, f: MessageFormat): string {
@@ -77,162 +35,119 @@ export function formatRecord(r: ConsumedRecord, f: MessageFormat): string {
   if (f.printTimestamp) cols.push(r.timestamp < 0 ? 'NO_TIMESTAMP' : `${r.logAppendTime === true ? 'LogAppendTime' : 'CreateTime'}:${r.timestamp}`);
   if (f.printPartition) cols.push(`Partition:${r.partition}`);
   if (f.printOffset) cols.push(`Offset:${r.offset}`);
+  // Delivery counts exist only for share groups (KIP-932); a classic consumer prints NONE.
+  if (f.printDelivery) cols.push('Delivery:NONE');
   if (f.printHeaders) {
     cols.push(r.headers.length === 0
       ? 'NO_HEADERS'
-      : r.headers.map((h) => `${h.key}${f.headersKeySeparator}${h.value === null ? f.nullLiteral : h.value.toString('utf8')}`).join(f.headersSeparator));
+      : r.headers.map((h) => `${h.key}:${h.value === null ? f.nullLiteral : h.value.toString('utf8')}`).join(f.headersSeparator));
   }
   if (f.printKey) cols.push(r.key === null ? f.nullLiteral : r.key.toString('utf8'));
   if (f.printValue) cols.push(r.value === null ? f.nullLiteral : r.value.toString('utf8'));
-  // Kafka ends the line after the last printed column (value, or whichever came last).
-  return cols.join(f.keySeparator) + f.lineSeparator;
+  // Each column is followed by key.separator, the last one by line.separator; nothing at all
+  // is written when every print.* is false (as Kafka's formatter).
+  return cols.length === 0 ? '' : cols.join(f.keySeparator) + f.lineSeparator;
 }
 
-const CONSUMER_OPTIONS = {
-  'bootstrap-server': { type: 'string' },
-  topic: { type: 'string' },
-  'from-beginning': { type: 'boolean' },
-  partition: { type: 'string' },
-  offset: { type: 'string' },
-  group: { type: 'string' },
-  'max-messages': { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  'isolation-level': { type: 'string' },
-  property: { type: 'string', multiple: true },
-  'formatter-property': { type: 'string', multiple: true },
-  'consumer-property': { type: 'string', multiple: true },
-  'consumer.config': { type: 'string' },
-  'skip-message-on-error': { type: 'boolean' },
-  help: { type: 'boolean' },
-} as const;
-
-/** The command line, checked as Kafka's ConsoleConsumer checks it. */
-export interface ConsumerSettings {
-  bootstrap: string;
-  topic: string;
-  partition: number | undefined;
-  startOffset: OffsetSpec | undefined;
-  fromBeginning: boolean;
-  group: string | undefined;
-  maxMessages: number;
-  timeoutMs: number;
-  /** 0 = read_uncommitted, 1 = read_committed. */
-  isolationLevel: number;
-  format: MessageFormat;
+/** What the print loop needs from either consumer. */
+interface RecordSource {
+  poll(maxWaitMs: number): Promise<ConsumedRecord[]>;
+  /** Moves a partition back to its first record not printed (so it is not committed). */
+  seek(topic: string, partition: number, offset: number): void;
+  wakeup(): void;
+  close(): Promise<void>;
 }
 
-/** The settings, or the exit code after printing the usage (--help) or what is wrong. */
-function parseConsumerArgs(argv: string[], io: ConsoleIO): ConsumerSettings | number {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: CONSUMER_OPTIONS, strict: true }));
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n${CONSUMER_USAGE}`);
-    return 1;
-  }
-  if (values.help) {
-    io.stdout.write(CONSUMER_USAGE);
-    return 0;
-  }
-  const fail = (msg: string): number => {
-    io.stderr.write(`${msg}\n`);
-    return 1;
-  };
-  const bootstrap = values['bootstrap-server'];
-  const topic = values.topic;
-  if (bootstrap === undefined) return fail(`Missing required argument "--bootstrap-server"\n${CONSUMER_USAGE}`);
-  if (topic === undefined) return fail(`Missing required argument "--topic"\n${CONSUMER_USAGE}`);
-  // Kafka's ConsoleConsumer option checks.
-  if (values.offset !== undefined && values.partition === undefined) return fail('The partition is required when offset is specified.');
-  if (values.offset !== undefined && values['from-beginning']) return fail('Options from-beginning and offset cannot be specified together.');
-  if (values.group !== undefined && values.partition !== undefined) return fail('Options group and partition cannot be specified together.');
-  const partition = values.partition === undefined ? undefined : Number(values.partition);
-  if (partition !== undefined && !(Number.isInteger(partition) && partition >= 0)) return fail(`Invalid partition: ${values.partition}`);
-  let startOffset: OffsetSpec | undefined;
-  if (values.offset !== undefined) {
-    const o = values.offset.toLowerCase();
-    if (o === 'earliest' || o === 'latest') startOffset = o;
-    else if (/^-?\d+$/.test(o)) startOffset = Number(o);
-    else return fail(`The provided offset value '${values.offset}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.`);
-  }
-  const maxMessages = values['max-messages'] === undefined ? Infinity : Number(values['max-messages']);
-  const timeoutMs = values['timeout-ms'] === undefined ? Infinity : Number(values['timeout-ms']);
-  if (Number.isNaN(maxMessages) || Number.isNaN(timeoutMs)) return fail('Invalid --max-messages or --timeout-ms');
-  const iso = values['isolation-level'] ?? 'read_uncommitted';
-  if (iso !== 'read_committed' && iso !== 'read_uncommitted') return fail(`Invalid --isolation-level ${iso}`);
-  let format: MessageFormat;
-  try {
-    format = messageFormat(parseProperties([...(values.property ?? []), ...(values['formatter-property'] ?? [])]));
-  } catch (err) {
-    return fail((err as Error).message);
-  }
+function simpleSource(c: SimpleConsumer): RecordSource {
+  let woken: (() => void) | null = null;
+  const fetchMaxWaitMs = c.options.maxWaitMs ?? 500;
   return {
-    bootstrap, topic, partition, startOffset, fromBeginning: values['from-beginning'] === true, group: values.group,
-    maxMessages, timeoutMs, isolationLevel: iso === 'read_committed' ? 1 : 0, format,
+    poll: (maxWaitMs) => new Promise((resolve, reject) => {
+      c.options.maxWaitMs = Math.min(maxWaitMs, fetchMaxWaitMs);
+      woken = () => reject(new WakeupError());
+      c.poll().then(resolve, reject).finally(() => { woken = null; });
+    }),
+    seek: (_topic, partition, offset) => c.seek(partition, offset),
+    wakeup: () => woken?.(),
+    close: async () => undefined,
   };
+}
+
+async function openSource(client: KafkaClient, s: ConsumerSettings, warn: Output): Promise<RecordSource> {
+  // The topic must exist (or be auto-created when the broker allows it and allow.auto.create.topics is on).
+  await client.topicMetadata(s.topic, { refresh: true, allowAutoTopicCreation: s.allowAutoCreateTopics });
+  if (s.group !== undefined) {
+    return new GroupConsumer(client, { ...s.groupOptions, groupId: s.group, topics: [s.topic], onWarning: (m) => warn(`warning: ${m}`) });
+  }
+  const f = s.groupOptions.fetch!;
+  return simpleSource(await SimpleConsumer.create(client, {
+    topic: s.topic,
+    partitions: s.partition === undefined ? undefined : [s.partition],
+    startOffset: s.partition === undefined ? undefined : s.startOffset,
+    autoOffsetReset: s.autoOffsetReset,
+    maxWaitMs: f.maxWaitMs, minBytes: f.minBytes, maxBytes: f.maxBytes, partitionMaxBytes: f.partitionMaxBytes,
+  }));
 }
 
 export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<number> {
-  const settings = parseConsumerArgs(argv, io);
-  if (typeof settings === 'number') return settings;
-  let client: KafkaClient;
-  try {
-    client = await KafkaClient.connect(settings.bootstrap, { clientId: 'console-consumer' });
-  } catch (err) {
-    io.stderr.write(`[ERROR] ${(err as Error).message}\n`);
-    return 1;
-  }
-  const progress = { processed: 0, stopped: false };
-  let code = 0;
-  const onSignal = (): void => { progress.stopped = true; };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await consume(client, settings, io, progress);
-  } catch (err) {
-    io.stderr.write(`[ERROR] Error processing message, terminating consumer process: ${(err as Error).message}\n`);
-    code = 1;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    io.stderr.write(`Processed a total of ${progress.processed} messages\n`);
-    await client.close();
-  }
-  return code;
+  const out: Output = (l) => void io.stdout.write(l + '\n');
+  const err: Output = (l) => void io.stderr.write(l + '\n');
+  return runCommand('console-consumer', consumerUsage(), out, err, async () => {
+    const settings = parseConsumerArgs(argv);
+    const client = await KafkaClient.connect(settings.bootstrap, { clientId: settings.clientId, requestTimeoutMs: settings.requestTimeoutMs });
+    const progress = { processed: 0, stopped: false };
+    let source: RecordSource | undefined;
+    const onSignal = (): void => {
+      progress.stopped = true;
+      source?.wakeup();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      source = await openSource(client, settings, (l) => err(`sherwood console-consumer: ${l}`));
+      await printRecords(source, settings, io, progress, err);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      try {
+        await source?.close();
+      } finally {
+        // Once consuming started, as Kafka's tool does (also after an error or a signal).
+        if (source !== undefined) io.stderr.write(`Processed a total of ${progress.processed} messages\n`);
+        await client.close();
+      }
+    }
+  });
 }
 
 /** Prints records until maxMessages, timeoutMs without a record, or a signal (progress.stopped). */
-async function consume(client: KafkaClient, s: ConsumerSettings, io: ConsoleIO, progress: { processed: number; stopped: boolean }): Promise<void> {
-  const consumer = await SimpleConsumer.create(client, {
-    topic: s.topic,
-    partitions: s.partition === undefined ? undefined : [s.partition],
-    startOffset: s.startOffset,
-    autoOffsetReset: s.fromBeginning ? 'earliest' : 'latest',
-    groupId: s.group,
-    isolationLevel: s.isolationLevel,
-  });
+async function printRecords(source: RecordSource, s: ConsumerSettings, io: ConsoleIO, progress: { processed: number; stopped: boolean }, err: Output): Promise<void> {
   let lastMessageAt = Date.now();
   while (!progress.stopped && progress.processed < s.maxMessages) {
     const remaining = s.timeoutMs - (Date.now() - lastMessageAt);
     if (remaining <= 0) {
-      io.stderr.write('[ERROR] Error processing message, terminating consumer process: org.apache.kafka.common.errors.TimeoutException\n');
-      break;
+      err(`sherwood console-consumer: no message for ${s.timeoutMs} ms (--timeout-ms), stopping`);
+      return;
     }
-    consumer.options.maxWaitMs = Math.max(1, Math.min(500, remaining));
-    const records = await consumer.poll();
+    let records: ConsumedRecord[];
+    try {
+      records = await source.poll(Math.max(1, Math.min(500, remaining)));
+    } catch (e) {
+      if (e instanceof WakeupError) return;
+      throw e;
+    }
     if (records.length > 0) lastMessageAt = Date.now();
-    const resumeAt = new Map<number, number>();
+    const unprinted = new Map<string, { topic: string; partition: number; offset: number }>();
     for (const r of records) {
       if (progress.processed >= s.maxMessages) {
-        // Not printed: a later run with the group must start here.
-        if (!resumeAt.has(r.partition)) resumeAt.set(r.partition, r.offset);
+        // Not printed: the group's next run must start here.
+        const k = `${r.topic}\0${r.partition}`;
+        if (!unprinted.has(k)) unprinted.set(k, { topic: r.topic, partition: r.partition, offset: r.offset });
         continue;
       }
       io.stdout.write(formatRecord(r, s.format));
       progress.processed++;
-      resumeAt.set(r.partition, r.offset + 1);
     }
-    if (progress.processed >= s.maxMessages) for (const [p, next] of resumeAt) consumer.seek(p, next);
-    if (s.group !== undefined && records.length > 0) await consumer.commit();
+    for (const u of unprinted.values()) source.seek(u.topic, u.partition, u.offset);
   }
 }

@@ -5,20 +5,29 @@
  *   --topic name                   (required)
  *   --compression-codec [codec]    none|gzip|snappy|lz4|zstd; the flag alone means gzip
  *   --request-required-acks n      0, 1 or -1/all (default -1)
+ *   --request-timeout-ms n         (default 1500, as Kafka's tool)
+ *   --message-send-max-retries n   retries of a failed send (default 3)
+ *   --sync                         send each line on its own and wait for its acknowledgement
+ *   --timeout ms                   linger: how long a read line waits for more to send with
+ *                                  (default 0: sent at once; Kafka's tool waits up to 1000 ms)
  *   --partition n                  (Sherwood extension) send every record to this partition
  *   --batch-size n                 records per produce request at most (default 500)
- *   --property key=value           parse.key, key.separator (default TAB), parse.headers,
+ *   --property key=value           line reader: parse.key, key.separator (TAB), parse.headers,
  *                                  headers.delimiter (TAB), headers.separator (,),
  *                                  headers.key.separator (:), null.marker, ignore.error
- *   --producer-property / --producer.config / --sync / --timeout: accepted, mostly ignored
+ *   --producer-property k=v, --producer.config FILE: the producer properties of PRODUCER_RULES;
+ *                                  any other key is refused by name
  *
  * Keyed records go to murmur2(key) % partitions as with Kafka's default partitioner; keyless
  * records rotate over partitions per request. Lines read together are sent together, in order.
  * Unlike Kafka's tool (which logs send errors and exits 0), a failed send makes the exit code 1.
  */
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { KafkaClient, partitionForKey, compressionFromName, Compression, type RecordInput } from '../client/index.js';
+import { UsageError, parseOptions, runCommand, type Output } from './_args.js';
+import {
+  COMMON_CLIENT_RULES, checkProperties, intProperty, intValue, loadPropertiesFile, parseKeyValues, anyValue, type ValueCheck,
+} from './_properties.js';
 
 export interface ConsoleIO {
   stdin: NodeJS.ReadableStream;
@@ -28,23 +37,46 @@ export interface ConsoleIO {
 
 const DEFAULT_IO: ConsoleIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
-export const PRODUCER_USAGE = `Usage: sherwood console-producer --bootstrap-server host:port --topic name [options]
-  --compression-codec [codec]   none, gzip, snappy, lz4 or zstd (alone: gzip)
-  --request-required-acks n     0, 1 or -1 (default -1)
-  --partition n                 send every record to this partition
-  --property key=value          parse.key=true key.separator=<TAB> parse.headers=true null.marker=...
-`;
+const acksValue: ValueCheck = (v) => ['0', '1', '-1', 'all'].includes(v.trim().toLowerCase()) ? null : 'must be 0, 1, -1 or all';
+const compressionValue: ValueCheck = (v) => compressionFromName(v.trim()) !== undefined ? null : 'must be none, gzip, snappy, lz4 or zstd';
 
-/** Turns `key=value` strings into an object; values may contain '='. */
-export function parseProperties(list: string[] | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const item of list ?? []) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new Error(`bad property '${item}': expected key=value`);
-    out.set(item.slice(0, eq), item.slice(eq + 1));
-  }
-  return out;
-}
+/** Producer properties the console producer honours. */
+export const PRODUCER_RULES: ReadonlyMap<string, ValueCheck> = new Map<string, ValueCheck>([
+  ...COMMON_CLIENT_RULES,
+  ['acks', acksValue],
+  ['compression.type', compressionValue],
+  ['linger.ms', intValue(0)],
+  ['batch.size', intValue(1)],
+  ['retries', intValue(0)],
+  ['enable.idempotence', (v) => v.trim().toLowerCase() === 'false' ? null
+    : 'only false is supported: idempotent producers (InitProducerId) are not implemented yet'],
+]);
+
+/** Line-reader properties (Kafka's LineMessageReader). */
+export const READER_RULES: ReadonlyMap<string, ValueCheck> = new Map<string, ValueCheck>(
+  ['parse.key', 'key.separator', 'parse.headers', 'headers.delimiter', 'headers.separator', 'headers.key.separator', 'null.marker', 'ignore.error']
+    .map((k): [string, ValueCheck] => [k, anyValue]),
+);
+
+export const PRODUCER_USAGE = `Usage: sherwood console-producer --bootstrap-server HOST:PORT --topic NAME [options]
+
+Writes lines from stdin to a topic (like kafka-console-producer.sh).
+
+Options:
+  --compression-codec [codec]   none, gzip, snappy, lz4 or zstd (alone: gzip)
+  --request-required-acks N     0, 1 or -1/all (default -1)
+  --request-timeout-ms N        Produce timeout (default 1500)
+  --message-send-max-retries N  Retries of a failed send (default 3)
+  --sync                        Send each line on its own, waiting for its acknowledgement
+  --timeout MS                  How long a line waits for more to send with (default 0)
+  --partition N                 Send every record to this partition (Sherwood extension)
+  --batch-size N                Records per produce request at most (default 500)
+  --property k=v                Line reader: parse.key key.separator parse.headers headers.delimiter
+                                headers.separator headers.key.separator null.marker ignore.error
+  --producer-property k=v       A producer property (repeatable; also --command-property)
+  --producer.config FILE        Producer properties file (also --command-config)
+
+Producer properties honoured: ${[...PRODUCER_RULES.keys()].sort().join(', ')}. Any other key is refused.`;
 
 /** Undoes shell-escaped separators such as `\t` the way users type them. */
 export function unescape(s: string): string {
@@ -119,89 +151,121 @@ function normalizeArgv(argv: string[]): string[] {
   return out;
 }
 
-export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: normalizeArgv(argv),
-      options: {
-        'bootstrap-server': { type: 'string' },
-        'broker-list': { type: 'string' },
-        topic: { type: 'string' },
-        'compression-codec': { type: 'string' },
-        'request-required-acks': { type: 'string' },
-        partition: { type: 'string' },
-        'batch-size': { type: 'string' },
-        property: { type: 'string', multiple: true },
-        'reader-property': { type: 'string', multiple: true },
-        'producer-property': { type: 'string', multiple: true },
-        'producer.config': { type: 'string' },
-        sync: { type: 'boolean' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n${PRODUCER_USAGE}`);
-    return 1;
-  }
-  if (values.help) {
-    io.stdout.write(PRODUCER_USAGE);
-    return 0;
-  }
-  const bootstrap = values['bootstrap-server'] ?? values['broker-list'];
-  const topic = values.topic;
-  if (bootstrap === undefined || topic === undefined) {
-    io.stderr.write(`Missing required argument "${bootstrap === undefined ? '--bootstrap-server' : '--topic'}"\n${PRODUCER_USAGE}`);
-    return 1;
-  }
-  const compression = values['compression-codec'] === undefined ? Compression.None : compressionFromName(values['compression-codec']);
-  if (compression === undefined) {
-    io.stderr.write(`Unknown compression codec '${values['compression-codec']}'\n`);
-    return 1;
-  }
-  const acksText = values['request-required-acks'] ?? '-1';
-  const acks = acksText === 'all' ? -1 : Number(acksText);
-  if (![0, 1, -1].includes(acks)) {
-    io.stderr.write(`Invalid value for --request-required-acks: ${acksText}\n`);
-    return 1;
-  }
-  const fixedPartition = values.partition === undefined ? undefined : Number(values.partition);
-  if (fixedPartition !== undefined && !(Number.isInteger(fixedPartition) && fixedPartition >= 0)) {
-    io.stderr.write(`Invalid partition: ${values.partition}\n`);
-    return 1;
-  }
-  const batchSize = Math.max(1, Number(values['batch-size'] ?? 500) || 500);
-  let format: LineFormat;
-  try {
-    format = lineFormat(parseProperties([...(values.property ?? []), ...(values['reader-property'] ?? [])]));
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n`);
-    return 1;
-  }
+const WITH_VALUE = new Set(['bootstrap-server', 'broker-list', 'topic', 'compression-codec', 'request-required-acks', 'request-timeout-ms',
+  'message-send-max-retries', 'timeout', 'partition', 'batch-size', 'property', 'reader-property', 'producer-property', 'producer.config',
+  'command-property', 'command-config']);
+const BOOLEAN = new Set(['sync', 'help']);
 
-  let client: KafkaClient | undefined;
-  try {
-    client = await KafkaClient.connect(bootstrap, { clientId: 'console-producer' });
-    return await produceLines(client, topic, io, { compression, acks, fixedPartition, batchSize, format });
-  } catch (err) {
-    io.stderr.write(`[ERROR] ${(err as Error).message}\n`);
-    return 1;
-  } finally {
-    await client?.close();
-  }
+/** The command line, checked; throws UsageError (one line). */
+export function parseProducerArgs(argv: string[]): ProduceSettings & { bootstrap: string; topic: string; clientId: string } {
+  const { values, flags } = parseOptions(normalizeArgv(argv), { withValue: WITH_VALUE, boolean: BOOLEAN });
+  const one = (name: string): string | undefined => values.get(name)?.at(-1);
+  const int = (name: string, dflt: number, min: number): number => {
+    const v = one(name);
+    if (v === undefined) return dflt;
+    if (!/^-?\d+$/.test(v.trim()) || Number(v) < min) throw new UsageError(`Invalid value for --${name}: ${v}`);
+    return Number(v);
+  };
+  const bootstrap = one('bootstrap-server') ?? one('broker-list');
+  if (bootstrap === undefined) throw new UsageError('Missing required argument "[bootstrap-server]"');
+  const topic = one('topic');
+  if (topic === undefined) throw new UsageError('Missing required argument "[topic]"');
+
+  // Kafka 4.2 renamed --producer-property/--producer.config to --command-property/--command-config.
+  const configOption = values.has('command-config') ? '--command-config' : '--producer.config';
+  const configFile = one('producer.config') ?? one('command-config');
+  const fileProps = configFile === undefined ? new Map<string, string>() : loadPropertiesFile(configFile, configOption);
+  checkProperties(fileProps, PRODUCER_RULES, `${configOption} ${configFile}`, 'producer');
+  const propOption = values.has('command-property') ? '--command-property' : '--producer-property';
+  const extraProps = parseKeyValues([...(values.get('producer-property') ?? []), ...(values.get('command-property') ?? [])], propOption);
+  checkProperties(extraProps, PRODUCER_RULES, propOption, 'producer');
+  const props = new Map([...fileProps, ...extraProps]);
+
+  // As Kafka's tool: an explicit option wins over the same setting in the properties.
+  const codecName = one('compression-codec') ?? props.get('compression.type') ?? 'none';
+  const compression = compressionFromName(codecName.trim());
+  if (compression === undefined) throw new UsageError(`Unknown compression codec '${codecName}'`);
+  const acksText = (one('request-required-acks') ?? props.get('acks') ?? '-1').trim().toLowerCase();
+  const acks = acksText === 'all' ? -1 : Number(acksText);
+  if (![0, 1, -1].includes(acks)) throw new UsageError(`Invalid value for --request-required-acks: ${acksText}`);
+  const partitionText = one('partition');
+  if (partitionText !== undefined && !/^\d+$/.test(partitionText.trim())) throw new UsageError(`Invalid partition: ${partitionText}`);
+  const readerProps = parseKeyValues([...(values.get('property') ?? []), ...(values.get('reader-property') ?? [])], '--property');
+  checkProperties(readerProps, READER_RULES, '--property', 'line reader');
+  return {
+    bootstrap, topic, compression, acks,
+    clientId: props.get('client.id') ?? 'console-producer',
+    fixedPartition: partitionText === undefined ? undefined : Number(partitionText),
+    batchSize: int('batch-size', 500, 1),
+    batchBytes: intProperty(props, 'batch.size', Infinity),
+    lingerMs: values.has('timeout') ? int('timeout', 0, 0) : intProperty(props, 'linger.ms', 0),
+    sync: flags.has('sync'),
+    requestTimeoutMs: values.has('request-timeout-ms') ? int('request-timeout-ms', 1500, 1) : intProperty(props, 'request.timeout.ms', 1500),
+    retries: values.has('message-send-max-retries') ? int('message-send-max-retries', 3, 0) : intProperty(props, 'retries', 3),
+    format: lineFormat(readerProps),
+  };
 }
 
-interface ProduceSettings {
+export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<number> {
+  const out: Output = (l) => void io.stdout.write(l + '\n');
+  const err: Output = (l) => void io.stderr.write(l + '\n');
+  return runCommand('console-producer', PRODUCER_USAGE, out, err, async () => {
+    const s = parseProducerArgs(argv);
+    const client = await KafkaClient.connect(s.bootstrap, { clientId: s.clientId, requestTimeoutMs: s.requestTimeoutMs + 5_000 });
+    try {
+      return await produceLines(client, s.topic, io, s);
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+export interface ProduceSettings {
   compression: Compression;
   acks: number;
   fixedPartition: number | undefined;
+  /** Records per produce request at most (--batch-size). */
   batchSize: number;
+  /** Bytes per produce request at most, roughly (batch.size); Infinity when not set. */
+  batchBytes: number;
+  /** How long read lines wait to be sent with the next ones (--timeout / linger.ms). */
+  lingerMs: number;
+  /** --sync: one line per request, each acknowledged before the next is sent. */
+  sync: boolean;
+  requestTimeoutMs: number;
+  retries: number;
   format: LineFormat;
 }
 
+/** Splits records into requests of at most `count` records and (roughly) `bytes` bytes. */
+export function chunkRecords(records: RecordInput[], count: number, bytes: number): RecordInput[][] {
+  const size = (r: RecordInput): number => 16 + sizeOf(r.key) + sizeOf(r.value) + (r.headers ?? []).reduce((n, h) => n + h.key.length + sizeOf(h.value), 0);
+  const out: RecordInput[][] = [];
+  let current: RecordInput[] = [];
+  let currentBytes = 0;
+  for (const r of records) {
+    const b = size(r);
+    if (current.length > 0 && (current.length >= count || currentBytes + b > bytes)) {
+      out.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(r);
+    currentBytes += b;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function sizeOf(v: string | Buffer | null | undefined): number {
+  return v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+}
+
 async function produceLines(client: KafkaClient, topic: string, io: ConsoleIO, s: ProduceSettings): Promise<number> {
+  const fail = (message: string): void => {
+    failed = true;
+    io.stderr.write(`sherwood console-producer: ${message}\n`);
+  };
   const meta = await client.topicMetadata(topic, { allowAutoTopicCreation: true });
   const numPartitions = meta.partitions.length;
   let roundRobin = 0;
@@ -217,12 +281,11 @@ async function produceLines(client: KafkaClient, topic: string, io: ConsoleIO, s
       byPartition.set(p, [...(byPartition.get(p) ?? []), r]);
     }
     for (const [partition, list] of byPartition) {
-      for (let i = 0; i < list.length; i += s.batchSize) {
+      for (const chunk of chunkRecords(list, s.batchSize, s.batchBytes)) {
         try {
-          await client.produce(topic, partition, list.slice(i, i + s.batchSize), { acks: s.acks, compression: s.compression });
+          await client.produce(topic, partition, chunk, { acks: s.acks, compression: s.compression, timeoutMs: s.requestTimeoutMs, retries: s.retries });
         } catch (err) {
-          failed = true;
-          io.stderr.write(`Error when sending message to topic ${topic} with ${list.length - i} record(s): ${(err as Error).message}\n`);
+          fail(`error when sending ${chunk.length} record(s) to ${topic}-${partition}: ${(err as Error).message}`);
         }
       }
     }
@@ -236,29 +299,40 @@ async function produceLines(client: KafkaClient, topic: string, io: ConsoleIO, s
 
   const rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
   let lineNumber = 0;
-  let scheduled = false;
+  let timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  const schedule = (): void => {
+    if (timer !== null) return;
+    // Lines that arrive together are sent together; after that, a line waits at most lingerMs.
+    const fire = (): void => {
+      timer = null;
+      flush();
+    };
+    timer = s.lingerMs > 0 ? setTimeout(fire, s.lingerMs) : setImmediate(fire);
+  };
   try {
     for await (const line of rl) {
       lineNumber++;
+      let record: RecordInput;
       try {
-        pending.push(parseLine(line, lineNumber, s.format));
+        record = parseLine(line, lineNumber, s.format);
       } catch (err) {
-        io.stderr.write(`${(err as Error).message}\n`);
-        failed = true;
+        fail((err as Error).message);
         break;
       }
-      if (pending.length >= s.batchSize) flush();
-      else if (!scheduled) {
-        // Lines that arrive together are sent together; an interactive line goes out at once.
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          flush();
-        });
+      if (s.sync) {
+        await send([record]);
+        continue;
       }
+      pending.push(record);
+      if (pending.length >= s.batchSize) flush();
+      else schedule();
     }
   } finally {
     rl.close();
+    if (timer !== null) {
+      clearTimeout(timer as NodeJS.Timeout);
+      clearImmediate(timer as NodeJS.Immediate);
+    }
   }
   flush();
   await chain;

@@ -10,14 +10,19 @@
  *
  * Output follows Kafka's ConsumerGroupCommand: a blank line, then a header and one row per
  * partition (GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID),
- * "-" where there is no value. Warnings about empty or rebalancing groups go to stderr.
+ * "-" where there is no value. Warnings about empty or rebalancing groups go to stderr; a
+ * failure is one line there, "sherwood consumer-groups: <message>" (Kafka's tool says "Error:
+ * Executing consumer group command failed due to <message>").
  * Offsets can only be reset while the group is inactive (Empty or Dead), as in Kafka.
  */
 import { KafkaClient } from '../client/kafka-client.js';
 import { KafkaError } from '../client/kafka-error.js';
 import { commitOffsets, findCoordinator, listOffsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../client/operations.js';
-import { ErrorCode, errorName, Reader, DeleteGroups, DescribeGroups, type DescribeGroupsResponse, ListGroups, OffsetFetch, OffsetDelete } from '../client/index.js';
-import { CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, parseOrUsage, stderr, stdout, withClient, type Output } from './_args.js';
+import {
+  ErrorCode, errorName, decodeAssignment, DeleteGroups, DescribeGroups, type DescribeGroupsResponse, ListGroups, OffsetFetch, OffsetDelete,
+} from '../client/index.js';
+import { CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, runCommand, stderr, stdout, withClient, type Output } from './_args.js';
+import { adminClientOptions } from './_properties.js';
 
 type DescribedGroup = DescribeGroupsResponse['groups'][number];
 
@@ -44,7 +49,9 @@ Options:
   --topic T[:P,P]        Topic, optionally with partitions (repeatable)
   --all-topics           Every topic the group has committed offsets for (--reset-offsets)
   --to-earliest | --to-latest | --to-current | --to-offset N | --shift-by N | --to-datetime YYYY-MM-DDTHH:mm:SS.sss
-  --dry-run | --execute  Show the new offsets, or commit them`;
+  --dry-run | --execute  Show the new offsets, or commit them
+  --timeout MS           Request timeout (default 30000)
+  --command-config FILE  Client properties: client.id, request.timeout.ms (others are refused)`;
 
 interface Options {
   action: Action;
@@ -100,19 +107,9 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-/** ConsumerProtocolAssignment: version, [topic, [partition]], userData. */
+/** The partitions in a member's assignment (empty when it cannot be read). */
 export function parseAssignment(bytes: Buffer): { topic: string; partition: number }[] {
-  if (bytes.length < 6) return [];
-  const r = new Reader(bytes);
-  r.int16();
-  const out: { topic: string; partition: number }[] = [];
-  const n = r.int32();
-  for (let i = 0; i < n && r.error === null; i++) {
-    const topic = r.string();
-    const count = r.int32();
-    for (let j = 0; j < count && r.error === null; j++) out.push({ topic, partition: r.int32() });
-  }
-  return r.error === null ? out : [];
+  return (decodeAssignment(bytes)?.assignedPartitions ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
 }
 
 async function coordinatorFor(client: KafkaClient, group: string): Promise<number> {
@@ -312,20 +309,13 @@ async function deleteOffsets(client: KafkaClient, opts: Options, out: Output): P
 }
 
 export async function main(argv: string[], out: Output = stdout, err: Output = stderr): Promise<number> {
-  const opts = parseOrUsage(() => parseArgs(argv), HELP, err);
-  if (typeof opts === 'number') return opts;
-  try {
-    await withClient(opts.bootstrap, 'sherwood-consumer-groups', (client) => run(client, opts, out, err));
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(e.message);
-      return 1;
-    }
-    const message = e instanceof Error ? e.message : String(e);
-    err(`Error: Executing consumer group command failed due to ${message}`);
-    return 1;
-  }
+  return runCommand('consumer-groups', HELP, out, err, async () => {
+    const opts = parseArgs(argv);
+    const clientOptions = adminClientOptions(opts.values.get('command-config') ?? null, 'sherwood-consumer-groups');
+    const timeout = opts.values.get('timeout');
+    if (timeout !== undefined) clientOptions.requestTimeoutMs = parseInteger(timeout, 'timeout');
+    await withClient(opts.bootstrap, clientOptions, (client) => run(client, opts, out, err));
+  });
 }
 
 async function run(client: KafkaClient, opts: Options, out: Output, err: Output): Promise<void> {

@@ -2,12 +2,21 @@
  * `sherwood <command> [args]`: dispatches to ./<command>.js, which exports
  * `main(argv: string[]): Promise<number>` (the exit code). Commands are imported lazily so
  * `sherwood topics` never loads the broker and a missing command file only breaks itself.
+ *
+ * Global options, anywhere on the line: `--debug` (stack traces with errors; also
+ * SHERWOOD_DEBUG=1). `sherwood --version` prints the package version; `sherwood --help` and
+ * `sherwood <command> --help` print help on stdout and exit 0. Every failure is one line on
+ * stderr, `sherwood <command>: <what failed and why>`, with exit code 1 (see ./_args.ts).
  */
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { reportFailure, setDebug } from './_args.js';
 
 export const COMMANDS: Record<string, string> = {
   server: 'Run a broker: sherwood server [server.properties] [--override key=value ...]',
   topics: 'Create, list, describe, alter and delete topics (like kafka-topics.sh)',
+  configs: 'Describe and alter topic and broker configs (like kafka-configs.sh)',
   'console-producer': 'Write lines from stdin to a topic (like kafka-console-producer.sh)',
   'console-consumer': 'Print records of a topic to stdout (like kafka-console-consumer.sh)',
   'consumer-groups': 'List, describe, reset and delete consumer groups (like kafka-consumer-groups.sh)',
@@ -23,22 +32,54 @@ export function usage(): string {
     'Commands:',
     ...lines,
     '',
+    'Global options:',
+    '  --version   Print the version and exit',
+    '  --debug     Print stack traces with errors',
+    '',
     'Run `sherwood <command> --help` for the options of one command.',
   ].join('\n');
+}
+
+/** The version in the package.json next to src/ or dist/ (found by walking up from this file). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sherwood' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not here: look one level up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
 }
 
 interface CommandModule {
   main(argv: string[]): Promise<number>;
 }
 
+const out = (line: string): void => void process.stdout.write(line + '\n');
+const err = (line: string): void => void process.stderr.write(line + '\n');
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(usage() + '\n');
-    return command === undefined ? 1 : 0;
+  const args = argv.filter((a) => a !== '--debug');
+  if (args.length !== argv.length) setDebug(true);
+  const [command, ...rest] = args;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    out(`sherwood ${packageVersion()}`);
+    return 0;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    out(usage());
+    return 0;
+  }
+  if (command === undefined) {
+    err('sherwood: no command given (see sherwood --help)');
+    return 1;
   }
   if (!Object.hasOwn(COMMANDS, command)) {
-    process.stderr.write(`sherwood: unknown command '${command}'\n\n${usage()}\n`);
+    err(`sherwood: unknown command '${command}' (see sherwood --help)`);
     return 1;
   }
   const mod = (await import(`./${command}.js`)) as CommandModule;
@@ -50,10 +91,13 @@ export async function run(argv: string[]): Promise<void> {
   let code: number;
   try {
     code = await main(argv);
-  } catch (err) {
-    process.stderr.write(`sherwood: ${err instanceof Error ? err.message : String(err)}\n`);
-    code = 1;
+  } catch (e) {
+    const command = argv.find((a) => !a.startsWith('-')) ?? '';
+    code = reportFailure(command === '' ? '' : command, e, '', out, err);
   }
+  // Let stdout/stderr drain (pipes may be asynchronous) before exiting.
+  process.exitCode = code;
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(code);
 }
 

@@ -19,6 +19,8 @@ export interface ConsumerSettings {
   fetchMaxWaitMs: number;
   fromLatest: boolean;
   timeoutMs: number;
+  /** request.timeout.ms: how long a Fetch may take beyond fetch.max.wait.ms. */
+  requestTimeoutMs: number;
   clientId: string;
   reportingIntervalMs: number;
   hideHeader: boolean;
@@ -94,7 +96,7 @@ class ConsumeRun {
       forgottenTopicsData: [],
       rackId: '',
     };
-    return this.client.request(Fetch, request, { nodeId: this.positions[0]!.leaderId, timeoutMs: s.fetchMaxWaitMs + 30000 }).then((res) => {
+    return this.client.request(Fetch, request, { nodeId: this.positions[0]!.leaderId, timeoutMs: s.fetchMaxWaitMs + s.requestTimeoutMs }).then((res) => {
       if (res.errorCode !== ErrorCode.NONE) throw new Error(`Fetch: ${errorName(res.errorCode)}`);
       const out: FetchedRecords[] = [];
       for (const t of res.responses) {
@@ -185,7 +187,7 @@ function completeBatchesEnd(records: Buffer): { bytes: number; nextOffset: numbe
 }
 
 export async function runConsume(s: ConsumerSettings, out: Output, err: Output): Promise<number> {
-  const client = await KafkaClient.connect(s.bootstrap, { clientId: s.clientId });
+  const client = await KafkaClient.connect(s.bootstrap, { clientId: s.clientId, requestTimeoutMs: s.requestTimeoutMs });
   try {
     const startMs = Date.now();
     const tStart = performance.now();

@@ -24,52 +24,45 @@
  *
  * Both print a progress line every --reporting-interval ms (default 5000) and finish with a
  * line in the Kafka tool's format; --json adds one JSON summary line after it (used by bench/).
+ * Every --producer-props / --consumer-props key is one the model above uses (PRODUCE_RULES,
+ * CONSUME_RULES); any other is refused by name.
  */
 import { pathToFileURL } from 'node:url';
 import { compressionFromName } from '../client/index.js';
+import { UsageError, runCommand } from './_args.js';
+import { COMMON_CLIENT_RULES, checkProperties, intValue, type ValueCheck } from './_properties.js';
 import { runProduce, type ProducerSettings, type Output } from './perf-producer.js';
 import { runConsume, type ConsumerSettings } from './perf-consumer.js';
 
 export { LatencyHistogram } from './latency-histogram.js';
 export type { Output };
 
-const USAGE = `usage: sherwood perf produce --topic T --num-records N --record-size S --throughput R
+const USAGE = `Usage: sherwood perf produce --topic T --num-records N --record-size S --throughput R
                       [--acks 1|all|0] [--producer-props k=v ...] [--bootstrap-server H:P] [--json]
        sherwood perf consume --topic T --messages N [--consumer-props k=v ...]
-                      [--bootstrap-server H:P] [--from-latest] [--timeout MS] [--hide-header] [--json]`;
+                      [--bootstrap-server H:P] [--from-latest] [--timeout MS] [--hide-header] [--json]
+
+Both: [--reporting-interval MS] (default 5000).
+produce --producer-props: acks, batch.size, bootstrap.servers, buffer.memory, client.id, compression.type,
+  linger.ms, max.in.flight.requests.per.connection, max.request.size, request.timeout.ms, security.protocol
+consume --consumer-props: bootstrap.servers, client.id, fetch.max.bytes, fetch.max.wait.ms, fetch.min.bytes,
+  max.partition.fetch.bytes, request.timeout.ms, security.protocol (--fetch-size N: max.partition.fetch.bytes)`;
 
 const MIB = 1024 * 1024;
 
 /** Entry point: argv is what follows `sherwood perf`. Resolves to the process exit code. */
 export async function main(argv: string[], out: Output = (l) => process.stdout.write(l + '\n'), err: Output = (l) => process.stderr.write(l + '\n')): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === '--help' || command === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
-  let args: ParsedArgs;
-  try {
-    args = parseArgs(rest);
-  } catch (e) {
-    err(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  try {
-    if (command === 'produce') return await runProduce(producerSettings(args), out);
-    if (command === 'consume') return await runConsume(consumerSettings(args), out, err);
-    err(USAGE);
-    return 2;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`${e.message}\n${USAGE}`);
-      return 2;
+  return runCommand(command === 'produce' || command === 'consume' ? `perf ${command}` : 'perf', USAGE, out, err, async () => {
+    if (command === undefined || command === '--help' || command === '-h' || rest.includes('--help') || rest.includes('-h')) {
+      if (command === undefined) throw new UsageError('expected produce or consume');
+      throw new UsageError('');
     }
-    err(`perf ${command}: ${(e as Error).message}`);
-    return 1;
-  }
+    if (command !== 'produce' && command !== 'consume') throw new UsageError(`unknown subcommand '${command}': expected produce or consume`);
+    const args = parseArgs(rest);
+    return command === 'produce' ? runProduce(producerSettings(args), out) : runConsume(consumerSettings(args), out, err);
+  });
 }
-
-class UsageError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -81,7 +74,9 @@ interface ParsedArgs {
 }
 
 const LIST_OPTIONS = new Set(['producer-props', 'consumer-props']);
-const FLAG_OPTIONS = new Set(['json', 'from-latest', 'hide-header', 'show-detailed-stats']);
+const FLAG_OPTIONS = new Set(['json', 'from-latest', 'hide-header']);
+const VALUE_OPTIONS = new Set(['bootstrap-server', 'topic', 'num-records', 'record-size', 'throughput', 'acks', 'messages', 'timeout',
+  'fetch-size', 'reporting-interval']);
 
 function parseArgs(argv: string[]): ParsedArgs {
   const parsed: ParsedArgs = { values: new Map(), props: new Map(), flags: new Set() };
@@ -106,10 +101,12 @@ function parseArgs(argv: string[]): ParsedArgs {
         map.set(kv.slice(0, at), kv.slice(at + 1));
       }
       parsed.props.set(name, map);
-    } else {
+    } else if (VALUE_OPTIONS.has(name)) {
       const value = inline ?? argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined) throw new UsageError(`Option ${name} requires an argument`);
       parsed.values.set(name, value);
+    } else {
+      throw new UsageError(`${name} is not a recognized option`);
     }
   }
   return parsed;
@@ -155,8 +152,35 @@ function parseAcks(raw: string): number {
   throw new UsageError(`acks must be 0, 1, all or -1, got "${raw}"`);
 }
 
+const compressionValue: ValueCheck = (v) => compressionFromName(v) !== undefined ? null : 'must be none, gzip, snappy, lz4 or zstd';
+
+/** The producer model's settings (see the header). */
+const PRODUCE_RULES: ReadonlyMap<string, ValueCheck> = new Map<string, ValueCheck>([
+  ...COMMON_CLIENT_RULES,
+  ['acks', (v) => ['0', '1', '-1', 'all'].includes(v) ? null : 'must be 0, 1, -1 or all'],
+  ['compression.type', compressionValue],
+  ['linger.ms', intValue(0)],
+  ['batch.size', intValue(1)],
+  ['max.in.flight.requests.per.connection', intValue(1)],
+  ['max.request.size', intValue(1)],
+  ['buffer.memory', intValue(1)],
+]);
+
+/** The consume loop's settings (see the header). */
+const CONSUME_RULES: ReadonlyMap<string, ValueCheck> = new Map<string, ValueCheck>([
+  ...COMMON_CLIENT_RULES,
+  ['fetch.max.bytes', intValue(0)],
+  ['max.partition.fetch.bytes', intValue(0)],
+  ['fetch.min.bytes', intValue(0)],
+  ['fetch.max.wait.ms', intValue(0)],
+]);
+
 function producerSettings(args: ParsedArgs): ProducerSettings {
   const props = args.props.get('producer-props') ?? new Map<string, string>();
+  checkProperties(props, PRODUCE_RULES, '--producer-props', 'producer');
+  for (const k of args.values.keys()) {
+    if (!['bootstrap-server', 'topic', 'num-records', 'record-size', 'throughput', 'acks', 'reporting-interval'].includes(k)) throw new UsageError(`Option ${k} is not an option of perf produce`);
+  }
   const compressionName = props.get('compression.type') ?? 'none';
   const compression = compressionFromName(compressionName);
   if (compression === undefined) throw new UsageError(`unknown compression.type "${compressionName}"`);
@@ -185,6 +209,10 @@ function producerSettings(args: ParsedArgs): ProducerSettings {
 
 function consumerSettings(args: ParsedArgs): ConsumerSettings {
   const props = args.props.get('consumer-props') ?? new Map<string, string>();
+  checkProperties(props, CONSUME_RULES, '--consumer-props', 'consumer');
+  for (const k of args.values.keys()) {
+    if (!['bootstrap-server', 'topic', 'messages', 'timeout', 'fetch-size', 'reporting-interval'].includes(k)) throw new UsageError(`Option ${k} is not an option of perf consume`);
+  }
   const s: ConsumerSettings = {
     bootstrap: bootstrapOf(args, props),
     topic: requiredTopic(args),
@@ -195,6 +223,7 @@ function consumerSettings(args: ParsedArgs): ConsumerSettings {
     fetchMaxWaitMs: intProp(props, 'fetch.max.wait.ms', 500),
     fromLatest: args.flags.has('from-latest'),
     timeoutMs: intOption(args, 'timeout', 10000),
+    requestTimeoutMs: intProp(props, 'request.timeout.ms', 30000),
     clientId: props.get('client.id') ?? 'perf-consumer-client',
     reportingIntervalMs: intOption(args, 'reporting-interval', 5000),
     hideHeader: args.flags.has('hide-header'),

@@ -7,21 +7,23 @@
  *   --replication-factor N, --config k=v (repeatable), --replica-assignment 1:2,1:2,
  *   --if-not-exists, --if-exists, --exclude-internal, --topics-with-overrides,
  *   --under-replicated-partitions, --unavailable-partitions, --at-min-isr-partitions,
- *   --under-min-isr-partitions, --command-config FILE (accepted, unused).
+ *   --under-min-isr-partitions, --command-config FILE (client.id, request.timeout.ms).
  *
  * Output follows kafka-topics.sh: "Created topic x.", one name per line for --list, and for
  * --describe a topic line (Topic, TopicId, PartitionCount, ReplicationFactor, Configs with
  * every non-default config) followed by one tab-indented line per partition. Failures print
- * "Error while executing topic command : <message>" and exit 1. ZooKeeper is gone: --zookeeper
- * is refused with a pointer to --bootstrap-server.
+ * one line on stderr, "sherwood topics: <Kafka's message>", and exit 1 (kafka-topics.sh
+ * prints "Error while executing topic command : <message>" on stdout). ZooKeeper is gone:
+ * --zookeeper is refused with a pointer to --bootstrap-server.
  */
 import {
   CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs, ErrorCode, errorName,
   type DescribeConfigsResponseDescribeConfigsResult, type KafkaClient, type TopicMetadata,
 } from '../client/index.js';
 import {
-  CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, parseOrUsage, stderr, stdout, withClient, type Output,
+  CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, runCommand, stderr, stdout, withClient, type Output,
 } from './_args.js';
+import { adminClientOptions } from './_properties.js';
 
 const ACTIONS = ['create', 'list', 'describe', 'alter', 'delete'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -45,6 +47,7 @@ export interface TopicsOptions {
   replicationFactor: number | null;
   configs: [string, string][];
   replicaAssignment: number[][] | null;
+  commandConfig: string | null;
   flags: Set<string>;
 }
 
@@ -70,7 +73,7 @@ Options:
   --topics-with-overrides   With --describe: only topics that have config overrides
   --under-replicated-partitions, --unavailable-partitions, --at-min-isr-partitions,
   --under-min-isr-partitions  With --describe: only partitions in that state
-  --command-config FILE     Accepted for compatibility; not used`;
+  --command-config FILE     Client properties: client.id, request.timeout.ms (others are refused)`;
 
 function refuseZookeeper(name: string): string | null {
   return name === 'zookeeper'
@@ -106,13 +109,13 @@ export function parseTopicsArgs(argv: string[]): TopicsOptions {
   }));
   const opts: TopicsOptions = {
     action, bootstrap, topic: one('topic'), topicId: one('topic-id'), partitions: int('partitions'), replicationFactor: int('replication-factor'),
-    configs, replicaAssignment, flags,
+    configs, replicaAssignment, commandConfig: one('command-config'), flags,
   };
   if ((action === 'create' || action === 'alter' || action === 'delete') && opts.topic === null) {
     throw new UsageError(`Missing required argument "[topic]"`);
   }
   if (action === 'alter' && configs.length > 0) {
-    throw new UsageError('Option "[config]" can\'t be used with option "[alter]"; use `sherwood configs` or an admin client to change topic configs');
+    throw new UsageError('Option "[config]" can\'t be used with option "[alter]"; use `sherwood configs --alter --entity-type topics --entity-name NAME --add-config k=v` to change topic configs');
   }
   if (action === 'alter' && opts.partitions === null) throw new UsageError('Missing required argument "[partitions]"');
   if (flags.has('if-not-exists') && action !== 'create') throw new UsageError('Option "[if-not-exists]" can only be used with option "[create]"');
@@ -264,10 +267,10 @@ async function remove(client: KafkaClient, opts: TopicsOptions): Promise<void> {
 
 /** Entry point: argv is what follows `sherwood topics`. Resolves to the exit code. */
 export async function main(argv: string[], out: Output = stdout, err: Output = stderr): Promise<number> {
-  const opts = parseOrUsage(() => parseTopicsArgs(argv), HELP, err);
-  if (typeof opts === 'number') return opts;
-  try {
-    await withClient(opts.bootstrap, 'sherwood-topics', async (client) => {
+  return runCommand('topics', HELP, out, err, async () => {
+    const opts = parseTopicsArgs(argv);
+    const clientOptions = adminClientOptions(opts.commandConfig, 'sherwood-topics');
+    await withClient(opts.bootstrap, clientOptions, async (client) => {
       switch (opts.action) {
         case 'create': await create(client, opts, out); break;
         case 'list': await list(client, opts, out); break;
@@ -276,11 +279,5 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
         case 'delete': await remove(client, opts); break;
       }
     });
-    return 0;
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    out(`Error while executing topic command : ${message}`);
-    if (!(e instanceof CommandError)) err(`[ERROR] ${e instanceof Error ? e.stack ?? message : message}`);
-    return 1;
-  }
+  });
 }

@@ -6,3 +6,8 @@ export * from './operations.js';
 export * from './simple-consumer.js';
 export * from './partitioner.js';
 export * from './protocol.js';
+export * from './group-consumer.js';
+export * from './assignors.js';
+export * from './fetcher.js';
+/** The error type every client failure (and KafkaError) extends, for callers that report them. */
+export { BrokerError } from '../base/errors.js';

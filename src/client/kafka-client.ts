@@ -99,6 +99,9 @@ export class NodeConnection {
 
 const API_VERSIONS_PREFERRED = 3;
 
+/** Kafka's Integer.MAX_VALUE: coordinator connections are registered as MAX - nodeId. */
+const COORDINATOR_CONNECTION_BASE = 2147483647;
+
 /** Sends ApiVersions, falling back as Kafka clients do when the broker rejects our version. */
 export async function negotiateApiVersions(conn: BrokerConnection, options: KafkaClientOptions = {}): Promise<Map<number, VersionRange>> {
   let version = API_VERSIONS_PREFERRED;
@@ -162,6 +165,8 @@ export class KafkaClient {
   private readonly nodes = new Map<number, Promise<NodeConnection>>();
   private readonly brokers = new Map<number, BrokerInfo>();
   private readonly topicCache = new Map<string, TopicMetadata>();
+  /** Node ids that get their own connection even when host:port is the bootstrap broker's. */
+  private readonly dedicated = new Set<number>();
   private closed = false;
 
   private constructor(bootstrapNode: NodeConnection, options: KafkaClientOptions) {
@@ -228,7 +233,7 @@ export class KafkaClient {
     }
     if (info === undefined) throw new BrokerError('SHERWOOD_CLIENT', `unknown broker id ${nodeId}`);
     const b = this.bootstrapNode.connection;
-    if (info.host === b.host && info.port === b.port && !b.closed) return this.bootstrapNode;
+    if (!this.dedicated.has(nodeId) && info.host === b.host && info.port === b.port && !b.closed) return this.bootstrapNode;
     const target = info;
     const opening = (async () => {
       const conn = await BrokerConnection.connect(target.host, target.port, this.options);
@@ -247,6 +252,18 @@ export class KafkaClient {
   /** Registers a broker learned elsewhere (e.g. from FindCoordinator). */
   addBroker(info: BrokerInfo): void {
     this.brokers.set(info.nodeId, info);
+  }
+
+  /**
+   * A node id for talking to `coordinator` over a connection of its own, as Kafka's consumer
+   * does (its id is Integer.MAX_VALUE - nodeId): a broker answers one connection's requests in
+   * order, so heartbeats on the connection that long-polls Fetch would wait behind it.
+   */
+  coordinatorConnectionId(coordinator: BrokerInfo): number {
+    const id = COORDINATOR_CONNECTION_BASE - coordinator.nodeId;
+    this.dedicated.add(id);
+    this.brokers.set(id, { ...coordinator, nodeId: id });
+    return id;
   }
 
   /**
@@ -344,7 +361,7 @@ export class KafkaClient {
     return ops.findCoordinator(this, key, keyType);
   }
 
-  commitOffsets(groupId: string, offsets: ops.CommitOffset[], options?: { generationId?: number; memberId?: string }): Promise<void> {
+  commitOffsets(groupId: string, offsets: ops.CommitOffset[], options?: ops.CommitOptions): Promise<void> {
     return ops.commitOffsets(this, groupId, offsets, options);
   }
 

@@ -239,22 +239,31 @@ export interface CommitOffset {
  * Commits offsets for a group. With the defaults (generation -1, empty member id) this is a
  * "simple" commit outside any group membership, which Kafka accepts for an empty group.
  */
-export async function commitOffsets(client: KafkaClient, groupId: string, offsets: CommitOffset[], options: { generationId?: number; memberId?: string } = {}): Promise<void> {
+export interface CommitOptions {
+  generationId?: number;
+  memberId?: string;
+  groupInstanceId?: string | null;
+  /** Send to this node (a group member's own coordinator connection) instead of looking it up. */
+  nodeId?: number;
+  retries?: number;
+}
+
+export async function commitOffsets(client: KafkaClient, groupId: string, offsets: CommitOffset[], options: CommitOptions = {}): Promise<void> {
   const byTopic = new Map<string, CommitOffset[]>();
   for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
-  await withRetries(client, 10, async () => {
-    const coordinator = await findCoordinator(client, groupId);
+  await withRetries(client, options.retries ?? 10, async () => {
+    const nodeId = options.nodeId ?? (await findCoordinator(client, groupId)).nodeId;
     const res = await client.request(OffsetCommit, {
       groupId,
       generationIdOrMemberEpoch: options.generationId ?? -1,
       memberId: options.memberId ?? '',
-      groupInstanceId: null,
+      groupInstanceId: options.groupInstanceId ?? null,
       retentionTimeMs: -1,
       topics: [...byTopic].map(([name, list]) => ({
         name,
         partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: o.metadata ?? '' })),
       })),
-    }, { nodeId: coordinator.nodeId });
+    }, { nodeId });
     for (const t of res.topics) {
       for (const p of t.partitions) {
         if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode, `commit offset for ${groupId} ${t.name}-${p.partitionIndex}`);

@@ -8,6 +8,10 @@ export { ErrorCode, errorName } from '../protocol/error-codes.js';
 export { Reader } from '../protocol/primitives.js';
 export { Compression, ATTR_CONTROL, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD } from '../protocol/record-batch.js';
 export { compressionFromName } from '../protocol/compression.js';
+export {
+  decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, CONSUMER_PROTOCOL_TYPE,
+  type ConsumerProtocolAssignment, type ConsumerProtocolSubscription, type TopicPartitions,
+} from '../protocol/consumer-protocol.js';
 export { encodeBatch, forEachRecord, type RecordInput } from '../protocol/records.js';
 export { CreatePartitions } from '../protocol/messages/create-partitions.js';
 export { CreateTopics } from '../protocol/messages/create-topics.js';
@@ -16,6 +20,7 @@ export { DeleteTopics } from '../protocol/messages/delete-topics.js';
 export { DescribeConfigs, type DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
 export { DescribeGroups, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.js';
 export { Fetch, type FetchRequest } from '../protocol/messages/fetch.js';
+export { IncrementalAlterConfigs } from '../protocol/messages/incremental-alter-configs.js';
 export { ListGroups } from '../protocol/messages/list-groups.js';
 export { ListOffsets } from '../protocol/messages/list-offsets.js';
 export { OffsetDelete } from '../protocol/messages/offset-delete.js';

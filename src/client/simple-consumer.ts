@@ -3,14 +3,13 @@
  * partitions a leader has in one Fetch request, and resets out-of-range positions per
  * `autoOffsetReset`. With a `groupId` it starts from the group's committed offsets and commits
  * with generation -1 (a "simple" commit, no group membership), which is what our
- * console consumer needs; group membership (JoinGroup/SyncGroup) is not implemented here.
+ * console consumer's --partition mode needs. Group membership is ./group-consumer.ts.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ZERO_UUID } from '../protocol/primitives.js';
-import { Fetch, type FetchRequestFetchTopic } from '../protocol/messages/fetch.js';
 import type { KafkaClient } from './kafka-client.js';
 import { KafkaError } from './kafka-error.js';
-import { collectRecords, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type FetchedRecord } from './operations.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type FetchedRecord } from './operations.js';
+import { DEFAULT_FETCH_SETTINGS, REFRESH_METADATA_ERRORS, fetchFromLeader, type FetchSettings } from './fetcher.js';
 
 export type OffsetSpec = 'earliest' | 'latest' | number;
 
@@ -97,42 +96,28 @@ export class SimpleConsumer {
   }
 
   private async fetchFrom(leader: number, partitions: number[]): Promise<ConsumedRecord[]> {
-    const topicId = this.client.cachedTopic(this.topic)?.topicId ?? ZERO_UUID;
-    let version = await this.client.versionFor(Fetch, leader);
-    if (version >= 13 && topicId.equals(ZERO_UUID)) version = 12;
-    const maxWaitMs = this.options.maxWaitMs ?? 500;
-    const topic: FetchRequestFetchTopic = {
-      topic: this.topic,
-      topicId,
-      partitions: partitions.map((p) => ({
-        partition: p, currentLeaderEpoch: -1, fetchOffset: this.positions.get(p)!, lastFetchedEpoch: -1, logStartOffset: -1,
-        partitionMaxBytes: this.options.partitionMaxBytes ?? 1024 * 1024, replicaDirectoryId: ZERO_UUID,
-      })),
+    const settings: FetchSettings = {
+      maxWaitMs: this.options.maxWaitMs ?? DEFAULT_FETCH_SETTINGS.maxWaitMs,
+      minBytes: this.options.minBytes ?? DEFAULT_FETCH_SETTINGS.minBytes,
+      maxBytes: this.options.maxBytes ?? DEFAULT_FETCH_SETTINGS.maxBytes,
+      partitionMaxBytes: this.options.partitionMaxBytes ?? DEFAULT_FETCH_SETTINGS.partitionMaxBytes,
+      isolationLevel: this.options.isolationLevel ?? 0,
     };
-    const res = await this.client.request(Fetch, {
-      replicaId: -1, maxWaitMs, minBytes: this.options.minBytes ?? 1, maxBytes: this.options.maxBytes ?? 50 * 1024 * 1024,
-      isolationLevel: this.options.isolationLevel ?? 0, sessionId: 0, sessionEpoch: -1, topics: [topic], forgottenTopicsData: [], rackId: '',
-    }, { nodeId: leader, version, timeoutMs: maxWaitMs + 30_000 });
-    if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode, `fetch ${this.topic}`);
+    const targets = partitions.slice().sort((a, b) => a - b).map((partition) => ({ topic: this.topic, partition, offset: this.positions.get(partition)! }));
     const out: ConsumedRecord[] = [];
-    const sorted = (res.responses[0]?.partitions ?? []).slice().sort((a, b) => a.partitionIndex - b.partitionIndex);
-    for (const pd of sorted) {
-      const p = pd.partitionIndex;
-      const position = this.positions.get(p);
-      if (position === undefined) continue;
-      if (pd.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+    for (const pf of await fetchFromLeader(this.client, leader, targets, settings)) {
+      const p = pf.partition;
+      if (pf.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
         this.positions.set(p, await this.resolve(p, this.resetSpec()));
         continue;
       }
-      if (pd.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || pd.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || pd.errorCode === ErrorCode.FENCED_LEADER_EPOCH) {
+      if (REFRESH_METADATA_ERRORS.has(pf.errorCode)) {
         this.client.invalidateTopic(this.topic);
         continue;
       }
-      if (pd.errorCode !== ErrorCode.NONE) throw new KafkaError(pd.errorCode, `fetch ${this.topic}-${p} at offset ${position}`);
-      const aborted = (this.options.isolationLevel ?? 0) === 1 ? pd.abortedTransactions ?? [] : [];
-      const { records, nextOffset } = collectRecords(pd.records, position, aborted, false);
-      this.positions.set(p, nextOffset);
-      for (const r of records) out.push({ ...r, topic: this.topic, partition: p });
+      if (pf.errorCode !== ErrorCode.NONE) throw new KafkaError(pf.errorCode, `fetch ${this.topic}-${p} at offset ${pf.offset}`);
+      this.positions.set(p, pf.nextOffset);
+      for (const r of pf.records) out.push({ ...r, topic: this.topic, partition: p });
     }
     return out;
   }

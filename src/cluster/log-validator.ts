@@ -44,18 +44,7 @@
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
-  ATTR_COMPRESSION_MASK,
-  ATTR_CONTROL,
-  ATTR_TIMESTAMP_TYPE,
-  ATTRIBUTES_OFFSET,
-  BATCH_HEADER_SIZE,
-  BATCH_LOG_OVERHEAD,
-  Compression,
-  MAGIC_OFFSET,
-  batchCrcValid,
-  updateBatchCrc,
-  readInt64,
-  writeInt64,
+  ATTRIBUTES_OFFSET, ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_TIMESTAMP_TYPE, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, BATCH_LOG_OVERHEAD, CRC_OFFSET, Compression, LAST_OFFSET_DELTA_OFFSET, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET, batchCrcValid, readInt64, updateBatchCrc, writeInt64,
 } from '../protocol/record-batch.js';
 import { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES, UnsupportedCompressionError } from '../protocol/compression.js';
 
@@ -159,7 +148,7 @@ const MIN_BATCH_LENGTH_ANY_MAGIC = 14;
 export function nextBatchSize(buf: Buffer, pos: number): number | null | { corrupt: string } {
   const remaining = buf.length - pos;
   if (remaining < BATCH_LOG_OVERHEAD) return null;
-  const length = buf.readInt32BE(pos + 8);
+  const length = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   if (length < MIN_BATCH_LENGTH_ANY_MAGIC) return { corrupt: `Record size ${length} is less than the minimum record overhead (${MIN_BATCH_LENGTH_ANY_MAGIC})` };
   if (remaining < HEADER_SIZE_UP_TO_MAGIC) return null;
   const magic = buf.readInt8(pos + MAGIC_OFFSET);
@@ -212,7 +201,7 @@ export function validateRecords(records: Buffer, config: ValidationConfig, nowMs
     if (magic !== 2) {
       return fail(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `Record batches with magic ${magic} are not supported; only magic 2 is stored`);
     }
-    const length = records.readInt32BE(pos + 8);
+    const length = records.readInt32BE(pos + BATCH_LENGTH_OFFSET);
     const size = length + BATCH_LOG_OVERHEAD;
     if (length < BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD) {
       return fail(ErrorCode.CORRUPT_MESSAGE, `Record size ${length} is less than the minimum record overhead (${BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD})`);
@@ -231,7 +220,7 @@ export function validateRecords(records: Buffer, config: ValidationConfig, nowMs
       offsetCount += verdict.readInt32BE(23) + 1;
     } else {
       parts?.push(records.subarray(pos, pos + size));
-      offsetCount += records.readInt32BE(pos + 23) + 1;
+      offsetCount += records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) + 1;
     }
     batchCount++;
     pos += size;
@@ -254,12 +243,12 @@ function validateBatch(buf: Buffer, pos: number, size: number, config: Validatio
     return fail(ErrorCode.MESSAGE_TOO_LARGE, `The record batch size in the append is ${size} bytes which exceeds the maximum configured value of ${config.maxMessageBytes}.`);
   }
   if (!batchCrcValid(buf, pos, size)) {
-    return fail(ErrorCode.CORRUPT_MESSAGE, `Record is corrupt (stored crc = ${buf.readUInt32BE(pos + 17)})`);
+    return fail(ErrorCode.CORRUPT_MESSAGE, `Record is corrupt (stored crc = ${buf.readUInt32BE(pos + CRC_OFFSET)})`);
   }
-  const attributes = buf.readInt16BE(pos + 21);
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
   const codec = (attributes & ATTR_COMPRESSION_MASK) as Compression;
   if (codec > MAX_CODEC) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Unknown compression type id: ${codec as number}`);
-  const count = buf.readInt32BE(pos + 57);
+  const count = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
   const headerProblem = checkCountAndProducer(buf, pos, attributes, count, client);
   if (headerProblem !== null) return headerProblem;
   // An empty batch (the coordinator's, or left by compaction) has nothing to walk or convert.
@@ -290,18 +279,18 @@ function validateBatch(buf: Buffer, pos: number, size: number, config: Validatio
 
   const fixOffsets = !walkOffsetsContiguous;
   // Kafka sets a CreateTime batch's maxTimestamp from its records, whatever the producer wrote.
-  const maxTimestamp = config.timestampType === 'CreateTime' && (attributes & ATTR_TIMESTAMP_TYPE) === 0 ? walkMaxTimestamp : readInt64(buf, pos + 35);
+  const maxTimestamp = config.timestampType === 'CreateTime' && (attributes & ATTR_TIMESTAMP_TYPE) === 0 ? walkMaxTimestamp : readInt64(buf, pos + MAX_TIMESTAMP_OFFSET);
   let targetCodec = target ?? codec;
   if (codec === Compression.None && (attributes & ATTR_CONTROL) !== 0) targetCodec = Compression.None;
   if (targetCodec === codec && !fixOffsets) {
-    return maxTimestamp === readInt64(buf, pos + 35) ? null : withMaxTimestamp(buf.subarray(pos, pos + size), maxTimestamp);
+    return maxTimestamp === readInt64(buf, pos + MAX_TIMESTAMP_OFFSET) ? null : withMaxTimestamp(buf.subarray(pos, pos + size), maxTimestamp);
   }
   return rebuildBatch(buf, pos, payload.subarray(start, end), count, targetCodec, fixOffsets, maxTimestamp);
 }
 
 /** Step 7: Kafka's LogValidator.validateBatch (offset range, count, control, sequence). */
 function checkCountAndProducer(buf: Buffer, pos: number, attributes: number, count: number, client: boolean): ValidationFailure | null {
-  const lastOffsetDelta = buf.readInt32BE(pos + 23);
+  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
   if (!client) {
     if (count < 0 || lastOffsetDelta < 0 || count > lastOffsetDelta + 1) {
       return fail(ErrorCode.CORRUPT_MESSAGE, `Invalid record count ${count} / lastOffsetDelta ${lastOffsetDelta}`);
@@ -314,8 +303,8 @@ function checkCountAndProducer(buf: Buffer, pos: number, attributes: number, cou
     return fail(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${count}`);
   }
   if ((attributes & ATTR_CONTROL) !== 0) return fail(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');
-  const producerId = readInt64(buf, pos + 43);
-  const baseSequence = buf.readInt32BE(pos + 53);
+  const producerId = readInt64(buf, pos + PRODUCER_ID_OFFSET);
+  const baseSequence = buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
   if (producerId >= 0 && baseSequence < 0) return fail(ErrorCode.INVALID_RECORD, `Invalid sequence number ${baseSequence} in record batch with producerId ${producerId}`);
   return null;
 }
@@ -351,8 +340,8 @@ function recordCheckFor(buf: Buffer, pos: number, attributes: number, config: Va
     checkTimestamps: logAppendTimeBatch || (createTime && bounded),
     createTime,
     logAppendTimeBatch,
-    baseTimestamp: readInt64(buf, pos + 27),
-    maxTimestamp: readInt64(buf, pos + 35),
+    baseTimestamp: readInt64(buf, pos + BASE_TIMESTAMP_OFFSET),
+    maxTimestamp: readInt64(buf, pos + MAX_TIMESTAMP_OFFSET),
     low: nowMs - config.timestampBeforeMaxMs,
     high: nowMs + config.timestampAfterMaxMs,
   };
@@ -488,7 +477,7 @@ function rebuildBatch(buf: Buffer, pos: number, records: Buffer, count: number, 
   buf.copy(out, 0, pos, pos + BATCH_HEADER_SIZE);
   body.copy(out, BATCH_HEADER_SIZE);
   out.writeInt32BE(out.length - BATCH_LOG_OVERHEAD, 8);
-  const attributes = buf.readInt16BE(pos + 21);
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
   out.writeInt16BE((attributes & ~ATTR_COMPRESSION_MASK) | codec, 21);
   if (fixOffsets) out.writeInt32BE(count - 1, 23);
   writeInt64(out, 35, maxTimestamp);

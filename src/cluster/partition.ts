@@ -560,6 +560,15 @@ export class Partition {
     }
   }
 
+  /**
+   * Whether `producerId` (at `producerEpoch`) has a transaction open on this partition: its
+   * first transactional write here was verified already (KIP-890), later ones need no check.
+   */
+  hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
+    const entry = this.log.producerStateManager.lastEntry(producerId);
+    return entry !== undefined && entry.producerEpoch === producerEpoch && entry.currentTxnFirstOffset >= 0;
+  }
+
   /** The producers this replica's log knows (DescribeProducers; any hosted replica answers, as in Kafka). */
   activeProducers(): ActiveProducer[] {
     return this.log.activeProducers();

@@ -25,9 +25,22 @@ import { crc32c } from '@node-rs/crc32';
 export const BATCH_HEADER_SIZE = 61;
 /** Bytes needed to know a batch's total size and magic. */
 export const BATCH_LOG_OVERHEAD = 12;
+/** Where each header field starts, from the batch's first byte (the table above). */
+export const BASE_OFFSET_OFFSET = 0;
+export const BATCH_LENGTH_OFFSET = 8;
+export const PARTITION_LEADER_EPOCH_OFFSET = 12;
 export const MAGIC_OFFSET = 16;
 export const CRC_OFFSET = 17;
 export const ATTRIBUTES_OFFSET = 21;
+export const LAST_OFFSET_DELTA_OFFSET = 23;
+export const BASE_TIMESTAMP_OFFSET = 27;
+export const MAX_TIMESTAMP_OFFSET = 35;
+export const PRODUCER_ID_OFFSET = 43;
+export const PRODUCER_EPOCH_OFFSET = 51;
+export const BASE_SEQUENCE_OFFSET = 53;
+export const RECORDS_COUNT_OFFSET = 57;
+/** The CRC covers the bytes from here (attributes) to the batch's end. */
+export const CRC_COVERED_FROM = ATTRIBUTES_OFFSET;
 
 export enum Compression {
   None = 0,
@@ -81,25 +94,25 @@ export function writeInt64(buf: Buffer, pos: number, v: number): void {
  */
 export function batchSizeAt(buf: Buffer, pos: number): number {
   if (buf.length - pos < BATCH_LOG_OVERHEAD) return -1;
-  return buf.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+  return buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + BATCH_LOG_OVERHEAD;
 }
 
 /** Reads the header of the batch at pos; the caller ensures 61 bytes are there. */
 export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
   return {
     baseOffset: readInt64(buf, pos),
-    batchLength: buf.readInt32BE(pos + 8),
-    partitionLeaderEpoch: buf.readInt32BE(pos + 12),
-    magic: buf.readInt8(pos + 16),
-    crc: buf.readUInt32BE(pos + 17),
-    attributes: buf.readInt16BE(pos + 21),
-    lastOffsetDelta: buf.readInt32BE(pos + 23),
-    baseTimestamp: readInt64(buf, pos + 27),
-    maxTimestamp: readInt64(buf, pos + 35),
-    producerId: readInt64(buf, pos + 43),
-    producerEpoch: buf.readInt16BE(pos + 51),
-    baseSequence: buf.readInt32BE(pos + 53),
-    recordsCount: buf.readInt32BE(pos + 57),
+    batchLength: buf.readInt32BE(pos + BATCH_LENGTH_OFFSET),
+    partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET),
+    magic: buf.readInt8(pos + MAGIC_OFFSET),
+    crc: buf.readUInt32BE(pos + CRC_OFFSET),
+    attributes: buf.readInt16BE(pos + ATTRIBUTES_OFFSET),
+    lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET),
+    baseTimestamp: readInt64(buf, pos + BASE_TIMESTAMP_OFFSET),
+    maxTimestamp: readInt64(buf, pos + MAX_TIMESTAMP_OFFSET),
+    producerId: readInt64(buf, pos + PRODUCER_ID_OFFSET),
+    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
+    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
+    recordsCount: buf.readInt32BE(pos + RECORDS_COUNT_OFFSET),
   };
 }
 
@@ -108,7 +121,7 @@ export function baseOffsetOf(buf: Buffer, pos = 0): number {
 }
 
 export function lastOffsetOf(buf: Buffer, pos = 0): number {
-  return readInt64(buf, pos) + buf.readInt32BE(pos + 23);
+  return readInt64(buf, pos) + buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
 }
 
 export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
@@ -116,7 +129,7 @@ export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): voi
 }
 
 export function setPartitionLeaderEpoch(buf: Buffer, pos: number, epoch: number): void {
-  buf.writeInt32BE(epoch, pos + 12);
+  buf.writeInt32BE(epoch, pos + PARTITION_LEADER_EPOCH_OFFSET);
 }
 
 /** CRC-32C over attributes..end, as stored in the crc field. */
@@ -137,7 +150,7 @@ export function updateBatchCrc(buf: Buffer, pos: number, size: number): void {
 export function setLogAppendTime(buf: Buffer, pos: number, size: number, timestampMs: number): void {
   const attrs = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
   buf.writeInt16BE(attrs | ATTR_TIMESTAMP_TYPE, pos + ATTRIBUTES_OFFSET);
-  writeInt64(buf, pos + 35, timestampMs);
+  writeInt64(buf, pos + MAX_TIMESTAMP_OFFSET, timestampMs);
   updateBatchCrc(buf, pos, size);
 }
 
@@ -155,15 +168,15 @@ export type BatchProblem =
  */
 export function checkBatch(buf: Buffer, pos: number, end = buf.length): number | BatchProblem {
   if (end - pos < BATCH_LOG_OVERHEAD + 5) return 'truncated';
-  const length = buf.readInt32BE(pos + 8);
+  const length = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   const magic = buf.readInt8(pos + MAGIC_OFFSET);
   if (magic !== 2) return 'bad-magic';
   if (length < BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD) return 'bad-length';
   const size = length + BATCH_LOG_OVERHEAD;
   if (end - pos < size) return 'truncated';
   if (!batchCrcValid(buf, pos, size)) return 'bad-crc';
-  const count = buf.readInt32BE(pos + 57);
-  const lastOffsetDelta = buf.readInt32BE(pos + 23);
+  const count = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
+  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
   if (count < 0 || lastOffsetDelta < 0 || count > lastOffsetDelta + 1) return 'bad-count';
   return size;
 }

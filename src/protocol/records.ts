@@ -31,22 +31,7 @@
 import { CorruptRecordError } from '../base/errors.js';
 import { Reader, unsignedVarintSize } from './primitives.js';
 import {
-  ATTR_COMPRESSION_MASK,
-  ATTR_CONTROL,
-  ATTR_DELETE_HORIZON,
-  ATTR_TIMESTAMP_TYPE,
-  ATTR_TRANSACTIONAL,
-  BATCH_HEADER_SIZE,
-  BATCH_LOG_OVERHEAD,
-  Compression,
-  CRC_OFFSET,
-  MAGIC_OFFSET,
-  NO_PRODUCER_ID,
-  NO_SEQUENCE,
-  computeBatchCrc,
-  readBatchHeader,
-  writeInt64,
-  type BatchHeader,
+  ATTRIBUTES_OFFSET, ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, BATCH_LOG_OVERHEAD, CRC_OFFSET, Compression, LAST_OFFSET_DELTA_OFFSET, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_PRODUCER_ID, NO_SEQUENCE, PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET, computeBatchCrc, readBatchHeader, type BatchHeader, writeInt64,
 } from './record-batch.js';
 import { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression.js';
 
@@ -101,7 +86,7 @@ function batchBounds(buf: Buffer, pos: number): number {
   if (buf.length - pos < MAGIC_OFFSET + 1) throw new CorruptRecordError(`truncated batch at ${pos}: ${buf.length - pos} bytes`);
   const magic = buf.readInt8(pos + MAGIC_OFFSET);
   if (magic !== 2) throw new LegacyMessageFormatError(magic);
-  const size = buf.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+  const size = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + BATCH_LOG_OVERHEAD;
   if (size < BATCH_HEADER_SIZE) throw new CorruptRecordError(`batch length ${size - BATCH_LOG_OVERHEAD} is below the v2 header size`);
   if (buf.length - pos < size) throw new CorruptRecordError(`truncated batch at ${pos}: need ${size} bytes, have ${buf.length - pos}`);
   return size;
@@ -113,11 +98,11 @@ function batchBounds(buf: Buffer, pos: number): number {
  */
 export function batchRecordsPayload(buf: Buffer, pos = 0, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
   const size = batchBounds(buf, pos);
-  const attributes = buf.readInt16BE(pos + 21);
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
   const body = buf.subarray(pos + BATCH_HEADER_SIZE, pos + size);
   const codec = (attributes & ATTR_COMPRESSION_MASK) as Compression;
   // An empty batch (left by compaction to keep producer state) may carry a codec but no bytes.
-  if (codec === Compression.None || (body.length === 0 && buf.readInt32BE(pos + 57) === 0)) return body;
+  if (codec === Compression.None || (body.length === 0 && buf.readInt32BE(pos + RECORDS_COUNT_OFFSET) === 0)) return body;
   return decompress(codec, body, maxDecompressedBytes);
 }
 
@@ -179,7 +164,7 @@ function walkRecords(payload: Buffer, count: number, visit: RecordVisitor): void
 /** Visits every record of the batch at pos (decompressing if needed). */
 export function forEachRecord(buf: Buffer, pos: number, visit: RecordVisitor): void {
   const payload = batchRecordsPayload(buf, pos);
-  walkRecords(payload, buf.readInt32BE(pos + 57), visit);
+  walkRecords(payload, buf.readInt32BE(pos + RECORDS_COUNT_OFFSET), visit);
 }
 
 /**
@@ -217,7 +202,7 @@ export function decodeBatches(buf: Buffer | null, options: { verifyCrc?: boolean
   if (buf === null) return out;
   let pos = 0;
   while (buf.length - pos >= BATCH_LOG_OVERHEAD + 5) {
-    const size = buf.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+    const size = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + BATCH_LOG_OVERHEAD;
     if (buf.length - pos < size) break;
     if (options.verifyCrc === true && size >= BATCH_HEADER_SIZE && buf.readInt8(pos + MAGIC_OFFSET) === 2 && computeBatchCrc(buf, pos, size) !== buf.readUInt32BE(pos + CRC_OFFSET)) {
       throw new CorruptRecordError(`batch at offset ${readBatchHeader(buf, pos).baseOffset} has a bad CRC`);
@@ -230,7 +215,7 @@ export function decodeBatches(buf: Buffer | null, options: { verifyCrc?: boolean
 
 /** Number of records in the batch at pos (from its header; no decoding). */
 export function recordsCount(buf: Buffer, pos = 0): number {
-  return buf.readInt32BE(pos + 57);
+  return buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
 }
 
 /** Reads the control record of a control batch's record (key and value as stored). */
@@ -417,18 +402,18 @@ export function encodeBatch(options: EncodeBatchOptions): Buffer {
 
   const size = BATCH_HEADER_SIZE + body.length;
   const out = Buffer.allocUnsafe(size);
-  writeInt64(out, 0, baseOffset);
-  out.writeInt32BE(size - BATCH_LOG_OVERHEAD, 8);
-  out.writeInt32BE(options.partitionLeaderEpoch ?? -1, 12);
+  writeInt64(out, BASE_OFFSET_OFFSET, baseOffset);
+  out.writeInt32BE(size - BATCH_LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+  out.writeInt32BE(options.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH_OFFSET);
   out.writeInt8(2, MAGIC_OFFSET);
-  out.writeInt16BE(attributes, 21);
-  out.writeInt32BE(lastOffsetDelta, 23);
-  writeInt64(out, 27, baseTimestamp);
-  writeInt64(out, 35, maxTimestamp);
-  writeInt64(out, 43, options.producerId ?? NO_PRODUCER_ID);
-  out.writeInt16BE(options.producerEpoch ?? -1, 51);
-  out.writeInt32BE(options.baseSequence ?? NO_SEQUENCE, 53);
-  out.writeInt32BE(prepared.length, 57);
+  out.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
+  out.writeInt32BE(lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64(out, BASE_TIMESTAMP_OFFSET, baseTimestamp);
+  writeInt64(out, MAX_TIMESTAMP_OFFSET, maxTimestamp);
+  writeInt64(out, PRODUCER_ID_OFFSET, options.producerId ?? NO_PRODUCER_ID);
+  out.writeInt16BE(options.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
+  out.writeInt32BE(options.baseSequence ?? NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
+  out.writeInt32BE(prepared.length, RECORDS_COUNT_OFFSET);
   body.copy(out, BATCH_HEADER_SIZE);
   out.writeUInt32BE(computeBatchCrc(out, 0, size), CRC_OFFSET);
   return out;

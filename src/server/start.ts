@@ -43,6 +43,13 @@ import { SocketServer } from './server.js';
 import type { RequestMemoryPool } from './request-memory-pool.js';
 
 export interface StartBrokerOptions {
+  /**
+   * 'embedded' (the default for startBroker): defaults suited to a broker inside a Node process
+   * or test suite — `group.initial.rebalance.delay.ms=0` (the first group member does not wait
+   * 3 s) and log level `warn`. 'server' (`sherwood server`): Kafka's defaults as they are. Either
+   * way, `overrides` and `logLevel` win.
+   */
+  profile?: 'embedded' | 'server';
   host?: string;
   port?: number;
   dataDir?: string;
@@ -68,13 +75,28 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** The embedded profile's defaults (see StartBrokerOptions.profile); explicit settings win. */
+const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = {
+  'group.initial.rebalance.delay.ms': '0',
+  'log.level': 'warn',
+};
+
+/** An in-memory broker's log dir: a path inside its MemoryFileSystem, never a directory on disk. */
+export const IN_MEMORY_LOG_DIR = '/in-memory/sherwood-data';
+
 export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
-  const config = BrokerConfig.fromProperties(brokerProperties(options));
+  const props = brokerProperties(options);
+  if ((options.profile ?? 'embedded') === 'embedded') {
+    for (const [k, v] of Object.entries(EMBEDDED_DEFAULTS)) if (props[k] === undefined) props[k] = v;
+  }
+  const inMemory = options.inMemory === true && options.fs === undefined;
+  if (inMemory && props['log.dirs'] === undefined && props['log.dir'] === undefined) props['log.dirs'] = IN_MEMORY_LOG_DIR;
+  const config = BrokerConfig.fromProperties(props);
   const logger = options.logger ?? createLogger(config.logLevel());
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const fs = options.fs ?? fileSystemFor(options);
-  const dirs = config.logDirs().map((d) => resolvePath(d));
+  const dirs = config.logDirs().map((d) => (inMemory ? d : resolvePath(d)));
   const nodeId = config.nodeId();
 
   for (const dir of dirs) await fs.mkdirp(dir);
@@ -158,7 +180,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   logs.startBackgroundTasks();
 
   const first = broker.advertisedListeners()[0]!;
-  logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: dirs, handlers: handlers.size });
+  logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: inMemory ? `(in memory) ${dirs.join(',')}` : dirs, handlers: handlers.size });
 
   let closing: Promise<void> | null = null;
   return {

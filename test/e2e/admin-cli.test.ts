@@ -4,6 +4,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestBroker, ROOT } from '../helpers/broker.js';
 import { kcat, lastJson, run, runPython } from '../helpers/clients.js';
@@ -25,8 +27,7 @@ test('create, describe, list, alter, delete', async () => {
   let r = await topics('--create', '--topic', 'cli-a', '--partitions', '3', '--replication-factor', '1', '--config', 'retention.ms=60000', '--config', 'cleanup.policy=compact');
   assert.deepEqual(r, { code: 0, out: ['Created topic cli-a.'], err: [] });
   r = await topics('--create', '--topic', 'cli-a');
-  assert.equal(r.code, 1);
-  assert.deepEqual(r.out, ["Error while executing topic command : Topic 'cli-a' already exists."]);
+  assert.deepEqual(r, { code: 1, out: [], err: ["sherwood topics: Topic 'cli-a' already exists."] });
   r = await topics('--create', '--topic', 'cli-a', '--if-not-exists');
   assert.deepEqual([r.code, r.out], [0, []]);
   r = await topics('--create', '--topic', 'cli.b');
@@ -52,7 +53,7 @@ test('create, describe, list, alter, delete', async () => {
   r = await topics('--describe', '--topics-with-overrides');
   assert.deepEqual(r.out.filter((l) => l.startsWith('Topic:')).map((l) => l.split('\t')[0]), ['Topic: cli-a']);
   r = await topics('--describe', '--topic', 'nope');
-  assert.deepEqual([r.code, r.out], [1, ["Error while executing topic command : Topic 'nope' does not exist as expected"]]);
+  assert.deepEqual([r.code, r.out, r.err], [1, [], ["sherwood topics: Topic 'nope' does not exist as expected"]]);
   r = await topics('--describe', '--topic', 'nope', '--if-exists');
   assert.deepEqual([r.code, r.out], [0, []]);
 
@@ -61,7 +62,7 @@ test('create, describe, list, alter, delete', async () => {
   assert.equal(b.broker.topics.get('cli-a')!.numPartitions, 5);
   r = await topics('--alter', '--topic', 'cli-a', '--partitions', '2');
   assert.equal(r.code, 1);
-  assert.deepEqual(r.out, ['Error while executing topic command : The topic cli-a currently has 5 partition(s); 2 would not be an increase.']);
+  assert.deepEqual(r.err, ['sherwood topics: The topic cli-a currently has 5 partition(s); 2 would not be an increase.']);
 
   r = await topics('--delete', '--topic', 'cli.b');
   assert.deepEqual([r.code, r.out], [0, []]);
@@ -75,32 +76,59 @@ test('create, describe, list, alter, delete', async () => {
 test('broker-side errors are printed and the broker keeps serving', async () => {
   let r = await topics('--create', '--topic', 'bad name');
   assert.equal(r.code, 1);
-  assert.match(r.out[0]!, /^Error while executing topic command : Topic name "bad name" is illegal/);
+  assert.match(r.err[0]!, /^sherwood topics: Topic name "bad name" is illegal/);
+  assert.equal(r.err.length, 1);
   r = await topics('--create', '--topic', 'cli-rf', '--replication-factor', '3');
-  assert.deepEqual(r.out, ['Error while executing topic command : Replication factor: 3 larger than available brokers: 1.']);
+  assert.deepEqual(r.err, ['sherwood topics: Replication factor: 3 larger than available brokers: 1.']);
   r = await topics('--create', '--topic', 'cli-cfg', '--config', 'retention.ms=later');
-  assert.deepEqual(r.out, ['Error while executing topic command : Invalid value later for configuration retention.ms: Not a number of type LONG']);
+  assert.deepEqual(r.err, ['sherwood topics: Invalid value later for configuration retention.ms: Not a number of type LONG']);
   r = await topics('--create', '--topic', 'cli-cfg', '--config', 'nope=1');
-  assert.deepEqual(r.out, ['Error while executing topic command : Unknown topic config name: nope']);
+  assert.deepEqual(r.err, ['sherwood topics: Unknown topic config name: nope']);
   r = await topics('--list');
   assert.equal(r.code, 0);
 });
 
-test('usage errors', async () => {
+test('usage errors: one line on stderr, exit 1; --help on stdout, exit 0', async () => {
   const usage = async (argv: string[]) => {
+    const out: string[] = [];
     const err: string[] = [];
-    const code = await main(argv, () => {}, (l) => err.push(l));
-    return { code, first: err[0] };
+    const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+    return { code, out, err };
   };
-  assert.deepEqual(await usage(['--zookeeper', 'localhost:2181', '--list']),
-    { code: 1, first: '--zookeeper is not supported: ZooKeeper is gone (as in Kafka 4.0). Use --bootstrap-server HOST:PORT to talk to the broker.' });
-  assert.deepEqual(await usage(['--list']), { code: 1, first: 'Missing required argument "[bootstrap-server]"' });
-  assert.deepEqual(await usage(['--bootstrap-server', 'x:1', '--list', '--create']),
-    { code: 1, first: 'Command must include exactly one action: --list, --describe, --create, --alter or --delete' });
-  assert.deepEqual(await usage(['--bootstrap-server', 'x:1', '--create']), { code: 1, first: 'Missing required argument "[topic]"' });
-  assert.deepEqual(await usage(['--bootstrap-server', 'x:1', '--create', '--topic', 't', '--config', 'novalue']),
-    { code: 1, first: 'Invalid topic config: all configs to be added must be in the format "key=val".' });
-  assert.equal((await usage(['--help'])).code, 0);
+  const refused = async (argv: string[], message: string) => assert.deepEqual(await usage(argv), { code: 1, out: [], err: [`sherwood topics: ${message} (see --help)`] });
+  await refused(['--zookeeper', 'localhost:2181', '--list'],
+    '--zookeeper is not supported: ZooKeeper is gone (as in Kafka 4.0). Use --bootstrap-server HOST:PORT to talk to the broker.');
+  await refused(['--list'], 'Missing required argument "[bootstrap-server]"');
+  await refused(['--bootstrap-server', 'x:1', '--list', '--create'], 'Command must include exactly one action: --list, --describe, --create, --alter or --delete');
+  await refused(['--bootstrap-server', 'x:1', '--create'], 'Missing required argument "[topic]"');
+  await refused(['--bootstrap-server', 'x:1', '--create', '--topic', 't', '--config', 'novalue'],
+    'Invalid topic config: all configs to be added must be in the format "key=val".');
+  await refused(['--bootstrap-server', 'x:1', '--alter', '--topic', 't', '--config', 'retention.ms=1'],
+    'Option "[config]" can\'t be used with option "[alter]"; use `sherwood configs --alter --entity-type topics --entity-name NAME --add-config k=v` to change topic configs');
+  const help = await usage(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out.join('\n'), /^Usage: sherwood topics/);
+  assert.deepEqual(help.err, []);
+});
+
+test('--command-config: the honoured keys are accepted, any other key is refused by name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sherwood-cc-'));
+  try {
+    writeFileSync(join(dir, 'ok.properties'), '# admin client\nclient.id = my-admin\nrequest.timeout.ms=5000\n');
+    writeFileSync(join(dir, 'bad.properties'), 'sasl.mechanism=PLAIN\n');
+    writeFileSync(join(dir, 'unknown.properties'), 'frobnicate=1\n');
+    let r = await topics('--list', '--command-config', join(dir, 'ok.properties'));
+    assert.equal(r.code, 0, r.err.join('\n'));
+    r = await topics('--list', '--command-config', join(dir, 'bad.properties'));
+    assert.deepEqual([r.code, r.err], [1, [`sherwood topics: --command-config ${join(dir, 'bad.properties')}: sasl.mechanism is not supported: TLS and SASL are not implemented yet (see --help)`]]);
+    r = await topics('--list', '--command-config', join(dir, 'unknown.properties'));
+    assert.equal(r.code, 1);
+    assert.match(r.err[0]!, /unknown or unsupported admin client property 'frobnicate'/);
+    r = await topics('--list', '--command-config', join(dir, 'missing.properties'));
+    assert.match(r.err[0]!, /--command-config .*missing.properties: cannot read it \(ENOENT\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('sherwood topics as a real process', { timeout: 60_000 }, async () => {

@@ -51,14 +51,25 @@ test('perf produce then perf consume move every record through a broker', { time
   });
 });
 
-test('perf rejects bad usage with exit code 2 and answers --help with 0', async () => {
+test('perf rejects bad usage with one line and exit code 1, refuses unknown props by name, and answers --help with 0', async () => {
   const help = await perfLines(['produce', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.lines.join('\n'), /sherwood perf produce --topic/);
-  assert.equal((await perfLines(['produce', '--topic', 't'])).code, 2);
-  assert.equal((await perfLines(['nonsense'])).code, 2);
-  assert.equal((await perfLines(['produce', '--topic', 't', '--num-records', '1', '--record-size', '1', '--throughput', '-1',
-    '--bootstrap-server', '127.0.0.1:1', '--acks', '2'])).code, 2);
+  const refused = async (argv: string[], re: RegExp) => {
+    const r = await perfLines(argv);
+    assert.equal(r.code, 1, argv.join(' '));
+    assert.equal(r.errors.length, 1, r.errors.join('\n'));
+    assert.match(r.errors[0]!, re);
+  };
+  await refused(['produce', '--topic', 't', '--bootstrap-server', '127.0.0.1:1'], /^sherwood perf produce: --num-records is required \(see --help\)$/);
+  await refused(['nonsense'], /^sherwood perf: unknown subcommand 'nonsense'/);
+  await refused(['produce', '--topic', 't', '--num-records', '1', '--record-size', '1', '--throughput', '-1',
+    '--bootstrap-server', '127.0.0.1:1', '--acks', '2'], /acks must be 0, 1, all or -1/);
+  await refused(['produce', '--topic', 't', '--num-records', '1', '--record-size', '1', '--throughput', '-1',
+    '--bootstrap-server', '127.0.0.1:1', '--producer-props', 'enable.idempotence=true'], /--producer-props: unknown or unsupported producer property 'enable.idempotence'/);
+  await refused(['consume', '--topic', 't', '--messages', '1', '--bootstrap-server', '127.0.0.1:1', '--consumer-props', 'group.id=g'],
+    /--consumer-props: unknown or unsupported consumer property 'group.id'/);
+  await refused(['consume', '--topic', 't', '--messages', '1', '--bootstrap-server', '127.0.0.1:1', '--bogus', '1'], /bogus is not a recognized option/);
 });
 
 test('latency histogram percentiles stay within 0.2% of the recorded values', () => {

@@ -131,37 +131,64 @@ test('--group resumes from the committed offset', { timeout: 60_000 }, async () 
   });
 });
 
-test('option errors exit 1 with Kafka-like messages', { timeout: 30_000 }, async () => {
+test('option errors exit 1 with one Kafka-like line on stderr', { timeout: 30_000 }, async () => {
   const cases: [typeof producerMain, string[], RegExp][] = [
-    [consumerMain, ['--topic', 't'], /--bootstrap-server/],
+    [consumerMain, ['--topic', 't'], /Missing required argument "\[bootstrap-server\]"/],
     [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--offset', '3'], /partition is required when offset is specified/],
     [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--partition', '0', '--offset', '3', '--from-beginning'], /cannot be specified together/],
     [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--group', 'g', '--partition', '0'], /group and partition/],
     [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--partition', '0', '--offset', 'soon'], /offset value 'soon' is incorrect/],
-    [consumerMain, ['--bogus'], /Unknown option/],
-    [producerMain, ['--bootstrap-server', 'x:1'], /--topic/],
+    [consumerMain, ['--bogus'], /bogus is not a recognized option/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--include', 't.*'], /--include is not supported: regex subscriptions/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--isolation-level', 'read_committed'], /read_committed is not supported: transactions are not implemented yet/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--consumer-property', 'isolation.level=read_committed'], /isolation.level=read_committed: read_committed is not supported/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--group', 'a', '--consumer-property', 'group.id=b'], /group ids provided in different places .* do not match. Detected group ids: 'a', 'b'/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--from-beginning', '--consumer-property', 'auto.offset.reset=latest'], /Can't simultaneously specify --from-beginning and 'auto.offset.reset=latest'/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--consumer-property', 'partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor'], /CooperativeStickyAssignor is not supported/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--consumer-property', 'group.protocol=consumer'], /KIP-848/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--property', 'print.epoch=true'], /--property: unknown or unsupported formatter property 'print.epoch'/],
+    [consumerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--formatter', 'kafka.tools.LoggingMessageFormatter'], /--formatter kafka.tools.LoggingMessageFormatter is not supported/],
+    [producerMain, ['--bootstrap-server', 'x:1'], /Missing required argument "\[topic\]"/],
     [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--compression-codec', 'brotli'], /Unknown compression codec/],
     [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--request-required-acks', '2'], /request-required-acks/],
+    [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--producer-property', 'transactional.id=x'], /--producer-property: transactional.id is not supported: transactions are not implemented yet/],
+    [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--producer-property', 'enable.idempotence=true'], /idempotent producers .* are not implemented yet/],
+    [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--producer-property', 'max.block.ms=5'], /unknown or unsupported producer property 'max.block.ms'/],
+    [producerMain, ['--bootstrap-server', 'x:1', '--topic', 't', '--property', 'parse.keys=true'], /unknown or unsupported line reader property 'parse.keys'/],
   ];
   for (const [fn, argv, re] of cases) {
     const r = await runCli(fn, argv);
     assert.equal(r.code, 1, argv.join(' '));
-    assert.match(r.stderr, re, argv.join(' '));
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, `one line for ${argv.join(' ')}:\n${r.stderr}`);
+    assert.match(lines[0]!, re, argv.join(' '));
+    assert.match(lines[0]!, /^sherwood console-(consumer|producer): /);
+    assert.equal(r.stdout, '');
+  }
+  for (const fn of [consumerMain, producerMain]) {
+    const help = await runCli(fn, ['--help']);
+    assert.deepEqual([help.code, help.stderr], [0, '']);
+    assert.match(help.stdout, /^Usage: sherwood console-/);
   }
 });
 
-test('an unknown topic or an unreachable broker exits 1 with an error', { timeout: 30_000 }, async () => {
+test('an unknown topic (auto-creation off) or an unreachable broker exits 1 with one line', { timeout: 30_000 }, async () => {
   await withBroker(async (b) => {
-    const r = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-does-not-exist', '--timeout-ms', '300']);
+    const r = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-does-not-exist', '--timeout-ms', '300',
+      '--consumer-property', 'allow.auto.create.topics=false']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /UNKNOWN_TOPIC_OR_PARTITION/);
+    assert.match(r.stderr, /^sherwood console-consumer: metadata for topic cc-does-not-exist: UNKNOWN_TOPIC_OR_PARTITION/);
+    // As Kafka's consumer (allow.auto.create.topics=true), the topic is created when the broker allows it.
+    const created = await runCli(consumerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-auto-created', '--timeout-ms', '300']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.ok(b.broker.topics.get('cc-auto-created') !== undefined);
   });
   const dead = await runCli(consumerMain, ['--bootstrap-server', '127.0.0.1:1', '--topic', 't']);
   assert.equal(dead.code, 1);
-  assert.match(dead.stderr, /cannot connect/);
+  assert.match(dead.stderr, /^sherwood console-consumer: cannot connect to 127.0.0.1:1/);
   const deadP = await runCli(producerMain, ['--bootstrap-server', '127.0.0.1:1', '--topic', 't'], 'x\n');
   assert.equal(deadP.code, 1);
-  assert.match(deadP.stderr, /cannot connect/);
+  assert.equal(deadP.stderr, 'sherwood console-producer: cannot connect to 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1\n');
 });
 
 test('a missing key separator stops the producer with exit 1', { timeout: 30_000 }, async () => {
@@ -169,7 +196,7 @@ test('a missing key separator stops the producer with exit 1', { timeout: 30_000
     await b.broker.topics.create({ name: 'cc-sep', numPartitions: 1, replicationFactor: 1, configs: {} });
     const r = await runCli(producerMain, ['--bootstrap-server', b.bootstrap, '--topic', 'cc-sep', '--property', 'parse.key=true'], 'k\tv\nnoseparator\n');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /No key separator found on line number 2/);
+    assert.match(r.stderr, /^sherwood console-producer: No key separator found on line number 2/);
   });
 });
 

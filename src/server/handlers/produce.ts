@@ -16,6 +16,16 @@
  *   is neither `producer` nor the batch's codec, appends and, for acks=-1, waits for the high
  *   watermark up to timeoutMs (REQUEST_TIMED_OUT).
  *   Appending to an internal topic ⇒ INVALID_TOPIC_EXCEPTION. Produce never auto-creates.
+ * - Transactional batches (KIP-890 part 1, transaction.partition.verification.enable): before a
+ *   producer's first write of a transaction to a partition, the transaction coordinator must
+ *   confirm the partition was added to that producer's ongoing transaction; otherwise
+ *   INVALID_TXN_STATE / INVALID_PRODUCER_EPOCH / INVALID_PRODUCER_ID_MAPPING, and the
+ *   coordinator's retriable answers (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR,
+ *   COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE) become NOT_ENOUGH_REPLICAS, as in
+ *   Kafka's ReplicaManager. So a late batch of an aborted or timed-out transaction cannot open
+ *   a transaction no coordinator knows (a hanging transaction). Kafka also keeps a verification
+ *   guard in the producer state against a marker landing between the check and the append;
+ *   here the check and the append are back to back on one broker.
  * - acks=0: no response. If any partition failed, the connection is closed instead (Kafka
  *   does the same so the client notices and refreshes metadata).
  * Version notes: logAppendTimeMs v2+ (-1 for CreateTime topics), logStartOffset v5+,
@@ -30,6 +40,7 @@ import {
   type ProduceResponsePartitionProduceResponse,
 } from '../../protocol/messages/produce.js';
 import { validateProduceShape } from '../../cluster/log-validator.js';
+import { ATTR_TRANSACTIONAL, ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, readInt64 } from '../../protocol/record-batch.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
@@ -47,6 +58,8 @@ async function producePartition(ctx: RequestContext, req: ProduceRequest, topic:
   if (!replicas.inMetadata(topic, index)) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
   const shape = validateProduceShape(version, records);
   if (shape !== null) return partitionError(index, shape.errorCode, shape.errorMessage);
+  const unverified = await verifyTransaction(ctx, req.transactionalId, topic, index, records!);
+  if (unverified !== ErrorCode.NONE) return partitionError(index, unverified);
   const r = await replicas.appendRecords(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, origin: 'client' });
   return {
     index,
@@ -58,6 +71,23 @@ async function producePartition(ctx: RequestContext, req: ProduceRequest, topic:
     errorMessage: r.errorMessage,
     currentLeader: NO_LEADER,
   };
+}
+
+/** The coordinator's answers a producer should retry, which Kafka's produce path reports as NOT_ENOUGH_REPLICAS. */
+const RETRIABLE_VERIFICATION = new Set<number>([
+  ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE,
+]);
+
+/** KIP-890 verification of a transactional batch (see the file header); NONE when not needed or confirmed. */
+async function verifyTransaction(ctx: RequestContext, transactionalId: string | null, topic: string, index: number, records: Buffer): Promise<number> {
+  if (records.length < BATCH_HEADER_SIZE || (records.readInt16BE(ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) === 0) return ErrorCode.NONE;
+  if (transactionalId === null || !ctx.broker.config.get<boolean>('transaction.partition.verification.enable')) return ErrorCode.NONE;
+  const partition = ctx.broker.replicaManager.getPartition(topic, index);
+  const producerId = readInt64(records, PRODUCER_ID_OFFSET);
+  const producerEpoch = records.readInt16BE(PRODUCER_EPOCH_OFFSET);
+  if (partition === undefined || !partition.isLeader || partition.hasOngoingTransaction(producerId, producerEpoch)) return ErrorCode.NONE;
+  const code = await ctx.broker.transactions.verify(transactionalId, producerId, producerEpoch, topic, index);
+  return RETRIABLE_VERIFICATION.has(code) ? ErrorCode.NOT_ENOUGH_REPLICAS : code;
 }
 
 export default defineHandler({

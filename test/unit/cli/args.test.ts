@@ -1,7 +1,8 @@
-/** The option parsing shared by `sherwood topics` and `sherwood consumer-groups`. */
+/** The option parsing and the one error style shared by every `sherwood` command. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError, exactlyOneAction, parseInteger, parseOptions, parseOrUsage } from '../../../src/cli/_args.js';
+import { CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, runCommand, setDebug } from '../../../src/cli/_args.js';
+import { BrokerError } from '../../../src/client/index.js';
 
 const spec = { withValue: new Set(['topic', 'bootstrap-server']), boolean: new Set(['list', 'help']) };
 
@@ -39,12 +40,31 @@ test('exactlyOneAction, parseInteger', () => {
   assert.throws(() => parseInteger('1.5', 'partitions'), { message: "Option partitions: '1.5' is not an integer" });
 });
 
-test('parseOrUsage: options, or 0 after help, or 1 after a message and the help', () => {
-  const lines: string[] = [];
-  const err = (l: string) => lines.push(l);
-  assert.deepEqual(parseOrUsage(() => ({ ok: true }), 'HELP', err), { ok: true });
-  assert.equal(parseOrUsage(() => { throw new UsageError(''); }, 'HELP', err), 0);
-  assert.equal(parseOrUsage(() => { throw new UsageError('bad'); }, 'HELP', err), 1);
-  assert.deepEqual(lines, ['HELP', 'bad', 'HELP']);
-  assert.throws(() => parseOrUsage(() => { throw new TypeError('bug'); }, 'HELP', err), TypeError);
+test('runCommand: help on stdout with 0; every failure one line on stderr with 1; stacks only with --debug', async () => {
+  const run = async (body: () => Promise<number | void>) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCommand('demo', 'HELP', (l) => out.push(l), (l) => err.push(l), body);
+    return { code, out, err };
+  };
+  assert.deepEqual(await run(async () => undefined), { code: 0, out: [], err: [] });
+  assert.deepEqual(await run(async () => 3), { code: 3, out: [], err: [] });
+  assert.deepEqual(await run(async () => { throw new UsageError(''); }), { code: 0, out: ['HELP'], err: [] });
+  assert.deepEqual(await run(async () => { throw new UsageError('bad option'); }), { code: 1, out: [], err: ['sherwood demo: bad option (see --help)'] });
+  assert.deepEqual(await run(async () => { throw new CommandError("Topic 'x' already exists."); }), { code: 1, out: [], err: ["sherwood demo: Topic 'x' already exists."] });
+  // A client error is expected (no hint); a multi-line message keeps its first line.
+  assert.deepEqual(await run(async () => { throw new BrokerError('SHERWOOD_NETWORK', 'cannot connect to h:1: ECONNREFUSED\nmore'); }),
+    { code: 1, out: [], err: ['sherwood demo: cannot connect to h:1: ECONNREFUSED'] });
+  // Anything else is a bug: one line with a hint, and the stack only with --debug.
+  assert.deepEqual(await run(async () => { throw new TypeError('x is undefined'); }),
+    { code: 1, out: [], err: ['sherwood demo: x is undefined (run with --debug for details)'] });
+  setDebug(true);
+  try {
+    const r = await run(async () => { throw new TypeError('x is undefined'); });
+    assert.equal(r.code, 1);
+    assert.equal(r.err[0], 'sherwood demo: x is undefined');
+    assert.match(r.err[1]!, /^TypeError: x is undefined\n\s+at /);
+  } finally {
+    setDebug(false);
+  }
 });

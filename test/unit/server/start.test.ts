@@ -129,3 +129,40 @@ test('clean shutdown leaves the storage clean-shutdown marker', async () => {
     dir.remove();
   }
 });
+
+test('embedding defaults: no initial rebalance delay, warn logs, an in-memory log dir that is not on disk; explicit settings win', async () => {
+  const cwd = process.cwd();
+  const dir = tmp();
+  process.chdir(dir.path);
+  try {
+    const lines: string[] = [];
+    const b = await startBroker({ port: 0, inMemory: true, logger: createLogger('debug', (l) => lines.push(l)) });
+    try {
+      assert.equal(b.broker.config.getInt('group.initial.rebalance.delay.ms'), 0);
+      assert.equal(b.broker.config.logLevel(), 'warn');
+      assert.ok(!existsSync(join(dir.path, 'data')), 'an in-memory broker creates no ./data');
+      assert.deepEqual(b.broker.logs.dirs, ['/in-memory/sherwood-data']);
+      assert.ok(!existsSync('/in-memory'), 'its log dir exists only in its MemoryFileSystem');
+      assert.ok(lines.some((l) => l.includes('broker started') && l.includes('(in memory)')), lines.join('\n'));
+    } finally {
+      await b.close();
+    }
+    const explicit = await startBroker({ port: 0, inMemory: true, logLevel: 'error', overrides: { 'group.initial.rebalance.delay.ms': '250' } });
+    try {
+      assert.equal(explicit.broker.config.getInt('group.initial.rebalance.delay.ms'), 250);
+      assert.equal(explicit.broker.config.logLevel(), 'error');
+    } finally {
+      await explicit.close();
+    }
+    // `sherwood server` keeps Kafka's defaults.
+    const server = await startBroker({ profile: 'server', port: 0, inMemory: true, logLevel: 'silent' });
+    try {
+      assert.equal(server.broker.config.getInt('group.initial.rebalance.delay.ms'), 3000);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    process.chdir(cwd);
+    dir.remove();
+  }
+});
