@@ -5,8 +5,9 @@
  * implementation later.
  *
  * Contract:
- * - `listen(host, port, onConnection)` binds (port 0: any free port, `boundPort` tells which)
- *   and hands every accepted socket to onConnection; `close()` stops accepting (existing
+ * - `listen(host, port, onConnection, onError?)` binds (host '' = every interface; port 0: any
+ *   free port, `boundPort` tells which) and hands every accepted socket to onConnection; errors
+ *   after binding (an accept failure) go to onError; `close()` stops accepting (existing
  *   sockets are the caller's to destroy).
  * - `connect(host, port)` resolves once connected; rejects with ECONNREFUSED when nothing
  *   listens there.
@@ -22,6 +23,8 @@ import type { Clock, TimerHandle } from './clock.js';
 export interface TransportSocket {
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
+  /** Bytes written but not yet taken by the network (the connection memory pool counts them). */
+  readonly writableLength: number;
   write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean;
   cork(): void;
   uncork(): void;
@@ -43,7 +46,7 @@ export interface TransportServer {
 }
 
 export interface Transport {
-  listen(host: string, port: number, onConnection: (socket: TransportSocket) => void): Promise<TransportServer>;
+  listen(host: string, port: number, onConnection: (socket: TransportSocket) => void, onError?: (err: Error) => void): Promise<TransportServer>;
   connect(host: string, port: number): Promise<TransportSocket>;
 }
 
@@ -51,12 +54,13 @@ export interface Transport {
 // TCP
 
 export const tcpTransport: Transport = {
-  listen(host, port, onConnection) {
+  listen(host, port, onConnection, onError) {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen({ port, host: host === '' ? undefined : host }, () => {
         server.off('error', reject);
+        server.on('error', (err) => onError?.(err));
         resolve({
           boundPort: (server.address() as net.AddressInfo).port,
           // Stops accepting at once; net.Server's callback would also wait for every

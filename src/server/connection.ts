@@ -35,7 +35,7 @@
  * that mode with `setRawFrameHandler(ctx.connection, fn)`; until it passes null, each later
  * frame goes to `fn` and what it returns is written back size-prefixed (null: nothing).
  */
-import type { Socket } from 'node:net';
+import type { TransportSocket } from '../base/transport.js';
 import { BrokerError, ProtocolError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { ioBufferPool } from '../base/buffer-pool.js';
@@ -135,7 +135,7 @@ function joinPieces(pieces: Buffer[], size: number): Buffer {
 
 export class Connection implements PoolMember {
   readonly info: ConnectionInfo;
-  private readonly socket: Socket;
+  private readonly socket: TransportSocket;
   private readonly router: RequestRouter;
   private readonly logger: Logger;
   private readonly options: ConnectionOptions;
@@ -179,7 +179,7 @@ export class Connection implements PoolMember {
   private ended = false;
   private readonly closedController = new AbortController();
 
-  constructor(socket: Socket, info: ConnectionInfo, router: RequestRouter, logger: Logger, options: ConnectionOptions, onClose: (c: Connection) => void, pool: RequestMemoryPool = new RequestMemoryPool(options.queuedMaxRequestBytes)) {
+  constructor(socket: TransportSocket, info: ConnectionInfo, router: RequestRouter, logger: Logger, options: ConnectionOptions, onClose: (c: Connection) => void, pool: RequestMemoryPool = new RequestMemoryPool(options.queuedMaxRequestBytes)) {
     this.socket = socket;
     this.pool = pool;
     this.info = info;

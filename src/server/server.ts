@@ -1,7 +1,8 @@
 /**
- * TCP listeners: one net.Server per configured listener, each connection handed to a
- * Connection that frames requests and runs them through the RequestRouter. This file and
- * connection.ts are the only places that know about sockets.
+ * Listeners: one server of the injected Transport (TCP by default; base/transport.ts) per
+ * configured listener, each connection handed to a Connection that frames requests and runs
+ * them through the RequestRouter. This file and connection.ts are the only places that know
+ * about sockets, and they see only the Transport's contract.
  *
  * `listen()` resolves with the ports actually bound (port 0 picks a free one) and rejects
  * with a ConfigError naming `listeners` when an address is in use or cannot be bound.
@@ -11,8 +12,8 @@
  * All connections share one RequestMemoryPool (queued.max.request.bytes): the broker-wide bound
  * on request and unflushed response bytes (see request-memory-pool.ts).
  */
-import net from 'node:net';
 import { ConfigError } from '../base/errors.js';
+import { tcpTransport, type Transport, type TransportServer, type TransportSocket } from '../base/transport.js';
 import type { Logger } from '../base/logger.js';
 import type { Listener } from './config.js';
 import { Connection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './connection.js';
@@ -28,15 +29,17 @@ export class SocketServer {
   private readonly router: RequestRouter;
   private readonly logger: Logger;
   private readonly options: ConnectionOptions;
-  private readonly servers: net.Server[] = [];
+  private readonly servers: TransportServer[] = [];
+  private readonly transport: Transport;
   private readonly connections = new Set<Connection>();
   /** The memory every connection's requests and unflushed responses share. */
   readonly memoryPool: RequestMemoryPool;
   private nextConnectionId = 1;
   private closing = false;
 
-  constructor(router: RequestRouter, logger: Logger, options: Partial<ConnectionOptions> = {}) {
+  constructor(router: RequestRouter, logger: Logger, options: Partial<ConnectionOptions> = {}, transport: Transport = tcpTransport) {
     this.router = router;
+    this.transport = transport;
     this.logger = logger;
     this.options = { ...DEFAULT_CONNECTION_OPTIONS, ...options };
     this.memoryPool = new RequestMemoryPool(this.options.queuedMaxRequestBytes);
@@ -57,27 +60,21 @@ export class SocketServer {
     return bound;
   }
 
-  private listenOne(l: Listener): Promise<BoundListener> {
-    return new Promise((resolve, reject) => {
-      const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket, l));
-      const onError = (err: NodeJS.ErrnoException) => {
-        const where = `${l.host === '' ? '0.0.0.0' : l.host}:${l.port}`;
-        const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'address not available' : err.message;
-        reject(new ConfigError(`listeners: cannot listen on ${l.name}://${where}: ${why}`, { cause: err }));
-      };
-      server.once('error', onError);
-      const host = l.host === '' ? undefined : l.host;
-      server.listen({ port: l.port, host }, () => {
-        server.off('error', onError);
-        server.on('error', (err) => this.logger.error('listener error', { listener: l.name, error: err.message }));
-        this.servers.push(server);
-        const port = (server.address() as net.AddressInfo).port;
-        resolve({ ...l, boundPort: port });
-      });
-    });
+  private async listenOne(l: Listener): Promise<BoundListener> {
+    try {
+      const server = await this.transport.listen(l.host, l.port, (socket) => this.accept(socket, l),
+        (err) => this.logger.error('listener error', { listener: l.name, error: err.message }));
+      this.servers.push(server);
+      return { ...l, boundPort: server.boundPort };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const where = `${l.host === '' ? '0.0.0.0' : l.host}:${l.port}`;
+      const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EADDRNOTAVAIL' ? 'address not available' : e.message;
+      throw new ConfigError(`listeners: cannot listen on ${l.name}://${where}: ${why}`, { cause: err });
+    }
   }
 
-  private accept(socket: net.Socket, l: Listener): void {
+  private accept(socket: TransportSocket, l: Listener): void {
     if (this.closing) {
       socket.destroy();
       return;
@@ -96,7 +93,7 @@ export class SocketServer {
 
   async close(): Promise<void> {
     this.closing = true;
-    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const closed = this.servers.map((s) => s.close());
     for (const c of [...this.connections]) c.close();
     this.connections.clear();
     this.servers.length = 0;

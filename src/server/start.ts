@@ -28,6 +28,7 @@ import { ConfigError } from '../base/errors.js';
 import { createLogger, type Logger, type LogLevel } from '../base/logger.js';
 import { randomUuid, systemRandom, type Random } from '../base/random.js';
 import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-system.js';
+import type { Transport } from '../base/transport.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
 import { FileMetadataStore } from '../cluster/metadata/file-metadata-store.js';
@@ -60,6 +61,8 @@ export interface StartBrokerOptions {
   clock?: Clock;
   random?: Random;
   fs?: FileSystem;
+  /** The network (TCP by default; a MemoryTransport keeps every connection in the process). */
+  transport?: Transport;
   /** Defaults to a stderr logger at log.level. */
   logger?: Logger;
 }
@@ -158,7 +161,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     maxQueuedBytes: config.getInt('socket.request.max.bytes'),
     idleTimeoutMs: timerMs(config.getLong('connections.max.idle.ms')),
     queuedMaxRequestBytes: config.getLong('queued.max.request.bytes'),
-  });
+  }, options.transport);
 
   // Shutdown order: waiters and coordinators, then partitions (final high watermark
   // checkpoint), then the metadata store, then the logs (flush, clean-shutdown marker).

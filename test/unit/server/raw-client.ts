@@ -3,6 +3,7 @@
  * frames (or notices the broker closing the connection), every wait bounded by a timeout.
  */
 import net from 'node:net';
+import type { Transport, TransportSocket } from '../../../src/base/transport.js';
 import { Reader, Writer } from '../../../src/protocol/primitives.js';
 import { writeRequestHeader } from '../../../src/protocol/headers.js';
 import type { ApiDef } from '../../../src/protocol/schema.js';
@@ -27,6 +28,7 @@ export function rawFrame(apiKey: number, apiVersion: number, correlationId: numb
 }
 
 export class RawClient {
+  /** A net.Socket for TCP; over a MemoryTransport, its Duplex (only the TransportSocket part works). */
   readonly socket: net.Socket;
   private buffered = Buffer.alloc(0);
   private frames: Buffer[] = [];
@@ -50,6 +52,11 @@ export class RawClient {
       this.wake();
     });
     socket.on('error', () => {});
+  }
+
+  /** A connection through an injected transport (e.g. a MemoryTransport). */
+  static async over(transport: Transport, port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return new RawClient((await transport.connect(host, port)) as TransportSocket as net.Socket);
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
