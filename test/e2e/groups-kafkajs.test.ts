@@ -25,7 +25,9 @@ test('kafkajs: two members split a 4-partition topic; admin APIs report the grou
     const assignments = new Map<string, number[]>();
     const consumed: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const c = kafka.consumer({ groupId: 'g-kjs', sessionTimeout: 10000, heartbeatInterval: 500 });
+      // KafkaJS heartbeats (and so learns of a rebalance) and stops only between fetches: short
+      // long polls, or every rebalance and disconnect waits out its default 5 s maxWaitTime.
+      const c = kafka.consumer({ groupId: 'g-kjs', sessionTimeout: 10000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
       consumers.push(c);
       c.on(c.events.GROUP_JOIN, (e) => {
         assignments.set(e.payload.memberId, (e.payload.memberAssignment['kjs'] ?? []).slice().sort());
