@@ -13,7 +13,10 @@
  *   broker    `node dist/src/cli/main.js server` on a temp dir: start-up time to the first
  *             Metadata answer, RSS idle / under load / after load, and produce, consume
  *             and latency figures driven by librdkafka (bench/perf_produce.py,
- *             bench/perf_consume.py) and by `sherwood perf`.
+ *             bench/perf_consume.py) and by `sherwood perf`. The producers are plain
+ *             (enable.idempotence=false) except in the exactly-once rows: acks=all plain,
+ *             idempotent, and transactional (BENCH_TXN_RECORDS records per transaction),
+ *             interleaved on the broker so each ratio compares runs of the same moment.
  *
  * Every figure keeps the command that produced it. Prints tables and writes
  * bench/results/<timestamp>.json. Sizes come from the environment:
@@ -23,9 +26,11 @@
  *   BENCH_RATES (10000,100000)   fixed rates (records/s) for the latency runs
  *   BENCH_LOOPBACK_BYTES (1e9)   bytes per loopback run
  *   BENCH_LINGER_MS (5), BENCH_BATCH_SIZE (1048576)   producer settings of throughput runs
- *   BENCH_SECTIONS (loopback,mock,broker,metadata)    which parts to run
+ *   BENCH_SECTIONS (loopback,mock,broker,metadata,eos) which parts to run (eos: the exactly-once
+ *                                rows, on the broker; needs broker)
  *   BENCH_METADATA_TOPICS (10000)  topics created and deleted by the metadata section
  *   BENCH_CLIENTS (librdkafka,sherwood)               which load generators to use
+ *   BENCH_TXN_RECORDS (1000)     records per transaction in the transactional rows
  *   BENCH_REPEAT (3)             runs per throughput/latency figure; the best one is kept
  *                                (highest MB/s, lowest p99) and all values are recorded
  *   BENCH_STARTUP_RUNS (3)       broker start-ups timed (median reported)
@@ -52,9 +57,10 @@ const cfg = {
   loopbackBytes: num('BENCH_LOOPBACK_BYTES', 1e9),
   lingerMs: num('BENCH_LINGER_MS', 5),
   batchSize: num('BENCH_BATCH_SIZE', 1048576),
-  sections: list('BENCH_SECTIONS', 'loopback,mock,broker,metadata'),
+  sections: list('BENCH_SECTIONS', 'loopback,mock,broker,metadata,eos'),
   metadataTopics: num('BENCH_METADATA_TOPICS', 10000),
   clients: list('BENCH_CLIENTS', 'librdkafka,sherwood'),
+  txnRecords: num('BENCH_TXN_RECORDS', 1000),
   startupRuns: num('BENCH_STARTUP_RUNS', 3),
   repeat: Math.max(1, num('BENCH_REPEAT', 3)),
   cpuProfDir: env.BENCH_CPU_PROF ?? null,
@@ -78,16 +84,24 @@ function figure(f) {
 // ---------------------------------------------------------------------------------------------
 // Load generators
 
-function produceArgs(client, bootstrap, topic, { acks, records, rate = 0, lingerMs = cfg.lingerMs, batchSize = cfg.batchSize }) {
+/**
+ * mode: 'plain' (enable.idempotence=false, as every row but the exactly-once ones),
+ * 'idempotent', or 'transactional' (cfg.txnRecords records per transaction; acks=all).
+ */
+function produceArgs(client, bootstrap, topic, { acks, records, rate = 0, lingerMs = cfg.lingerMs, batchSize = cfg.batchSize, mode = 'plain' }) {
   if (client === 'librdkafka') {
     const args = [join(ROOT, 'bench/perf_produce.py'), bootstrap, '--topic', topic, '--num', String(records), '--size', String(cfg.recordSize),
       '--acks', acks, '--linger-ms', String(lingerMs), '--batch-size', String(batchSize)];
     if (rate > 0) args.push('--rate', String(rate));
+    if (mode === 'idempotent') args.push('--idempotence');
+    if (mode === 'transactional') args.push('--transaction-records', String(cfg.txnRecords));
     return [PYTHON, args];
   }
-  return [process.execPath, [CLI, 'perf', 'produce', '--topic', topic, '--num-records', String(records), '--record-size', String(cfg.recordSize),
-    '--throughput', String(rate > 0 ? rate : -1), '--bootstrap-server', bootstrap,
-    '--producer-props', `acks=${acks}`, `linger.ms=${lingerMs}`, `batch.size=${batchSize}`, '--json']];
+  const args = [CLI, 'perf', 'produce', '--topic', topic, '--num-records', String(records), '--record-size', String(cfg.recordSize),
+    '--throughput', String(rate > 0 ? rate : -1), '--bootstrap-server', bootstrap, '--json'];
+  if (mode === 'transactional') args.push('--records-per-transaction', String(cfg.txnRecords), '--transaction-duration-ms', '600000');
+  args.push('--producer-props', `acks=${acks}`, `linger.ms=${lingerMs}`, `batch.size=${batchSize}`, `enable.idempotence=${mode !== 'plain'}`);
+  return [process.execPath, args];
 }
 
 function consumeArgs(client, bootstrap, topic, records) {
@@ -179,6 +193,40 @@ async function produceMatrix(targets) {
             runs: r.runs, loadavgs: r.loadavgs, command: r.command, raw: r.json, error: r.error,
           });
         }
+      }
+    }
+  }
+}
+
+const EXACTLY_ONCE_MODES = ['plain', 'idempotent', 'transactional'];
+
+/**
+ * Exactly-once rows (issues 11 and 12) on the broker: acks=all plain, idempotent and
+ * transactional runs of each client interleaved (plain, idempotent, transactional, plain, ...),
+ * so the ratios idempotent/plain and transactional/idempotent compare runs of the same moment.
+ */
+async function exactlyOnceRuns(broker) {
+  for (const partitions of PARTITIONS) {
+    for (const client of cfg.clients) {
+      const results = await scenario(EXACTLY_ONCE_MODES.map((mode) => ({
+        section: mode, prepare: broker.prepare, cleanup: broker.cleanup,
+        run: (i) => {
+          const topic = `eos-${client}-p${partitions}-${mode}` + (i > 0 ? `-${i}` : '');
+          return { topic, partitions, args: produceArgs(client, broker.bootstrap, topic, { acks: 'all', records: cfg.records, mode }) };
+        },
+      })), (j) => j.MB_per_s);
+      const mbps = (mode) => (results.get(mode)?.ok ? results.get(mode).json.MB_per_s : null);
+      for (const mode of EXACTLY_ONCE_MODES) {
+        const r = results.get(mode);
+        const value = mbps(mode);
+        const base = mode === 'idempotent' ? mbps('plain') : mode === 'transactional' ? mbps('idempotent') : null;
+        const label = mode === 'transactional' ? `transactional ${cfg.txnRecords}/txn` : mode;
+        figure({
+          section: 'broker', name: `produce ${client} ${partitions}p acks=all ${label}`, value, unit: 'MB/s', client, partitions, acks: 'all', mode,
+          records_per_s: r.json?.records_per_s ?? null,
+          ratio: base && value !== null ? round(value / base, 2) : null, ratioOf: mode === 'idempotent' ? 'plain acks=all' : 'idempotent',
+          runs: r.runs, loadavgs: r.loadavgs, command: r.command, raw: r.json, error: r.error,
+        });
       }
     }
   }
@@ -345,12 +393,16 @@ async function createTopic(KafkaClient, CreateTopics, bootstrap, name, partition
   }
 }
 
-/** Start-up timing, then the load runs against the mock cluster and/or the broker. */
+/**
+ * Start-up timing, then the load runs against the mock cluster and/or the broker, then (eos)
+ * the exactly-once rows on the broker.
+ */
 async function loadSection() {
   const useBroker = cfg.sections.includes('broker');
+  const useEos = cfg.sections.includes('eos');
   const useMock = cfg.sections.includes('mock');
-  if (useBroker && !existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const { KafkaClient, CreateTopics, DeleteTopics } = useBroker ? await loadClientModules() : {};
+  if ((useBroker || useEos) && !existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const { KafkaClient, CreateTopics, DeleteTopics } = useBroker || useEos ? await loadClientModules() : {};
   const dirs = [];
   const tempDir = () => {
     const d = mkdtempSync(join(os.tmpdir(), 'sherwood-bench-'));
@@ -374,39 +426,45 @@ async function loadSection() {
       const sorted = [...times].sort((a, b) => a - b);
       figure({ section: 'broker', name: 'start-up to first Metadata (median)', value: round(sorted[Math.floor(sorted.length / 2)], 1), unit: 'ms',
         runs: times.map((t) => round(t, 1)), command });
+    }
+    if (useBroker || useEos) {
       broker = await startBrokerTimed(KafkaClient, tempDir(), true);
       console.log(`broker: ${broker.command} (pid ${broker.pid})`);
     }
     if (useMock) mock = await startMock();
     const targets = [];
     if (mock !== null) targets.push({ section: 'mock', bootstrap: mock.bootstrap, prepare: async () => {} });
+    let brokerTarget = null;
     if (broker !== null) {
       const b = broker;
-      targets.push({
+      brokerTarget = {
         section: 'broker', bootstrap: b.bootstrap,
         prepare: (topic, partitions) => createTopic(KafkaClient, CreateTopics, b.bootstrap, topic, partitions),
         cleanup: (topic) => (topic === consumeTopic ? Promise.resolve() : deleteTopic(KafkaClient, DeleteTopics, b.bootstrap, topic)),
-      });
+      };
+      if (useBroker) targets.push(brokerTarget);
     }
-    if (targets.length === 0) return;
     let sampler = null;
-    if (broker !== null) {
+    if (broker !== null && useBroker) {
       await sleep(1000);
       const idle = memoryOf(broker.pid);
       figure({ section: 'broker', name: 'RSS idle (1 s after start)', value: idle?.rssMB ?? null, unit: 'MB', command: `grep VmRSS /proc/${broker.pid}/status` });
       sampler = sampleRss(broker.pid);
     }
-    await produceMatrix(targets);
-    // Consume what the first client's first 1-partition acks=1 run wrote (cfg.records records).
-    if (broker !== null) await consumeRuns(broker, consumeTopic);
-    await latencyRuns(targets);
-    if (broker !== null) {
+    if (targets.length > 0) {
+      await produceMatrix(targets);
+      // Consume what the first client's first 1-partition acks=1 run wrote (cfg.records records).
+      if (useBroker) await consumeRuns(broker, consumeTopic);
+      await latencyRuns(targets);
+    }
+    if (sampler !== null) {
       const peak = sampler.stop();
       figure({ section: 'broker', name: 'RSS peak under load (sampled 10/s)', value: peak, unit: 'MB', command: `grep VmRSS /proc/${broker.pid}/status` });
       await sleep(2000);
       const after = memoryOf(broker.pid);
       figure({ section: 'broker', name: 'RSS 2 s after load', value: after?.rssMB ?? null, unit: 'MB', hwmMB: after?.hwmMB ?? null, command: `grep VmRSS /proc/${broker.pid}/status` });
     }
+    if (brokerTarget !== null && useEos) await exactlyOnceRuns(brokerTarget);
   } catch (e) {
     if (broker !== null && (broker.child.exitCode !== null || broker.child.signalCode !== null)) {
       e.message += `\n  the broker exited (code ${broker.child.exitCode}, signal ${broker.child.signalCode}); its last output:\n${broker.output().trim().split('\n').slice(-30).join('\n')}`;
@@ -449,6 +507,14 @@ function targets() {
       const aa = find(`produce ${client} ${p}p acks=all`)?.value;
       const r = a1 && aa ? round(aa / a1, 2) : null;
       add(`acks=all within 10% of acks=1 (${client}, ${p}p)`, r === null ? null : `${r}x`, r >= 0.9);
+    }
+  }
+  for (const client of cfg.clients) {
+    for (const p of PARTITIONS) {
+      const idem = find(`produce ${client} ${p}p acks=all idempotent`);
+      add(`idempotent acks=all within 10% of plain acks=all (${client}, ${p}p)`, idem?.ratio === null || idem?.ratio === undefined ? null : `${idem.ratio}x`, idem?.ratio >= 0.9);
+      const txn = find(`produce ${client} ${p}p acks=all transactional ${cfg.txnRecords}/txn`);
+      out.push({ target: `transactional (${cfg.txnRecords} records/txn) vs idempotent (${client}, ${p}p)`, measured: txn?.ratio === null || txn?.ratio === undefined ? '-' : `${txn.ratio}x`, status: 'info' });
     }
   }
   const c = find('consume librdkafka 1p from earliest');
@@ -495,7 +561,7 @@ async function main() {
   };
   await guard('loopback', loopbackSection);
   await guard('metadata', metadataSection);
-  if (cfg.sections.includes('mock') || cfg.sections.includes('broker')) {
+  if (cfg.sections.includes('mock') || cfg.sections.includes('broker') || cfg.sections.includes('eos')) {
     try {
       await loadSection();
     } catch (e) {
@@ -511,7 +577,7 @@ async function main() {
     detail: f.p50 !== undefined ? `p50 ${f.p50} p99.9 ${f.p999} max ${f.max} ms @ ${f.achieved_rate}/s` : f.records_per_s ? `${f.records_per_s} rec/s` : '',
   }))));
   const t = targets();
-  console.log('\nTargets (issues 6 and 9)');
+  console.log('\nTargets (issues 6, 9, 11 and 12)');
   console.log(table(t));
   const finished = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');

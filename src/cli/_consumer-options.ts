@@ -35,6 +35,8 @@ export interface ConsumerSettings {
   startOffset: OffsetSpec;
   /** The group (--group or group.id): join it, as kafka-console-consumer.sh does. */
   group: string | undefined;
+  /** --isolation-level, else isolation.level: 1 = read_committed, 0 = read_uncommitted (default). */
+  isolationLevel: 0 | 1;
   /** Group-consumer settings from the properties. */
   groupOptions: Omit<GroupConsumerOptions, 'groupId' | 'topics' | 'onWarning'>;
   autoOffsetReset: 'earliest' | 'latest' | 'none';
@@ -62,7 +64,8 @@ Options:
                                 --formatter-config FILE): print.key print.value print.timestamp
                                 print.partition print.offset print.headers print.delivery
                                 key.separator line.separator headers.separator null.literal
-  --isolation-level LEVEL       read_uncommitted (read_committed needs transactions: not yet)
+  --isolation-level LEVEL       read_committed (skip aborted transactions, stop at open ones) or
+                                read_uncommitted (default; wins over isolation.level)
   --skip-message-on-error       Accepted (no message can fail to format)
 
 Consumer properties honoured: ${'${CONSUMER_PROPS}'}. Any other key is refused.`;
@@ -81,14 +84,12 @@ const assignorList: ValueCheck = (v) => {
   return null;
 };
 
-const READ_COMMITTED_REFUSAL = 'read_committed is not supported: transactions are not implemented yet (every record is committed); use read_uncommitted';
+const isolationLevel: ValueCheck = oneOf('read_uncommitted', 'read_committed');
 
-const isolationLevel: ValueCheck = (v) => {
-  const level = v.trim().toLowerCase();
-  if (level === 'read_uncommitted') return null;
-  if (level === 'read_committed') return READ_COMMITTED_REFUSAL;
-  return 'must be read_uncommitted or read_committed';
-};
+/** 1 for read_committed, 0 for read_uncommitted (an already-checked value). */
+function isolationLevelOf(v: string | undefined): 0 | 1 {
+  return v?.trim().toLowerCase() === 'read_committed' ? 1 : 0;
+}
 
 /** Consumer properties the console consumer honours, with their checks. */
 export const CONSUMER_RULES: ReadonlyMap<string, ValueCheck> = new Map<string, ValueCheck>([
@@ -219,11 +220,13 @@ export function parseConsumerArgs(argv: string[]): ConsumerSettings {
     throw new UsageError(`Can't simultaneously specify --from-beginning and 'auto.offset.reset=${reset}', please remove one option`);
   }
   const autoOffsetReset = (reset ?? (fromBeginning ? 'earliest' : 'latest')) as 'earliest' | 'latest' | 'none';
+  // As Kafka's tool: --isolation-level, when given, wins over isolation.level in the properties.
   const isolation = one('isolation-level');
   if (isolation !== undefined) {
     const bad = isolationLevel(isolation);
     if (bad !== null) throw new UsageError(`--isolation-level ${isolation}: ${bad}`);
   }
+  const level = isolationLevelOf(isolation ?? props.get('isolation.level'));
 
   let partition: number | undefined;
   if (partitionText !== undefined) {
@@ -265,7 +268,8 @@ export function parseConsumerArgs(argv: string[]): ConsumerSettings {
     bootstrap, topic, partition, startOffset, autoOffsetReset,
     clientId: props.get('client.id') ?? 'console-consumer',
     group: groups.size > 0 ? [...groups][0] : undefined,
-    groupOptions: groupOptions(props, autoOffsetReset),
+    isolationLevel: level,
+    groupOptions: groupOptions(props, autoOffsetReset, level),
     allowAutoCreateTopics: boolProperty(props, 'allow.auto.create.topics', true),
     requestTimeoutMs: props.has('request.timeout.ms') ? intProperty(props, 'request.timeout.ms', 30_000) : undefined,
     maxMessages: maxMessages === undefined || maxMessages < 0 ? Infinity : maxMessages,
@@ -274,7 +278,7 @@ export function parseConsumerArgs(argv: string[]): ConsumerSettings {
   };
 }
 
-function groupOptions(props: ReadonlyMap<string, string>, autoOffsetReset: 'earliest' | 'latest' | 'none'): ConsumerSettings['groupOptions'] {
+function groupOptions(props: ReadonlyMap<string, string>, autoOffsetReset: 'earliest' | 'latest' | 'none', isolation: 0 | 1): ConsumerSettings['groupOptions'] {
   const strategies = props.get('partition.assignment.strategy');
   return {
     groupInstanceId: props.get('group.instance.id') ?? null,
@@ -293,7 +297,7 @@ function groupOptions(props: ReadonlyMap<string, string>, autoOffsetReset: 'earl
       maxWaitMs: intProperty(props, 'fetch.max.wait.ms', 500),
       maxBytes: intProperty(props, 'fetch.max.bytes', 50 * 1024 * 1024),
       partitionMaxBytes: intProperty(props, 'max.partition.fetch.bytes', 1024 * 1024),
-      isolationLevel: 0,
+      isolationLevel: isolation,
     },
   };
 }

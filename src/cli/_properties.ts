@@ -33,7 +33,9 @@ export const plaintextOnly: ValueCheck = (v) =>
 /** Why a key no tool honours is refused, when it is a feature Sherwood lacks. */
 export function refusalReason(key: string): string | null {
   if (key.startsWith('ssl.') || key.startsWith('sasl.')) return 'TLS and SASL are not implemented yet';
-  if (key === 'transactional.id' || key === 'transaction.timeout.ms') return 'transactions are not implemented yet';
+  if (key === 'transactional.id' || key === 'transaction.timeout.ms') {
+    return 'this tool does not run transactions (kafka-console-producer.sh cannot either: it never calls initTransactions(), so every send fails); sherwood perf produce --transactional-id does';
+  }
   return null;
 }
 

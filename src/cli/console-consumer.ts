@@ -85,7 +85,7 @@ async function openSource(client: KafkaClient, s: ConsumerSettings, warn: Output
     partitions: s.partition === undefined ? undefined : [s.partition],
     startOffset: s.partition === undefined ? undefined : s.startOffset,
     autoOffsetReset: s.autoOffsetReset,
-    maxWaitMs: f.maxWaitMs, minBytes: f.minBytes, maxBytes: f.maxBytes, partitionMaxBytes: f.partitionMaxBytes,
+    maxWaitMs: f.maxWaitMs, minBytes: f.minBytes, maxBytes: f.maxBytes, partitionMaxBytes: f.partitionMaxBytes, isolationLevel: s.isolationLevel,
   }));
 }
 

@@ -18,15 +18,20 @@
  *   --producer-property k=v, --producer.config FILE: the producer properties of PRODUCER_RULES;
  *                                  any other key is refused by name
  *
+ * The producer is Sherwood's (../client/producer.ts) with the Java producer's defaults, as
+ * Kafka's tool has them: idempotent unless acks is not all or retries is 0 (or
+ * enable.idempotence=false), so a retried send is never written twice. transactional.id is
+ * refused: Kafka's console producer never calls initTransactions(), so with it every send fails.
+ *
  * Keyed records go to murmur2(key) % partitions as with Kafka's default partitioner; keyless
  * records rotate over partitions per request. Lines read together are sent together, in order.
  * Unlike Kafka's tool (which logs send errors and exits 0), a failed send makes the exit code 1.
  */
 import { createInterface } from 'node:readline';
-import { KafkaClient, partitionForKey, compressionFromName, Compression, type RecordInput } from '../client/index.js';
+import { KafkaClient, Producer, partitionForKey, compressionFromName, resolveIdempotence, Compression, type RecordInput } from '../client/index.js';
 import { UsageError, parseOptions, runCommand, type Output } from './_args.js';
 import {
-  COMMON_CLIENT_RULES, checkProperties, intProperty, intValue, loadPropertiesFile, parseKeyValues, anyValue, type ValueCheck,
+  COMMON_CLIENT_RULES, boolValue, checkProperties, intProperty, intValue, loadPropertiesFile, parseKeyValues, anyValue, type ValueCheck,
 } from './_properties.js';
 
 export interface ConsoleIO {
@@ -48,8 +53,7 @@ export const PRODUCER_RULES: ReadonlyMap<string, ValueCheck> = new Map<string, V
   ['linger.ms', intValue(0)],
   ['batch.size', intValue(1)],
   ['retries', intValue(0)],
-  ['enable.idempotence', (v) => v.trim().toLowerCase() === 'false' ? null
-    : 'only false is supported: idempotent producers (InitProducerId) are not implemented yet'],
+  ['enable.idempotence', boolValue],
 ]);
 
 /** Line-reader properties (Kafka's LineMessageReader). */
@@ -192,8 +196,16 @@ export function parseProducerArgs(argv: string[]): ProduceSettings & { bootstrap
   if (partitionText !== undefined && !/^\d+$/.test(partitionText.trim())) throw new UsageError(`Invalid partition: ${partitionText}`);
   const readerProps = parseKeyValues([...(values.get('property') ?? []), ...(values.get('reader-property') ?? [])], '--property');
   checkProperties(readerProps, READER_RULES, '--property', 'line reader');
+  const retries = values.has('message-send-max-retries') ? int('message-send-max-retries', 3, 0) : intProperty(props, 'retries', 3);
+  const idempotenceText = props.get('enable.idempotence')?.trim().toLowerCase();
+  let idempotent: boolean;
+  try {
+    idempotent = resolveIdempotence({ acks, retries, idempotent: idempotenceText === undefined ? undefined : idempotenceText === 'true' });
+  } catch (err) {
+    throw new UsageError(`enable.idempotence=true: ${(err as Error).message}`);
+  }
   return {
-    bootstrap, topic, compression, acks,
+    bootstrap, topic, compression, acks, idempotent,
     clientId: props.get('client.id') ?? 'console-producer',
     fixedPartition: partitionText === undefined ? undefined : Number(partitionText),
     batchSize: int('batch-size', 500, 1),
@@ -201,7 +213,7 @@ export function parseProducerArgs(argv: string[]): ProduceSettings & { bootstrap
     lingerMs: values.has('timeout') ? int('timeout', 0, 0) : intProperty(props, 'linger.ms', 0),
     sync: flags.has('sync'),
     requestTimeoutMs: values.has('request-timeout-ms') ? int('request-timeout-ms', 1500, 1) : intProperty(props, 'request.timeout.ms', 1500),
-    retries: values.has('message-send-max-retries') ? int('message-send-max-retries', 3, 0) : intProperty(props, 'retries', 3),
+    retries,
     format: lineFormat(readerProps),
   };
 }
@@ -223,6 +235,8 @@ export async function main(argv: string[], io: ConsoleIO = DEFAULT_IO): Promise<
 export interface ProduceSettings {
   compression: Compression;
   acks: number;
+  /** enable.idempotence, resolved with the Java producer's rules (see resolveIdempotence). */
+  idempotent: boolean;
   fixedPartition: number | undefined;
   /** Records per produce request at most (--batch-size). */
   batchSize: number;
@@ -268,6 +282,9 @@ async function produceLines(client: KafkaClient, topic: string, io: ConsoleIO, s
   };
   const meta = await client.topicMetadata(topic, { allowAutoTopicCreation: true });
   const numPartitions = meta.partitions.length;
+  const producer = await Producer.create(client, {
+    acks: s.acks, compression: s.compression, idempotent: s.idempotent, requestTimeoutMs: s.requestTimeoutMs, retries: s.retries,
+  });
   let roundRobin = 0;
   let failed = false;
   let pending: RecordInput[] = [];
@@ -283,7 +300,7 @@ async function produceLines(client: KafkaClient, topic: string, io: ConsoleIO, s
     for (const [partition, list] of byPartition) {
       for (const chunk of chunkRecords(list, s.batchSize, s.batchBytes)) {
         try {
-          await client.produce(topic, partition, chunk, { acks: s.acks, compression: s.compression, timeoutMs: s.requestTimeoutMs, retries: s.retries });
+          await producer.send(topic, partition, chunk);
         } catch (err) {
           fail(`error when sending ${chunk.length} record(s) to ${topic}-${partition}: ${(err as Error).message}`);
         }
@@ -336,5 +353,6 @@ async function produceLines(client: KafkaClient, topic: string, io: ConsoleIO, s
   }
   flush();
   await chain;
+  await producer.close();
   return failed ? 1 : 0;
 }

@@ -2,9 +2,21 @@
  * The producer half of `sherwood perf` (see ./perf.ts for the command line): a small model of
  * Kafka's producer that keeps up to max.in.flight.requests.per.connection Produce requests
  * pipelined per broker and measures each record's latency from its intended send time.
+ *
+ * Idempotent (enable.idempotence): the producer id comes from InitProducerId and each batch
+ * carries it with the partition's next sequence, stamped when the request is built (requests to
+ * a broker go out and are answered in order, so sequences arrive in order). Transactional
+ * (transactional.id): InitProducerId for the id, AddPartitionsToTxn before a partition's first
+ * batch of each transaction, and a commit (EndTxn, after every batch of the transaction is
+ * acknowledged) once the transaction has lasted --transaction-duration-ms — Kafka's
+ * ProducerPerformance checks the same after each record — or holds --records-per-transaction
+ * records; records wait while a transaction commits, as Kafka's send loop does. The requests of a
+ * transaction start in order (a chain), so one waiting for AddPartitionsToTxn holds the later ones.
  */
 import { KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
-import { Produce, type ProduceRequest, type ProduceResponse, ErrorCode, errorName, encodeBatch, type Compression, BATCH_HEADER_SIZE } from '../client/index.js';
+import {
+  Produce, type ProduceRequest, type ProduceResponse, ErrorCode, errorName, encodeBatch, type Compression, BATCH_HEADER_SIZE, TransactionManager,
+} from '../client/index.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 export type Output = (line: string) => void;
@@ -28,6 +40,15 @@ export interface ProducerSettings {
   clientId: string;
   reportingIntervalMs: number;
   json: boolean;
+  /** enable.idempotence (resolved with the Java producer's rules). */
+  idempotent: boolean;
+  /** transactional.id, or null: no transactions. */
+  transactionalId: string | null;
+  /** --transaction-duration-ms: commit once a transaction is this old (Kafka's ProducerPerformance). */
+  transactionDurationMs: number;
+  /** --records-per-transaction (Sherwood extension): commit after this many records; 0 = no limit. */
+  recordsPerTransaction: number;
+  transactionTimeoutMs: number;
 }
 
 /** Kafka's perf tool sends random uppercase letters; so do we (fixed per run). */
@@ -72,10 +93,20 @@ class ProduceRun {
   private readonly sealed: PendingBatch[] = [];
   private readonly inFlight = new Map<number, number>();
   private wakeUp: (() => void) | null = null;
+  /** Idempotence and transactions; null for a plain producer. */
+  private readonly tm: TransactionManager | null;
+  /** Next sequence per partition, for the producer id/epoch generation it was counted in. */
+  private readonly sequences = new Map<number, { generation: number; next: number }>();
+  /** Records handed to batches in the current transaction, and when it began. */
+  private txnRecords = 0;
+  private txnStartedAt = 0;
+  private sendChain: Promise<void> = Promise.resolve();
+  transactions = 0;
 
-  constructor(s: ProducerSettings, client: KafkaClient, topic: TopicMetadata) {
+  constructor(s: ProducerSettings, client: KafkaClient, topic: TopicMetadata, tm: TransactionManager | null) {
     this.s = s;
     this.client = client;
+    this.tm = tm;
     this.partitions = topic.partitions.map((p) => ({ partition: p.partition, leaderId: p.leaderId }));
     this.payload = payloadOf(s.recordSize);
     this.recordsPerBatch = Math.max(1, Math.floor((s.batchSize - BATCH_HEADER_SIZE) / (s.recordSize + RECORD_OVERHEAD)));
@@ -87,25 +118,76 @@ class ProduceRun {
     this.t0 = performance.now();
     this.windowStart = this.t0;
     const reporter = setInterval(() => this.report(out), this.s.reportingIntervalMs);
+    const transactional = this.tm?.isTransactional === true;
+    if (transactional) this.beginTransaction(this.t0);
     try {
       while (this.acked + this.failed < this.s.numRecords) {
         const now = performance.now();
-        this.generate(now);
+        if (transactional && this.transactionDone(now) && this.idle()) {
+          await this.endTransaction();
+          if (this.generated < this.s.numRecords) this.beginTransaction(performance.now());
+          continue;
+        }
+        if (!transactional || !this.transactionDone(now)) this.generate(now);
+        // A transaction that just filled up is flushed at once (its open batch does not linger),
+        // as Java's commitTransaction flushes.
+        if (transactional) this.transactionDone(now);
         this.sendReady(now);
         if (this.acked + this.failed >= this.s.numRecords) break;
         await this.waitForEvent(now);
       }
+      if (transactional && this.txnRecords > 0) await this.endTransaction();
     } finally {
       clearInterval(reporter);
     }
     this.tEnd = performance.now();
   }
 
+  private beginTransaction(now: number): void {
+    this.tm!.beginTransaction();
+    this.txnRecords = 0;
+    this.txnStartedAt = now;
+  }
+
+  /** The open transaction takes no more records: old enough, full, or all records handed over. */
+  private transactionDone(now: number): boolean {
+    if (this.txnRecords === 0) return false;
+    const full = this.s.recordsPerTransaction > 0 && this.txnRecords >= this.s.recordsPerTransaction;
+    const done = full || now - this.txnStartedAt >= this.s.transactionDurationMs || this.generated >= this.s.numRecords;
+    if (done && this.open !== null && this.open.count > 0) {
+      this.sealed.push(this.open);
+      this.open = null;
+    }
+    return done;
+  }
+
+  private idle(): boolean {
+    return this.open === null && this.sealed.length === 0 && [...this.inFlight.values()].every((n) => n === 0);
+  }
+
+  /** Commits (or, after a failed batch, aborts) the transaction once all its batches are answered. */
+  private async endTransaction(): Promise<void> {
+    const tm = this.tm!;
+    try {
+      await this.sendChain;
+      if (tm.state === 'ABORTABLE_ERROR') await tm.endTransaction(false);
+      else await tm.endTransaction(true);
+      this.transactions++;
+    } catch (e) {
+      if (this.firstError === null) this.firstError = `ending transaction: ${(e as Error).message}`;
+      throw e;
+    }
+  }
+
   /** Hands records that are due (and fit in buffer.memory) to the open batch. */
   private generate(now: number): void {
     const n = this.s.numRecords;
     const due = this.intervalMs > 0 ? Math.min(n, Math.floor((now - this.t0) / this.intervalMs) + 1) : n;
-    const target = Math.min(due, this.acked + this.failed + this.bufferRecords);
+    let target = Math.min(due, this.acked + this.failed + this.bufferRecords);
+    if (this.tm?.isTransactional === true && this.s.recordsPerTransaction > 0) {
+      target = Math.min(target, this.generated + this.s.recordsPerTransaction - this.txnRecords);
+    }
+    const before = this.generated;
     while (this.generated < target) {
       if (this.open === null) {
         const p = this.partitions[this.nextPartition]!;
@@ -120,6 +202,7 @@ class ProduceRun {
         this.open = null;
       }
     }
+    this.txnRecords += this.generated - before;
   }
 
   private firstRecordTime(b: PendingBatch): number {
@@ -166,9 +249,29 @@ class ProduceRun {
   private send(batches: PendingBatch[]): void {
     const leaderId = batches[0]!.leaderId;
     this.inFlight.set(leaderId, (this.inFlight.get(leaderId) ?? 0) + 1);
+    const tm = this.tm;
+    if (tm === null || !tm.isTransactional) {
+      void this.exchange(leaderId, this.request(batches), batches);
+      return;
+    }
+    // Requests of a transaction start in order: one waiting for AddPartitionsToTxn holds the rest.
+    const missing = batches.filter((b) => !tm.isPartitionAdded(this.s.topic, b.partition));
+    this.sendChain = this.sendChain
+      .then(() => Promise.all(missing.map((b) => tm.addPartition(this.s.topic, b.partition))))
+      .then(
+        () => { void this.exchange(leaderId, this.request(batches), batches); },
+        (e: Error) => {
+          this.fail(batches, e.message);
+          this.inFlight.set(leaderId, this.inFlight.get(leaderId)! - 1);
+          this.wake();
+        },
+      );
+  }
+
+  private request(batches: PendingBatch[]): Partial<ProduceRequest> {
     const timestamp = Date.now();
-    const request: Partial<ProduceRequest> = {
-      transactionalId: null,
+    return {
+      transactionalId: this.tm?.transactionalId ?? null,
       acks: this.s.acks,
       timeoutMs: this.s.requestTimeoutMs,
       topicData: [{
@@ -176,7 +279,6 @@ class ProduceRun {
         partitionData: batches.map((b) => ({ index: b.partition, records: this.encode(b, timestamp) })),
       }],
     };
-    void this.exchange(leaderId, request, batches);
   }
 
   /** One Produce round trip; never rejects (failures are counted against the batches). */
@@ -197,7 +299,17 @@ class ProduceRun {
     const records = new Array(b.count);
     const record = { key: null, value: this.payload };
     records.fill(record);
-    return encodeBatch({ records, timestamp, compression: this.s.compression });
+    const tm = this.tm;
+    if (tm === null) return encodeBatch({ records, timestamp, compression: this.s.compression });
+    const { producerId, producerEpoch } = tm.producerIdAndEpoch;
+    let seq = this.sequences.get(b.partition);
+    if (seq === undefined || seq.generation !== tm.generation) {
+      seq = { generation: tm.generation, next: 0 };
+      this.sequences.set(b.partition, seq);
+    }
+    const baseSequence = seq.next;
+    seq.next = (seq.next + b.count) % 2147483648;
+    return encodeBatch({ records, timestamp, compression: this.s.compression, producerId, producerEpoch, baseSequence, transactional: tm.isTransactional });
   }
 
   private complete(batches: PendingBatch[], res: ProduceResponse | null): void {
@@ -206,6 +318,8 @@ class ProduceRun {
       const code = res === null ? ErrorCode.NONE : partitionError(res, this.s.topic, b.partition);
       if (code !== ErrorCode.NONE) {
         this.fail([b], `${this.s.topic}-${b.partition}: ${errorName(code)}`);
+        // No retries here: a transaction with a failed batch can only be aborted.
+        if (this.tm?.isTransactional === true) this.tm.abortable(code, `${this.s.topic}-${b.partition}: ${errorName(code)}`);
         continue;
       }
       if (this.intervalMs > 0) {
@@ -238,6 +352,7 @@ class ProduceRun {
   private waitForEvent(now: number): Promise<void> {
     let deadline = Infinity;
     if (this.intervalMs > 0 && this.generated < this.s.numRecords) deadline = this.t0 + this.generated * this.intervalMs;
+    if (this.tm?.isTransactional === true && this.txnRecords > 0) deadline = Math.min(deadline, this.txnStartedAt + this.s.transactionDurationMs);
     const open = this.open;
     if (open !== null && open.count > 0 && (this.inFlight.get(open.leaderId) ?? 0) < this.s.maxInFlight) {
       deadline = Math.min(deadline, this.firstRecordTime(open) + this.s.lingerMs);
@@ -285,6 +400,9 @@ class ProduceRun {
       linger_ms: this.s.lingerMs,
       batch_size: this.s.batchSize,
       max_in_flight: this.s.maxInFlight,
+      idempotent: this.s.idempotent,
+      transactional_id: this.s.transactionalId,
+      transactions: this.transactions,
       records: this.acked,
       errors: this.failed,
       first_error: this.firstError,
@@ -323,7 +441,12 @@ export async function runProduce(s: ProducerSettings, out: Output): Promise<numb
   const client = await KafkaClient.connect(s.bootstrap, { clientId: s.clientId, requestTimeoutMs: s.requestTimeoutMs });
   try {
     const topic = await client.topicMetadata(s.topic, { allowAutoTopicCreation: true, retries: 50 });
-    const run = new ProduceRun(s, client, topic);
+    let tm: TransactionManager | null = null;
+    if (s.idempotent) {
+      tm = new TransactionManager(client, { transactionalId: s.transactionalId, transactionTimeoutMs: s.transactionTimeoutMs });
+      await tm.initialize();
+    }
+    const run = new ProduceRun(s, client, topic, tm);
     await run.run(out);
     out(run.finalLine());
     if (s.json) out(JSON.stringify(run.summary()));

@@ -4,13 +4,18 @@
  *
  * produce: --topic T --num-records N --record-size S --throughput R (-1 = unthrottled)
  *          [--acks 1|all|0] [--producer-props k=v ...] [--bootstrap-server H:P] [--json]
+ *          [--transactional-id ID] [--transaction-duration-ms MS] [--records-per-transaction N]
  *   A small model of Kafka's producer: records are appended to one open batch at a time
  *   (sticky partitioning over the topic's partitions); a batch is sealed when it reaches
  *   batch.size, and sent once sealed or linger.ms after its first record. Up to
  *   max.in.flight.requests.per.connection Produce requests are pipelined per broker, each
  *   carrying at most one batch per partition and at most max.request.size bytes. At most
  *   buffer.memory bytes of records wait unsent. There are no retries: a failed batch counts
- *   as failed records and the exit code is 1.
+ *   as failed records and the exit code is 1. enable.idempotence follows the Java producer
+ *   (on by default when acks is all and max.in.flight <= 5); transactions are on as in Kafka's
+ *   ProducerPerformance when --transactional-id, --transaction-duration-ms or transactional.id
+ *   is given (default id performance-producer-<uuid>, default duration 3000 ms); Sherwood's
+ *   --records-per-transaction N also ends a transaction after N records.
  *   Latency of a record is measured from its *intended* send time — t0 + i/R when throttled,
  *   the moment it was handed to the producer when unthrottled — to the arrival of its
  *   response, so a stall in the producer or the broker shows up in the percentiles instead of
@@ -27,10 +32,11 @@
  * Every --producer-props / --consumer-props key is one the model above uses (PRODUCE_RULES,
  * CONSUME_RULES); any other is refused by name.
  */
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { compressionFromName } from '../client/index.js';
+import { compressionFromName, resolveIdempotence } from '../client/index.js';
 import { UsageError, runCommand } from './_args.js';
-import { COMMON_CLIENT_RULES, checkProperties, intValue, type ValueCheck } from './_properties.js';
+import { COMMON_CLIENT_RULES, anyValue, boolValue, checkProperties, intValue, type ValueCheck } from './_properties.js';
 import { runProduce, type ProducerSettings, type Output } from './perf-producer.js';
 import { runConsume, type ConsumerSettings } from './perf-consumer.js';
 
@@ -39,12 +45,16 @@ export type { Output };
 
 const USAGE = `Usage: sherwood perf produce --topic T --num-records N --record-size S --throughput R
                       [--acks 1|all|0] [--producer-props k=v ...] [--bootstrap-server H:P] [--json]
+                      [--transactional-id ID] [--transaction-duration-ms MS] [--records-per-transaction N]
        sherwood perf consume --topic T --messages N [--consumer-props k=v ...]
                       [--bootstrap-server H:P] [--from-latest] [--timeout MS] [--hide-header] [--json]
 
 Both: [--reporting-interval MS] (default 5000).
 produce --producer-props: acks, batch.size, bootstrap.servers, buffer.memory, client.id, compression.type,
-  linger.ms, max.in.flight.requests.per.connection, max.request.size, request.timeout.ms, security.protocol
+  enable.idempotence, linger.ms, max.in.flight.requests.per.connection, max.request.size, request.timeout.ms,
+  security.protocol, transaction.timeout.ms, transactional.id
+  Transactions (as Kafka's tool): on with --transactional-id, --transaction-duration-ms (default 3000: commit
+  when a transaction is that old) or transactional.id; --records-per-transaction N (Sherwood) commits every N records.
 consume --consumer-props: bootstrap.servers, client.id, fetch.max.bytes, fetch.max.wait.ms, fetch.min.bytes,
   max.partition.fetch.bytes, request.timeout.ms, security.protocol (--fetch-size N: max.partition.fetch.bytes)`;
 
@@ -76,7 +86,7 @@ interface ParsedArgs {
 const LIST_OPTIONS = new Set(['producer-props', 'consumer-props']);
 const FLAG_OPTIONS = new Set(['json', 'from-latest', 'hide-header']);
 const VALUE_OPTIONS = new Set(['bootstrap-server', 'topic', 'num-records', 'record-size', 'throughput', 'acks', 'messages', 'timeout',
-  'fetch-size', 'reporting-interval']);
+  'fetch-size', 'reporting-interval', 'transactional-id', 'transaction-duration-ms', 'records-per-transaction']);
 
 function parseArgs(argv: string[]): ParsedArgs {
   const parsed: ParsedArgs = { values: new Map(), props: new Map(), flags: new Set() };
@@ -164,6 +174,9 @@ const PRODUCE_RULES: ReadonlyMap<string, ValueCheck> = new Map<string, ValueChec
   ['max.in.flight.requests.per.connection', intValue(1)],
   ['max.request.size', intValue(1)],
   ['buffer.memory', intValue(1)],
+  ['enable.idempotence', boolValue],
+  ['transactional.id', anyValue],
+  ['transaction.timeout.ms', intValue(1)],
 ]);
 
 /** The consume loop's settings (see the header). */
@@ -179,21 +192,39 @@ function producerSettings(args: ParsedArgs): ProducerSettings {
   const props = args.props.get('producer-props') ?? new Map<string, string>();
   checkProperties(props, PRODUCE_RULES, '--producer-props', 'producer');
   for (const k of args.values.keys()) {
-    if (!['bootstrap-server', 'topic', 'num-records', 'record-size', 'throughput', 'acks', 'reporting-interval'].includes(k)) throw new UsageError(`Option ${k} is not an option of perf produce`);
+    if (!['bootstrap-server', 'topic', 'num-records', 'record-size', 'throughput', 'acks', 'reporting-interval', 'transactional-id',
+      'transaction-duration-ms', 'records-per-transaction'].includes(k)) throw new UsageError(`Option ${k} is not an option of perf produce`);
   }
   const compressionName = props.get('compression.type') ?? 'none';
   const compression = compressionFromName(compressionName);
   if (compression === undefined) throw new UsageError(`unknown compression.type "${compressionName}"`);
+  // Kafka's ProducerPerformance: transactions are on with any of the three; the option wins over the property.
+  const durationArg = args.values.has('transaction-duration-ms') ? intOption(args, 'transaction-duration-ms') : undefined;
+  if (durationArg !== undefined && !(durationArg > 0)) throw new UsageError('--transaction-duration-ms should be greater than zero');
+  const recordsPerTransaction = intOption(args, 'records-per-transaction', 0);
+  if (!(recordsPerTransaction >= 0)) throw new UsageError('--records-per-transaction must be >= 0');
+  const transactional = durationArg !== undefined || args.values.has('transactional-id') || props.has('transactional.id') || recordsPerTransaction > 0;
+  const transactionalId = transactional ? args.values.get('transactional-id') ?? props.get('transactional.id') ?? `performance-producer-${randomUUID()}` : null;
+  const idempotenceText = props.get('enable.idempotence')?.trim().toLowerCase();
+  // Our default acks is 1; idempotence and transactions need all (the Java producer's default), so they get it.
+  const acks = parseAcks(args.values.get('acks') ?? props.get('acks') ?? (transactional || idempotenceText === 'true' ? 'all' : '1'));
+  const maxInFlight = intProp(props, 'max.in.flight.requests.per.connection', 5);
+  let idempotent: boolean;
+  try {
+    idempotent = resolveIdempotence({ acks, maxInFlight, transactionalId, idempotent: idempotenceText === undefined ? undefined : idempotenceText === 'true' });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const s: ProducerSettings = {
     bootstrap: bootstrapOf(args, props),
     topic: requiredTopic(args),
     numRecords: intOption(args, 'num-records'),
     recordSize: intOption(args, 'record-size'),
     throughput: intOption(args, 'throughput'),
-    acks: parseAcks(args.values.get('acks') ?? props.get('acks') ?? '1'),
+    acks,
     lingerMs: intProp(props, 'linger.ms', 5),
     batchSize: intProp(props, 'batch.size', 16384),
-    maxInFlight: intProp(props, 'max.in.flight.requests.per.connection', 5),
+    maxInFlight,
     maxRequestSize: intProp(props, 'max.request.size', MIB),
     bufferMemory: intProp(props, 'buffer.memory', 32 * MIB),
     requestTimeoutMs: intProp(props, 'request.timeout.ms', 30000),
@@ -201,6 +232,11 @@ function producerSettings(args: ParsedArgs): ProducerSettings {
     clientId: props.get('client.id') ?? 'perf-producer-client',
     reportingIntervalMs: intOption(args, 'reporting-interval', 5000),
     json: args.flags.has('json'),
+    idempotent,
+    transactionalId,
+    transactionDurationMs: durationArg ?? 3000,
+    recordsPerTransaction,
+    transactionTimeoutMs: intProp(props, 'transaction.timeout.ms', 60_000),
   };
   if (!(s.numRecords > 0) || !(s.recordSize >= 0)) throw new UsageError('--num-records must be > 0 and --record-size >= 0');
   if (s.maxInFlight < 1) throw new UsageError('max.in.flight.requests.per.connection must be >= 1');

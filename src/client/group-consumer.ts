@@ -148,6 +148,14 @@ export class GroupConsumer {
     return this.assigned.map((t) => ({ topic: t.topic, partitions: [...t.partitions] }));
   }
 
+  /**
+   * What a transactional producer's sendOffsetsToTransaction needs (Java's
+   * consumer.groupMetadata()): the coordinator then fences commits of a stale generation.
+   */
+  groupMetadata(): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+    return { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId };
+  }
+
   /** The next offset poll() will return, per assigned partition. */
   position(topic: string, partition: number): number | undefined {
     return this.positions.get(key(topic, partition))?.offset;
@@ -453,7 +461,8 @@ export class GroupConsumer {
   private async initPositions(epoch: number): Promise<void> {
     const missing: string[] = [];
     for (const t of this.assigned) {
-      const committed = await this.client.fetchCommittedOffsets(this.groupId, t.topic, t.partitions);
+      // read_committed asks for stable offsets (KIP-447): none still pending in a transaction.
+      const committed = await this.client.fetchCommittedOffsets(this.groupId, t.topic, t.partitions, { requireStable: this.fetchSettings.isolationLevel === 1 });
       for (const partition of t.partitions) {
         const c = committed.get(partition) ?? -1;
         const offset = c >= 0 ? c : this.o.autoOffsetReset === 'none' ? -1 : await this.resetOffset(t.topic, partition);

@@ -9,5 +9,8 @@ export * from './protocol.js';
 export * from './group-consumer.js';
 export * from './assignors.js';
 export * from './fetcher.js';
+export * from './producer.js';
+export * from './transaction-manager.js';
+export * from './transaction-admin.js';
 /** The error type every client failure (and KafkaError) extends, for callers that report them. */
 export { BrokerError } from '../base/errors.js';

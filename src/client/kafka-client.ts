@@ -365,8 +365,8 @@ export class KafkaClient {
     return ops.commitOffsets(this, groupId, offsets, options);
   }
 
-  fetchCommittedOffsets(groupId: string, topic: string, partitions: number[]): Promise<Map<number, number>> {
-    return ops.fetchCommittedOffsets(this, groupId, topic, partitions);
+  fetchCommittedOffsets(groupId: string, topic: string, partitions: number[], options?: { requireStable?: boolean }): Promise<Map<number, number>> {
+    return ops.fetchCommittedOffsets(this, groupId, topic, partitions, options);
   }
 
   async close(): Promise<void> {

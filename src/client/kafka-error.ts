@@ -35,3 +35,31 @@ export const RETRIABLE: ReadonlySet<number> = new Set<number>([
   ErrorCode.FENCED_LEADER_EPOCH,
   ErrorCode.UNKNOWN_TOPIC_ID,
 ]);
+
+/**
+ * A producer error after which the producer cannot go on (Java's fatal errors: fenced by a newer
+ * producer with the same transactional.id, not authorized, a broken transaction state): every
+ * later call fails with it, and the producer must be closed.
+ */
+export class FatalProducerError extends BrokerError {
+  readonly errorCode: number;
+  constructor(errorCode: number, message: string) {
+    super('SHERWOOD_CLIENT', message);
+    this.name = 'FatalProducerError';
+    this.errorCode = errorCode;
+  }
+}
+
+/**
+ * An error that dooms the current transaction but not the producer (Java's abortable errors: a
+ * failed batch, an unknown producer id, a failed offset commit): commit fails with it until the
+ * transaction is aborted.
+ */
+export class AbortableTransactionError extends BrokerError {
+  readonly errorCode: number;
+  constructor(errorCode: number, message: string) {
+    super('SHERWOOD_CLIENT', message);
+    this.name = 'AbortableTransactionError';
+    this.errorCode = errorCode;
+  }
+}

@@ -272,8 +272,27 @@ export async function commitOffsets(client: KafkaClient, groupId: string, offset
   }, () => undefined);
 }
 
-/** Committed offsets of a group for some partitions of a topic; -1 where nothing is committed. */
-export async function fetchCommittedOffsets(client: KafkaClient, groupId: string, topic: string, partitions: number[]): Promise<Map<number, number>> {
+/**
+ * Committed offsets of a group for some partitions of a topic; -1 where nothing is committed.
+ * `requireStable` (what a read_committed consumer asks, KIP-447): a partition with offsets of
+ * a transaction still in progress answers UNSTABLE_OFFSET_COMMIT, retried here until the
+ * transaction ends (up to `stableTimeoutMs`, default 60000).
+ */
+export async function fetchCommittedOffsets(
+  client: KafkaClient, groupId: string, topic: string, partitions: number[], options: { requireStable?: boolean; stableTimeoutMs?: number } = {},
+): Promise<Map<number, number>> {
+  const deadline = client.clock.monotonicMs() + (options.stableTimeoutMs ?? 60_000);
+  for (;;) {
+    try {
+      return await fetchCommittedOffsetsOnce(client, groupId, topic, partitions, options.requireStable === true);
+    } catch (err) {
+      if (!(err instanceof KafkaError) || err.errorCode !== ErrorCode.UNSTABLE_OFFSET_COMMIT || client.clock.monotonicMs() >= deadline) throw err;
+      await sleep(client.clock, 100);
+    }
+  }
+}
+
+async function fetchCommittedOffsetsOnce(client: KafkaClient, groupId: string, topic: string, partitions: number[], requireStable: boolean): Promise<Map<number, number>> {
   return withRetries(client, 10, async () => {
     const coordinator = await findCoordinator(client, groupId);
     const version = await client.versionFor(OffsetFetch, coordinator.nodeId);
@@ -281,7 +300,7 @@ export async function fetchCommittedOffsets(client: KafkaClient, groupId: string
       groupId,
       topics: [{ name: topic, partitionIndexes: partitions }],
       groups: [{ groupId, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: partitions }] }],
-      requireStable: false,
+      requireStable,
     }, { nodeId: coordinator.nodeId, version });
     const out = new Map<number, number>();
     let topLevelError: number;

@@ -55,7 +55,7 @@ export class SimpleConsumer {
     for (const p of partitions) {
       if (!all.includes(p)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${options.topic}-${p}`);
     }
-    const committed = options.groupId !== undefined ? await client.fetchCommittedOffsets(options.groupId, options.topic, partitions) : new Map<number, number>();
+    const committed = options.groupId !== undefined ? await client.fetchCommittedOffsets(options.groupId, options.topic, partitions, { requireStable: options.isolationLevel === 1 }) : new Map<number, number>();
     for (const p of partitions) {
       const stored = committed.get(p) ?? -1;
       if (stored >= 0 && options.startOffset === undefined) c.positions.set(p, stored);

@@ -78,6 +78,17 @@ export interface PartitionReadResult {
   /** For a follower whose log diverged: where our log has its last fetched epoch end. */
   divergingEpoch: { epoch: number; endOffset: number } | null;
   records: Buffer;
+  /**
+   * read_committed consumer fetches: the aborted transactions overlapping the records returned
+   * (Kafka's FetchResponse abortedTransactions), by marker order; null otherwise.
+   */
+  abortedTransactions: AbortedTransaction[] | null;
+}
+
+/** A transaction a read_committed consumer must drop: the producer's records from firstOffset up to its ABORT marker. */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
 }
 
 export interface OffsetLookupResult {
@@ -90,7 +101,7 @@ export interface OffsetLookupResult {
 export const EMPTY: Buffer = Buffer.alloc(0);
 
 export function readError(errorCode: number): PartitionReadResult {
-  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, logEndOffset: -1, divergingEpoch: null, records: EMPTY };
+  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, logEndOffset: -1, divergingEpoch: null, records: EMPTY, abortedTransactions: null };
 }
 
 export function lookupResult(errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1): OffsetLookupResult {

@@ -36,7 +36,7 @@ import { ReplicaState, type ReplicaFetchState } from './replica-state.js';
 import { validateRecords, type AppendOrigin } from './log-validator.js';
 import {
   EMPTY, ListOffsetsTimestamp, NOT_LEADER_MESSAGE, UNKNOWN_MESSAGE, failedAppend, lookupResult, readError,
-  type LeaderAppendResult, type OffsetLookupResult, type PartitionConfig, type PartitionFetchRequest, type PartitionReadResult,
+  type AbortedTransaction, type LeaderAppendResult, type OffsetLookupResult, type PartitionConfig, type PartitionFetchRequest, type PartitionReadResult,
   type PartitionState, type StopReason,
 } from './partition-types.js';
 
@@ -447,32 +447,37 @@ export class Partition {
     if (isFollower && !this.remoteReplicas.has(req.replicaId)) return readError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const log = this.log;
     const leaderEnd = log.logEndOffset;
-    const base = (): Omit<PartitionReadResult, 'records' | 'errorCode' | 'divergingEpoch'> => ({
-      highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
+    const readCommitted = !isFollower && req.isolationLevel === 1;
+    const result = (errorCode: number, records: Buffer, divergingEpoch: PartitionReadResult['divergingEpoch'] = null, abortedTransactions: AbortedTransaction[] | null = readCommitted ? [] : null): PartitionReadResult => ({
+      errorCode, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
+      divergingEpoch, records, abortedTransactions,
     });
     if (isFollower && req.lastFetchedEpoch >= 0) {
       const end = log.endOffsetForEpoch(req.lastFetchedEpoch);
       if (end.leaderEpoch < req.lastFetchedEpoch || end.endOffset < req.fetchOffset) {
-        return { errorCode: ErrorCode.NONE, ...base(), divergingEpoch: { epoch: end.leaderEpoch, endOffset: end.endOffset }, records: EMPTY };
+        return result(ErrorCode.NONE, EMPTY, { epoch: end.leaderEpoch, endOffset: end.endOffset });
       }
     }
-    if (req.fetchOffset < log.logStartOffset || req.fetchOffset > leaderEnd) {
-      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base(), divergingEpoch: null, records: EMPTY };
-    }
+    if (req.fetchOffset < log.logStartOffset || req.fetchOffset > leaderEnd) return result(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
     const limit = isFollower ? leaderEnd : this.fetchableOffset(req.isolationLevel);
     let records: Buffer = EMPTY;
+    let lastOffset = req.fetchOffset - 1;
     if (req.fetchOffset < limit && (req.maxBytes > 0 || req.minOneMessage)) {
       try {
-        records = (await log.read(req.fetchOffset, Math.max(0, req.maxBytes), limit, req.minOneMessage)).records;
+        ({ records, lastOffset } = await log.read(req.fetchOffset, Math.max(0, req.maxBytes), limit, req.minOneMessage));
       } catch (err) {
         if (this.stopReason !== null) return readError(this.stoppedError);
-        if (err instanceof OffsetOutOfRangeError) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base(), divergingEpoch: null, records: EMPTY };
-        if (err instanceof StorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...base(), divergingEpoch: null, records: EMPTY };
+        if (err instanceof OffsetOutOfRangeError) return result(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
+        if (err instanceof StorageError) return result(ErrorCode.KAFKA_STORAGE_ERROR, EMPTY);
         throw err;
       }
     }
     if (isFollower) this.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, this.clock.now(), leaderEnd);
-    return { errorCode: ErrorCode.NONE, ...base(), divergingEpoch: null, records };
+    // Kafka's collectAbortedTransactions(fetchOffset, upperBound): those overlapping what is returned.
+    const aborted = readCommitted && records.length > 0
+      ? log.collectAbortedTransactions(req.fetchOffset, lastOffset + 1).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
+      : undefined;
+    return result(ErrorCode.NONE, records, null, aborted);
   }
 
   /**

@@ -3,7 +3,10 @@
  * v2 batch (decompressing when needed) and rebuild an uncompressed batch from a subset of the
  * original record bytes. Used by compaction (keys, tombstones) and by offsetForTimestamp
  * (record timestamps). Retained records are copied byte for byte: their offset and timestamp
- * deltas stay valid because the rebuilt batch keeps baseOffset and baseTimestamp.
+ * deltas stay valid because the rebuilt batch keeps baseOffset and baseTimestamp. The one
+ * exception is `withDeleteHorizon` (KIP-534, used for transaction markers): the batch's
+ * baseTimestamp then holds the delete horizon and every record's timestampDelta is rewritten
+ * against it, so record timestamps (baseTimestamp + delta) do not change.
  *
  * Record layout (inside the batch, after the 61-byte header, possibly compressed):
  *   length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
@@ -12,9 +15,10 @@
  */
 import { CorruptRecordError } from '../base/errors.js';
 import { decompress } from '../protocol/compression.js';
-import { Reader } from '../protocol/primitives.js';
+import { Reader, Writer } from '../protocol/primitives.js';
 import {
   ATTR_COMPRESSION_MASK,
+  ATTR_DELETE_HORIZON,
   ATTRIBUTES_OFFSET,
   BATCH_HEADER_SIZE,
   baseOffsetOf,
@@ -22,6 +26,7 @@ import {
   compressionOf,
   updateBatchCrc,
   readInt64,
+  writeInt64,
 } from '../protocol/record-batch.js';
 
 export interface RecordView {
@@ -93,6 +98,40 @@ export function rebuildBatch(original: Buffer, pos: number, records: RecordView[
   out.writeInt32BE(out.length - 12, 8);
   out.writeInt16BE(out.readInt16BE(ATTRIBUTES_OFFSET) & ~ATTR_COMPRESSION_MASK, ATTRIBUTES_OFFSET);
   out.writeInt32BE(records.length, 57);
+  updateBatchCrc(out, 0, out.length);
+  return out;
+}
+
+/** The batch's KIP-534 delete horizon (ms), or undefined when it has none. */
+export function deleteHorizonOf(batch: Buffer, pos = 0): number | undefined {
+  return (batch.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_DELETE_HORIZON) !== 0 ? readInt64(batch, pos + 27) : undefined;
+}
+
+/**
+ * The batch at `pos` with a delete horizon (Kafka's MemoryRecordsBuilder with deleteHorizonMs):
+ * attribute bit 6 set, baseTimestamp = horizonMs, timestamp deltas rewritten so record
+ * timestamps stay the same; uncompressed, every other header field kept, CRC recomputed.
+ */
+export function withDeleteHorizon(batch: Buffer, pos: number, horizonMs: number): Buffer {
+  const baseTimestamp = readInt64(batch, pos + 27);
+  const w = new Writer(256);
+  for (const rec of readRecords(batch, pos)) {
+    const r = new Reader(rec.raw);
+    r.varint(); // length
+    const attributes = r.int8();
+    const timestampDelta = r.varlong();
+    if (r.error !== null) throw new CorruptRecordError('record header is malformed');
+    const rest = rec.raw.subarray(r.pos);
+    const body = new Writer(16 + rest.length).int8(attributes).varlong(baseTimestamp + timestampDelta - horizonMs).raw(rest).toBuffer();
+    w.varint(body.length).raw(body);
+  }
+  const records = w.toBuffer();
+  const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + records.length);
+  batch.copy(out, 0, pos, pos + BATCH_HEADER_SIZE);
+  records.copy(out, BATCH_HEADER_SIZE);
+  out.writeInt32BE(out.length - 12, 8);
+  out.writeInt16BE((out.readInt16BE(ATTRIBUTES_OFFSET) & ~ATTR_COMPRESSION_MASK) | ATTR_DELETE_HORIZON, ATTRIBUTES_OFFSET);
+  writeInt64(out, 27, horizonMs);
   updateBatchCrc(out, 0, out.length);
   return out;
 }

@@ -11,6 +11,11 @@
  * - `.log.cleaned` files are incomplete compaction output and are deleted; a `.log.swap` is
  *   complete and fsynced and replaces its `.log` and every other segment whose base offset
  *   lies within the swap's offsets (a merged group, see log-cleaner.ts); indexes are rebuilt.
+ * - Every segment's `.txnindex` is loaded and sanity-checked against the recovered segment;
+ *   `txnIndexRebuildFrom` is the base offset of the first segment whose index is missing or
+ *   insane. The partition log then replays the producer state from a snapshot at or below it,
+ *   which rebuilds those indexes (producer-state-loader.ts): a transaction index cannot be
+ *   rebuilt from its own segment alone.
  */
 import type { FileSystem } from '../base/file-system.js';
 import { isNotFound } from '../base/file-system.js';
@@ -20,11 +25,10 @@ import { lastOffsetOf } from '../protocol/record-batch.js';
 import {
   BatchCursor,
   CLEANED_SUFFIX,
-  INDEX_SUFFIX,
   LOG_SUFFIX,
   LogSegment,
+  SEGMENT_INDEX_SUFFIXES,
   SWAP_SUFFIX,
-  TIME_INDEX_SUFFIX,
   parseSegmentFileName,
   segmentFileName,
 } from './log-segment.js';
@@ -75,16 +79,23 @@ async function completeSwap(fs: FileSystem, dir: string, base: number, names: re
   for (const name of names) {
     const other = parseSegmentFileName(name, LOG_SUFFIX);
     if (other === undefined || other <= base || other > last) continue;
-    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, LOG_SUFFIX]) await unlinkIfExists(fs, `${dir}/${segmentFileName(other, suffix)}`);
+    for (const suffix of [...SEGMENT_INDEX_SUFFIXES, LOG_SUFFIX]) await unlinkIfExists(fs, `${dir}/${segmentFileName(other, suffix)}`);
   }
-  await unlinkIfExists(fs, `${dir}/${segmentFileName(base, INDEX_SUFFIX)}`);
-  await unlinkIfExists(fs, `${dir}/${segmentFileName(base, TIME_INDEX_SUFFIX)}`);
+  // The swap's aborted-transaction index is rebuilt from the producer state (a missing .txnindex).
+  for (const suffix of SEGMENT_INDEX_SUFFIXES) await unlinkIfExists(fs, `${dir}/${segmentFileName(base, suffix)}`);
   await fs.syncDir(dir);
   await fs.rename(swapPath, `${dir}/${segmentFileName(base, LOG_SUFFIX)}`);
   await fs.syncDir(dir);
 }
 
-export async function loadSegments(options: LoadOptions): Promise<{ segments: LogSegment[]; truncatedBytes: number }> {
+export interface LoadedSegments {
+  segments: LogSegment[];
+  truncatedBytes: number;
+  /** Base offset of the first segment whose aborted-transaction index must be rebuilt; undefined when all loaded. */
+  txnIndexRebuildFrom: number | undefined;
+}
+
+export async function loadSegments(options: LoadOptions): Promise<LoadedSegments> {
   const { fs, dir, config, nowMs, logger } = options;
   const names = await fs.readdir(dir);
   for (const name of names) {
@@ -105,7 +116,7 @@ export async function loadSegments(options: LoadOptions): Promise<{ segments: Lo
   if (bases.length === 0) {
     const seg = await LogSegment.create(fs, dir, options.logStartOffset, config, nowMs);
     await fs.syncDir(dir);
-    return { segments: [seg], truncatedBytes: 0 };
+    return { segments: [seg], truncatedBytes: 0, txnIndexRebuildFrom: undefined };
   }
 
   // The segment holding the recovery point and all later ones are scanned.
@@ -145,14 +156,20 @@ export async function loadSegments(options: LoadOptions): Promise<{ segments: Lo
   // Everything after a corrupt point is unreachable: delete it.
   for (; i < bases.length; i++) {
     const base = bases[i]!;
-    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) await unlinkIfExists(fs, `${dir}/${segmentFileName(base, suffix)}`);
+    for (const suffix of [LOG_SUFFIX, ...SEGMENT_INDEX_SUFFIXES]) await unlinkIfExists(fs, `${dir}/${segmentFileName(base, suffix)}`);
     logger.warn('deleted a segment after the recovered end of the log', { dir, baseOffset: base });
   }
+  let txnIndexRebuildFrom: number | undefined;
+  for (const seg of segments) {
+    if (await seg.loadTxnIndex()) continue;
+    txnIndexRebuildFrom ??= seg.baseOffset;
+  }
+  if (txnIndexRebuildFrom !== undefined) logger.info('rebuilding aborted-transaction indexes from the producer state', { dir, fromBaseOffset: txnIndexRebuildFrom });
   // Empty trailing segments other than the last add nothing; keep the structure simple.
   if (truncatedBytes > 0) {
     const last = segments[segments.length - 1]!;
     await last.flush();
     await fs.syncDir(dir);
   }
-  return { segments, truncatedBytes };
+  return { segments, truncatedBytes, txnIndexRebuildFrom };
 }

@@ -1,6 +1,9 @@
 /**
- * One segment of a partition log: `<20-digit baseOffset>.log` plus its `.index` (offset-index.ts)
- * and `.timeindex` (time-index.ts).
+ * One segment of a partition log: `<20-digit baseOffset>.log` plus its `.index` (offset-index.ts),
+ * `.timeindex` (time-index.ts) and `.txnindex` (transaction-index.ts). The first two are rebuilt
+ * from the segment when untrusted; the aborted-transaction index needs the producer state, so
+ * the partition log rebuilds it (producer-state-loader.ts) and this class only carries it:
+ * created empty, truncated, flushed, and deleted with the segment.
  *
  * On-disk format of the .log file: record batches (magic 2, see protocol/record-batch.ts) stored
  * back to back exactly as produced (never recompressed), offsets strictly increasing, the first
@@ -31,11 +34,15 @@ import {
 } from '../protocol/record-batch.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex, type AbortedTxn } from './transaction-index.js';
 import { readRecords } from './batch-records.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+export const TXN_INDEX_SUFFIX = '.txnindex';
+/** Every file a segment owns besides its .log. */
+export const SEGMENT_INDEX_SUFFIXES = [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX] as const;
 export const CLEANED_SUFFIX = '.log.cleaned';
 export const SWAP_SUFFIX = '.log.swap';
 
@@ -147,6 +154,7 @@ export interface SegmentReadResult {
 export class LogSegment {
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  readonly txnIndex: TransactionIndex;
   /** Bytes of complete batches in the .log file. */
   size = 0;
   /** One past the last offset stored (baseOffset when empty). */
@@ -175,6 +183,7 @@ export class LogSegment {
   ) {
     this.offsetIndex = new OffsetIndex(`${dir}/${segmentFileName(baseOffset, INDEX_SUFFIX)}`, baseOffset, config.segmentIndexBytes);
     this.timeIndex = new TimeIndex(`${dir}/${segmentFileName(baseOffset, TIME_INDEX_SUFFIX)}`, baseOffset, config.segmentIndexBytes);
+    this.txnIndex = new TransactionIndex(`${dir}/${segmentFileName(baseOffset, TXN_INDEX_SUFFIX)}`, baseOffset);
     this.nextOffset = baseOffset;
     this.createdMs = createdMs;
   }
@@ -190,7 +199,7 @@ export class LogSegment {
 
   /** Creates an empty segment (any stale files with this base are replaced). */
   static async create(fs: FileSystem, dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
-    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+    for (const suffix of SEGMENT_INDEX_SUFFIXES) {
       try {
         await fs.unlink(`${dir}/${segmentFileName(baseOffset, suffix)}`);
       } catch (err) {
@@ -239,6 +248,20 @@ export class LogSegment {
       await this.scan(false);
     }
     return true;
+  }
+
+  /**
+   * Loads the aborted-transaction index (call once nextOffset is known, after loadClean or
+   * recover). False when the file is missing or insane: the index is then empty and the caller
+   * must rebuild it from the producer state.
+   */
+  loadTxnIndex(): Promise<boolean> {
+    return this.txnIndex.load(this.fs, this.nextOffset);
+  }
+
+  /** Writes the aborted-transaction index's new entries and fsyncs it. */
+  async persistTxnIndex(): Promise<void> {
+    await this.txnIndex.persist(this.fs, true);
   }
 
   /**
@@ -464,6 +487,7 @@ export class LogSegment {
   async truncateTo(offset: number): Promise<number> {
     const position = await this.positionOf(offset);
     const removed = this.size - position;
+    this.txnIndex.truncateTo(offset);
     if (removed <= 0) return 0;
     this.modCount++;
     await this.log.truncate(position);
@@ -482,6 +506,7 @@ export class LogSegment {
     await this.log.sync();
     await this.offsetIndex.persist(this.fs, true);
     await this.timeIndex.persist(this.fs, true);
+    await this.txnIndex.persist(this.fs, true);
   }
 
   /** Flushes and closes (clean shutdown). */
@@ -512,7 +537,7 @@ export class LogSegment {
   /** Unlinks the files; the handle closes once in-flight reads are done. */
   async delete(): Promise<void> {
     await this.markReplaced();
-    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+    for (const suffix of [LOG_SUFFIX, ...SEGMENT_INDEX_SUFFIXES]) {
       try {
         await this.fs.unlink(`${this.dir}/${segmentFileName(this.baseOffset, suffix)}`);
       } catch (err) {
@@ -524,9 +549,11 @@ export class LogSegment {
 
   /**
    * Replaces this segment's log with an already fsynced `.log.swap` file (compaction) and
-   * reopens it; indexes are rebuilt from the new content.
+   * reopens it; the offset and time indexes are rebuilt from the new content, the
+   * aborted-transaction index is `abortedTxns` (the cleaner's). The old index files must be
+   * gone already (a crash before the new ones are written then rebuilds them on open).
    */
-  async replaceWithSwap(swapPath: string): Promise<LogSegment> {
+  async replaceWithSwap(swapPath: string, abortedTxns: readonly AbortedTxn[]): Promise<LogSegment> {
     await this.markReplaced();
     await this.fs.rename(swapPath, this.logPath);
     const replacement = await LogSegment.open(this.fs, this.dir, this.baseOffset, this.config, this.createdMs);
@@ -534,6 +561,8 @@ export class LogSegment {
     await replacement.offsetIndex.persist(this.fs, true);
     replacement.onBecomeInactive();
     await replacement.timeIndex.persist(this.fs, true);
+    replacement.txnIndex.replaceAll(abortedTxns);
+    await replacement.txnIndex.persist(this.fs, true);
     if (this.refs === 0) await this.closeQuietly();
     return replacement;
   }

@@ -5,8 +5,7 @@
  *
  * Contract (see also /docs/storage.md):
  * - Appends, truncation, retention and compaction swaps run one at a time through a promise
- *   queue, so concurrent produce requests never interleave. Reads do not queue: they only see
- *   bytes whose write completed (segment.size) and hold a segment reference while reading.
+ *   queue, so concurrent produce requests never interleave. Reads (log-read.ts) do not queue.
  * - appendAsLeader rewrites baseOffset and partitionLeaderEpoch of the (already validated)
  *   batches in place — the CRC does not cover them — stamps LogAppendTime when configured
  *   (CRC recomputed) and writes all the bytes with one positional write. No per-record work.
@@ -17,13 +16,15 @@
  *   original offsets and nothing is written; a rejected append (ProducerStateError) writes
  *   nothing. A snapshot is taken at every roll (at the new segment's base offset) and on close;
  *   open, truncation and the log start moving keep it consistent (producer-state-loader.ts).
+ *   A transaction an ABORT marker ends goes to the active segment's `.txnindex` (its marker is
+ *   there), with the LSO of that moment; the open replay rebuilds the indexes it covers.
  * - Disk failures surface as StorageError; after a failed write the log goes offline (every
  *   later operation throws) because its in-memory state may no longer match the disk.
  */
 import type { Clock } from '../base/clock.js';
 import type { FileSystem } from '../base/file-system.js';
 import type { Logger } from '../base/logger.js';
-import { BrokerError, StorageError } from '../base/errors.js';
+import { StorageError } from '../base/errors.js';
 import {
   BATCH_HEADER_SIZE,
   baseOffsetOf,
@@ -39,79 +40,18 @@ import { LogSegment } from './log-segment.js';
 import { loadSegments } from './log-loader.js';
 import { deleteRetentionBreachedSegments } from './log-retention.js';
 import { cleanLog, type CleanResult } from './log-cleaner.js';
-import type { ActiveProducer, ProducerStateManager, ProducerStateManagerConfig } from './producer-state-manager.js';
+import { OffsetOutOfRangeError, collectAbortedTransactions, maxTimestampOffset, offsetForTimestamp, readLog, type ReadResult, type ReadableLog } from './log-read.js';
+import type { AbortedTxn } from './transaction-index.js';
+import type { ActiveProducer, ProducerStateManager } from './producer-state-manager.js';
 import { openProducerState, rebuildProducerState } from './producer-state-loader.js';
+import { LEADER_EPOCH_CHECKPOINT, NotLeaderForEpochError, type AppendResult, type PartitionLogHooks, type PartitionLogOptions } from './partition-log-types.js';
 
 export { ProducerStateError, type ActiveProducer, type AppendOrigin } from './producer-state-manager.js';
+export { LEADER_EPOCH_CHECKPOINT, NotLeaderForEpochError, type AppendResult, type PartitionLogHooks, type PartitionLogOptions } from './partition-log-types.js';
+export { OffsetOutOfRangeError, type ReadResult } from './log-read.js';
+export type { AbortedTxn } from './transaction-index.js';
 
-export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
-
-/** fetchOffset outside [logStartOffset, logEndOffset]: Kafka's OFFSET_OUT_OF_RANGE. */
-export class OffsetOutOfRangeError extends BrokerError {
-  constructor(message: string, readonly logStartOffset: number, readonly logEndOffset: number) {
-    super('SHERWOOD_STORAGE', message);
-    this.name = 'OffsetOutOfRangeError';
-  }
-}
-
-/**
- * An append found, inside the log's queue, that the leader epoch it was started under is no
- * longer current (the caller's `isCurrent` check): nothing was written.
- */
-export class NotLeaderForEpochError extends BrokerError {
-  constructor(message: string) {
-    super('SHERWOOD_STORAGE', message);
-    this.name = 'NotLeaderForEpochError';
-  }
-}
-
-export interface AppendResult {
-  firstOffset: number;
-  lastOffset: number;
-  /**
-   * The LogAppendTime stamped on the batches, or -1 for CreateTime topics. For a duplicate,
-   * the original batch's stored maxTimestamp, whatever the timestamp type (as Kafka answers).
-   */
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  /** True when a client retry matched a cached batch: the offsets are the original ones, nothing was written. */
-  duplicate: boolean;
-}
-
-export interface ReadResult {
-  records: Buffer;
-  /** baseOffset of the first batch returned (fetchOffset when nothing is returned). */
-  firstOffset: number;
-}
-
-/** Hooks the LogManager passes in to persist per-dir checkpoints. */
-export interface PartitionLogHooks {
-  /** Called after logStartOffset moved; resolves once it is durable. */
-  logStartOffsetChanged?(log: PartitionLog): Promise<void>;
-}
-
-export interface PartitionLogOptions {
-  fs: FileSystem;
-  dir: string;
-  topic: string;
-  partition: number;
-  config: LogConfig;
-  clock: Clock;
-  logger: Logger;
-  /** The log start offset checkpointed last time (0 when none). */
-  logStartOffset?: number;
-  /** Offsets below this were fsynced with their indexes; segments from here on are scanned. */
-  recoveryPoint?: number;
-  /** Compaction progress checkpointed last time (0 when none). */
-  firstDirtyOffset?: number;
-  /** True when the directory had a clean-shutdown marker: nothing needs scanning. */
-  cleanShutdown?: boolean;
-  hooks?: PartitionLogHooks;
-  /** producer.id.expiration.ms and friends (read on use); Kafka's defaults when absent. */
-  producerStateConfig?: ProducerStateManagerConfig;
-}
-
-export class PartitionLog {
+export class PartitionLog implements ReadableLog {
   readonly topic: string;
   readonly partition: number;
   readonly dir: string;
@@ -137,6 +77,8 @@ export class PartitionLog {
   readonly clock: Clock;
   readonly logger: Logger;
   private readonly hooks: PartitionLogHooks;
+  /** Kafka's updateTxnIndex: an abort completed by an append goes to the active segment's index (its marker is there). */
+  private readonly appendAbortedTxn = (txn: AbortedTxn): void => this.activeSegment.txnIndex.append(txn);
 
   private constructor(options: PartitionLogOptions, epochCache: LeaderEpochCache, producerStateManager: ProducerStateManager) {
     this.topic = options.topic;
@@ -182,7 +124,7 @@ export class PartitionLog {
     if (cacheChanged) await log.epochCache.persist();
     // Producer state: the latest snapshot at or below the recovered log end plus a replay of the rest.
     await psm.removeStraySnapshots(log.segments.map((s) => s.baseOffset));
-    await rebuildProducerState(psm, log.segments, log._logStartOffset, log.logEndOffset, options.clock.now(), options.logger);
+    await rebuildProducerState(psm, log.segments, log._logStartOffset, log.logEndOffset, options.clock.now(), options.logger, loaded.txnIndexRebuildFrom);
     log.maybeIncrementFirstUnstableOffset();
     return log;
   }
@@ -272,7 +214,7 @@ export class PartitionLog {
         await this.epochCache.persist();
       }
       await this.write(records, firstOffset, lastOffset, now);
-      if (this.producerStateManager.onAppendWritten(producers, lastOffset)) this.maybeIncrementFirstUnstableOffset();
+      if (this.producerStateManager.onAppendWritten(producers, lastOffset, this.appendAbortedTxn)) this.maybeIncrementFirstUnstableOffset();
       return { firstOffset, lastOffset, logAppendTimeMs: logAppendTime ? now : -1, logStartOffset: this._logStartOffset, duplicate: false };
     });
   }
@@ -332,7 +274,7 @@ export class PartitionLog {
       const producers = this.producerStateManager.analyzeAppend(records, 'replication');
       if (epochChanged) await this.epochCache.persist();
       await this.write(records, firstOffset, lastOffset, this.clock.now());
-      if (this.producerStateManager.onAppendWritten(producers, lastOffset)) this.maybeIncrementFirstUnstableOffset();
+      if (this.producerStateManager.onAppendWritten(producers, lastOffset, this.appendAbortedTxn)) this.maybeIncrementFirstUnstableOffset();
       return { firstOffset, lastOffset };
     });
   }
@@ -388,67 +330,26 @@ export class PartitionLog {
     this.recoveryPoint = Math.max(this.recoveryPoint, old.nextOffset);
   }
 
-  // ---- read ----------------------------------------------------------------------------------
+  // ---- read (log-read.ts) -------------------------------------------------------------------
 
-  async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch = true): Promise<ReadResult> {
-    for (let attempt = 0; ; attempt++) {
-      const r = await this.readOnce(fetchOffset, maxBytes, maxOffsetExclusive, minOneBatch);
-      if (r !== 'retry') return r;
-      // A segment was deleted or replaced under the read by a queued change that spans awaits
-      // (a compaction swap): wait for the queue (reads never run inside it) and look again.
-      if (attempt >= 3) throw new StorageError(`read of ${this.topic}-${this.partition} kept racing with segment deletion`);
-      await this.queue;
-    }
+  read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch = true): Promise<ReadResult> {
+    return readLog(this, fetchOffset, maxBytes, maxOffsetExclusive, minOneBatch);
   }
 
-  private async readOnce(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<ReadResult | 'retry'> {
+  /**
+   * The aborted transactions a read_committed fetch of [fetchOffset, upperBoundOffset) must
+   * report (Kafka's collectAbortedTransactions), in marker order.
+   */
+  collectAbortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return collectAbortedTransactions(this.segments, fetchOffset, upperBoundOffset);
+  }
+
+  checkOnline(): void {
     if (this.offline !== undefined) throw new StorageError(`log ${this.topic}-${this.partition} is offline`, { cause: this.offline });
-    const start = this._logStartOffset;
-    const end = this.logEndOffset;
-    if (fetchOffset < start || fetchOffset > end) {
-      throw new OffsetOutOfRangeError(`offset ${fetchOffset} is out of range [${start}, ${end}] for ${this.topic}-${this.partition}`, start, end);
-    }
-    const empty = { records: Buffer.alloc(0), firstOffset: fetchOffset };
-    const limit = Math.min(maxOffsetExclusive, end);
-    if (fetchOffset >= limit) return empty;
-    let i = this.segmentIndexFor(fetchOffset);
-    const segments = this.segments;
-    // Below the first segment (its deletion is in progress): never serve a later segment instead.
-    if (segments.length > 0 && fetchOffset < segments[0]!.baseOffset) return 'retry';
-    for (; i < segments.length; i++) {
-      const seg = segments[i]!;
-      if (seg.isDeleted) return 'retry';
-      seg.acquire();
-      try {
-        const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch);
-        if (r !== null) return { records: r.records, firstOffset: r.firstOffset };
-        if (seg.nextOffset >= limit) return empty;
-      } catch (err) {
-        // Deleted or replaced while its file handle was closed by the fd cache: look again.
-        if (seg.isDeleted) return 'retry';
-        throw err;
-      } finally {
-        seg.release();
-      }
-    }
-    return empty;
   }
 
-  /** Index in `segments` of the last segment with baseOffset <= offset (0 when none). */
-  private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.segments[mid]!.baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+  settled(): Promise<unknown> {
+    return this.queue;
   }
 
   // ---- watermarks ----------------------------------------------------------------------------
@@ -501,26 +402,12 @@ export class PartitionLog {
 
   // ---- offsets by time and epoch ------------------------------------------------------------
 
-  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
-    for (const seg of this.segments) {
-      if (seg.maxTimestamp < ts || seg.nextOffset <= this._logStartOffset) continue;
-      seg.acquire();
-      try {
-        const found = await seg.findOffsetByTimestamp(ts, this._logStartOffset);
-        if (found !== null) return found;
-      } finally {
-        seg.release();
-      }
-    }
-    return null;
+  offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    return offsetForTimestamp(this, ts);
   }
 
   maxTimestampOffset(): { offset: number; timestamp: number } {
-    let best = { offset: -1, timestamp: -1 };
-    for (const seg of this.segments) {
-      if (seg.size > 0 && seg.maxTimestamp > best.timestamp) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
-    }
-    return best;
+    return maxTimestampOffset(this.segments);
   }
 
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {

@@ -10,6 +10,15 @@
  *    taking snapshots at the base offsets of the last two segments on the way;
  * 3. a snapshot is written at `lastOffset`, so the next open after a crash replays little.
  *
+ * The replay also rebuilds the aborted-transaction indexes (transaction-index.ts) of the range it
+ * covers, idempotently: before replaying from offset R, the segment holding R drops its entries
+ * at or after R and later segments are emptied; each abort the replay completes is appended to
+ * the index of the segment holding its marker, and each replayed segment's index is fsynced
+ * before any later snapshot is written. Entries below R are kept: a snapshot at R exists only
+ * once they were durable (segments are flushed before the roll snapshot, and the close and
+ * rebuild snapshots follow the flush). `txnIndexRebuildFrom` (a segment whose index is missing
+ * or insane) pulls R down to a snapshot at or below that segment, so its index is re-derived.
+ *
  * So the state is exactly what the recovered log says: never ahead of it. Unlike Kafka, a log
  * without any snapshot is always replayed (Kafka skips that after a clean shutdown, a shortcut
  * for brokers upgraded from before 0.11; Sherwood logs from before producer state existed may
@@ -20,6 +29,7 @@ import type { Logger } from '../base/logger.js';
 import { BatchCursor, type LogSegment } from './log-segment.js';
 import { DEFAULT_PRODUCER_STATE_CONFIG, ProducerStateError, ProducerStateManager, type ProducerStateManagerConfig } from './producer-state-manager.js';
 import { lastOffsetOf, baseOffsetOf } from '../protocol/record-batch.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 /** An empty ProducerStateManager over the snapshots in a partition directory. */
 export function openProducerState(options: { fs: FileSystem; dir: string; topic: string; partition: number; logger: Logger; producerStateConfig?: ProducerStateManagerConfig }): Promise<ProducerStateManager> {
@@ -39,6 +49,7 @@ export async function rebuildProducerState(
   lastOffset: number,
   nowMs: number,
   logger: Logger,
+  txnIndexRebuildFrom?: number,
 ): Promise<void> {
   const snapshotAt = new Set<number>([lastOffset]);
   const last = segments[segments.length - 1];
@@ -47,9 +58,11 @@ export async function rebuildProducerState(
   if (previous !== undefined) snapshotAt.add(previous.baseOffset);
 
   // A truncation of a log that never had producers has nothing to rebuild (Kafka's shortcut).
-  const emptyBefore = psm.isEmpty && psm.mapEndOffset >= lastOffset;
-  await psm.truncateAndReload(logStartOffset, lastOffset, nowMs);
-  if (lastOffset > psm.mapEndOffset && !emptyBefore) {
+  const emptyBefore = psm.isEmpty && psm.mapEndOffset >= lastOffset && txnIndexRebuildFrom === undefined;
+  await psm.truncateAndReload(logStartOffset, lastOffset, nowMs, txnIndexRebuildFrom);
+  const replayFrom = psm.mapEndOffset;
+  if (!emptyBefore) resetTxnIndexesFrom(segments, replayFrom);
+  if (lastOffset > replayFrom && !emptyBefore) {
     for (const seg of [...segments]) {
       if (seg.nextOffset <= psm.mapEndOffset && seg !== last) continue;
       if (seg.baseOffset >= lastOffset) break;
@@ -57,15 +70,29 @@ export async function rebuildProducerState(
       psm.updateMapEndOffset(startOffset);
       if (snapshotAt.has(seg.baseOffset)) await psm.takeSnapshot();
       await replaySegment(psm, seg, startOffset, lastOffset, logger);
+      await seg.persistTxnIndex();
     }
+  }
+  if (!emptyBefore) {
+    // Indexes emptied but not replayed (beyond lastOffset, or an empty active segment) are written too.
+    for (const seg of segments) if (seg.baseOffset >= replayFrom || seg.nextOffset > replayFrom || seg === last) await seg.persistTxnIndex();
   }
   psm.updateMapEndOffset(lastOffset);
   await psm.takeSnapshot();
 }
 
-/** Replays the batches of `seg` holding offsets in [fromOffset, toOffset). */
+/** The replay from `offset` re-derives every abort whose marker is at or after it. */
+function resetTxnIndexesFrom(segments: readonly LogSegment[], offset: number): void {
+  for (const seg of segments) {
+    if (seg.baseOffset >= offset) seg.txnIndex.reset();
+    else seg.txnIndex.truncateTo(offset);
+  }
+}
+
+/** Replays the batches of `seg` holding offsets in [fromOffset, toOffset), rebuilding its aborted-transaction index. */
 async function replaySegment(psm: ProducerStateManager, seg: LogSegment, fromOffset: number, toOffset: number, logger: Logger): Promise<void> {
   if (seg.isDeleted) return;
+  const onAborted = (txn: AbortedTxn): void => seg.txnIndex.append(txn);
   seg.acquire();
   try {
     const cursor = new BatchCursor(seg.fileHandle, await seg.positionOf(fromOffset), seg.size);
@@ -75,7 +102,7 @@ async function replaySegment(psm: ProducerStateManager, seg: LogSegment, fromOff
       if (baseOffsetOf(r.buf, r.at) >= toOffset) return;
       if (lastOffsetOf(r.buf, r.at) < fromOffset) continue;
       try {
-        psm.replayBatch(r.buf, r.at);
+        psm.replayBatch(r.buf, r.at, onAborted);
       } catch (err) {
         if (!(err instanceof ProducerStateError)) throw err;
         // The leader accepted it; a follower or a rebuild keeps going (Kafka would fail the load).

@@ -21,7 +21,9 @@
  *   `producer.id.expiration.ms` passes without a write and no transaction is open
  *   (`removeExpiredProducers`). Only their snapshots go with the deleted segments.
  * - Transactions: `firstUnstableOffset()` (the LSO bound), `lastStableOffset(completed)` (what
- *   the aborted-transaction index records), `completeTxn`, `onHighWatermarkUpdated`.
+ *   the aborted-transaction index records), `completeTxn`, `onHighWatermarkUpdated`. Every
+ *   aborted transaction a written append or a replayed batch completes is handed to the caller
+ *   with that last stable offset (Kafka's updateTxnIndex), before it is completed.
  */
 import type { FileSystem } from '../base/file-system.js';
 import { isNotFound } from '../base/file-system.js';
@@ -51,6 +53,17 @@ import {
   type TxnMetadata,
 } from './producer-append-info.js';
 import { CorruptSnapshotError, decodeSnapshot, encodeSnapshot, parseSnapshotFileName, snapshotFileName } from './producer-state-snapshot.js';
+import type { AbortedTxn } from './transaction-index.js';
+
+/** Receives each aborted transaction as its marker completes it (the segment's transaction index). */
+export type AbortedTxnSink = (txn: AbortedTxn) => void;
+
+/** What the cleaner must keep of a producer (Kafka's LastRecord): its last data batch, or its markers of this epoch when it has none. */
+export interface LastRecord {
+  /** lastOffset of the producer's last data batch of its current epoch; -1 when none. */
+  readonly lastDataOffset: number;
+  readonly producerEpoch: number;
+}
 
 export { ProducerStateError, ProducerStateEntry, type AppendOrigin, type BatchMetadata, type CompletedTxn, type TxnMetadata } from './producer-append-info.js';
 
@@ -205,6 +218,13 @@ export class ProducerStateManager {
     return out;
   }
 
+  /** Kafka's lastRecordsOfActiveProducers: what compaction keeps of each producer. */
+  lastRecordsOfActiveProducers(): Map<number, LastRecord> {
+    const out = new Map<number, LastRecord>();
+    for (const e of this.producers.values()) out.set(e.producerId, { lastDataOffset: e.lastDataOffset, producerEpoch: e.producerEpoch });
+    return out;
+  }
+
   /** Offsets of the snapshot files, ascending (tests and diagnostics). */
   snapshotOffsets(): readonly number[] {
     return this.snapshots;
@@ -304,14 +324,25 @@ export class ProducerStateManager {
 
   /**
    * Replays one stored batch (the whole batch at `pos`) without validation, as a follower or a
-   * rebuild does: the state moves as if it had been appended, transactions complete at once.
+   * rebuild does: the state moves as if it had been appended, transactions complete at once
+   * (aborted ones are handed to `onAborted` first, as on append).
    */
-  replayBatch(buf: Buffer, pos: number): void {
+  replayBatch(buf: Buffer, pos: number, onAborted?: AbortedTxnSink): void {
     if (readInt64(buf, pos + 43) < 0) return;
     const result = newAppend();
     this.analyzeBatch(buf, pos, 'replication', 0, result);
     this.applyAppend(result);
-    for (const completed of result.completedTxns) this.completeTxn(completed);
+    this.completeTxns(result.completedTxns, onAborted);
+  }
+
+  /** Kafka's updateTxnIndex + completeTxn for each transaction a marker ended, in offset order. */
+  private completeTxns(completedTxns: readonly CompletedTxn[], onAborted: AbortedTxnSink | undefined): void {
+    for (const completed of completedTxns) {
+      if (completed.isAborted && onAborted !== undefined) {
+        onAborted({ producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset, lastStableOffset: this.lastStableOffset(completed) });
+      }
+      this.completeTxn(completed);
+    }
   }
 
   private appendInfoFor(result: ProducerAppend, producerId: number, origin: AppendOrigin): ProducerAppendInfo {
@@ -353,10 +384,11 @@ export class ProducerStateManager {
 
   /**
    * After an append ending at `lastOffset` was written (Kafka: after localLog.append): applies
-   * the staged updates, completes the ended transactions and moves mapEndOffset. Returns true
+   * the staged updates, hands aborted transactions to `onAborted` (the active segment's
+   * transaction index), completes the ended transactions and moves mapEndOffset. Returns true
    * when the first unstable offset may have moved.
    */
-  onAppendWritten(append: ProducerAppend | null, lastOffset: number): boolean {
+  onAppendWritten(append: ProducerAppend | null, lastOffset: number, onAborted?: AbortedTxnSink): boolean {
     this.lastMapOffset = lastOffset + 1;
     if (append === null) return false;
     if (append.single !== undefined) {
@@ -364,9 +396,7 @@ export class ProducerStateManager {
       return false;
     }
     this.applyAppend(append);
-    // The transactions work appends aborted ones to the segment's .txnindex here, with
-    // lastStableOffset(completed), before completing them.
-    for (const completed of append.completedTxns) this.completeTxn(completed);
+    this.completeTxns(append.completedTxns, onAborted);
     return true;
   }
 
@@ -520,25 +550,27 @@ export class ProducerStateManager {
    * Sherwood keeps one exactly at the log start, see design notes — and, unless the state
    * already ends at logEndOffset, reloads it from the latest remaining valid snapshot (a corrupt
    * one is deleted with a warning and the next older tried). The caller replays the log from
-   * mapEndOffset to logEndOffset.
+   * mapEndOffset to logEndOffset. `reloadAtOrBelow`, when given, forces the reload from a
+   * snapshot at or below that offset (later snapshots stay): the replay must cover it.
    */
-  async truncateAndReload(logStartOffset: number, logEndOffset: number, nowMs: number): Promise<void> {
+  async truncateAndReload(logStartOffset: number, logEndOffset: number, nowMs: number, reloadAtOrBelow?: number): Promise<void> {
     for (const s of [...this.snapshots]) {
       if (s > logEndOffset || s < logStartOffset) await this.removeAndDeleteSnapshot(s);
     }
-    if (logEndOffset !== this.lastMapOffset) {
+    if (logEndOffset !== this.lastMapOffset || (reloadAtOrBelow !== undefined && reloadAtOrBelow < this.lastMapOffset)) {
       this.producers.clear();
       this.ongoingTxns = [];
       this.unreplicatedTxns = [];
-      await this.loadFromSnapshot(logStartOffset, nowMs);
+      await this.loadFromSnapshot(logStartOffset, nowMs, reloadAtOrBelow ?? logEndOffset);
     } else {
       this.onLogStartOffsetIncremented(logStartOffset);
     }
   }
 
-  private async loadFromSnapshot(logStartOffset: number, nowMs: number): Promise<void> {
+  private async loadFromSnapshot(logStartOffset: number, nowMs: number, atOrBelow: number): Promise<void> {
     for (;;) {
-      const offset = this.latestSnapshotOffset();
+      let offset: number | undefined;
+      for (const s of this.snapshots) if (s <= atOrBelow) offset = s;
       if (offset === undefined) {
         this.lastSnapOffset = logStartOffset;
         this.lastMapOffset = logStartOffset;

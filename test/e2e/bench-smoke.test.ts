@@ -66,7 +66,9 @@ test('perf rejects bad usage with one line and exit code 1, refuses unknown prop
   await refused(['produce', '--topic', 't', '--num-records', '1', '--record-size', '1', '--throughput', '-1',
     '--bootstrap-server', '127.0.0.1:1', '--acks', '2'], /acks must be 0, 1, all or -1/);
   await refused(['produce', '--topic', 't', '--num-records', '1', '--record-size', '1', '--throughput', '-1',
-    '--bootstrap-server', '127.0.0.1:1', '--producer-props', 'enable.idempotence=true'], /--producer-props: unknown or unsupported producer property 'enable.idempotence'/);
+    '--bootstrap-server', '127.0.0.1:1', '--acks', '1', '--producer-props', 'enable.idempotence=true'], /Must set acks to all in order to use the idempotent producer/);
+  await refused(['produce', '--topic', 't', '--num-records', '1', '--record-size', '1', '--throughput', '-1',
+    '--bootstrap-server', '127.0.0.1:1', '--transaction-duration-ms', '0'], /--transaction-duration-ms should be greater than zero/);
   await refused(['consume', '--topic', 't', '--messages', '1', '--bootstrap-server', '127.0.0.1:1', '--consumer-props', 'group.id=g'],
     /--consumer-props: unknown or unsupported consumer property 'group.id'/);
   await refused(['consume', '--topic', 't', '--messages', '1', '--bootstrap-server', '127.0.0.1:1', '--bogus', '1'], /bogus is not a recognized option/);

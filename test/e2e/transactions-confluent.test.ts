@@ -4,10 +4,11 @@
  * transactional.id fencing the first, and a producer that dies inside a transaction aborted by
  * the coordinator after transaction.timeout.ms. Checked with read_uncommitted consumers, the
  * markers in the partitions, DescribeTransactions and the group's committed offsets.
+ * read_committed consumers (librdkafka) see exactly the committed transactions, from the last
+ * stable offset and the aborted transactions of each Fetch.
  *
- * Every test here needs InitProducerId, which is not served until the partitions keep producer
- * state: they skip until then. The read_committed tests also need the storage half of
- * transactions (last stable offset, aborted transactions) and skip until it lands.
+ * confluent-kafka's abort_transaction purges messages not yet sent: the scripts flush before
+ * ending a transaction, or an aborted transaction may never reach the broker.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,9 +16,7 @@ import { startTestBroker } from '../helpers/broker.js';
 import { lastJson, runPython } from '../helpers/clients.js';
 import type { RunningBroker } from '../../src/index.js';
 import { KafkaClient } from '../../src/client/kafka-client.js';
-import {
-  describeTransaction, INIT_PRODUCER_ID_SKIP, initProducerIdServed, partitionBatches, READ_COMMITTED_SKIP, readCommittedReady, until,
-} from './transactions-helpers.js';
+import { describeTransaction, partitionBatches, until } from './transactions-helpers.js';
 
 const OVERRIDES = { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '300', 'offsets.topic.num.partitions': '3', 'transaction.state.log.num.partitions': '3' };
 
@@ -33,6 +32,8 @@ for name, offset, commit in (('A', 10, True), ('B', 50, False), ('C', 100, True)
     for i in range(4):
         p.produce('cf-out', value=('%s%d' % (name, i)).encode(), partition=i % 2)
     p.send_offsets_to_transaction([TopicPartition('cf-in', 0, offset)], group.consumer_group_metadata(), 30)
+    # abort_transaction purges what is not sent yet: flush so that B reaches the partitions.
+    p.flush(30)
     if commit:
         p.commit_transaction(30)
     else:
@@ -40,8 +41,8 @@ for name, offset, commit in (('A', 10, True), ('B', 50, False), ('C', 100, True)
 committed = group.committed([TopicPartition('cf-in', 0)], timeout=30)[0].offset
 group.close()
 seen = {}
-for isolation in ('read_uncommitted',):
-    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'cf-reader', 'isolation.level': isolation, 'enable.auto.commit': False,
+for isolation in ('read_uncommitted', 'read_committed'):
+    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'cf-reader-' + isolation, 'isolation.level': isolation, 'enable.auto.commit': False,
                   'auto.offset.reset': 'earliest', 'enable.partition.eof': True})
     c.assign([TopicPartition('cf-out', 0, 0), TopicPartition('cf-out', 1, 0)])
     got, eofs = [], set()
@@ -105,15 +106,16 @@ async function withTxnBroker(fn: (b: RunningBroker, c: KafkaClient) => Promise<v
   }
 }
 
-test('confluent-kafka: transactions A committed, B aborted, C committed, with send_offsets_to_transaction', { timeout: 120_000 }, async (t) => {
+test('confluent-kafka: transactions A committed, B aborted, C committed, with send_offsets_to_transaction', { timeout: 120_000 }, async () => {
   await withTxnBroker(async (b, c) => {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
     for (const name of ['cf-out', 'cf-in']) await b.broker.topics.create({ name, numPartitions: 2, replicationFactor: 1, configs: {} });
     const out = lastJson<{ committed: number; seen: Record<string, [number, number, string][]> }>(await runPython(COMMIT_ABORT_COMMIT, [b.bootstrap], 90_000));
     assert.equal(out.committed, 100, 'the committed transaction\'s offset; the aborted one never showed');
-    const values = (p: number) => out.seen['read_uncommitted']!.filter((r) => r[0] === p).map((r) => r[2]);
-    assert.deepEqual(values(0), ['A0', 'A2', 'B0', 'B2', 'C0', 'C2'], 'read_uncommitted sees all, in order, without the markers');
-    assert.deepEqual(values(1), ['A1', 'A3', 'B1', 'B3', 'C1', 'C3']);
+    const values = (isolation: string, p: number) => out.seen[isolation]!.filter((r) => r[0] === p).map((r) => r[2]);
+    assert.deepEqual(values('read_uncommitted', 0), ['A0', 'A2', 'B0', 'B2', 'C0', 'C2'], 'read_uncommitted sees all, in order, without the markers');
+    assert.deepEqual(values('read_uncommitted', 1), ['A1', 'A3', 'B1', 'B3', 'C1', 'C3']);
+    assert.deepEqual(values('read_committed', 0), ['A0', 'A2', 'C0', 'C2'], 'read_committed sees exactly A then C');
+    assert.deepEqual(values('read_committed', 1), ['A1', 'A3', 'C1', 'C3']);
     const d = await until('CompleteCommit', () => describeTransaction(c, 'cf-tx'), (x) => x.transactionState === 'CompleteCommit');
     assert.equal(d.transactionState, 'CompleteCommit');
     for (const p of [0, 1]) {
@@ -124,9 +126,8 @@ test('confluent-kafka: transactions A committed, B aborted, C committed, with se
   });
 });
 
-test('confluent-kafka: a second producer with the same transactional.id fences the first and aborts its transaction', { timeout: 120_000 }, async (t) => {
+test('confluent-kafka: a second producer with the same transactional.id fences the first and aborts its transaction', { timeout: 120_000 }, async () => {
   await withTxnBroker(async (b, c) => {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
     await b.broker.topics.create({ name: 'cf-fence', numPartitions: 1, replicationFactor: 1, configs: {} });
     const outcome = lastJson<{ committed: boolean; fatal?: boolean; name?: string }>(await runPython(FENCING, [b.bootstrap], 90_000));
     assert.equal(outcome.committed, false, 'the fenced producer cannot commit');
@@ -139,9 +140,8 @@ test('confluent-kafka: a second producer with the same transactional.id fences t
   });
 });
 
-test('confluent-kafka: a producer that dies inside a transaction is aborted after transaction.timeout.ms', { timeout: 120_000 }, async (t) => {
+test('confluent-kafka: a producer that dies inside a transaction is aborted after transaction.timeout.ms', { timeout: 120_000 }, async () => {
   await withTxnBroker(async (b, c) => {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
     await b.broker.topics.create({ name: 'cf-dies', numPartitions: 1, replicationFactor: 1, configs: {} });
     await runPython(DIES_MID_TRANSACTION, [b.bootstrap], 60_000);
     assert.equal((await describeTransaction(c, 'cf-dies')).transactionState, 'Ongoing');
@@ -151,7 +151,7 @@ test('confluent-kafka: a producer that dies inside a transaction is aborted afte
   });
 });
 
-// ---- read_committed: waits for the storage half of transactions ------------------------------
+// ---- read_committed -------------------------------------------------------------------------
 
 const READ_COMMITTED = `
 import sys, json, time
@@ -163,6 +163,8 @@ for name, commit in (('A', True), ('B', False), ('C', True)):
     p.begin_transaction()
     for i in range(3):
         p.produce('cf-rc', value=('%s%d' % (name, i)).encode(), partition=0)
+    # abort_transaction purges what is not sent yet: flush so that B reaches the partition.
+    p.flush(30)
     p.commit_transaction(30) if commit else p.abort_transaction(30)
 def read(isolation, timeout=5):
     c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'cf-rc-' + isolation, 'isolation.level': isolation,
@@ -191,10 +193,8 @@ released = read('read_committed')
 print(json.dumps({'committed': committed, 'uncommitted': uncommitted, 'held': held, 'released': released}))
 `;
 
-test('confluent-kafka read_committed: sees exactly A then C; an open transaction holds it at its first offset', { timeout: 120_000 }, async (t) => {
+test('confluent-kafka read_committed: sees exactly A then C; an open transaction holds it at its first offset', { timeout: 120_000 }, async () => {
   await withTxnBroker(async (b) => {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
-    if (!(await readCommittedReady(b))) return t.skip(READ_COMMITTED_SKIP);
     await b.broker.topics.create({ name: 'cf-rc', numPartitions: 1, replicationFactor: 1, configs: {} });
     const r = lastJson<Record<string, string[]>>(await runPython(READ_COMMITTED, [b.bootstrap], 90_000));
     assert.deepEqual(r['committed'], ['A0', 'A1', 'A2', 'C0', 'C1', 'C2']);

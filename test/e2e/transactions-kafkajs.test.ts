@@ -3,10 +3,8 @@
  * sendOffsets() / commit() / abort(), and a second producer with the same transactionalId
  * fencing the first. Checked with a read_uncommitted KafkaJS consumer, the markers in the
  * partition, DescribeTransactions and admin.fetchOffsets.
- *
- * Needs InitProducerId, which is not served until the partitions keep producer state: the
- * tests skip until then; the read_committed test also waits for the storage half of
- * transactions.
+ * The read_committed consumer sees only the committed transactions (it drops the aborted ones
+ * the Fetch responses list and skips the markers).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,9 +12,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startTestBroker } from '../helpers/broker.js';
 import type { RunningBroker } from '../../src/index.js';
 import { KafkaClient } from '../../src/client/kafka-client.js';
-import {
-  describeTransaction, INIT_PRODUCER_ID_SKIP, initProducerIdServed, partitionBatches, READ_COMMITTED_SKIP, readCommittedReady, until,
-} from './transactions-helpers.js';
+import { describeTransaction, partitionBatches, until } from './transactions-helpers.js';
 
 async function withTxnBroker(fn: (b: RunningBroker, kafka: Kafka, c: KafkaClient) => Promise<void>): Promise<void> {
   const b = await startTestBroker({ overrides: { 'offsets.topic.num.partitions': '3', 'transaction.state.log.num.partitions': '3', 'group.initial.rebalance.delay.ms': '0' } });
@@ -46,9 +42,8 @@ async function readAll(kafka: Kafka, topic: string, expected: number, readUncomm
   return got;
 }
 
-test('KafkaJS: commit, abort and commit with sendOffsets; markers, offsets and state as Kafka would leave them', { timeout: 120_000 }, async (t) => {
+test('KafkaJS: commit, abort and commit with sendOffsets; markers, offsets and state as Kafka would leave them', { timeout: 120_000 }, async () => {
   await withTxnBroker(async (b, kafka, c) => {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
     for (const name of ['kjs-out', 'kjs-in']) await b.broker.topics.create({ name, numPartitions: 1, replicationFactor: 1, configs: {} });
     const producer = kafka.producer({ transactionalId: 'kjs-tx', idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -79,9 +74,8 @@ test('KafkaJS: commit, abort and commit with sendOffsets; markers, offsets and s
   });
 });
 
-test('KafkaJS: a second producer with the same transactionalId fences the first', { timeout: 120_000 }, async (t) => {
+test('KafkaJS: a second producer with the same transactionalId fences the first', { timeout: 120_000 }, async () => {
   await withTxnBroker(async (b, kafka, c) => {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
     await b.broker.topics.create({ name: 'kjs-fence', numPartitions: 1, replicationFactor: 1, configs: {} });
     const first = kafka.producer({ transactionalId: 'kjs-fence', idempotent: true, maxInFlightRequests: 1 });
     const second = kafka.producer({ transactionalId: 'kjs-fence', idempotent: true, maxInFlightRequests: 1 });
@@ -105,10 +99,8 @@ test('KafkaJS: a second producer with the same transactionalId fences the first'
   });
 });
 
-test('KafkaJS read_committed: only committed transactions are read', { timeout: 120_000 }, async (t) => {
+test('KafkaJS read_committed: only committed transactions are read', { timeout: 120_000 }, async () => {
   await withTxnBroker(async (b, kafka) => {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
-    if (!(await readCommittedReady(b))) return t.skip(READ_COMMITTED_SKIP);
     await b.broker.topics.create({ name: 'kjs-rc', numPartitions: 1, replicationFactor: 1, configs: {} });
     const producer = kafka.producer({ transactionalId: 'kjs-rc', idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

@@ -1,22 +1,18 @@
 /**
  * @platformatic/kafka 1.35 transactional producer against Sherwood: beginTransaction / send /
  * commit and abort, checked with the markers in the partition and DescribeTransactions.
- *
- * Needs InitProducerId, which is not served until the partitions keep producer state: the
- * test skips until then.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import { startTestBroker } from '../helpers/broker.js';
 import { KafkaClient } from '../../src/client/kafka-client.js';
-import { describeTransaction, INIT_PRODUCER_ID_SKIP, initProducerIdServed, partitionBatches, until } from './transactions-helpers.js';
+import { describeTransaction, partitionBatches, until } from './transactions-helpers.js';
 
-test('@platformatic/kafka: a committed and an aborted transaction', { timeout: 90_000 }, async (t) => {
+test('@platformatic/kafka: a committed and an aborted transaction', { timeout: 90_000 }, async () => {
   const b = await startTestBroker({ overrides: { 'transaction.state.log.num.partitions': '3' } });
   const c = await KafkaClient.connect(b.bootstrap, { clientId: 'plt-txn-check' });
   try {
-    if (!initProducerIdServed(b)) return t.skip(INIT_PRODUCER_ID_SKIP);
     await b.broker.topics.create({ name: 'plt-tx', numPartitions: 1, replicationFactor: 1, configs: {} });
     const producer = new Producer({ clientId: 'plt-tx', bootstrapBrokers: [b.bootstrap], serializers: stringSerializers, idempotent: true, transactionalId: 'plt-tx', autocreateTopics: false });
     try {

@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/base/clock.js';
 import { silentLogger } from '../../src/base/logger.js';
-import { MemoryFileSystem, type FileSystem, type OpenMode } from '../../src/base/file-system.js';
+import { MemoryFileSystem, type FileSystem } from '../../src/base/file-system.js';
 import { LogManager } from '../../src/storage/log-manager.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../src/storage/log-config.js';
@@ -15,6 +15,7 @@ import { readRecords } from '../../src/storage/batch-records.js';
 import { checkBatch } from '../../src/protocol/record-batch.js';
 import { describeBothFs } from './_fs.js';
 import { makeBatch, splitBatches } from './_batches.js';
+import { crashingFs } from './_crashing-fs.js';
 
 const KEYS = 5;
 
@@ -203,46 +204,6 @@ describeBothFs('compaction merges small segments', (newEnv) => {
     await logs.close();
   });
 });
-
-/** Calls memory.crash() and throws at the `crashAt`-th directory operation once armed. */
-function crashingFs(memory: MemoryFileSystem): { fs: FileSystem; arm(crashAt: number): void; ops: string[] } {
-  let armed = false;
-  let crashAt = -1;
-  const ops: string[] = [];
-  const step = (what: string): void => {
-    if (!armed) return;
-    if (ops.length === crashAt) {
-      armed = false;
-      memory.crash();
-      throw new Error(`injected crash before ${what}`);
-    }
-    ops.push(what);
-  };
-  const fs: FileSystem = Object.create(memory) as FileSystem;
-  Object.assign(fs, {
-    open: (path: string, mode: OpenMode) => {
-      if (mode === 'create') step(`create ${path}`);
-      return memory.open(path, mode);
-    },
-    rename: async (a: string, b: string) => {
-      step(`rename ${a} ${b}`);
-      return memory.rename(a, b);
-    },
-    unlink: async (p: string) => {
-      step(`unlink ${p}`);
-      return memory.unlink(p);
-    },
-    syncDir: async (p: string) => {
-      step(`syncDir ${p}`);
-      return memory.syncDir(p);
-    },
-    writeFileAtomic: async (p: string, d: Buffer) => {
-      step(`writeFileAtomic ${p}`);
-      return memory.writeFileAtomic(p, d);
-    },
-  });
-  return { fs, ops, arm: (n) => ((armed = true), (crashAt = n), ops.splice(0)) };
-}
 
 /** Builds a log whose next compaction merges several segments; returns everything written. */
 async function prepare(fs: FileSystem, clock: ManualClock): Promise<{ logs: LogManager; log: PartitionLog; written: Rec[] }> {

@@ -18,7 +18,10 @@
  * - Before v10 (KIP-110) a client cannot know zstd: a partition whose topic has
  *   compression.type=zstd (Kafka's check) or whose read returned a zstd batch (batch header
  *   attributes only, nothing decompressed) answers UNSUPPORTED_COMPRESSION_TYPE with no records.
- * - abortedTransactions: null for read_uncommitted, [] for read_committed (no transactions yet);
+ * - abortedTransactions: null for read_uncommitted; for read_committed the aborted transactions
+ *   (producerId, firstOffset) overlapping the records returned, from the partition's
+ *   transaction indexes (Partition.fetchRecords). Consumers drop those producers' records from
+ *   firstOffset up to the ABORT marker and skip control records themselves, as Kafka's do.
  *   preferredReadReplica -1 (v11+).
  * - Follower fetches (replicaId >= 0, `replicaState.replicaId` from v15) take their own branch
  *   in the partition (Partition.fetchRecords): read up to the log end, `divergingEpoch` (v12+)
@@ -153,7 +156,7 @@ async function readAll(broker: Broker, req: FetchRequest, parts: CachedPartition
         lastStableOffset: r.lastStableOffset,
         logStartOffset: r.logStartOffset,
         divergingEpoch: r.divergingEpoch ?? NO_EPOCH_END,
-        abortedTransactions: req.isolationLevel === 1 ? [] : null,
+        abortedTransactions: req.isolationLevel === 1 ? r.abortedTransactions ?? [] : null,
         records: r.records,
       },
     });
