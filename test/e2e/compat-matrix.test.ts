@@ -15,6 +15,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startTestBroker, withBroker, ROOT } from '../helpers/broker.js';
+import { countingTransport } from '../helpers/broker-events.js';
 import {
   VersionRecorder, advertisedApis, measure, WORKLOAD_OVERRIDES, kcatWorkload, kafkaPython, platformaticWorkload,
   type AdvertisedApi, type ClientWorkload, type Observed,
@@ -88,7 +89,8 @@ test('every measured client version is still advertised; the ranges clients depe
 const LIVE: ClientWorkload[] = [kcatWorkload, kafkaPython, platformaticWorkload];
 
 test('live subset: kcat, kafka-python and @platformatic/kafka send the versions that matter', { timeout: 120_000 }, async (t) => {
-  const b = await startTestBroker({ overrides: WORKLOAD_OVERRIDES });
+  const connections = countingTransport();
+  const b = await startTestBroker({ overrides: WORKLOAD_OVERRIDES, transport: connections });
   try {
     const rec = VersionRecorder.attach(b);
     const seen = new Map<string, Observed>();
@@ -99,7 +101,7 @@ test('live subset: kcat, kafka-python and @platformatic/kafka send the versions 
         t.diagnostic(`${w.client} not installed: skipped`);
         continue;
       }
-      const m = await measure(b, rec, w);
+      const m = await measure(b, rec, w, connections);
       seen.set(w.client, m.versions);
       const v = (api: string) => [...(m.versions.get(api) ?? [])].sort((x, y) => x - y);
       if (w === kcatWorkload) {
