@@ -374,10 +374,11 @@ const CONFLUENT = `
 import sys, json
 from confluent_kafka import Producer, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, NewPartitions, ConfigResource
+import time
 b = sys.argv[1]
 out = {}
 a = AdminClient({'bootstrap.servers': b, 'client.id': 'cm-confluent'})
-for f in a.create_topics([NewTopic('cm-cf', 2, 1), NewTopic('cm-cf-del', 1, 1)]).values():
+for f in a.create_topics([NewTopic('cm-cf', 2, 1), NewTopic('cm-cf-del', 1, 1), NewTopic('cm-cf-tx', 1, 1)]).values():
     f.result(15)
 out['topics'] = sorted(t for t in a.list_topics(timeout=10).topics if t.startswith('cm-cf'))
 for f in a.describe_configs([ConfigResource('topic', 'cm-cf')]).values():
@@ -390,11 +391,29 @@ p = Producer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'compression.
 for i in range(10):
     p.produce('cm-cf', key=b'k%d' % i, value=b'v%d' % i + b'x' * 500, partition=i % 3)
 p.flush(15)
+tp = Producer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'transactional.id': 'cm-cf-tx', 'linger.ms': 5})
+tp.init_transactions(15)
+for commit in (False, True):
+    tp.begin_transaction()
+    for i in range(3):
+        tp.produce('cm-cf-tx', value=b'%s%d' % (b'c' if commit else b'a', i))
+    tp.flush(15)  # abort_transaction purges what was not sent yet
+    (tp.commit_transaction if commit else tp.abort_transaction)(15)
+rc = Consumer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'group.id': 'cm-cf-rc', 'isolation.level': 'read_committed',
+               'enable.auto.commit': False, 'fetch.wait.max.ms': 200})
+rc.assign([TopicPartition('cm-cf-tx', 0, 0)])
+seen = []
+deadline = time.time() + 30
+while len(seen) < 3 and time.time() < deadline:
+    m = rc.poll(0.5)
+    if m is not None and not m.error():
+        seen.append(m.value().decode())
+rc.close()
+out['read_committed'] = seen
 c = Consumer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'group.id': 'cm-cf-g', 'auto.offset.reset': 'earliest',
               'enable.auto.commit': False, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500, 'fetch.wait.max.ms': 200})
 c.subscribe(['cm-cf'])
 n = 0
-import time
 deadline = time.time() + 30
 while n < 10 and time.time() < deadline:
     m = c.poll(0.5)
@@ -417,18 +436,18 @@ print(json.dumps(out))
 
 export const confluentKafka: ClientWorkload = {
   client: 'confluent-kafka',
-  does: 'AdminClient (create_topics, list_topics, describe_configs, alter_configs, create_partitions, list_groups, delete_topics); Producer lz4; Consumer in a group with synchronous commit, committed(), get_watermark_offsets()',
+  does: 'AdminClient (create_topics, list_topics, describe_configs, alter_configs, create_partitions, list_groups, delete_topics); Producer lz4; a transactional Producer (one transaction aborted, one committed) read back by a read_committed Consumer; Consumer in a group with synchronous commit, committed(), get_watermark_offsets()',
   version: () => pythonModuleVersion(`'%s (librdkafka %s)' % (confluent_kafka.version()[0], confluent_kafka.libversion()[0])`),
   async run(b, rec) {
     const r = lastJson(await runPythonCued(CONFLUENT, [b.bootstrap], 90_000, () => heartbeatSeen(rec, 'confluent-kafka')));
-    if (r.consumed !== 10 || r.committed !== 10) throw new Error(`confluent-kafka: ${JSON.stringify(r)}`);
+    if (r.consumed !== 10 || r.committed !== 10 || JSON.stringify(r.read_committed) !== '["c0","c1","c2"]') throw new Error(`confluent-kafka: ${JSON.stringify(r)}`);
     return { facts: { ...r, codecs: await storedCodecs(b, 'cm-cf') } };
   },
 };
 
 export const kafkajsWorkload: ClientWorkload = {
   client: 'KafkaJS',
-  does: 'admin (createTopics, fetchTopicMetadata, describeConfigs, createPartitions, fetchTopicOffsets, deleteTopicRecords, listGroups, describeGroups, fetchOffsets, deleteGroups, deleteTopics, describeCluster); producer gzip acks=-1; consumer group (eachMessage, auto commit, disconnect)',
+  does: 'admin (createTopics, fetchTopicMetadata, describeConfigs, createPartitions, fetchTopicOffsets, deleteTopicRecords, listGroups, describeGroups, fetchOffsets, deleteGroups, deleteTopics, describeCluster); producer gzip acks=-1; transactional producer (aborted and committed transactions with sendOffsets); consumer group (eachMessage, auto commit, disconnect)',
   version: () => npmVersion('kafkajs'),
   async run(b, rec) {
     const { Kafka, logLevel, CompressionTypes } = require('kafkajs') as typeof import('kafkajs');
@@ -436,7 +455,7 @@ export const kafkajsWorkload: ClientWorkload = {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic: 'cm-kjs', numPartitions: 2 }, { topic: 'cm-kjs-del', numPartitions: 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic: 'cm-kjs', numPartitions: 2 }, { topic: 'cm-kjs-del', numPartitions: 1 }, { topic: 'cm-kjs-tx', numPartitions: 1 }], waitForLeaders: true });
       await admin.fetchTopicMetadata({ topics: ['cm-kjs'] });
       await admin.describeConfigs({ resources: [{ type: 2, name: 'cm-kjs' }], includeSynonyms: false });
       await admin.createPartitions({ topicPartitions: [{ topic: 'cm-kjs', count: 3 }] });
@@ -446,6 +465,15 @@ export const kafkajsWorkload: ClientWorkload = {
       await producer.send({ topic: 'cm-kjs', acks: -1, compression: CompressionTypes.GZIP, messages: Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 3 })) });
       await producer.send({ topic: 'cm-kjs-del', acks: 1, messages: [{ value: 'x' }, { value: 'y' }] });
       await producer.disconnect();
+      const txProducer = kafka.producer({ transactionalId: 'cm-kjs-tx', idempotent: true, maxInFlightRequests: 1 });
+      await txProducer.connect();
+      for (const commit of [false, true]) {
+        const txn = await txProducer.transaction();
+        await txn.send({ topic: 'cm-kjs-tx', acks: -1, messages: [0, 1, 2].map((i) => ({ value: `${commit ? 'c' : 'a'}${i}` })) });
+        await txn.sendOffsets({ consumerGroupId: 'cm-kjs-txg', topics: [{ topic: 'cm-kjs-tx', partitions: [{ partition: 0, offset: commit ? '2' : '1' }] }] });
+        await (commit ? txn.commit() : txn.abort());
+      }
+      await txProducer.disconnect();
       await admin.deleteTopicRecords({ topic: 'cm-kjs-del', partitions: [{ partition: 0, offset: '1' }] });
       const consumer = kafka.consumer({ groupId: 'cm-kjs-g', sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
       await consumer.connect();
@@ -463,10 +491,11 @@ export const kafkajsWorkload: ClientWorkload = {
       const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith('cm-kjs'));
       await admin.describeGroups(['cm-kjs-g']);
       const committed = await admin.fetchOffsets({ groupId: 'cm-kjs-g', topics: ['cm-kjs'] });
+      const txOffset = (await admin.fetchOffsets({ groupId: 'cm-kjs-txg', topics: ['cm-kjs-tx'] }))[0]!.partitions[0]!.offset;
       await admin.deleteGroups(['cm-kjs-g']);
       await admin.deleteTopics({ topics: ['cm-kjs-del'] });
       const committedTotal = committed[0]!.partitions.reduce((s, p) => s + Number(p.offset), 0);
-      if (consumed < 12 || committedTotal !== 12) throw new Error(`KafkaJS consumed ${consumed}, committed ${committedTotal}`);
+      if (consumed < 12 || committedTotal !== 12 || txOffset !== '2') throw new Error(`KafkaJS consumed ${consumed}, committed ${committedTotal}, transactional offset ${txOffset}`);
       return { facts: { consumed, committedTotal, groups, highWatermarks: offsets.map((o) => o.high) } };
     } finally {
       await admin.disconnect();
@@ -476,7 +505,7 @@ export const kafkajsWorkload: ClientWorkload = {
 
 export const platformaticWorkload: ClientWorkload = {
   client: '@platformatic/kafka',
-  does: 'Admin (createTopics, metadata, describeConfigs, incrementalAlterConfigs, createPartitions, listGroups, describeGroups, listConsumerGroupOffsets, deleteConsumerGroupOffsets, deleteGroups, deleteTopics); Producer acks=all; Consumer group stream with commit(), listOffsets, close',
+  does: 'Admin (createTopics, metadata, describeConfigs, incrementalAlterConfigs, createPartitions, listGroups, describeGroups, listConsumerGroupOffsets, deleteConsumerGroupOffsets, deleteGroups, deleteTopics); idempotent Producer acks=all; Consumer group stream with commit(), listOffsets, close',
   version: () => npmVersion('@platformatic/kafka'),
   async run(b, rec) {
     const kafka = await import('@platformatic/kafka');
@@ -489,7 +518,7 @@ export const platformaticWorkload: ClientWorkload = {
       await admin.incrementalAlterConfigs({ resources: [{ resourceType: kafka.ConfigResourceTypes.TOPIC, resourceName: 'cm-plt', configs: [
         { name: 'retention.ms', configOperation: kafka.IncrementalAlterConfigOperationTypes.SET, value: '3600000' }] }] });
       await admin.createPartitions({ topics: [{ name: 'cm-plt', count: 3 } as never] });
-      const producer = new kafka.Producer({ ...common, serializers: kafka.stringSerializers, autocreateTopics: false });
+      const producer = new kafka.Producer({ ...common, serializers: kafka.stringSerializers, autocreateTopics: false, idempotent: true });
       try {
         await producer.send({ acks: kafka.ProduceAcks.ALL, messages: Array.from({ length: 12 }, (_, i) => ({ topic: 'cm-plt', partition: i % 3, key: `k${i}`, value: `v${i}` })) });
       } finally {
@@ -527,7 +556,7 @@ export const platformaticWorkload: ClientWorkload = {
 
 export const javaWorkload: ClientWorkload = {
   client: 'Java kafka-clients',
-  does: 'AdminClient (createTopics, describeTopics, describeCluster, describeConfigs, incrementalAlterConfigs, createPartitions, listOffsets latest/max-timestamp, deleteRecords, listGroups, describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups, deleteTopics); KafkaProducer lz4 acks=all with enable.idempotence=false (no InitProducerId yet); KafkaConsumer in a group (classic protocol) with commitSync, then the group again from its committed offsets',
+  does: 'AdminClient (createTopics, describeTopics, describeCluster, describeConfigs, incrementalAlterConfigs, createPartitions, listOffsets latest/max-timestamp, deleteRecords, listGroups, describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups, deleteTopics); KafkaProducer lz4 with the client defaults (acks=all, idempotent); KafkaConsumer in a group (classic protocol) with commitSync, then the group again from its committed offsets',
   version: () => (javaMissing() === null ? kafkaClientsVersion() : null),
   async run(b) {
     const java = await javaShell(b.bootstrap);
@@ -538,7 +567,7 @@ export const javaWorkload: ClientWorkload = {
       await java.admin('describe-configs', { topic: 'cm-java' });
       await java.admin('alter-configs', { topic: 'cm-java', set: { 'retention.ms': '3600000' } });
       await java.admin('create-partitions', { topic: 'cm-java', count: 3 });
-      const props = { acks: 'all', 'enable.idempotence': false, 'compression.type': 'lz4', 'linger.ms': 5 };
+      const props = { 'compression.type': 'lz4', 'linger.ms': 5 };
       const produced = await java.produce({ topic: 'cm-java', count: 12, key: 'k{i}', value: 'v{i}', valueSize: 500, props });
       await java.produce({ topic: 'cm-java-del', count: 2, partition: 0, props });
       const consumed = await java.consume({ topic: 'cm-java', max: 12, fromBeginning: true, commit: 'sync', timeoutMs: 40_000,
