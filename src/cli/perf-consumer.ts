@@ -4,9 +4,9 @@
  * in flight and sending the next one before walking the records of the previous response.
  */
 import { KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
-import { Fetch, type FetchRequest, ListOffsets, ErrorCode, errorName, forEachRecord, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, ATTR_CONTROL } from '../client/index.js';
+import { Fetch, type FetchRequest, ListOffsets, ErrorCode, errorName, forEachRecord, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, ATTR_CONTROL,
+  ATTRIBUTES_OFFSET, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET } from '../client/index.js';
 import type { Output } from './perf-producer.js';
-import { ATTRIBUTES_OFFSET, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET } from '../protocol/record-batch.js';
 
 const MIB = 1024 * 1024;
 
