@@ -10,6 +10,7 @@
  * producer ids come from the broker's transaction coordinator in-process unless it is
  * advertised, in which case the wire is used.
  */
+import { untilValue as until } from '../helpers/wait.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, tempDir, withBroker } from '../helpers/broker.js';
@@ -73,15 +74,6 @@ function markersOf(list: Awaited<ReturnType<typeof batches>>) {
     .map((x) => ({ producerId: x.header.producerId, producerEpoch: x.header.producerEpoch, transactional: (x.header.attributes & ATTR_TRANSACTIONAL) !== 0, ...decodeControlRecord(x.records[0]!) }));
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const describe = async (c: KafkaClient, id: string) => (await c.request(DescribeTransactions, { transactionalIds: [id] }, { version: 0 })).transactionStates[0]!;
 

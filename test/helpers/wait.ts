@@ -31,6 +31,17 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
   }
 }
 
+/**
+ * Polls an async probe (a DescribeTransactions request, say) until ok(value); resolves with that
+ * value, or rejects with `timed out waiting for <what>` and the last value seen.
+ */
+export async function untilValue<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, options: UntilOptions | number = {}): Promise<T> {
+  let last: T | undefined;
+  const { timeoutMs = 20_000, intervalMs = 25 } = typeof options === 'number' ? { timeoutMs: options } : options;
+  await until(what, async () => ok(last = await probe()), { timeoutMs, intervalMs, detail: () => `still ${JSON.stringify(last)}` });
+  return last as T;
+}
+
 /** Resolves once read() has not changed for quietMs; rejects after timeoutMs if it never settles. */
 export async function settled(what: string, read: () => number, quietMs = 300, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
