@@ -12,8 +12,9 @@
  *   EtcdLeaseNotFoundError SHERWOOD_STORAGE  the lease expired or was revoked
  *   DuplicateBrokerIdError SHERWOOD_CONFIG   another live broker holds this node id
  *
- * `retryable` on EtcdUnavailableError says the request may be sent again as it is; the
- * client already retried until its deadline.
+ * `outcomeUnknown` on EtcdUnavailableError marks a write whose connection broke after it was
+ * sent: etcd may have applied it. The client already retried what was safe to retry until its
+ * deadline.
  */
 import { BrokerError, ConfigError } from '../../base/errors.js';
 
@@ -28,9 +29,13 @@ export const GrpcCode = {
 } as const;
 
 export class EtcdUnavailableError extends BrokerError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** A write that may or may not have been applied (the connection broke after sending it). */
+  readonly outcomeUnknown: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; outcomeUnknown?: boolean }) {
     super('SHERWOOD_NETWORK', message, options);
     this.name = 'EtcdUnavailableError';
+    this.outcomeUnknown = options?.outcomeUnknown === true;
   }
 }
 
