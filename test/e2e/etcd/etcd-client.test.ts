@@ -5,14 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '../../../../src/base/clock.js';
-import { EtcdClient } from '../../../../src/cluster/etcd/etcd-client.js';
-import { parseEtcdConnect } from '../../../../src/cluster/etcd/etcd-connect.js';
-import { EtcdCompactedError, EtcdLeaseNotFoundError, EtcdUnavailableError } from '../../../../src/cluster/etcd/etcd-errors.js';
-import { httpEtcdTransport } from '../../../../src/cluster/etcd/etcd-transport.js';
-import type { WatchEvent } from '../../../../src/cluster/etcd/etcd-watch.js';
-import { etcdAvailable, startEtcd, type TestEtcd } from '../../../helpers/etcd.js';
-import { freePort } from '../../../helpers/broker.js';
+import { systemClock } from '../../../src/base/clock.js';
+import { EtcdClient } from '../../../src/cluster/etcd/etcd-client.js';
+import { parseEtcdConnect } from '../../../src/cluster/etcd/etcd-connect.js';
+import { EtcdCompactedError, EtcdLeaseNotFoundError, EtcdUnavailableError } from '../../../src/cluster/etcd/etcd-errors.js';
+import { httpEtcdTransport } from '../../../src/cluster/etcd/etcd-transport.js';
+import type { WatchEvent } from '../../../src/cluster/etcd/etcd-watch.js';
+import { etcdAvailable, startEtcd, type TestEtcd } from '../../helpers/etcd.js';
+import { freePort } from '../../helpers/broker.js';
 
 const skip = etcdAvailable() ? false : 'etcd is not installed';
 
