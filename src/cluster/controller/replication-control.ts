@@ -54,6 +54,12 @@ export interface ControllerContext {
   readonly maxPartitionsPerBroker: number;
   /** delete.topic.enable */
   readonly deleteTopicEnable: boolean;
+  /**
+   * Whether a registered broker is alive (a cluster's membership). Dead brokers are placed on
+   * as KRaft places on fenced ones (never first), and new partitions leave them out of the
+   * ISR. Default: every registered broker is alive.
+   */
+  readonly isLive?: (brokerId: number) => boolean;
 }
 
 export interface TopicResult {
@@ -120,7 +126,8 @@ class BrokerLoad {
 }
 
 function isLive(ctx: ControllerContext): (brokerId: number) => boolean {
-  return (b) => ctx.image.broker(b) !== undefined;
+  const live = ctx.isLive;
+  return live === undefined ? (b) => ctx.image.broker(b) !== undefined : (b) => ctx.image.broker(b) !== undefined && live(b);
 }
 
 /**
@@ -155,7 +162,8 @@ function brokerCount(image: MetadataImage): number {
 }
 
 function place(ctx: ControllerContext, numPartitions: number, replicationFactor: number): number[][] | TopicResult {
-  const usable = [...ctx.image.brokers()].map((b) => ({ id: b.brokerId, rack: b.rack, fenced: false }));
+  const live = isLive(ctx);
+  const usable = [...ctx.image.brokers()].map((b) => ({ id: b.brokerId, rack: b.rack, fenced: !live(b.brokerId) }));
   const placed = placeReplicas({ numPartitions, numReplicas: replicationFactor }, usable, ctx.random);
   if ('error' in placed) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): ${placed.error}`);
   return placed.replicas;
