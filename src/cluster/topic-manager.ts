@@ -19,8 +19,8 @@
  * was planned at; if another broker appended first (MetadataConflictError) the TopicManager
  * waits until it has installed the other batches and plans the change again. Other brokers'
  * batches (`onRemoteRecords`) are installed in log order and go through the same listeners.
- * `isLive` (the cluster's live brokers, membership/) decides where new replicas go and which
- * of them start in the ISR; without it every registered broker counts as live.
+ * `liveBrokers` (the cluster's live brokers, membership/) decides where new replicas go and
+ * which of them start in the ISR; without it every registered broker counts as live.
  *
  * On the first start of a data dir that has no metadata at all (`adoptOnFirstStart`), the
  * partition logs found on disk are adopted as topics. The broker registers itself (its rack)
@@ -76,8 +76,8 @@ export interface TopicManagerOptions {
   rack?: string | null;
   /** The partition logs on disk, adopted as topics when the store holds no metadata at all. */
   adoptOnFirstStart?: () => readonly { topic: string; partition: number }[];
-  /** Whether a broker is alive (a cluster's membership); default: registered in the image. */
-  isLive?: (brokerId: number) => boolean;
+  /** A cluster's live brokers (membership/); default: every broker registered in the image. */
+  liveBrokers?: () => ReadonlyMap<number, { readonly brokerId: number; readonly rack: string | null }>;
 }
 
 export class TopicManager {
@@ -290,7 +290,7 @@ export class TopicManager {
   private context(): ControllerContext {
     return {
       image: this.current,
-      ...(this.opts.isLive !== undefined ? { isLive: this.opts.isLive } : {}),
+      ...(this.opts.liveBrokers !== undefined ? { liveBrokers: this.opts.liveBrokers } : {}),
       random: this.opts.random,
       defaultNumPartitions: this.brokerInt('num.partitions', 1),
       defaultReplicationFactor: this.brokerInt('default.replication.factor', 1),

@@ -143,7 +143,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'),
       ...(cluster === null
         ? { adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })) }
-        : { isLive: (b: number) => b === nodeId || cluster.membership.liveBrokers().has(b) }),
+        : { liveBrokers: () => withSelf(cluster.membership.liveBrokers(), nodeId, config.get<string | null>('broker.rack')) }),
     });
   } catch (err) {
     await store.close();
@@ -218,7 +218,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       await shutdownStorage();
       throw err;
     }
-    controller = new ClusterController({ membership: cluster.membership, topics, clock, logger });
+    controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms') });
     controller.start();
   }
   logs.startBackgroundTasks();
@@ -241,6 +241,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       return closing;
     },
   };
+}
+
+/** The live set with this broker in it (it counts as live from start-up, before it registers). */
+function withSelf<B extends { brokerId: number; rack: string | null }>(live: ReadonlyMap<number, B>, nodeId: number, rack: string | null): ReadonlyMap<number, { brokerId: number; rack: string | null }> {
+  return live.has(nodeId) ? live : new Map<number, { brokerId: number; rack: string | null }>(live).set(nodeId, { brokerId: nodeId, rack });
 }
 
 /** An in-memory broker never crashes, so it keeps no durable copy of its files (half the memory). */

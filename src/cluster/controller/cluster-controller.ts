@@ -6,6 +6,12 @@
  *
  * It runs on every broker but acts only while `membership.isController()`; a broker that
  * becomes controller checks at once, since its predecessor may have died before acting.
+ *
+ * Start-up grace (KRaft's BrokerHeartbeatManager gives every broker a fresh session when a
+ * controller activates): a broker this process has never seen alive counts as alive until one
+ * session timeout after the controller started. Otherwise, when a whole cluster restarts, the
+ * first broker back would move every leadership to itself and shrink every ISR before the
+ * others had time to register. A broker seen alive and then gone is dead at once.
  * Runs are serialized; a change arriving during a run causes one more run after it. A failed
  * run (etcd unreachable) is retried after `retryMs`.
  *
@@ -30,23 +36,40 @@ export interface ClusterControllerOptions {
   clock: Clock;
   logger: Logger;
   retryMs?: number;
+  /** etcd.session.timeout.ms: the start-up grace for brokers never seen alive. */
+  sessionTimeoutMs: number;
 }
 
 export class ClusterController {
   private running = false;
   private dirty = false;
   private closed = false;
+  /** Brokers this process has seen in the live set. */
+  private readonly seen = new Set<number>();
+  private graceEndMs = 0;
   /** Runs that wrote records (for tests and logs). */
   elections = 0;
 
   constructor(private readonly opts: ClusterControllerOptions) {}
 
   start(): void {
-    this.opts.membership.addListener({
-      brokersChanged: () => this.poke(),
+    const { membership, clock, sessionTimeoutMs } = this.opts;
+    this.graceEndMs = clock.monotonicMs() + sessionTimeoutMs;
+    for (const id of membership.liveBrokers().keys()) this.seen.add(id);
+    membership.addListener({
+      brokersChanged: (brokers) => {
+        for (const id of brokers.keys()) this.seen.add(id);
+        this.poke();
+      },
       controllerChanged: () => this.poke(),
     });
+    clock.schedule(sessionTimeoutMs, () => this.poke());
     this.poke();
+  }
+
+  /** Alive for elections: in the live set, or never seen and still within the start-up grace. */
+  private isLive(live: ReadonlyMap<number, unknown>, brokerId: number): boolean {
+    return live.has(brokerId) || (!this.seen.has(brokerId) && this.opts.clock.monotonicMs() < this.graceEndMs);
   }
 
   close(): void {
@@ -72,7 +95,7 @@ export class ClusterController {
             // Planned again after a conflict: still the controller? The live set as it is now.
             if (!membership.isController()) return { results: [0], records: [] };
             const live = membership.liveBrokers();
-            const records = planLeaderElections(image, (b) => live.has(b));
+            const records = planLeaderElections(image, (b) => this.isLive(live, b));
             return { results: [records.length], records };
           });
           if (written[0]! > 0) {

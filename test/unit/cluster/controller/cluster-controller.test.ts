@@ -16,7 +16,9 @@ import { MemoryMembershipGroup } from '../../../../src/cluster/membership/memory
 import { ErrorCode } from '../../../../src/protocol/error-codes.js';
 import { brokerInfo } from '../../../helpers/membership-contract.js';
 
-async function setup() {
+const SESSION_MS = 10_000;
+
+async function setup(options: { live?: number[] } = {}) {
   const fs = new MemoryFileSystem();
   await fs.mkdirp('/data');
   const group = new MemoryMembershipGroup();
@@ -25,16 +27,18 @@ async function setup() {
   const store = new FileMetadataStore({ fs, logDir: '/data', logger: silentLogger, nodeId: 1 });
   const topics = await TopicManager.open({
     store, config: BrokerConfig.fromProperties({ 'log.dirs': '/data' }), random: new SeededRandom(3), logger: silentLogger, nodeId: 1,
-    isLive: (b) => membership.liveBrokers().has(b),
+    liveBrokers: () => membership.liveBrokers(),
   });
   // The other brokers' registrations, as their own TopicManagers would write them.
   await topics.applyChange(() => ({ results: [], records: [2, 3].map((brokerId) => ({ type: 'RegisterBrokerRecord' as const, brokerId, rack: null })) }));
+  const live = options.live ?? [1, 2, 3];
   await membership.register(brokerInfo(1));
-  await others[0]!.register(brokerInfo(2));
-  await others[1]!.register(brokerInfo(3));
-  const controller = new ClusterController({ membership, topics, clock: new ManualClock(), logger: silentLogger });
+  if (live.includes(2)) await others[0]!.register(brokerInfo(2));
+  if (live.includes(3)) await others[1]!.register(brokerInfo(3));
+  const clock = new ManualClock();
+  const controller = new ClusterController({ membership, topics, clock, logger: silentLogger, sessionTimeoutMs: SESSION_MS });
   controller.start();
-  return { group, topics, controller, membership };
+  return { group, topics, controller, membership, clock, others };
 }
 
 /** Resolves once the topic's partitions satisfy `pred` (the controller writes asynchronously). */
@@ -77,4 +81,22 @@ test('only the controller writes: a broker that is not controller changes nothin
   group.expire(3, { rejoin: false });
   for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
   assert.equal(topics.image.offset, offset);
+});
+
+test('a cold start: a broker never seen alive gets one session timeout to register before its leaderships move', async () => {
+  const { topics, clock, others } = await setup({ live: [1] });
+  // Leaders on 2 and 3, as a previous run of the cluster left them.
+  await topics.applyChange((image) => ({ results: [], records: [
+    { type: 'TopicRecord', name: 'old', topicId: Buffer.alloc(16, 7) },
+    { type: 'PartitionRecord', topicId: Buffer.alloc(16, 7), partitionId: 0, replicas: [2, 1], isr: [2, 1], leader: 2, leaderEpoch: 5, partitionEpoch: 5 },
+    { type: 'PartitionRecord', topicId: Buffer.alloc(16, 7), partitionId: 1, replicas: [3, 1], isr: [3, 1], leader: 3, leaderEpoch: 5, partitionEpoch: 5 },
+  ] }));
+  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(topics.get('old')!.partitions.map((p) => p.leader), [2, 3], 'nothing moves within the grace');
+  await others[0]!.register(brokerInfo(2));
+  clock.advance(SESSION_MS);
+  await until(topics, () => topics.get('old')!.partitions[1]!.leader === 1);
+  const [p0, p1] = topics.get('old')!.partitions;
+  assert.deepEqual([p0!.leader, p0!.leaderEpoch, p0!.isr], [2, 5, [2, 1]], 'broker 2 registered in time and keeps leading');
+  assert.deepEqual([p1!.leader, p1!.leaderEpoch, p1!.isr], [1, 6, [1]], 'broker 3 never came: its leadership moved after the grace');
 });
