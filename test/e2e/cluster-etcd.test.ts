@@ -134,3 +134,29 @@ test('kill -9 of the controller, which leads a partition: after the session time
   assert.deepEqual(back.brokers.map((b) => b.nodeId), [1, 2, 3]);
   assert.equal(back.topics[0]!.partitions[led.partition]!.leaderId, p.leader, 'no preferred-leader rebalancing yet');
 });
+
+test('a broker paused (SIGSTOP) past the session timeout loses its leadership; resumed, it registers again and follows the new metadata', { skip }, async () => {
+  const md = await metadataFrom(1, ['seed']);
+  const controller = md.controllerId;
+  // A broker that leads a partition and is not the controller.
+  const paused = md.topics[0]!.partitions.map((p) => p.leaderId).find((id) => id !== controller && id !== -1)!;
+  const led = md.topics[0]!.partitions.find((p) => p.leaderId === paused)!;
+  const proc = cluster.brokers.get(paused)!;
+  proc.child.kill('SIGSTOP');
+  try {
+    const seen = lastJson(await runPython(CONFLUENT_WAIT, [cluster.bootstrap(controller), 'seed', String(paused), '30'], 60000));
+    assert.notEqual(seen.partitions[String(led.partition)].leader, paused);
+    assert.deepEqual(seen.brokers, [1, 2, 3].filter((id) => id !== paused));
+  } finally {
+    proc.child.kill('SIGCONT');
+  }
+  // Back: its keep-alive finds the lease gone, it registers with a new session, and its own
+  // Metadata shows the election it slept through.
+  await cluster.waitForBrokers();
+  const own = await metadataFrom(paused, ['seed']);
+  const p = own.topics[0]!.partitions[led.partition]!;
+  assert.notEqual(p.leaderId, paused);
+  assert.equal(p.leaderEpoch, led.leaderEpoch + 1);
+  assert.ok(!p.isr.includes(paused));
+  assert.match(proc.output(), /etcd session lost/);
+});

@@ -27,7 +27,7 @@
  * store never mistakes its own batch for a remote one. If the watch's resume revision was
  * compacted, the store re-reads the log from its offset and watches again. A batch above the
  * image's offset means a log this store cannot follow: it is logged, and further remote
- * batches are refused until the broker restarts.
+ * batches and own appends are refused until the broker restarts.
  *
  * Not done: snapshots (the log grows by one key per change; load reads all of it) and
  * batches above etcd's request size limit (--max-request-bytes, 1.5 MiB by default) fail
@@ -121,6 +121,7 @@ export class EtcdMetadataStore implements MetadataStore {
 
   async append(records: readonly MetadataRecord[], expectedOffset?: number): Promise<MetadataImage> {
     if (this.closed) throw new StorageError('the metadata store is closed');
+    if (this.broken !== null) throw new StorageError('this broker cannot follow the etcd metadata log (see the earlier error); restart it', { cause: this.broken });
     if (records.length === 0) return this.image;
     const expected = expectedOffset ?? this.image.offset;
     if (expected !== this.image.offset) {
