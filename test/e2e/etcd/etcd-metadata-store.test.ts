@@ -11,7 +11,7 @@ import { silentLogger } from '../../../src/base/logger.js';
 import { systemRandom } from '../../../src/base/random.js';
 import { EtcdClient } from '../../../src/cluster/etcd/etcd-client.js';
 import { parseEtcdConnect } from '../../../src/cluster/etcd/etcd-connect.js';
-import { httpEtcdTransport } from '../../../src/cluster/etcd/etcd-transport.js';
+import { httpEtcdTransport, type EtcdStream, type EtcdTransport } from '../../../src/cluster/etcd/etcd-transport.js';
 import { EtcdMetadataStore } from '../../../src/cluster/metadata/etcd-metadata-store.js';
 import { MetadataConflictError } from '../../../src/cluster/metadata/metadata-store.js';
 import type { MetadataImage } from '../../../src/cluster/metadata/metadata-image.js';
@@ -31,15 +31,15 @@ describe('EtcdMetadataStore', { skip }, () => {
     await etcd?.close();
   });
 
-  function newStore(prefix: string): EtcdMetadataStore {
-    const client = new EtcdClient({ endpoints: parseEtcdConnect(etcd.endpoint).endpoints, transport: httpEtcdTransport(), clock: systemClock, requestTimeoutMs: 20000 });
+  function newStore(prefix: string, transport: EtcdTransport = httpEtcdTransport()): EtcdMetadataStore {
+    const client = new EtcdClient({ endpoints: parseEtcdConnect(etcd.endpoint).endpoints, transport, clock: systemClock, requestTimeoutMs: 20000 });
     clients.push(client);
     return new EtcdMetadataStore({ client, prefix, logger: silentLogger, random: systemRandom, loadPageSize: 2 });
   }
 
   /** A store plus every remote batch it reported, and a way to wait for its image. */
-  function watched(prefix: string) {
-    const store = newStore(prefix);
+  function watched(prefix: string, transport?: EtcdTransport) {
+    const store = newStore(prefix, transport);
     const remote: { records: readonly MetadataRecord[]; offset: number }[] = [];
     let waiters: { offset: number; resolve: () => void }[] = [];
     let image: MetadataImage | null = null;
@@ -145,6 +145,51 @@ describe('EtcdMetadataStore', { skip }, () => {
     await b.reach(6);
     assert.deepEqual(b.remote.map((r) => r.offset), [2, 4, 6]);
     assert.deepEqual(topicNames(b.image!), ['t1', 't2', 't3']);
+    await a.store.close();
+    await b.store.close();
+  });
+
+  test('a watch that resumes at a compacted revision re-reads the log and delivers what it missed, once, in order', async () => {
+    // B's watch streams go through a switch: while cut, they end at once (as if etcd were unreachable).
+    const real = httpEtcdTransport();
+    let cut = false;
+    const open = new Set<EtcdStream>();
+    const switched: EtcdTransport = {
+      request: (e, path, body, o) => real.request(e, path, body, o),
+      stream(e, path, body, handlers, o) {
+        if (cut) {
+          setImmediate(() => handlers.onEnd(new Error('cut')));
+          return { close() {}, pause() {}, resume() {} };
+        }
+        const st = real.stream(e, path, body, { ...handlers, onEnd: (err) => { open.delete(st); handlers.onEnd(err); } }, o);
+        open.add(st);
+        return st;
+      },
+      close: () => real.close(),
+    };
+    const a = watched('/compact');
+    const b = watched('/compact', switched);
+    await a.store.load();
+    await b.store.load();
+    await a.store.append(createTopic(1));
+    await b.reach(2);
+    cut = true;
+    for (const st of [...open]) st.close();
+    await a.store.append(createTopic(2));
+    await a.store.append(createTopic(3));
+    const head = await clients[0]!.get('/compact/metadata/head');
+    const res = await fetch(`http://${etcd.endpoint}/v3/kv/compaction`, { method: 'POST', body: JSON.stringify({ revision: String(head!.modRevision), physical: true }) });
+    assert.equal(res.status, 200);
+    cut = false;
+    await b.reach(6);
+    assert.equal(b.store.stats.reloads, 1, 'the compacted watch made it re-read the log');
+    assert.deepEqual(b.remote.map((r) => r.offset), [2, 6], 'what it missed arrives as one change');
+    assert.deepEqual(b.remote[1]!.records.filter((r) => r.type === 'TopicRecord').map((r) => (r as { name: string }).name), ['t2', 't3']);
+    assert.deepEqual(topicNames(b.image!), ['t1', 't2', 't3']);
+    // And it follows the log afterwards.
+    await a.store.append(createTopic(4));
+    await b.reach(8);
+    assert.deepEqual(b.remote.map((r) => r.offset), [2, 6, 8]);
     await a.store.close();
     await b.store.close();
   });
