@@ -15,6 +15,13 @@
  * A request is one batch of records: a CreateTopics or a Metadata request auto-creating N
  * topics, a DeleteTopics naming N topics, one CreatePartitions, one AlterConfigs resource.
  *
+ * Shared stores (a cluster: etcd-metadata-store.ts): a change is appended with the offset it
+ * was planned at; if another broker appended first (MetadataConflictError) the TopicManager
+ * waits until it has installed the other batches and plans the change again. Other brokers'
+ * batches (`onRemoteRecords`) are installed in log order and go through the same listeners.
+ * `liveBrokers` (the cluster's live brokers, membership/) decides where new replicas go and
+ * which of them start in the ISR; without it every registered broker counts as live.
+ *
  * On the first start of a data dir that has no metadata at all (`adoptOnFirstStart`), the
  * partition logs found on disk are adopted as topics. The broker registers itself (its rack)
  * whenever its registration is missing or differs.
@@ -31,7 +38,7 @@ import { DynamicBrokerConfigs, brokerConfigString, type BrokerConfigView, type D
 import type { MetadataChanges, MetadataImage, MetadataListener, PartitionRegistration, TopicImage } from './metadata/metadata-image.js';
 import { MetadataDelta, rebaseChanges } from './metadata/metadata-delta.js';
 import { uuidToString, type MetadataRecord } from './metadata/metadata-records.js';
-import type { MetadataStore } from './metadata/metadata-store.js';
+import { MetadataConflictError, type MetadataStore } from './metadata/metadata-store.js';
 import {
   newTopicId, planCreatePartitions, planCreateTopics, planDeleteTopics,
   type ControllerContext, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
@@ -69,6 +76,8 @@ export interface TopicManagerOptions {
   rack?: string | null;
   /** The partition logs on disk, adopted as topics when the store holds no metadata at all. */
   adoptOnFirstStart?: () => readonly { topic: string; partition: number }[];
+  /** A cluster's live brokers (membership/); default: every broker registered in the image. */
+  liveBrokers?: () => ReadonlyMap<number, { readonly brokerId: number; readonly rack: string | null }>;
 }
 
 export class TopicManager {
@@ -79,6 +88,11 @@ export class TopicManager {
   /** TopicInfo per topic image; `generation` changes when broker configs (and so logConfig) do. */
   private readonly infos = new WeakMap<TopicImage, { generation: number; info: TopicInfo }>();
   private generation = 0;
+  /** Every install and its listener calls, in log order (own and remote batches alike). */
+  private notifications: Promise<void> = Promise.resolve();
+  /** Remote batches that arrived before the batch before them was installed, by base offset. */
+  private readonly pendingRemote = new Map<number, { records: readonly MetadataRecord[]; image: MetadataImage }>();
+  private offsetWaiters: { offset: number; resolve: () => void }[] = [];
 
   private constructor(private readonly opts: TopicManagerOptions) {
     this.dynamicConfigs = new DynamicBrokerConfigs(opts.config, opts.logger);
@@ -87,6 +101,7 @@ export class TopicManager {
   static async open(opts: TopicManagerOptions): Promise<TopicManager> {
     const tm = new TopicManager(opts);
     tm.install(await opts.store.load(), null);
+    opts.store.onRemoteRecords?.((records, image) => tm.onRemote(records, image));
     await tm.register();
     return tm;
   }
@@ -188,11 +203,7 @@ export class TopicManager {
   }
 
   private createTopics(specs: readonly CreateTopicSpec[], requestLimit: boolean): Promise<CreateTopicResult[]> {
-    return this.exclusive(async () => {
-      const plan = planCreateTopics(this.context(), specs, { requestLimit });
-      await this.publish(plan.records);
-      return plan.results;
-    });
+    return this.change(() => planCreateTopics(this.context(), specs, { requestLimit }));
   }
 
   /** The spec auto-creation uses for `name`, or the error code that stops it. */
@@ -220,11 +231,7 @@ export class TopicManager {
 
   /** Deletes several topics with one metadata append (a DeleteTopics request). */
   deleteMany(names: readonly string[]): Promise<TopicResult[]> {
-    return this.exclusive(async () => {
-      const plan = planDeleteTopics(this.context(), names);
-      await this.publish(plan.records);
-      return plan.results;
-    });
+    return this.change(() => planDeleteTopics(this.context(), names));
   }
 
   // ---- partitions -----------------------------------------------------------------------
@@ -235,27 +242,22 @@ export class TopicManager {
 
   /** One CreatePartitions request (each name at most once), one metadata append. */
   createPartitionsMany(specs: readonly CreatePartitionsSpec[], validateOnly: boolean): Promise<TopicResult[]> {
-    return this.exclusive(async () => {
-      const plan = planCreatePartitions(this.context(), specs, validateOnly);
-      await this.publish(plan.records);
-      return plan.results;
-    });
+    return this.change(() => planCreatePartitions(this.context(), specs, validateOnly));
   }
 
   // ---- configs --------------------------------------------------------------------------
 
   /** Replaces the topic's overrides (AlterConfigs semantics); null values are rejected. */
   alterConfigs(name: string, configs: Record<string, string | null>, options: { validateOnly?: boolean } = {}): Promise<TopicResult> {
-    return this.exclusive(async () => {
+    return this.change(() => {
       const plan = planAlterTopicConfigs(this.current, name, configs);
-      if (options.validateOnly !== true) await this.publish(plan.records);
-      return plan.results[0]!;
-    });
+      return { results: plan.results, records: options.validateOnly === true ? [] : plan.records };
+    }).then((results) => results[0]!);
   }
 
   /** Replaces one dynamic broker config layer; values must already be validated by the caller. */
   async alterBrokerConfigs(scope: DynamicScope, configs: Record<string, string>): Promise<void> {
-    await this.exclusive(() => this.publish(planAlterBrokerConfigs(this.current, scope === 'broker' ? this.opts.nodeId : 'default', configs)));
+    await this.change(() => ({ results: [], records: planAlterBrokerConfigs(this.current, scope === 'broker' ? this.opts.nodeId : 'default', configs) }));
   }
 
   /**
@@ -264,12 +266,19 @@ export class TopicManager {
    * id is ever handed out twice, also across restarts.
    */
   allocateProducerIdBlock(brokerId: number, size: number): Promise<{ firstProducerId: number; size: number }> {
-    return this.exclusive(async () => {
+    return this.change(() => {
       const firstProducerId = this.current.nextProducerId();
       if (firstProducerId + size > Number.MAX_SAFE_INTEGER) throw new Error('producer ids exhausted');
-      await this.publish([{ type: 'ProducerIdsRecord', brokerId, nextProducerId: firstProducerId + size }]);
-      return { firstProducerId, size };
-    });
+      return { results: [{ firstProducerId, size }], records: [{ type: 'ProducerIdsRecord', brokerId, nextProducerId: firstProducerId + size }] };
+    }).then((r) => r[0]!);
+  }
+
+  /**
+   * A change planned by someone else against the current image (the cluster controller's
+   * partition changes): `plan` runs against the image and again after every conflict.
+   */
+  applyChange<R>(plan: (image: MetadataImage) => { results: R[]; records: MetadataRecord[] }): Promise<R[]> {
+    return this.change(() => plan(this.current));
   }
 
   async close(): Promise<void> {
@@ -281,6 +290,7 @@ export class TopicManager {
   private context(): ControllerContext {
     return {
       image: this.current,
+      ...(this.opts.liveBrokers !== undefined ? { liveBrokers: this.opts.liveBrokers } : {}),
       random: this.opts.random,
       defaultNumPartitions: this.brokerInt('num.partitions', 1),
       defaultReplicationFactor: this.brokerInt('default.replication.factor', 1),
@@ -289,24 +299,81 @@ export class TopicManager {
     };
   }
 
-  /** Append, install, notify: the only way the image changes after open(). */
+  /**
+   * Plan, append, install, notify, one change at a time; planned again after a conflict with
+   * another writer of a shared store, once this broker has installed that writer's batches.
+   */
+  private change<R>(plan: () => { results: R[]; records: MetadataRecord[] }): Promise<R[]> {
+    return this.exclusive(async () => {
+      for (;;) {
+        const p = plan();
+        try {
+          await this.publish(p.records);
+          return p.results;
+        } catch (err) {
+          if (!(err instanceof MetadataConflictError)) throw err;
+          this.opts.logger.debug('metadata changed under a planned change; planning again', { expected: err.expectedOffset, actual: err.actualOffset });
+          await this.reachOffset(err.actualOffset);
+        }
+      }
+    });
+  }
+
+  /** Append, install, notify: the only way this broker changes the image after open(). */
   private async publish(records: readonly MetadataRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const { image: expected, changes } = new MetadataDelta(this.current).replayAll(records).apply();
-    const image = await this.opts.store.append(records);
+    const base = this.current;
+    const { image: expected, changes } = new MetadataDelta(base).replayAll(records).apply();
+    const image = await this.opts.store.append(records, base.offset);
     if (image.offset !== expected.offset) throw new Error(`metadata store at offset ${image.offset}, expected ${expected.offset}`);
-    const rebased = rebaseChanges(changes, image);
-    this.install(image, rebased);
-    this.logChanges(rebased);
-    let first: unknown = null;
-    for (const l of this.listeners) {
-      try {
-        await l.onMetadataUpdate(rebased, image);
-      } catch (err) {
-        first ??= err;
-      }
+    await this.installAndNotify(image, rebaseChanges(changes, image));
+    this.installPendingRemote();
+  }
+
+  /** Another broker's batch (shared stores), in log order; installed once its predecessor is. */
+  private onRemote(records: readonly MetadataRecord[], image: MetadataImage): void {
+    const baseOffset = image.offset - records.length;
+    if (baseOffset < this.current.offset) return;
+    this.pendingRemote.set(baseOffset, { records, image });
+    this.installPendingRemote();
+  }
+
+  private installPendingRemote(): void {
+    for (;;) {
+      const next = this.pendingRemote.get(this.current.offset);
+      if (next === undefined) return;
+      this.pendingRemote.delete(this.current.offset);
+      const { changes } = new MetadataDelta(this.current).replayAll(next.records).apply();
+      this.installAndNotify(next.image, rebaseChanges(changes, next.image)).catch((err) => {
+        this.opts.logger.error('a metadata listener failed on a change from another broker', { error: String(err) });
+      });
     }
-    if (first !== null) throw first;
+  }
+
+  /** Installs at once; the listeners run after those of every earlier install. */
+  private installAndNotify(image: MetadataImage, changes: MetadataChanges): Promise<void> {
+    this.install(image, changes);
+    this.logChanges(changes);
+    this.offsetWaiters = this.offsetWaiters.filter((w) => (image.offset >= w.offset ? (w.resolve(), false) : true));
+    const run = this.notifications.then(async () => {
+      let first: unknown = null;
+      for (const l of this.listeners) {
+        try {
+          await l.onMetadataUpdate(changes, image);
+        } catch (err) {
+          first ??= err;
+        }
+      }
+      if (first !== null) throw first;
+    });
+    this.notifications = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once the installed image is at `offset` or later. */
+  private reachOffset(offset: number): Promise<void> {
+    if (this.current.offset >= offset) return Promise.resolve();
+    return new Promise((resolve) => this.offsetWaiters.push({ offset, resolve }));
   }
 
   private install(image: MetadataImage, changes: MetadataChanges | null): void {
@@ -340,6 +407,10 @@ export class TopicManager {
 
   /** Registers this broker (and, on a data dir without metadata, adopts the logs on disk). */
   private async register(): Promise<void> {
+    await this.change(() => ({ results: [], records: this.registrationRecords() }));
+  }
+
+  private registrationRecords(): MetadataRecord[] {
     const { nodeId, logger } = this.opts;
     const rack = this.opts.rack ?? null;
     const records: MetadataRecord[] = [];
@@ -359,7 +430,7 @@ export class TopicManager {
         logger.warn('adopted topic found on disk without metadata', { topic: name, partitions: n });
       }
     }
-    await this.publish(records);
+    return records;
   }
 
   private brokerInt(name: string, fallback: number): number {

@@ -11,6 +11,8 @@
  *   fetchSessions   KIP-227 fetch sessions
  *   fetchPurgatory  long-polling fetches
  *   authenticator, authorizer, quotas, requestMetrics: the request pipeline's stages
+ *   membership      in a cluster (etcd.connect): the live brokers and the controller, which
+ *                   Metadata and DescribeCluster list; null for a standalone broker
  *
  * It holds no sockets; start.ts builds it and server.ts feeds it requests. `closeServices()`
  * releases waiters and coordinators before the partitions, metadata and logs shut down.
@@ -23,6 +25,7 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
+import { sortedBrokers, type BrokerMembership } from '../cluster/membership/broker-membership.js';
 import { BlockProducerIdManager, type ProducerIdManager } from '../cluster/producer-id-manager.js';
 import type { BrokerConfig, Listener } from './config.js';
 import type { Handler } from './handler.js';
@@ -58,6 +61,8 @@ export interface BrokerInit {
   authenticator?: Authenticator;
   authorizer?: Authorizer;
   quotas?: QuotaManager;
+  /** A cluster's live brokers and controller (etcd.connect); absent: a standalone broker. */
+  membership?: BrokerMembership;
 }
 
 export class Broker {
@@ -84,8 +89,8 @@ export class Broker {
   readonly authorizer: Authorizer;
   readonly quotas: QuotaManager;
   readonly requestMetrics = new RequestMetrics();
-  /** A single broker is its own controller. */
-  readonly controllerId: number;
+  /** A cluster's live brokers and controller; null for a standalone broker. */
+  readonly membership: BrokerMembership | null;
   /** The advertised listeners, set once the sockets are bound (port 0 becomes the real port). */
   private advertised: Listener[] = [];
 
@@ -101,7 +106,7 @@ export class Broker {
     this.topics = init.topics;
     this.replicaManager = init.replicaManager;
     this.handlers = init.handlers;
-    this.controllerId = init.nodeId;
+    this.membership = init.membership ?? null;
     this.authenticator = init.authenticator ?? plaintextAuthenticator;
     this.authorizer = init.authorizer ?? allowAllAuthorizer;
     this.quotas = init.quotas ?? noQuotas;
@@ -144,13 +149,30 @@ export class Broker {
     return this.config.get<string | null>('broker.rack');
   }
 
+  /** A standalone broker is its own controller; in a cluster, the elected one (-1 while none is). */
+  get controllerId(): number {
+    return this.membership === null ? this.nodeId : this.membership.controllerId();
+  }
+
   /**
-   * The brokers of the cluster as Metadata and DescribeCluster return them. With a listener
-   * name, the address of that listener (Kafka answers with the listener the request came in on).
+   * The brokers of the cluster as Metadata and DescribeCluster return them, by id. With a
+   * listener name, this broker's address on that listener (Kafka answers with the listener
+   * the request came in on); other brokers are listed at the address they registered (their
+   * first advertised listener).
    */
   endpoints(listenerName?: string): BrokerEndpoint[] {
     const l = (listenerName === undefined ? undefined : this.advertised.find((a) => a.name === listenerName)) ?? this.advertised[0];
-    return [{ nodeId: this.nodeId, host: l?.host ?? this.advertisedHost, port: l?.port ?? this.advertisedPort, rack: this.rack }];
+    const self = { nodeId: this.nodeId, host: l?.host ?? this.advertisedHost, port: l?.port ?? this.advertisedPort, rack: this.rack };
+    if (this.membership === null) return [self];
+    const others = sortedBrokers(this.membership.liveBrokers()).filter((b) => b.brokerId !== this.nodeId)
+      .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack }));
+    return [self, ...others].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Whether a broker is alive: in a cluster, registered in the membership; else known to the metadata. */
+  isBrokerLive(brokerId: number): boolean {
+    if (this.membership === null) return this.topics.image.broker(brokerId) !== undefined;
+    return brokerId === this.nodeId || this.membership.liveBrokers().has(brokerId);
   }
 
   /** Releases waiting fetches and unloads the coordinators (before the partitions stop). */

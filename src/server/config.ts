@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { ConfigError } from '../base/errors.js';
 import type { LogLevel } from '../base/logger.js';
 import type { LogConfig } from '../storage/log-config.js';
+import { parseEtcdConnect } from '../cluster/etcd/etcd-connect.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'password' | 'class';
 export type ConfigValue = number | boolean | string | string[] | null;
@@ -37,6 +38,15 @@ export const LONG_MAX = 9223372036854775807;
 const INT_MAX = 2147483647;
 const HOUR_MS = 3_600_000;
 
+const validEtcdConnect = (v: ConfigValue): string | null => {
+  if (v === null) return null;
+  try {
+    parseEtcdConnect(String(v));
+    return null;
+  } catch (err) {
+    return (err as Error).message.replace(/^etcd\.connect: /, '');
+  }
+};
 const atLeast = (min: number) => (v: ConfigValue) => (v === null || (v as number) >= min ? null : `must be at least ${min}`);
 const between = (min: number, max: number) => (v: ConfigValue) =>
   v === null || ((v as number) >= min && (v as number) <= max) ? null : `must be between ${min} and ${max}`;
@@ -72,6 +82,8 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('controller.quorum.voters', 'list', [], IGNORED),
   def('controller.quorum.bootstrap.servers', 'list', [], IGNORED),
   def('broker.rack', 'string', null, 'Rack of this broker, returned in Metadata.'),
+  def('etcd.connect', 'string', null, 'host:port[,host:port...][/prefix] of etcd (the v3 HTTP gateway), like zookeeper.connect: with it the broker joins a cluster whose metadata, broker registrations and controller election live in etcd under the prefix (docs/cluster.md); unset, it is a standalone broker with its metadata in its first log dir.', { validate: validEtcdConnect }),
+  def('etcd.session.timeout.ms', 'int', 18000, 'The broker\'s etcd session (lease) timeout: a broker that sends no keep-alive for this long (crashed, paused, cut off) leaves the live set and the controller moves its leaderships. Rounded up to whole seconds; at least 2000. Like KRaft\'s broker.session.timeout.ms (9000) plus ZooKeeper-era slack.', { validate: atLeast(2000) }),
   def('num.network.threads', 'int', 3, IGNORED + ' Node runs the network on one event loop.', { validate: atLeast(1), dynamic: true }),
   def('num.io.threads', 'int', 8, IGNORED + ' Node runs request handlers on one event loop.', { validate: atLeast(1), dynamic: true }),
   def('num.recovery.threads.per.data.dir', 'int', 2, IGNORED, { validate: atLeast(1), dynamic: true }),

@@ -1,8 +1,9 @@
 /**
- * startBroker: configuration → storage (LogManager) → metadata (journal → image, TopicManager)
+ * startBroker: configuration → storage (LogManager) → metadata (journal → image, TopicManager;
+ * with etcd.connect the shared log in etcd instead, see etcd-cluster.ts)
  * → partition layer (ReplicaManager: logs reconciled with the image, leaders made, high
  * watermarks restored; coordinators load on those elections) → Broker with its typed services
- * → sockets.
+ * → sockets → (a cluster) registration in etcd and the cluster controller.
  *
  * Configuration precedence (lowest first): Kafka defaults, `overrides` (what
  * `sherwood server` builds from server.properties and --override), then the explicit options
@@ -34,6 +35,8 @@ import { TopicManager } from '../cluster/topic-manager.js';
 import { FileMetadataStore } from '../cluster/metadata/file-metadata-store.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { resolveTopicSettings } from '../cluster/topic-settings.js';
+import { ClusterController } from '../cluster/controller/cluster-controller.js';
+import { openEtcdCluster } from './etcd-cluster.js';
 import { Broker } from './broker.js';
 import { BrokerConfig, brokerProperties, parseServerProperties } from './config.js';
 
@@ -103,7 +106,18 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const nodeId = config.nodeId();
 
   for (const dir of dirs) await fs.mkdirp(dir);
-  const clusterId = await loadOrCreateMetaProperties(fs, dirs, nodeId, random, clock);
+  // A cluster (etcd.connect): metadata, membership and the cluster id come from etcd.
+  const etcdConnect = config.get<string | null>('etcd.connect');
+  const cluster = etcdConnect === null ? null : openEtcdCluster({
+    connect: etcdConnect, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), clock, random, logger,
+  });
+  let clusterId: string;
+  try {
+    clusterId = await loadOrCreateMetaProperties(fs, dirs, nodeId, random, clock, cluster === null ? null : await cluster.clusterId(randomClusterId(random)));
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
   const handlers = await loadHandlers(logger);
 
   const logs = await LogManager.open({
@@ -118,7 +132,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     producerStateConfig: { get producerIdExpirationMs() { return config.getInt('producer.id.expiration.ms'); } },
   });
   // Metadata: the journal in the first log dir → the image (the partition layer follows it below).
-  const store = new FileMetadataStore({
+  // In a cluster: the shared log in etcd instead, and the live set decides placement.
+  const store = cluster?.store ?? new FileMetadataStore({
     fs, logDir: dirs[0]!, logger, nodeId,
     snapshotIntervalBytes: config.getLong('metadata.log.max.record.bytes.between.snapshots'),
   });
@@ -126,10 +141,13 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     topics = await TopicManager.open({
       store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'),
-      adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })),
+      ...(cluster === null
+        ? { adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })) }
+        : { liveBrokers: () => withSelf(cluster.membership.liveBrokers(), nodeId, config.get<string | null>('broker.rack')) }),
     });
   } catch (err) {
     await store.close();
+    await cluster?.close();
     await logs.close();
     throw err;
   }
@@ -142,7 +160,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     topicSettings: (topic) => resolveTopicSettings(topics, config.getLong('replica.lag.time.max.ms'), topic),
     highWatermarkCheckpointIntervalMs: timerMs(config.getLong('replica.high.watermark.checkpoint.interval.ms')),
   });
-  const broker = new Broker({ config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers });
+  const broker = new Broker({
+    config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers,
+    ...(cluster === null ? {} : { membership: cluster.membership }),
+  });
   try {
     topics.addListener(replicaManager);
     broker.groups.attach();
@@ -152,6 +173,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     broker.closeServices();
     await replicaManager.shutdown();
     await topics.close();
+    await cluster?.close();
     await logs.close();
     throw err;
   }
@@ -165,10 +187,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 
   // Shutdown order: waiters and coordinators, then partitions (final high watermark
   // checkpoint), then the metadata store, then the logs (flush, clean-shutdown marker).
+  let controller: ClusterController | null = null;
   const shutdownStorage = async () => {
+    // A cluster member leaves first (its lease revoked: the controller moves its leaderships
+    // at once instead of after the session timeout).
+    controller?.close();
+    await cluster?.membership.close();
     broker.closeServices();
     await replicaManager.shutdown();
     await topics.close();
+    await cluster?.close();
     await logs.close();
   };
 
@@ -180,9 +208,21 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     throw err;
   }
   broker.setAdvertisedListeners(config.advertisedListeners(new Map(bound.map((b) => [b.name, b.boundPort]))));
+  const first = broker.advertisedListeners()[0]!;
+  if (cluster !== null) {
+    // Join once the address is known (port 0 is bound by now), then follow the controller role.
+    try {
+      await cluster.membership.register({ brokerId: nodeId, host: first.host, port: first.port, rack: broker.rack });
+    } catch (err) {
+      await server.close();
+      await shutdownStorage();
+      throw err;
+    }
+    controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms') });
+    controller.start();
+  }
   logs.startBackgroundTasks();
 
-  const first = broker.advertisedListeners()[0]!;
   logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: inMemory ? `(in memory) ${dirs.join(',')}` : dirs, handlers: handlers.size });
 
   let closing: Promise<void> | null = null;
@@ -201,6 +241,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       return closing;
     },
   };
+}
+
+/** The live set with this broker in it (it counts as live from start-up, before it registers). */
+function withSelf<B extends { brokerId: number; rack: string | null }>(live: ReadonlyMap<number, B>, nodeId: number, rack: string | null): ReadonlyMap<number, { brokerId: number; rack: string | null }> {
+  return live.has(nodeId) ? live : new Map<number, { brokerId: number; rack: string | null }>(live).set(nodeId, { brokerId: nodeId, rack });
 }
 
 /** An in-memory broker never crashes, so it keeps no durable copy of its files (half the memory). */
@@ -224,8 +269,9 @@ export function randomClusterId(random: Random): string {
   }
 }
 
-async function loadOrCreateMetaProperties(fs: FileSystem, dirs: string[], nodeId: number, random: Random, clock: Clock): Promise<string> {
-  let clusterId: string | null = null;
+/** `clusterWide`: a cluster's id (from etcd), which every log dir must carry or take. */
+async function loadOrCreateMetaProperties(fs: FileSystem, dirs: string[], nodeId: number, random: Random, clock: Clock, clusterWide: string | null): Promise<string> {
+  let clusterId: string | null = clusterWide;
   const missing: string[] = [];
   for (const dir of dirs) {
     const path = join(dir, 'meta.properties');
@@ -241,7 +287,11 @@ async function loadOrCreateMetaProperties(fs: FileSystem, dirs: string[], nodeId
     }
     const id = props['cluster.id'];
     if (id === undefined || id === '') throw new ConfigError(`log.dirs: ${path} has no cluster.id`);
-    if (clusterId !== null && id !== clusterId) throw new ConfigError(`log.dirs: ${path} belongs to cluster ${id}, not ${clusterId}`);
+    if (clusterId !== null && id !== clusterId) {
+      throw new ConfigError(clusterWide !== null
+        ? `log.dirs: ${path} belongs to cluster ${id}, but etcd.connect names cluster ${clusterWide} (InconsistentClusterIdException)`
+        : `log.dirs: ${path} belongs to cluster ${id}, not ${clusterId}`);
+    }
     clusterId = id;
   }
   clusterId ??= randomClusterId(random);

@@ -54,6 +54,14 @@ export interface ControllerContext {
   readonly maxPartitionsPerBroker: number;
   /** delete.topic.enable */
   readonly deleteTopicEnable: boolean;
+  /**
+   * A cluster's live brokers (membership/), by id. Brokers registered in the image but not
+   * live are placed on as KRaft places on fenced ones (never first), and new partitions leave
+   * them out of the ISR; a live broker whose RegisterBrokerRecord this broker has not applied
+   * yet (the membership and the metadata log are separate watches) counts as registered.
+   * Default: every registered broker is alive.
+   */
+  readonly liveBrokers?: () => ReadonlyMap<number, { readonly brokerId: number; readonly rack: string | null }>;
 }
 
 export interface TopicResult {
@@ -120,7 +128,17 @@ class BrokerLoad {
 }
 
 function isLive(ctx: ControllerContext): (brokerId: number) => boolean {
-  return (b) => ctx.image.broker(b) !== undefined;
+  if (ctx.liveBrokers === undefined) return (b) => ctx.image.broker(b) !== undefined;
+  const live = ctx.liveBrokers();
+  return (b) => live.has(b);
+}
+
+/** Registered or live brokers (see ControllerContext.liveBrokers), each once. */
+function knownBrokers(ctx: ControllerContext): { brokerId: number; rack: string | null }[] {
+  const out = new Map<number, { brokerId: number; rack: string | null }>();
+  for (const b of ctx.image.brokers()) out.set(b.brokerId, b);
+  if (ctx.liveBrokers !== undefined) for (const b of ctx.liveBrokers().values()) if (!out.has(b.brokerId)) out.set(b.brokerId, b);
+  return [...out.values()];
 }
 
 /**
@@ -135,7 +153,7 @@ export function validateAssignments(ctx: ControllerContext, assignments: readonl
     for (const b of replicas) {
       if (seen.has(b)) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${b} more than once.`);
       seen.add(b);
-      if (ctx.image.broker(b) === undefined) {
+      if (ctx.image.broker(b) === undefined && ctx.liveBrokers?.().has(b) !== true) {
         return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${b}, but no such broker is registered.`);
       }
     }
@@ -148,14 +166,10 @@ export function validateAssignments(ctx: ControllerContext, assignments: readonl
   return null;
 }
 
-function brokerCount(image: MetadataImage): number {
-  let n = 0;
-  for (const _ of image.brokers()) n++;
-  return n;
-}
 
 function place(ctx: ControllerContext, numPartitions: number, replicationFactor: number): number[][] | TopicResult {
-  const usable = [...ctx.image.brokers()].map((b) => ({ id: b.brokerId, rack: b.rack, fenced: false }));
+  const live = isLive(ctx);
+  const usable = knownBrokers(ctx).map((b) => ({ id: b.brokerId, rack: b.rack, fenced: !live(b.brokerId) }));
   const placed = placeReplicas({ numPartitions, numReplicas: replicationFactor }, usable, ctx.random);
   if ('error' in placed) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): ${placed.error}`);
   return placed.replicas;
@@ -205,7 +219,7 @@ function shapeOf(ctx: ControllerContext, spec: CreateTopicSpec): Shape | TopicRe
     const replicationFactor = spec.replicationFactor === -1 ? ctx.defaultReplicationFactor : spec.replicationFactor;
     if (numPartitions <= 0) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
     if (replicationFactor <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
-    const brokers = brokerCount(ctx.image);
+    const brokers = knownBrokers(ctx).length;
     if (replicationFactor > brokers) {
       return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${brokers}.`);
     }

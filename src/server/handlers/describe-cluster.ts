@@ -1,7 +1,8 @@
 /**
  * DescribeCluster (key 60), v0-1.
  *
- * Behavior: this broker is the whole cluster and its controller. v1 adds endpointType
+ * Behavior: a standalone broker is the whole cluster and its controller; in a cluster
+ * (etcd.connect) every live broker is listed, with the elected controller. v1 adds endpointType
  * (1 = brokers, 2 = controllers); a broker listener answers a request for controllers with
  * MISMATCHED_ENDPOINT_TYPE, as Kafka does, and other values with UNSUPPORTED_ENDPOINT_TYPE.
  * clusterAuthorizedOperations is -2147483648 unless asked for (no authorizer: all allowed).

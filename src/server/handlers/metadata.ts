@@ -1,8 +1,9 @@
 /**
  * Metadata (key 3), v0-12.
  *
- * Behavior: one broker (ourselves, at the address of the listener the request came in on) is
- * the controller. Partitions are answered from the metadata image: leader, leader epoch,
+ * Behavior: a standalone broker lists itself (at the address of the listener the request came
+ * in on) as the only broker and the controller; in a cluster (etcd.connect) every live broker
+ * is listed and the controller is the elected one (-1 while there is none). Partitions are answered from the metadata image: leader, leader epoch,
  * replicas and ISR as registered (a single broker leads every partition; topics from before
  * the metadata journal, and new ones, start at leader epoch 0); replicas on unregistered
  * brokers are offline; a partition without a leader answers LEADER_NOT_AVAILABLE.
@@ -33,13 +34,12 @@ import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS, TOPIC_AUT
 const ZERO_UUID = Buffer.alloc(16);
 
 function topicEntry(broker: Broker, info: TopicInfo, authorizedOps: number): MetadataResponseMetadataResponseTopic {
-  const image = broker.topics.image;
   const partitions = info.partitions.map((p, i) => ({
     // Kafka answers LEADER_NOT_AVAILABLE for a partition without a leader, and lists the
-    // replicas on brokers it does not know as offline.
+    // replicas on brokers that are not alive (unknown, or out of the cluster's live set) as offline.
     errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
     partitionIndex: i, leaderId: p.leader, leaderEpoch: p.leaderEpoch,
-    replicaNodes: [...p.replicas], isrNodes: [...p.isr], offlineReplicas: p.replicas.filter((b) => image.broker(b) === undefined),
+    replicaNodes: [...p.replicas], isrNodes: [...p.isr], offlineReplicas: p.replicas.filter((b) => !broker.isBrokerLive(b)),
   }));
   return { errorCode: ErrorCode.NONE, name: info.name, topicId: info.topicId, isInternal: info.isInternal, partitions, topicAuthorizedOperations: authorizedOps };
 }

@@ -64,6 +64,14 @@ test('unknown keys and bad values throw a one-line ConfigError naming the key', 
   configError(() => BrokerConfig.fromProperties({ listeners: 'PLAINTEXT://127.0.0.1:70000' }), 'listeners');
   configError(() => BrokerConfig.fromProperties({ 'node.id': '1', 'broker.id': '2' }), 'broker.id');
   configError(() => BrokerConfig.fromProperties({ 'log.level': 'chatty' }), 'log.level');
+  configError(() => BrokerConfig.fromProperties({ 'etcd.connect': 'localhost' }), 'etcd.connect');
+  configError(() => BrokerConfig.fromProperties({ 'etcd.session.timeout.ms': '500' }), 'etcd.session.timeout.ms');
+});
+
+test('etcd.connect: unset means standalone; a valid value is kept as written', () => {
+  assert.equal(BrokerConfig.fromProperties({}).get('etcd.connect'), null);
+  assert.equal(BrokerConfig.fromProperties({}).getInt('etcd.session.timeout.ms'), 18000);
+  assert.equal(BrokerConfig.fromProperties({ 'etcd.connect': 'a:2379,b:2379/sherwood' }).get('etcd.connect'), 'a:2379,b:2379/sherwood');
 });
 
 test('typed values: trimming, case-insensitive booleans, Long.MAX_VALUE, lists', () => {

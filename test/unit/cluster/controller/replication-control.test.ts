@@ -131,3 +131,20 @@ test('DeleteTopics and config changes', () => {
   assert.deepEqual(planAlterBrokerConfigs(image, 1, { 'log.retention.ms': '1' }), [{ type: 'ConfigRecord', resourceType: 'broker', resourceName: '1', name: 'log.retention.ms', value: '1' }]);
   assert.deepEqual(configDiff('broker', '', { a: '1', b: '2' }, { b: '3' }).map((r) => [r.name, r.value]), [['a', null], ['b', '3']]);
 });
+
+test('a cluster: replicas go to live brokers first; a dead one is never a leader nor in a new ISR; a live one not yet in the image counts', () => {
+  const image = cluster([[1, 'a'], [2, 'b'], [3, 'c']]);
+  const live = new Map([[1, { brokerId: 1, rack: 'a' }], [2, { brokerId: 2, rack: 'b' }], [4, { brokerId: 4, rack: 'd' }]]);
+  const c = ctx(image, { liveBrokers: () => live });
+  const plan = planCreateTopics(c, [{ name: 'x', numPartitions: 8, replicationFactor: 4 }], { requestLimit: true });
+  assert.equal(plan.results[0]!.errorCode, ErrorCode.NONE, plan.results[0]!.errorMessage ?? '');
+  for (const p of partitionRecords(plan.records)) {
+    assert.deepEqual([...p.replicas].sort(), [1, 2, 3, 4]);
+    assert.notEqual(p.leader, 3);
+    assert.ok(!p.isr.includes(3));
+    assert.deepEqual([...p.isr].sort(), [1, 2, 4]);
+  }
+  // Broker 4's registration record has not arrived yet, but an assignment may name it.
+  const assigned = planCreateTopics(c, [{ name: 'y', numPartitions: -1, replicationFactor: -1, assignments: [[4, 1]] }], { requestLimit: true });
+  assert.equal(assigned.results[0]!.errorCode, ErrorCode.NONE);
+});

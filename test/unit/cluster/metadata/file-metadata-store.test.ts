@@ -5,6 +5,7 @@ import { createLogger, silentLogger, type Logger } from '../../../../src/base/lo
 import { FileMetadataStore, METADATA_DIR_NAME, type FileMetadataStoreOptions } from '../../../../src/cluster/metadata/file-metadata-store.js';
 import type { MetadataRecord } from '../../../../src/cluster/metadata/metadata-records.js';
 import type { MetadataImage } from '../../../../src/cluster/metadata/metadata-image.js';
+import { metadataStoreContract } from '../../../helpers/metadata-store-contract.js';
 
 const id = (n: number) => {
   const b = Buffer.alloc(16);
@@ -37,6 +38,11 @@ async function files(env: FsEnv): Promise<string[]> {
 }
 
 describeBothFs('FileMetadataStore', (newEnv) => {
+  metadataStoreContract(async () => {
+    const env = await newEnv();
+    return { open: () => store(env) };
+  });
+
   test('appends survive a reopen; one journal file grows by one frame per batch', async () => {
     const env = await newEnv();
     const s = store(env);
