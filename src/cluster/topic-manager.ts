@@ -30,8 +30,9 @@ import { resolveTopicConfig, toLogConfig, topicConfigDef } from './topic-config.
 import { DynamicBrokerConfigs, brokerConfigString, type BrokerConfigView, type DynamicScope } from './dynamic-broker-config.js';
 import type { MetadataChanges, MetadataImage, MetadataListener, PartitionRegistration, TopicImage } from './metadata/metadata-image.js';
 import { MetadataDelta, rebaseChanges } from './metadata/metadata-delta.js';
-import { uuidToString, type MetadataRecord } from './metadata/metadata-records.js';
-import type { MetadataStore } from './metadata/metadata-store.js';
+import { uuidToString, type BrokerEndpointRecord, type MetadataRecord } from './metadata/metadata-records.js';
+import { MetadataConflictError, type MetadataStore } from './metadata/metadata-store.js';
+import { assert } from '../base/assert.js';
 import {
   newTopicId, planCreatePartitions, planCreateTopics, planDeleteTopics,
   type ControllerContext, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
@@ -42,6 +43,13 @@ export {
   MAX_PARTITIONS_PER_TOPIC, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
 } from './controller/replication-control.js';
 export { uuidFromString, uuidToString } from './metadata/metadata-records.js';
+
+/** A change that met another broker's append this many times in a row gives up (MetadataConflictError). */
+const MAX_CONFLICT_RETRIES = 100;
+
+function sameEndpoints(a: readonly BrokerEndpointRecord[], b: readonly BrokerEndpointRecord[]): boolean {
+  return a.length === b.length && a.every((e, i) => e.name === b[i]!.name && e.host === b[i]!.host && e.port === b[i]!.port);
+}
 
 /** Default of sherwood.max.broker.partitions. */
 export const DEFAULT_MAX_BROKER_PARTITIONS = 100_000;
@@ -79,6 +87,8 @@ export class TopicManager {
   /** TopicInfo per topic image; `generation` changes when broker configs (and so logConfig) do. */
   private readonly infos = new WeakMap<TopicImage, { generation: number; info: TopicInfo }>();
   private generation = 0;
+  private offsetWaiters: { offset: number; resolve: () => void }[] = [];
+  private closed = false;
 
   private constructor(private readonly opts: TopicManagerOptions) {
     this.dynamicConfigs = new DynamicBrokerConfigs(opts.config, opts.logger);
@@ -87,6 +97,7 @@ export class TopicManager {
   static async open(opts: TopicManagerOptions): Promise<TopicManager> {
     const tm = new TopicManager(opts);
     tm.install(await opts.store.load(), null);
+    opts.store.onRemoteRecords?.((records, image) => tm.onRemoteRecords(records, image));
     await tm.register();
     return tm;
   }
@@ -188,11 +199,7 @@ export class TopicManager {
   }
 
   private createTopics(specs: readonly CreateTopicSpec[], requestLimit: boolean): Promise<CreateTopicResult[]> {
-    return this.exclusive(async () => {
-      const plan = planCreateTopics(this.context(), specs, { requestLimit });
-      await this.publish(plan.records);
-      return plan.results;
-    });
+    return this.change(() => planCreateTopics(this.context(), specs, { requestLimit }));
   }
 
   /** The spec auto-creation uses for `name`, or the error code that stops it. */
@@ -220,11 +227,7 @@ export class TopicManager {
 
   /** Deletes several topics with one metadata append (a DeleteTopics request). */
   deleteMany(names: readonly string[]): Promise<TopicResult[]> {
-    return this.exclusive(async () => {
-      const plan = planDeleteTopics(this.context(), names);
-      await this.publish(plan.records);
-      return plan.results;
-    });
+    return this.change(() => planDeleteTopics(this.context(), names));
   }
 
   // ---- partitions -----------------------------------------------------------------------
@@ -235,27 +238,22 @@ export class TopicManager {
 
   /** One CreatePartitions request (each name at most once), one metadata append. */
   createPartitionsMany(specs: readonly CreatePartitionsSpec[], validateOnly: boolean): Promise<TopicResult[]> {
-    return this.exclusive(async () => {
-      const plan = planCreatePartitions(this.context(), specs, validateOnly);
-      await this.publish(plan.records);
-      return plan.results;
-    });
+    return this.change(() => planCreatePartitions(this.context(), specs, validateOnly));
   }
 
   // ---- configs --------------------------------------------------------------------------
 
   /** Replaces the topic's overrides (AlterConfigs semantics); null values are rejected. */
   alterConfigs(name: string, configs: Record<string, string | null>, options: { validateOnly?: boolean } = {}): Promise<TopicResult> {
-    return this.exclusive(async () => {
+    return this.change(() => {
       const plan = planAlterTopicConfigs(this.current, name, configs);
-      if (options.validateOnly !== true) await this.publish(plan.records);
-      return plan.results[0]!;
+      return { records: options.validateOnly === true ? [] : plan.records, results: plan.results[0]! };
     });
   }
 
   /** Replaces one dynamic broker config layer; values must already be validated by the caller. */
   async alterBrokerConfigs(scope: DynamicScope, configs: Record<string, string>): Promise<void> {
-    await this.exclusive(() => this.publish(planAlterBrokerConfigs(this.current, scope === 'broker' ? this.opts.nodeId : 'default', configs)));
+    await this.change(() => ({ records: planAlterBrokerConfigs(this.current, scope === 'broker' ? this.opts.nodeId : 'default', configs), results: undefined }));
   }
 
   /**
@@ -264,16 +262,19 @@ export class TopicManager {
    * id is ever handed out twice, also across restarts.
    */
   allocateProducerIdBlock(brokerId: number, size: number): Promise<{ firstProducerId: number; size: number }> {
-    return this.exclusive(async () => {
+    return this.change(() => {
       const firstProducerId = this.current.nextProducerId();
       if (firstProducerId + size > Number.MAX_SAFE_INTEGER) throw new Error('producer ids exhausted');
-      await this.publish([{ type: 'ProducerIdsRecord', brokerId, nextProducerId: firstProducerId + size }]);
-      return { firstProducerId, size };
+      return { records: [{ type: 'ProducerIdsRecord', brokerId, nextProducerId: firstProducerId + size }], results: { firstProducerId, size } };
     });
   }
 
   async close(): Promise<void> {
-    await this.exclusive(() => this.opts.store.close());
+    await this.exclusive(async () => {
+      this.closed = true;
+      for (const w of this.offsetWaiters.splice(0)) w.resolve();
+      await this.opts.store.close();
+    });
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -289,13 +290,56 @@ export class TopicManager {
     };
   }
 
+  /**
+   * One change: plan against the current image, append at its offset (compare-and-set on a
+   * shared store), install, notify. When another broker appended first (MetadataConflictError)
+   * the plan is dropped, and made again once that broker's records are applied here — never
+   * inside the queue, where the remote records wait their turn.
+   */
+  private async change<T>(plan: () => { records: readonly MetadataRecord[]; results: T }): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.exclusive(async (): Promise<{ results: T } | { conflict: MetadataConflictError }> => {
+        const p = plan();
+        try {
+          await this.publish(p.records);
+        } catch (err) {
+          if (err instanceof MetadataConflictError) return { conflict: err };
+          throw err;
+        }
+        return { results: p.results };
+      });
+      if ('results' in outcome) return outcome.results;
+      if (attempt >= MAX_CONFLICT_RETRIES) throw outcome.conflict;
+      await this.waitForOffset(outcome.conflict.actualOffset);
+    }
+  }
+
+  /** Resolves once the image has applied at least `offset` records. */
+  private waitForOffset(offset: number): Promise<void> {
+    if (this.current.offset >= offset || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.offsetWaiters.push({ offset, resolve }));
+  }
+
+  /** A shared store's batch written by another broker: applied in the queue, like our own. */
+  private onRemoteRecords(records: readonly MetadataRecord[], image: MetadataImage): void {
+    this.exclusive(async () => {
+      if (this.closed) return;
+      const { image: expected, changes } = new MetadataDelta(this.current).replayAll(records).apply();
+      assert(expected.offset === image.offset, () => `remote metadata batch ends at ${image.offset}, our image would be at ${expected.offset}`);
+      await this.installAndNotify(image, rebaseChanges(changes, image));
+    }).catch((err: unknown) => this.opts.logger.error('applying remote metadata records failed', { error: String(err) }));
+  }
+
   /** Append, install, notify: the only way the image changes after open(). */
   private async publish(records: readonly MetadataRecord[]): Promise<void> {
     if (records.length === 0) return;
     const { image: expected, changes } = new MetadataDelta(this.current).replayAll(records).apply();
-    const image = await this.opts.store.append(records);
+    const image = await this.opts.store.append(records, this.current.offset);
     if (image.offset !== expected.offset) throw new Error(`metadata store at offset ${image.offset}, expected ${expected.offset}`);
-    const rebased = rebaseChanges(changes, image);
+    await this.installAndNotify(image, rebaseChanges(changes, image));
+  }
+
+  private async installAndNotify(image: MetadataImage, rebased: MetadataChanges): Promise<void> {
     this.install(image, rebased);
     this.logChanges(rebased);
     let first: unknown = null;
@@ -311,6 +355,11 @@ export class TopicManager {
 
   private install(image: MetadataImage, changes: MetadataChanges | null): void {
     this.current = image;
+    if (this.offsetWaiters.length > 0) {
+      const ready = this.offsetWaiters.filter((w) => w.offset <= image.offset);
+      this.offsetWaiters = this.offsetWaiters.filter((w) => w.offset > image.offset);
+      for (const w of ready) w.resolve();
+    }
     if (changes === null || changes.brokerConfigsChanged) {
       this.dynamicConfigs.load({ default: { ...image.brokerConfigs('default') }, broker: { ...image.brokerConfigs(this.opts.nodeId) } });
       this.generation++;
@@ -339,12 +388,18 @@ export class TopicManager {
   }
 
   /** Registers this broker (and, on a data dir without metadata, adopts the logs on disk). */
-  private async register(): Promise<void> {
+  private register(): Promise<void> {
+    return this.change(() => ({ records: this.registrationRecords(), results: undefined }));
+  }
+
+  private registrationRecords(): MetadataRecord[] {
     const { nodeId, logger } = this.opts;
     const rack = this.opts.rack ?? null;
     const records: MetadataRecord[] = [];
     const registered = this.current.broker(nodeId);
-    if (registered === undefined || registered.rack !== rack) records.push({ type: 'RegisterBrokerRecord', brokerId: nodeId, rack });
+    if (registered === undefined || registered.rack !== rack) {
+      records.push({ type: 'RegisterBrokerRecord', brokerId: nodeId, rack, ...(registered?.endpoints === undefined ? {} : { endpoints: registered.endpoints }) });
+    }
     if (this.current.offset === 0 && this.opts.adoptOnFirstStart !== undefined) {
       // Adopted as found, without the checks a new topic gets: refusing one would delete its data.
       const counts = new Map<string, number>();
@@ -359,7 +414,37 @@ export class TopicManager {
         logger.warn('adopted topic found on disk without metadata', { topic: name, partitions: n });
       }
     }
-    await this.publish(records);
+    return records;
+  }
+
+  /**
+   * Registers where this broker listens (a cluster's brokers find each other's endpoints in
+   * the image). Called once the sockets are bound; nothing is written when unchanged.
+   */
+  registerEndpoints(endpoints: readonly BrokerEndpointRecord[]): Promise<void> {
+    return this.change(() => {
+      const registered = this.current.broker(this.opts.nodeId);
+      if (registered !== undefined && sameEndpoints(registered.endpoints ?? [], endpoints)) return { records: [], results: undefined };
+      return { records: [{ type: 'RegisterBrokerRecord', brokerId: this.opts.nodeId, rack: this.opts.rack ?? null, endpoints: [...endpoints] }], results: undefined };
+    });
+  }
+
+  /**
+   * A leader's ISR change (AlterPartition in KRaft): written only when the image still shows
+   * this broker leading at `leaderEpoch` and the partition at `partitionEpoch` (compare-and-set
+   * on the partition epoch); otherwise the Kafka error that says why, and nothing is written.
+   */
+  alterPartitionIsr(topic: string, partition: number, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]): Promise<number> {
+    return this.change(() => {
+      const t = this.current.topic(topic);
+      const p = t?.partitions[partition];
+      if (t === undefined || p === undefined) return { records: [], results: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      if (p.leader !== this.opts.nodeId) return { records: [], results: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      if (p.leaderEpoch !== leaderEpoch) return { records: [], results: ErrorCode.FENCED_LEADER_EPOCH };
+      if (p.partitionEpoch !== partitionEpoch) return { records: [], results: ErrorCode.INVALID_UPDATE_VERSION };
+      if (!isr.includes(this.opts.nodeId) || isr.some((b) => !p.replicas.includes(b))) return { records: [], results: ErrorCode.INVALID_REQUEST };
+      return { records: [{ type: 'PartitionChangeRecord', topicId: t.topicId, partitionId: partition, isr: [...isr] }], results: ErrorCode.NONE };
+    });
   }
 
   private brokerInt(name: string, fallback: number): number {
