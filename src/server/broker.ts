@@ -150,7 +150,17 @@ export class Broker {
    */
   endpoints(listenerName?: string): BrokerEndpoint[] {
     const l = (listenerName === undefined ? undefined : this.advertised.find((a) => a.name === listenerName)) ?? this.advertised[0];
-    return [{ nodeId: this.nodeId, host: l?.host ?? this.advertisedHost, port: l?.port ?? this.advertisedPort, rack: this.rack }];
+    const self: BrokerEndpoint = { nodeId: this.nodeId, host: l?.host ?? this.advertisedHost, port: l?.port ?? this.advertisedPort, rack: this.rack };
+    // In a cluster every member registers its listeners in the metadata; a standalone broker
+    // registers none and answers with its own.
+    const out: BrokerEndpoint[] = [];
+    for (const b of this.topics.image.brokers()) {
+      if (b.brokerId === this.nodeId || b.endpoints === undefined || b.endpoints.length === 0) continue;
+      const e = (listenerName === undefined ? undefined : b.endpoints.find((x) => x.name === listenerName)) ?? b.endpoints[0]!;
+      out.push({ nodeId: b.brokerId, host: e.host, port: e.port, rack: b.rack });
+    }
+    if (out.length === 0) return [self];
+    return [self, ...out].sort((a, b) => a.nodeId - b.nodeId);
   }
 
   /** Releases waiting fetches and unloads the coordinators (before the partitions stop). */

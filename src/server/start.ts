@@ -28,7 +28,9 @@ import { ConfigError } from '../base/errors.js';
 import { createLogger, type Logger, type LogLevel } from '../base/logger.js';
 import { randomUuid, systemRandom, type Random } from '../base/random.js';
 import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-system.js';
-import type { Transport } from '../base/transport.js';
+import { tcpTransport, type Transport } from '../base/transport.js';
+import type { MetadataStore } from '../cluster/metadata/metadata-store.js';
+import { ReplicaFetcherManager } from '../cluster/replication/replica-fetcher-manager.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
 import { FileMetadataStore } from '../cluster/metadata/file-metadata-store.js';
@@ -65,6 +67,14 @@ export interface StartBrokerOptions {
   transport?: Transport;
   /** Defaults to a stderr logger at log.level. */
   logger?: Logger;
+  /**
+   * A shared metadata store makes this broker a cluster member (metadata-store.ts: a
+   * compare-and-set log other brokers append to too, e.g. SharedMemoryMetadataStore in one
+   * process): it registers its listeners there, follows the leaders the metadata names
+   * (replica fetchers over `transport`) and proposes ISR changes. Without one the broker keeps
+   * its metadata in its own journal and is the whole cluster.
+   */
+  metadataStore?: MetadataStore;
 }
 
 export interface RunningBroker {
@@ -118,7 +128,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     producerStateConfig: { get producerIdExpirationMs() { return config.getInt('producer.id.expiration.ms'); } },
   });
   // Metadata: the journal in the first log dir → the image (the partition layer follows it below).
-  const store = new FileMetadataStore({
+  const clustered = options.metadataStore !== undefined;
+  const store = options.metadataStore ?? new FileMetadataStore({
     fs, logDir: dirs[0]!, logger, nodeId,
     snapshotIntervalBytes: config.getLong('metadata.log.max.record.bytes.between.snapshots'),
   });
@@ -126,7 +137,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     topics = await TopicManager.open({
       store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'),
-      adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })),
+      // Adopting logs found on disk is for a lone broker's first start, never a cluster member's.
+      ...(clustered ? {} : { adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })) }),
     });
   } catch (err) {
     await store.close();
@@ -141,6 +153,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     localBrokerId: nodeId, logs, fs, clock, logger,
     topicSettings: (topic) => resolveTopicSettings(topics, config.getLong('replica.lag.time.max.ms'), topic),
     highWatermarkCheckpointIntervalMs: timerMs(config.getLong('replica.high.watermark.checkpoint.interval.ms')),
+    ...(clustered ? { replication: replicationServices(config, topics, options.transport ?? tcpTransport, clock, logger, nodeId) } : {}),
   });
   const broker = new Broker({ config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers });
   try {
@@ -180,6 +193,15 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     throw err;
   }
   broker.setAdvertisedListeners(config.advertisedListeners(new Map(bound.map((b) => [b.name, b.boundPort]))));
+  if (clustered) {
+    try {
+      await topics.registerEndpoints(broker.advertisedListeners().map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    } catch (err) {
+      await server.close();
+      await shutdownStorage();
+      throw err;
+    }
+  }
   logs.startBackgroundTasks();
 
   const first = broker.advertisedListeners()[0]!;
@@ -200,6 +222,32 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       })();
       return closing;
     },
+  };
+}
+
+/** A cluster member's replication: fetchers per leader (replica.fetch.*) and ISR changes through the metadata. */
+function replicationServices(config: BrokerConfig, topics: TopicManager, transport: Transport, clock: Clock, logger: Logger, nodeId: number) {
+  const fetchers = new ReplicaFetcherManager({
+    localBrokerId: nodeId, transport, clock, logger,
+    endpoint: (brokerId) => {
+      const endpoints = topics.image.broker(brokerId)?.endpoints ?? [];
+      const name = config.get<string | null>('inter.broker.listener.name');
+      return (name === null ? endpoints[0] : endpoints.find((e) => e.name === name)) ?? null;
+    },
+    config: () => ({
+      maxBytes: config.getInt('replica.fetch.max.bytes'),
+      responseMaxBytes: config.getInt('replica.fetch.response.max.bytes'),
+      waitMaxMs: config.getInt('replica.fetch.wait.max.ms'),
+      minBytes: config.getInt('replica.fetch.min.bytes'),
+      backoffMs: config.getInt('replica.fetch.backoff.ms'),
+    }),
+    requestTimeoutMs: 30_000,
+  });
+  return {
+    fetchers,
+    alterIsr: (topic: string, partition: number, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]) =>
+      topics.alterPartitionIsr(topic, partition, leaderEpoch, partitionEpoch, isr),
+    replicaLagTimeMaxMs: timerMs(config.getLong('replica.lag.time.max.ms')),
   };
 }
 
