@@ -60,17 +60,19 @@ interface Entry {
 const key = (p: Partition): string => `${p.topic}\u0000${p.partitionIndex}`;
 
 /**
- * Kafka's getOffsetTruncationState: where a follower truncates given the leader's answer for
- * its last epoch (OffsetForLeaderEpoch or a diverging epoch). When the leader knows our epoch
- * we keep up to where it ended there; when it answers an older epoch, up to where that epoch
- * ends in our log, capped by the leader's end; an unknown epoch keeps the high watermark.
+ * Kafka's getOffsetTruncationState: where a follower truncates given the leader's answer
+ * (epoch, endOffset) for its last epoch (OffsetForLeaderEpoch or a diverging epoch). We look
+ * up where that epoch ends in our own log: when we have that epoch, we keep up to the smaller
+ * of the two ends; when we do not (our largest epoch below it ends earlier), up to where ours
+ * ends, and the next round compares again. An unknown epoch keeps the high watermark.
  */
 export function truncationOffset(p: Partition, leaderEpoch: number, leaderEndOffset: number): number {
   const logEnd = p.logEndOffset;
   if (leaderEpoch < 0 || leaderEndOffset < 0) return Math.min(p.highWatermark, logEnd);
   const ours = p.log.endOffsetForEpoch(leaderEpoch);
-  if (ours.leaderEpoch === leaderEpoch) return Math.min(leaderEndOffset, logEnd);
-  return Math.min(ours.endOffset < 0 ? p.highWatermark : ours.endOffset, leaderEndOffset, logEnd);
+  if (ours.endOffset < 0) return Math.min(p.highWatermark, logEnd);
+  if (ours.leaderEpoch === leaderEpoch) return Math.min(ours.endOffset, leaderEndOffset, logEnd);
+  return Math.min(ours.endOffset, logEnd);
 }
 
 export class ReplicaFetcher {
@@ -289,7 +291,13 @@ export class ReplicaFetcher {
         return;
     }
     if (d.divergingEpoch.epoch >= 0) {
-      await this.truncateTo(e, truncationOffset(p, d.divergingEpoch.epoch, d.divergingEpoch.endOffset));
+      const offset = truncationOffset(p, d.divergingEpoch.epoch, d.divergingEpoch.endOffset);
+      // A diverging answer is immediate (no long poll): one that moves nothing must not spin.
+      if (offset >= p.logEndOffset) {
+        this.logger.warn('diverging epoch from the leader but nothing to truncate; backing off', { topic: p.topic, partition: p.partitionIndex, divergingEpoch: d.divergingEpoch, logEndOffset: p.logEndOffset });
+        this.delay(e);
+      }
+      await this.truncateTo(e, offset);
       return;
     }
     const records = d.records ?? Buffer.alloc(0);
