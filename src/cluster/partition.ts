@@ -20,8 +20,15 @@
  *   checkpointed by the ReplicaManager (`replication-offset-checkpoint`) and restored on open.
  * - Follower fetch state (`updateFollowerFetchState`) is Kafka's ReplicaState: log end and
  *   start offsets, last fetch time and last caught-up time, which decide ISR membership
- *   (`outOfSyncReplicaIds`, `isrExpansionCandidate`); ISR changes themselves are written by
- *   the metadata layer (AlterPartition in KRaft) and come back through makeLeader.
+ *   (`outOfSyncReplicaIds`, `isrExpansionCandidate`). The leader proposes ISR changes through
+ *   `alterIsr` (AlterPartition in KRaft): `maybeExpandIsr` after a follower's fetch,
+ *   `maybeShrinkIsr` on the ReplicaManager's timer, one proposal in flight at a time; the
+ *   metadata layer writes them and they come back through makeLeader — the ISR used for the
+ *   high watermark and min.insync.replicas is always the committed one.
+ * - As a follower, the replica fetcher (replication/replica-fetcher.ts) appends the leader's
+ *   batches (`appendRecordsAsFollower`, refused under another epoch), truncates
+ *   (`truncateTo`, `truncateFullyAndStartAt`) and takes the leader's high watermark and log
+ *   start (`updateFollowerHighWatermark`, `updateFollowerLogStartOffset`).
  * - Errors are Kafka codes (data). A partition stopped because its topic was deleted answers
  *   UNKNOWN_TOPIC_OR_PARTITION; one stopped by shutdown NOT_LEADER_OR_FOLLOWER.
  */
@@ -294,6 +301,16 @@ export class Partition {
     if (this.isLeader || this.stopReason !== null) return;
     const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
     if (hw !== this.log.highWatermark) this.log.setHighWatermark(hw);
+  }
+
+  /**
+   * A follower follows its leader's log start (DeleteRecords, retention) up to its own high
+   * watermark (Kafka's maybeIncrementLogStartOffset on the follower).
+   */
+  async updateFollowerLogStartOffset(leaderLogStartOffset: number): Promise<void> {
+    if (this.isLeader || this.stopReason !== null) return;
+    const target = Math.min(leaderLogStartOffset, this.log.highWatermark);
+    if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);
   }
 
   /** Restores a checkpointed high watermark on open (clamped to the log's bounds). */

@@ -145,8 +145,9 @@ export class Broker {
   }
 
   /**
-   * The brokers of the cluster as Metadata and DescribeCluster return them. With a listener
-   * name, the address of that listener (Kafka answers with the listener the request came in on).
+   * The brokers of the cluster as Metadata and DescribeCluster return them, this broker first
+   * (the others as registered in the metadata, by id). With a listener name, the address of
+   * that listener (Kafka answers with the listener the request came in on).
    */
   endpoints(listenerName?: string): BrokerEndpoint[] {
     const l = (listenerName === undefined ? undefined : this.advertised.find((a) => a.name === listenerName)) ?? this.advertised[0];
@@ -159,8 +160,8 @@ export class Broker {
       const e = (listenerName === undefined ? undefined : b.endpoints.find((x) => x.name === listenerName)) ?? b.endpoints[0]!;
       out.push({ nodeId: b.brokerId, host: e.host, port: e.port, rack: b.rack });
     }
-    if (out.length === 0) return [self];
-    return [self, ...out].sort((a, b) => a.nodeId - b.nodeId);
+    // This broker first: callers that answer "this broker" (FindCoordinator) take [0].
+    return [self, ...out.sort((a, b) => a.nodeId - b.nodeId)];
   }
 
   /** Releases waiting fetches and unloads the coordinators (before the partitions stop). */

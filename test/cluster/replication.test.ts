@@ -35,7 +35,7 @@ test('three brokers replicate an RF=3 partition; the ISR shrinks, expands and gu
   const c = await startInProcessCluster({ brokers: 3, overrides: { 'replica.lag.time.max.ms': String(LAG_MS) } });
   try {
     // Every broker knows every other's endpoint, from the metadata.
-    assert.deepEqual(c.broker(1).broker.endpoints().map((e) => e.nodeId), [1, 2, 3]);
+    assert.deepEqual(c.broker(2).broker.endpoints().map((e) => e.nodeId), [2, 1, 3], 'this broker first, then the others by id');
 
     await c.createTopic('orders', 1, 3);
     const reg = c.registration('orders', 0);
@@ -72,6 +72,10 @@ test('three brokers replicate an RF=3 partition; the ISR shrinks, expands and gu
     await c.restart(f2);
     await eventually(() => c.registration('orders', 0).isr.includes(f2), 'the restarted follower rejoins the ISR', 20_000);
     await sameLogs(c, 'orders', [f1, f2]);
+
+    // DeleteRecords on the leader: the followers' log starts follow.
+    assert.deepEqual(await lp.deleteRecordsOnLeader(12), { errorCode: ErrorCode.NONE, lowWatermark: 12 });
+    await eventually(() => [f1, f2].every((f) => c.partition(f, 'orders', 0).logStartOffset === 12), 'the followers\' log starts move to 12');
   } finally {
     await c.close();
   }

@@ -10,7 +10,7 @@
  * lastFetchedEpoch, our log start), long-polling per replica.fetch.wait.max.ms /
  * replica.fetch.min.bytes. Records are appended as follower (offsets and epochs as the leader
  * wrote them; producer state follows), then the high watermark is the leader's, capped by our
- * log end. Answers:
+ * log end, and the log start follows the leader's up to that high watermark. Answers:
  *   divergingEpoch            truncate as above, keep fetching
  *   OFFSET_OUT_OF_RANGE       below the leader's log start: restart the log empty there;
  *                             past its end: truncate again (OffsetForLeaderEpoch)
@@ -306,5 +306,6 @@ export class ReplicaFetcher {
       if (!this.isCurrent(e)) return;
     }
     p.updateFollowerHighWatermark(d.highWatermark);
+    await p.updateFollowerLogStartOffset(d.logStartOffset);
   }
 }
