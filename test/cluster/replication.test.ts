@@ -141,3 +141,30 @@ test('a leader change makes the old leader a follower that truncates its diverge
     await c.close();
   }
 });
+
+test('a leader that was down comes back as a follower of the new leader and drops what only it had', async () => {
+  const c = await startInProcessCluster({ brokers: 3 });
+  try {
+    await c.createTopic('failover', 1, 3);
+    const { leader: old, replicas } = c.registration('failover', 0);
+    const [next, other] = replicas.filter((r) => r !== old) as [number, number];
+    assert.equal((await produce(c, old, 'failover', -1, 3)).errorCode, ErrorCode.NONE);
+    await sameLogs(c, 'failover', [next, other]);
+    // Writes only the old leader gets (acks=1, followers not fetching), then it dies.
+    for (const f of [next, other]) c.broker(f).broker.replicaManager.fetchers!.removePartition(c.partition(f, 'failover', 0));
+    assert.equal((await produce(c, old, 'failover', 1, 4)).errorCode, ErrorCode.NONE);
+    await c.stop(old);
+    // The controller elects `next` from the ISR without the dead broker.
+    await c.electLeader('failover', 0, next, [next, other]);
+    assert.equal((await produce(c, next, 'failover', -1, 2)).errorCode, ErrorCode.NONE);
+    await sameLogs(c, 'failover', [other]);
+    // The old leader restarts: the image names it a follower at the new epoch; it truncates
+    // its unreplicated tail, catches up, and the new leader takes it back into the ISR.
+    await c.restart(old);
+    await eventually(() => c.registration('failover', 0).isr.includes(old), 'the old leader rejoins the ISR');
+    await sameLogs(c, 'failover', [old, other]);
+    assert.equal(c.partition(old, 'failover', 0).logEndOffset, 5);
+  } finally {
+    await c.close();
+  }
+});

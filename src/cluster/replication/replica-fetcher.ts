@@ -146,10 +146,14 @@ export class ReplicaFetcher {
   private async run(): Promise<void> {
     while (this.running) {
       const now = this.clock.now();
-      const ready = [...this.entries.values()].filter((e) => e.delayedUntilMs <= now && this.isCurrent(e));
-      for (const e of [...this.entries.values()]) if (!this.isCurrent(e)) this.entries.delete(key(e.partition));
+      const ready: Entry[] = [];
+      let next = Infinity;
+      for (const e of [...this.entries.values()]) {
+        if (!this.isCurrent(e)) this.entries.delete(key(e.partition));
+        else if (e.delayedUntilMs <= now) ready.push(e);
+        else next = Math.min(next, e.delayedUntilMs);
+      }
       if (ready.length === 0) {
-        const next = Math.min(...[...this.entries.values()].map((e) => e.delayedUntilMs));
         await this.sleep(next === Infinity ? Infinity : next - now);
         continue;
       }
@@ -199,9 +203,10 @@ export class ReplicaFetcher {
         partitions: list.map((e) => ({ partition: e.partition.partitionIndex, currentLeaderEpoch: e.leaderEpoch, leaderEpoch: e.partition.log.latestEpoch })),
       })),
     });
+    const asked = new Map(entries.map((e) => [key(e.partition), e]));
     for (const t of res.topics) {
       for (const r of t.partitions) {
-        const e = byTopic.get(t.topic)?.find((x) => x.partition.partitionIndex === r.partition);
+        const e = asked.get(`${t.topic}\u0000${r.partition}`);
         if (e === undefined || !this.isCurrent(e)) continue;
         if (r.errorCode !== ErrorCode.NONE) {
           this.logger.debug('OffsetForLeaderEpoch failed; retrying after backoff', { topic: t.topic, partition: r.partition, errorCode: r.errorCode });
@@ -261,9 +266,10 @@ export class ReplicaFetcher {
       for (const e of entries) this.delay(e);
       return;
     }
+    const asked = new Map(entries.map((e) => [key(e.partition), e]));
     for (const t of res.responses) {
       for (const d of t.partitions) {
-        const e = byTopic.get(t.topic)?.find((x) => x.partition.partitionIndex === d.partitionIndex);
+        const e = asked.get(`${t.topic}\u0000${d.partitionIndex}`);
         if (e === undefined || !this.isCurrent(e)) continue;
         // Our log must not have moved while the fetch was out (only this loop appends to it).
         if (e.partition.logEndOffset !== sent.get(e)) continue;
