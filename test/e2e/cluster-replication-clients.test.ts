@@ -10,6 +10,11 @@ import { tcpTransport } from '../../src/base/transport.js';
 import { lastJson, runPython } from '../helpers/clients.js';
 import { eventually, startInProcessCluster } from '../helpers/cluster.js';
 import type { Partition } from '../../src/cluster/partition.js';
+import { KafkaClient } from '../../src/client/index.js';
+import { Produce } from '../../src/protocol/messages/produce.js';
+import { Fetch } from '../../src/protocol/messages/fetch.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { encodeBatch } from '../../src/protocol/records.js';
 
 async function logBytes(p: Partition): Promise<Buffer> {
   return (await p.log.read(p.logStartOffset, 1 << 30, p.logEndOffset, true)).records;
@@ -69,6 +74,41 @@ test('confluent-kafka against a 3-broker cluster over TCP: metadata, acks=all, i
       await eventually(() => followers.every((f) => f.logEndOffset === leader.logEndOffset), `followers of partition ${i} caught up`);
       const expected = await logBytes(leader);
       for (const f of followers) assert.ok((await logBytes(f)).equals(expected), `partition ${i}: follower's log equals the leader's`);
+    }
+  } finally {
+    await c.close();
+  }
+});
+
+test('a follower answers clients NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint (KIP-951)', { timeout: 60_000 }, async () => {
+  const c = await startInProcessCluster({ brokers: 3, transport: tcpTransport });
+  try {
+    await c.createTopic('routed', 1, 3);
+    const { leader, leaderEpoch, replicas } = c.registration('routed', 0);
+    const follower = replicas.find((r) => r !== leader)!;
+    const client = await KafkaClient.connect(c.broker(follower).bootstrap);
+    try {
+      const leaderAddress = { nodeId: leader, host: '127.0.0.1', port: c.broker(leader).port, rack: null };
+      const produced = await client.request(Produce, {
+        transactionalId: null, acks: -1, timeoutMs: 5000,
+        topicData: [{ name: 'routed', partitionData: [{ index: 0, records: encodeBatch({ records: [{ key: null, value: 'x' }], timestamp: Date.now() }) }] }],
+      }, { version: 11 });
+      const pr = produced.responses[0]!.partitionResponses[0]!;
+      assert.equal(pr.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual(pr.currentLeader, { leaderId: leader, leaderEpoch });
+      assert.deepEqual(produced.nodeEndpoints, [leaderAddress]);
+
+      const topicId = c.broker(follower).broker.topics.get('routed')!.topicId;
+      const fetched = await client.request(Fetch, {
+        maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, sessionEpoch: -1,
+        topics: [{ topic: 'routed', topicId, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: leaderEpoch, lastFetchedEpoch: -1, logStartOffset: -1, replicaDirectoryId: Buffer.alloc(16) }] }],
+      }, { version: 16 });
+      const fp = fetched.responses[0]!.partitions[0]!;
+      assert.equal(fp.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual(fp.currentLeader, { leaderId: leader, leaderEpoch });
+      assert.deepEqual(fetched.nodeEndpoints, [leaderAddress]);
+    } finally {
+      await client.close();
     }
   } finally {
     await c.close();
