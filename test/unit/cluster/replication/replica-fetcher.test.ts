@@ -1,6 +1,7 @@
 /**
- * Where a follower truncates (Kafka's getOffsetTruncationState), on a real follower partition
- * whose log holds epoch 0 at offsets 0-4 and epoch 2 at offsets 5-9.
+ * The follower side on a real follower partition whose log holds epoch 0 at offsets 0-4 and
+ * epoch 2 at offsets 5-9: where it truncates (Kafka's getOffsetTruncationState), and the
+ * fetcher's rounds against a scripted leader.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,9 @@ import { setBaseOffset, setPartitionLeaderEpoch } from '../../../../src/protocol
 import { LogManager } from '../../../../src/storage/log-manager.js';
 import { DEFAULT_LOG_CONFIG } from '../../../../src/storage/log-config.js';
 import { Partition } from '../../../../src/cluster/partition.js';
-import { truncationOffset } from '../../../../src/cluster/replication/replica-fetcher.js';
+import { ReplicaFetcher, truncationOffset } from '../../../../src/cluster/replication/replica-fetcher.js';
+import type { BrokerChannel } from '../../../../src/cluster/replication/broker-channel.js';
+import { ErrorCode } from '../../../../src/protocol/error-codes.js';
 
 function replicated(baseOffset: number, epoch: number, n: number): Buffer {
   const b = encodeBatch({ records: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `v${i}` })), timestamp: 1_700_000_000_000 });
@@ -61,4 +64,86 @@ test('a follower append under an old epoch, or after becoming leader, writes not
   assert.equal(await p.appendRecordsAsFollower(replicated(10, 3, 1), 2), null);
   assert.equal(p.logEndOffset, 10);
   assert.deepEqual(await p.appendRecordsAsFollower(replicated(10, 3, 1), 3), { firstOffset: 10, lastOffset: 10 });
+});
+
+/** A leader stand-in: answers each request with the next scripted answer (by API name). */
+class ScriptedChannel {
+  readonly sent: { api: string; body: any }[] = [];
+  private readonly waiting: ((v: unknown) => void)[] = [];
+  private readonly answers: { api: string; answer: (body: any) => unknown }[] = [];
+  closed = false;
+
+  script(api: string, answer: (body: any) => unknown): void {
+    this.answers.push({ api, answer });
+    this.waiting.shift()?.(undefined);
+  }
+
+  async send(api: { name: string }, _version: number, body: unknown): Promise<unknown> {
+    this.sent.push({ api: api.name, body });
+    while (this.answers.length === 0) {
+      if (this.closed) throw new Error('closed');
+      await new Promise((resolve) => this.waiting.push(resolve));
+    }
+    const next = this.answers.shift()!;
+    assert.equal(api.name, next.api, 'the fetcher sent what the script expected');
+    return next.answer(body);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w(undefined);
+  }
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function fetchAnswer(errorCode: number, extra: Record<string, unknown> = {}) {
+  return (body: any) => ({
+    throttleTimeMs: 0, errorCode: 0, sessionId: 0, nodeEndpoints: [],
+    responses: [{
+      topic: 't', topicId: Buffer.alloc(16), partitions: [{
+        partitionIndex: body.topics[0].partitions[0].partition, errorCode, highWatermark: 12, lastStableOffset: 12, logStartOffset: 0,
+        divergingEpoch: { epoch: -1, endOffset: -1 }, currentLeader: { leaderId: -1, leaderEpoch: -1 }, snapshotId: { endOffset: -1, epoch: -1 },
+        abortedTransactions: null, preferredReadReplica: -1, records: Buffer.alloc(0), ...extra,
+      }],
+    }],
+  });
+}
+
+test('the fetcher truncates first, fetches as a replica, backs off on a fenced epoch, and appends what the leader sends', async () => {
+  const p = await follower();
+  const clock = new ManualClock();
+  const channel = new ScriptedChannel();
+  const config = { maxBytes: 1000, responseMaxBytes: 5000, waitMaxMs: 100, minBytes: 1, backoffMs: 1000 };
+  const fetcher = new ReplicaFetcher(1, 2, channel as unknown as BrokerChannel, () => config, clock, createLogger('error'));
+  fetcher.add(p);
+  // Truncation: OffsetForLeaderEpoch for our latest epoch (2) at the current leader epoch (3).
+  channel.script('OffsetForLeaderEpoch', (body) => {
+    assert.equal(body.replicaId, 2);
+    assert.deepEqual(body.topics[0].partitions, [{ partition: 0, currentLeaderEpoch: 3, leaderEpoch: 2 }]);
+    return { throttleTimeMs: 0, topics: [{ topic: 't', partitions: [{ errorCode: 0, partition: 0, leaderEpoch: 2, endOffset: 8 }] }] };
+  });
+  // The leader says FENCED_LEADER_EPOCH: no new Fetch until replica.fetch.backoff.ms passed.
+  channel.script('Fetch', fetchAnswer(ErrorCode.FENCED_LEADER_EPOCH));
+  for (let i = 0; i < 5; i++) await flush();
+  assert.equal(p.logEndOffset, 8, 'truncated to where epoch 2 ended on the leader');
+  const fetch = channel.sent.find((s) => s.api === 'Fetch')!.body;
+  assert.equal(fetch.replicaId, 2);
+  assert.deepEqual({ ...fetch.topics[0].partitions[0], replicaDirectoryId: undefined }, {
+    partition: 0, currentLeaderEpoch: 3, fetchOffset: 8, lastFetchedEpoch: 2, logStartOffset: 0, partitionMaxBytes: 1000, replicaDirectoryId: undefined,
+  });
+  assert.deepEqual([fetch.maxWaitMs, fetch.minBytes, fetch.maxBytes], [100, 1, 5000]);
+  const sentBefore = channel.sent.length;
+  clock.advance(999);
+  for (let i = 0; i < 5; i++) await flush();
+  assert.equal(channel.sent.length, sentBefore, 'still backing off');
+  // After the backoff it fetches again and appends the leader's batch with its offsets.
+  channel.script('Fetch', fetchAnswer(ErrorCode.NONE, { records: replicated(8, 3, 4) }));
+  clock.advance(1);
+  for (let i = 0; i < 10 && p.logEndOffset < 12; i++) await flush();
+  assert.equal(p.logEndOffset, 12);
+  assert.equal(p.log.latestEpoch, 3);
+  assert.equal(p.highWatermark, 12);
+  channel.close();
+  await fetcher.close();
 });
