@@ -49,6 +49,9 @@ import {
 
 export * from './partition-types.js';
 
+/** How long a leader waits after an ISR change failed (metadata store unreachable) before proposing again. */
+export const ISR_CHANGE_RETRY_BACKOFF_MS = 1000;
+
 export interface PartitionOptions {
   topic: string;
   partition: number;
@@ -87,6 +90,8 @@ export class Partition {
   private readonly alterIsr: PartitionOptions['alterIsr'];
   /** An ISR change proposed and not yet answered (one at a time, as Kafka's PendingIsrChange). */
   private isrChangeInFlight = false;
+  /** After a failed (not refused) ISR change, no new proposal before this clock time. */
+  private isrChangeRetryAtMs = 0;
   /** Where the current leader epoch started in our log (a follower joins the ISR only past it). */
   private leaderEpochStartOffset = -1;
 
@@ -368,6 +373,7 @@ export class Partition {
 
   private proposeIsr(isr: readonly number[]): void {
     if (this.alterIsr === undefined || this.isrChangeInFlight || !this.isLeader) return;
+    if (this.clock.now() < this.isrChangeRetryAtMs) return;
     this.isrChangeInFlight = true;
     const epoch = this._leaderEpoch;
     this.logger.info('proposing an ISR change', { topic: this.topic, partition: this.partitionIndex, from: this._isr, to: isr, leaderEpoch: epoch });
@@ -375,6 +381,8 @@ export class Partition {
       .then((code) => {
         if (code !== ErrorCode.NONE) this.logger.info('ISR change refused', { topic: this.topic, partition: this.partitionIndex, errorCode: code });
       }, (err: unknown) => {
+        // The metadata store is unreachable: do not retry on every follower fetch.
+        this.isrChangeRetryAtMs = this.clock.now() + ISR_CHANGE_RETRY_BACKOFF_MS;
         this.logger.warn('ISR change failed', { topic: this.topic, partition: this.partitionIndex, error: String(err) });
       })
       .finally(() => {

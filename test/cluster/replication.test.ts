@@ -168,3 +168,31 @@ test('a leader that was down comes back as a follower of the new leader and drop
     await c.close();
   }
 });
+
+test('with the metadata store unreachable leaders keep serving; ISR changes wait for it, without a storm of retries', async () => {
+  const c = await startInProcessCluster({ brokers: 3, overrides: { 'replica.lag.time.max.ms': String(LAG_MS) } });
+  try {
+    await c.createTopic('outage', 1, 3);
+    const { leader, replicas } = c.registration('outage', 0);
+    const [f1, f2] = replicas.filter((r) => r !== leader) as [number, number];
+    c.log.failAppends = Infinity;
+    assert.equal((await produce(c, leader, 'outage', -1)).errorCode, ErrorCode.NONE, 'acks=all needs no metadata write');
+    await c.stop(f2);
+    assert.equal((await produce(c, leader, 'outage', 1)).errorCode, ErrorCode.NONE);
+    const lp = c.partition(leader, 'outage', 0);
+    // The shrink is proposed and fails; the leader retries once a second, not every check.
+    const started = Date.now();
+    await eventually(() => c.log.failedAppends >= 1, 'the leader proposed the shrink');
+    await new Promise((resolve) => setTimeout(resolve, 2 * LAG_MS));
+    const elapsedS = (Date.now() - started) / 1000;
+    assert.ok(c.log.failedAppends <= Math.ceil(elapsedS) + 1, `${c.log.failedAppends} failed proposals in ${elapsedS.toFixed(1)} s`);
+    assert.ok(lp.isr.includes(f2), 'the ISR changes only when the metadata has it');
+    assert.equal(lp.highWatermark, 5, 'and the high watermark waits for the ISR it has');
+    c.log.failAppends = 0;
+    await eventually(() => !c.registration('outage', 0).isr.includes(f2), 'the shrink goes through once the store is back');
+    await eventually(() => lp.highWatermark === 10, 'the high watermark moves');
+    await sameLogs(c, 'outage', [f1]);
+  } finally {
+    await c.close();
+  }
+});

@@ -33,6 +33,8 @@ export class SharedMetadataLog {
   private readonly stores = new Set<SharedMemoryMetadataStore>();
   /** Tests: appends reject while this is > 0 (decremented per rejected append unless Infinity). */
   failAppends = 0;
+  /** Appends rejected by `failAppends` so far. */
+  failedAppends = 0;
 
   get image(): MetadataImage {
     return this.current;
@@ -69,6 +71,7 @@ export class SharedMetadataLog {
   append(writer: SharedMemoryMetadataStore, records: readonly MetadataRecord[], expectedOffset: number | undefined): MetadataImage {
     if (this.failAppends > 0) {
       if (this.failAppends !== Infinity) this.failAppends--;
+      this.failedAppends++;
       throw new StorageError('the shared metadata log is unavailable');
     }
     if (expectedOffset !== undefined && expectedOffset !== this.current.offset) throw new MetadataConflictError(expectedOffset, this.current.offset);

@@ -10,7 +10,8 @@
  * - Every failure — no endpoint, connect refused, a closed socket, a timeout, a frame that
  *   does not decode — rejects with ChannelError and closes the connection; the next send
  *   reconnects. The caller backs off (replica.fetch.backoff.ms); the channel never retries.
- * - A response frame above `maxResponseBytes` closes the connection (a limit on everything).
+ * - A response frame above `maxResponseBytes` closes the connection, and a connect or request
+ *   taking longer than `requestTimeoutMs` (or the request's own timeout) fails it.
  * The channel never touches the cluster's state: it moves bytes.
  */
 import { BrokerError } from '../../base/errors.js';
@@ -98,7 +99,7 @@ export class BrokerChannel {
       if (ep === null) throw new ChannelError(`broker ${this.peerId} has no registered endpoint`);
       let socket: TransportSocket;
       try {
-        socket = await this.opts.transport.connect(ep.host, ep.port);
+        socket = await this.connectWithTimeout(ep.host, ep.port);
       } catch (err) {
         throw new ChannelError(`cannot connect to broker ${this.peerId} at ${ep.host}:${ep.port}: ${(err as Error).message}`, { cause: err });
       }
@@ -117,6 +118,25 @@ export class BrokerChannel {
       this.connecting = null;
     });
     return this.connecting;
+  }
+
+  /** A connect that hangs (a host that drops packets) fails after requestTimeoutMs. */
+  private connectWithTimeout(host: string, port: number): Promise<TransportSocket> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = this.opts.clock.schedule(this.opts.requestTimeoutMs, () => {
+        done = true;
+        reject(new Error(`connect timed out after ${this.opts.requestTimeoutMs} ms`));
+      });
+      this.opts.transport.connect(host, port).then((socket) => {
+        timer.cancel();
+        if (done) socket.destroy();
+        else resolve(socket);
+      }, (err: unknown) => {
+        timer.cancel();
+        if (!done) reject(err);
+      });
+    });
   }
 
   private resetIf(socket: TransportSocket, err: Error): void {
