@@ -27,6 +27,7 @@ import type { Clock, TimerHandle } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { Fetch, type FetchResponsePartitionData } from '../../protocol/messages/fetch.js';
+import { BATCH_HEADER_SIZE, baseOffsetOf } from '../../protocol/record-batch.js';
 import { OffsetForLeaderEpoch } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { Partition } from '../partition.js';
 import type { BrokerChannel } from './broker-channel.js';
@@ -307,6 +308,13 @@ export class ReplicaFetcher {
       return;
     }
     const records = d.records ?? Buffer.alloc(0);
+    if (records.length >= BATCH_HEADER_SIZE) {
+      // After a truncation inside one of the leader's batches, the leader answers that whole
+      // batch: drop our part of it and take it as the leader wrote it.
+      const base = baseOffsetOf(records, 0);
+      if (base < p.logEndOffset) await p.truncateTo(base);
+      if (!this.isCurrent(e)) return;
+    }
     if (records.length > 0) {
       await p.appendRecordsAsFollower(records, e.leaderEpoch);
       if (!this.isCurrent(e)) return;

@@ -147,3 +147,27 @@ test('the fetcher truncates first, fetches as a replica, backs off on a fenced e
   channel.close();
   await fetcher.close();
 });
+
+test('a batch from the leader that starts below our log end replaces our part of it', async () => {
+  // As after a log start moved inside a batch (DeleteRecords): the leader answers the whole
+  // batch holding the fetch offset, and appending it as is would put offsets below our end.
+  const p = await follower();
+  await p.truncateTo(7);
+  const clock = new ManualClock();
+  const channel = new ScriptedChannel();
+  const config = { maxBytes: 1000, responseMaxBytes: 5000, waitMaxMs: 100, minBytes: 1, backoffMs: 1000 };
+  const fetcher = new ReplicaFetcher(1, 2, channel as unknown as BrokerChannel, () => config, clock, createLogger('error'));
+  fetcher.add(p);
+  channel.script('OffsetForLeaderEpoch', () => ({ throttleTimeMs: 0, topics: [{ topic: 't', partitions: [{ errorCode: 0, partition: 0, leaderEpoch: 2, endOffset: 10 }] }] }));
+  const leaderBatch = replicated(5, 2, 5);
+  channel.script('Fetch', (body) => {
+    assert.equal(body.topics[0].partitions[0].fetchOffset, 7);
+    return fetchAnswer(ErrorCode.NONE, { records: leaderBatch })(body);
+  });
+  for (let i = 0; i < 20 && p.logEndOffset !== 10; i++) await flush();
+  assert.equal(p.logEndOffset, 10);
+  const { records } = await p.log.read(5, 1 << 20, 10, true);
+  assert.ok(records.equals(leaderBatch), 'offsets 5-9 are the leader\'s batch, whole');
+  channel.close();
+  await fetcher.close();
+});
