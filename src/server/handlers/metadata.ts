@@ -1,11 +1,12 @@
 /**
  * Metadata (key 3), v0-12.
  *
- * Behavior: one broker (ourselves, at the address of the listener the request came in on) is
- * the controller. Partitions are answered from the metadata image: leader, leader epoch,
- * replicas and ISR as registered (a single broker leads every partition; topics from before
- * the metadata journal, and new ones, start at leader epoch 0); replicas on unregistered
- * brokers are offline; a partition without a leader answers LEADER_NOT_AVAILABLE.
+ * Behavior: the brokers are this one (at the address of the listener the request came in on)
+ * plus, in a cluster, every broker whose listeners are registered in the metadata
+ * (Broker.endpoints); this broker answers as the controller. Partitions are answered from the
+ * metadata image: leader, leader epoch, replicas and ISR as registered (topics from before the
+ * metadata journal, and new ones, start at leader epoch 0); replicas on unregistered brokers
+ * are offline; a partition without a leader answers LEADER_NOT_AVAILABLE.
  * - topics null (v1+), or an empty list in v0, means every topic (internal ones included,
  *   flagged isInternal); an empty list in v1+ means none.
  * - An unknown topic is created on the spot when allowAutoTopicCreation (always true before v4)
