@@ -20,7 +20,7 @@ for (const driver of DRIVERS) {
   }
   const server = await startCaptureServer();
   try {
-    await driver.run(server.bootstrap);
+    await driver.run(server.bootstrap, (apiKey) => server.frames.filter((f) => f.apiKey === apiKey).length);
   } finally {
     await server.close();
   }

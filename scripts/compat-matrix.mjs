@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { startTestBroker } = await import('../test/helpers/broker.ts');
+const { countingTransport } = await import('../test/helpers/broker-events.ts');
 const rec = await import('../test/helpers/version-recorder.ts');
 
 const args = process.argv.slice(2);
@@ -28,7 +29,8 @@ const testsArg = args.find((a) => a === '--tests' || a.startsWith('--tests='));
 const wanted = args.filter((a) => !a.startsWith('--')).map((s) => s.toLowerCase());
 const workloads = rec.CLIENT_WORKLOADS.filter((w) => wanted.length === 0 || wanted.some((s) => w.client.toLowerCase().includes(s)));
 
-const b = await startTestBroker({ overrides: rec.WORKLOAD_OVERRIDES });
+const connections = countingTransport();
+const b = await startTestBroker({ overrides: rec.WORKLOAD_OVERRIDES, transport: connections });
 const columns = [];
 const notes = [];
 let advertised;
@@ -43,7 +45,7 @@ try {
     }
     const started = Date.now();
     try {
-      const m = await rec.measure(b, recorder, w);
+      const m = await rec.measure(b, recorder, w, connections);
       columns.push({ client: `${w.client} ${version}`, versions: m.versions });
       notes.push(`- **${w.client} ${version}**: ${w.does}. Fetch \`sessionEpoch\`: ${[...m.fetchSessions].join(', ') || 'no Fetch'}.`);
       console.error(`${w.client}: ${((Date.now() - started) / 1000).toFixed(1)} s, facts ${JSON.stringify(m.facts)}`);

@@ -4,7 +4,8 @@
  * in flight and sending the next one before walking the records of the previous response.
  */
 import { KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
-import { Fetch, type FetchRequest, ListOffsets, ErrorCode, errorName, forEachRecord, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, ATTR_CONTROL } from '../client/index.js';
+import { Fetch, type FetchRequest, ListOffsets, ErrorCode, errorName, forEachRecord, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, ATTR_CONTROL,
+  ATTRIBUTES_OFFSET, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET } from '../client/index.js';
 import type { Output } from './perf-producer.js';
 
 const MIB = 1024 * 1024;
@@ -144,9 +145,9 @@ class ConsumeRun {
   private count({ records, fetchOffset }: FetchedRecords): void {
     let pos = 0;
     while (pos + BATCH_LOG_OVERHEAD <= records.length) {
-      const size = records.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+      const size = records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + BATCH_LOG_OVERHEAD;
       const baseOffset = records.readInt32BE(pos) * 4294967296 + records.readUInt32BE(pos + 4);
-      const attributes = records.readInt16BE(pos + 21);
+      const attributes = records.readInt16BE(pos + ATTRIBUTES_OFFSET);
       if ((attributes & ATTR_CONTROL) === 0) {
         forEachRecord(records, pos, (offsetDelta, _ts, key, value) => {
           if (baseOffset + offsetDelta < fetchOffset || this.records >= this.s.messages) return;
@@ -177,10 +178,10 @@ function completeBatchesEnd(records: Buffer): { bytes: number; nextOffset: numbe
   let pos = 0;
   let nextOffset = -1;
   while (pos + BATCH_LOG_OVERHEAD <= records.length) {
-    const size = records.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+    const size = records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + BATCH_LOG_OVERHEAD;
     if (size < BATCH_HEADER_SIZE || pos + size > records.length) break;
     const baseOffset = records.readInt32BE(pos) * 4294967296 + records.readUInt32BE(pos + 4);
-    nextOffset = baseOffset + records.readInt32BE(pos + 23) + 1;
+    nextOffset = baseOffset + records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) + 1;
     pos += size;
   }
   return { bytes: pos, nextOffset };

@@ -6,7 +6,7 @@
  */
 export { ErrorCode, errorName } from '../protocol/error-codes.js';
 export { Reader } from '../protocol/primitives.js';
-export { Compression, ATTR_CONTROL, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD } from '../protocol/record-batch.js';
+export { Compression, ATTR_CONTROL, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, ATTRIBUTES_OFFSET, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET } from '../protocol/record-batch.js';
 export { compressionFromName } from '../protocol/compression.js';
 export {
   decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, CONSUMER_PROTOCOL_TYPE,

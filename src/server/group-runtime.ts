@@ -29,7 +29,7 @@ import type { CoordinatorLoader, PartitionWriter } from '../coordinator/runtime/
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig, type RequestInfo } from '../coordinator/group/group-config.js';
 import { GroupCoordinatorService } from '../coordinator/group/group-coordinator-service.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, lastOffsetOf } from '../protocol/record-batch.js';
+import { BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, BATCH_LOG_OVERHEAD, lastOffsetOf } from '../protocol/record-batch.js';
 import type { Broker } from './broker.js';
 import type { RequestContext } from './handler.js';
 
@@ -95,7 +95,7 @@ function endOfWholeBatches(buf: Buffer): { bytes: number; nextOffset: number } |
   let pos = 0;
   let nextOffset = -1;
   while (buf.length - pos >= BATCH_LOG_OVERHEAD + 5) {
-    const size = buf.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+    const size = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + BATCH_LOG_OVERHEAD;
     if (size < BATCH_HEADER_SIZE || buf.length - pos < size) break;
     nextOffset = lastOffsetOf(buf, pos) + 1;
     pos += size;

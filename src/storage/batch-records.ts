@@ -17,15 +17,17 @@ import { CorruptRecordError } from '../base/errors.js';
 import { decompress } from '../protocol/compression.js';
 import { Reader, Writer } from '../protocol/primitives.js';
 import {
+  ATTRIBUTES_OFFSET,
   ATTR_COMPRESSION_MASK,
   ATTR_DELETE_HORIZON,
-  ATTRIBUTES_OFFSET,
+  BASE_TIMESTAMP_OFFSET,
   BATCH_HEADER_SIZE,
+  RECORDS_COUNT_OFFSET,
   baseOffsetOf,
   batchSizeAt,
   compressionOf,
-  updateBatchCrc,
   readInt64,
+  updateBatchCrc,
   writeInt64,
 } from '../protocol/record-batch.js';
 
@@ -52,8 +54,8 @@ export function recordsSection(batch: Buffer, pos = 0): Buffer {
 /** Every record of the batch at `pos`, in order. */
 export function readRecords(batch: Buffer, pos = 0): RecordView[] {
   const baseOffset = baseOffsetOf(batch, pos);
-  const baseTimestamp = readInt64(batch, pos + 27);
-  const count = batch.readInt32BE(pos + 57);
+  const baseTimestamp = readInt64(batch, pos + BASE_TIMESTAMP_OFFSET);
+  const count = batch.readInt32BE(pos + RECORDS_COUNT_OFFSET);
   const data = recordsSection(batch, pos);
   const r = new Reader(data);
   const out: RecordView[] = [];
@@ -104,7 +106,7 @@ export function rebuildBatch(original: Buffer, pos: number, records: RecordView[
 
 /** The batch's KIP-534 delete horizon (ms), or undefined when it has none. */
 export function deleteHorizonOf(batch: Buffer, pos = 0): number | undefined {
-  return (batch.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_DELETE_HORIZON) !== 0 ? readInt64(batch, pos + 27) : undefined;
+  return (batch.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_DELETE_HORIZON) !== 0 ? readInt64(batch, pos + BASE_TIMESTAMP_OFFSET) : undefined;
 }
 
 /**
@@ -113,7 +115,7 @@ export function deleteHorizonOf(batch: Buffer, pos = 0): number | undefined {
  * timestamps stay the same; uncompressed, every other header field kept, CRC recomputed.
  */
 export function withDeleteHorizon(batch: Buffer, pos: number, horizonMs: number): Buffer {
-  const baseTimestamp = readInt64(batch, pos + 27);
+  const baseTimestamp = readInt64(batch, pos + BASE_TIMESTAMP_OFFSET);
   const w = new Writer(256);
   for (const rec of readRecords(batch, pos)) {
     const r = new Reader(rec.raw);

@@ -56,7 +56,16 @@
  * group's output can then exceed segment.bytes).
  */
 import { isNotFound, type FileHandle } from '../base/file-system.js';
-import { ATTR_TRANSACTIONAL, isControlBatch, lastOffsetOf, readInt64 } from '../protocol/record-batch.js';
+import {
+  ATTRIBUTES_OFFSET,
+  ATTR_TRANSACTIONAL,
+  MAX_TIMESTAMP_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  isControlBatch,
+  lastOffsetOf,
+  readInt64,
+} from '../protocol/record-batch.js';
 import { deleteHorizonOf, readRecords, rebuildBatch, withDeleteHorizon, type RecordView } from './batch-records.js';
 import { CleanedTransactionMetadata, type ControlBatchKind } from './cleaned-transaction-metadata.js';
 import {
@@ -180,8 +189,8 @@ async function buildOffsetMap(log: PartitionLog, segments: readonly LogSegment[]
     seg.acquire();
     try {
       await seg.forEachBatch((buf, at) => {
-        const attributes = buf.readInt16BE(at + 21);
-        const producerId = readInt64(buf, at + 43);
+        const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
+        const producerId = readInt64(buf, at + PRODUCER_ID_OFFSET);
         const lastOffset = lastOffsetOf(buf, at);
         if (isControlBatch(attributes)) {
           txns.onControlBatchRead(producerId, lastOffset, controlKind(readRecords(buf, at)));
@@ -215,8 +224,8 @@ async function cleanSegment(seg: LogSegment, pass: CleanPass): Promise<{ parts: 
   seg.acquire();
   try {
     await seg.forEachBatch((buf, at, size) => {
-      const attributes = buf.readInt16BE(at + 21);
-      const producerId = readInt64(buf, at + 43);
+      const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
+      const producerId = readInt64(buf, at + PRODUCER_ID_OFFSET);
       const lastOffset = lastOffsetOf(buf, at);
       const control = isControlBatch(attributes);
       const records = readRecords(buf, at);
@@ -231,7 +240,7 @@ async function cleanSegment(seg: LogSegment, pass: CleanPass): Promise<{ parts: 
       } else {
         discardRecords = pass.txns.onBatchRead(producerId, lastOffset, (attributes & ATTR_TRANSACTIONAL) !== 0);
       }
-      const tombstonesExpire = readInt64(buf, at + 35) < tombstoneHorizon;
+      const tombstonesExpire = readInt64(buf, at + MAX_TIMESTAMP_OFFSET) < tombstoneHorizon;
       const kept = discardRecords ? [] : control ? records : records.filter(
         (r) => r.key !== null && pass.latest.get(r.key.toString('latin1')) === r.offset && !(r.isTombstone && tombstonesExpire),
       );
@@ -241,7 +250,7 @@ async function cleanSegment(seg: LogSegment, pass: CleanPass): Promise<{ parts: 
         else if (kept.length === records.length) parts.push(Buffer.from(buf.subarray(at, at + size)));
         else parts.push(rebuildBatch(buf, at, kept));
         changed ||= stampHorizon || kept.length < records.length;
-      } else if (isLastBatchOfProducer(pass.lastRecords, producerId, lastOffset, control, buf.readInt16BE(at + 51))) {
+      } else if (isLastBatchOfProducer(pass.lastRecords, producerId, lastOffset, control, buf.readInt16BE(at + PRODUCER_EPOCH_OFFSET))) {
         parts.push(records.length === 0 ? Buffer.from(buf.subarray(at, at + size)) : rebuildBatch(buf, at, []));
         changed ||= records.length > 0;
       } else {

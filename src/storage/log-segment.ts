@@ -26,6 +26,7 @@ import { StorageError } from '../base/errors.js';
 import {
   BATCH_HEADER_SIZE,
   MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
   baseOffsetOf,
   batchSizeAt,
   checkBatch,
@@ -304,7 +305,7 @@ export class LogSegment {
 
   /** Index and timestamp bookkeeping for one batch stored at `position`. */
   private indexBatch(buf: Buffer, at: number, position: number, size: number): void {
-    const maxTs = readInt64(buf, at + 35);
+    const maxTs = readInt64(buf, at + MAX_TIMESTAMP_OFFSET);
     const last = lastOffsetOf(buf, at);
     if (maxTs > this.maxTimestamp) {
       this.maxTimestamp = maxTs;
@@ -466,7 +467,7 @@ export class LogSegment {
       const r = await cursor.next(true);
       if (r.kind !== 'batch') return null;
       if (lastOffsetOf(r.buf, r.at) < minOffset) continue;
-      if (readInt64(r.buf, r.at + 35) < ts) continue;
+      if (readInt64(r.buf, r.at + MAX_TIMESTAMP_OFFSET) < ts) continue;
       for (const rec of readRecords(r.buf, r.at)) {
         if (rec.offset >= minOffset && rec.timestamp >= ts) return { offset: rec.offset, timestamp: rec.timestamp };
       }

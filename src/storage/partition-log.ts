@@ -27,6 +27,8 @@ import type { Logger } from '../base/logger.js';
 import { StorageError } from '../base/errors.js';
 import {
   BATCH_HEADER_SIZE,
+  LAST_OFFSET_DELTA_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
   baseOffsetOf,
   batchSizeAt,
   lastOffsetOf,
@@ -202,7 +204,7 @@ export class PartitionLog implements ReadableLog {
         setBaseOffset(records, pos, next);
         setPartitionLeaderEpoch(records, pos, leaderEpoch);
         if (logAppendTime) setLogAppendTime(records, pos, size, now);
-        next += records.readInt32BE(pos + 23) + 1;
+        next += records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) + 1;
         pos += size;
       }
       if (pos === 0) throw new StorageError('appendAsLeader: no batches');
@@ -263,7 +265,7 @@ export class PartitionLog implements ReadableLog {
           throw new StorageError(`appendAsFollower: offset ${base} is below the expected ${expected} on ${this.topic}-${this.partition}`);
         }
         if (firstOffset < 0) firstOffset = base;
-        const epoch = records.readInt32BE(pos + 12);
+        const epoch = records.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET);
         if (epoch > this.epochCache.latestEpoch) epochChanged = this.epochCache.assign(epoch, base) || epochChanged;
         lastOffset = lastOffsetOf(records, pos);
         expected = lastOffset + 1;

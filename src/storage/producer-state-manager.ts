@@ -31,9 +31,16 @@ import type { Logger } from '../base/logger.js';
 import { decodeBatch, decodeControlRecord, ControlRecordType } from '../protocol/records.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
+  ATTRIBUTES_OFFSET,
   ATTR_CONTROL,
   ATTR_TRANSACTIONAL,
+  BASE_SEQUENCE_OFFSET,
   BATCH_HEADER_SIZE,
+  LAST_OFFSET_DELTA_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORDS_COUNT_OFFSET,
   batchSizeAt,
   readInt64,
 } from '../protocol/record-batch.js';
@@ -288,11 +295,11 @@ export class ProducerStateManager {
 
   /** One batch with a producer id: a duplicate (set on `result`), staged, or ProducerStateError. */
   private analyzeBatch(records: Buffer, pos: number, origin: AppendOrigin, transactionVersion: number, result: ProducerAppend): void {
-    const producerId = readInt64(records, pos + 43);
-    const attributes = records.readInt16BE(pos + 21);
-    const epoch = records.readInt16BE(pos + 51);
-    const baseSequence = records.readInt32BE(pos + 53);
-    const lastOffsetDelta = records.readInt32BE(pos + 23);
+    const producerId = readInt64(records, pos + PRODUCER_ID_OFFSET);
+    const attributes = records.readInt16BE(pos + ATTRIBUTES_OFFSET);
+    const epoch = records.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
+    const baseSequence = records.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
+    const lastOffsetDelta = records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
     const lastSeq = baseSequence === NO_SEQUENCE ? NO_SEQUENCE : incrementSequence(baseSequence, lastOffsetDelta);
     if (origin === 'client') {
       const duplicate = this.producers.get(producerId)?.findDuplicateBatch(epoch, baseSequence, lastSeq);
@@ -317,7 +324,7 @@ export class ProducerStateManager {
       const completed = this.appendControlBatch(info, records, pos, epoch, baseOffset, transactionVersion);
       if (completed !== undefined) result.completedTxns = [...result.completedTxns, completed];
     } else {
-      const maxTimestamp = readInt64(records, pos + 35);
+      const maxTimestamp = readInt64(records, pos + MAX_TIMESTAMP_OFFSET);
       info.appendDataBatch(epoch, baseSequence, lastSeq, maxTimestamp, baseOffset, baseOffset + lastOffsetDelta, isTransactional);
     }
   }
@@ -328,7 +335,7 @@ export class ProducerStateManager {
    * (aborted ones are handed to `onAborted` first, as on append).
    */
   replayBatch(buf: Buffer, pos: number, onAborted?: AbortedTxnSink): void {
-    if (readInt64(buf, pos + 43) < 0) return;
+    if (readInt64(buf, pos + PRODUCER_ID_OFFSET) < 0) return;
     const result = newAppend();
     this.analyzeBatch(buf, pos, 'replication', 0, result);
     this.applyAppend(result);
@@ -355,7 +362,7 @@ export class ProducerStateManager {
   /** A COMMIT/ABORT marker: its one record's key holds the type, its value the coordinator epoch. */
   private appendControlBatch(info: ProducerAppendInfo, records: Buffer, pos: number, epoch: number, baseOffset: number, transactionVersion: number): CompletedTxn | undefined {
     // An empty control batch: compaction removed the whole transaction; nothing to end.
-    if (records.readInt32BE(pos + 57) === 0 || batchSizeAt(records, pos) <= BATCH_HEADER_SIZE) return undefined;
+    if (records.readInt32BE(pos + RECORDS_COUNT_OFFSET) === 0 || batchSizeAt(records, pos) <= BATCH_HEADER_SIZE) return undefined;
     let marker: { type: ControlRecordType; coordinatorEpoch: number; timestamp: number };
     try {
       const record = decodeBatch(records, pos).records[0]!;

@@ -15,6 +15,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startTestBroker, withBroker, ROOT } from '../helpers/broker.js';
+import { countingTransport } from '../helpers/broker-events.js';
 import {
   VersionRecorder, advertisedApis, measure, WORKLOAD_OVERRIDES, kcatWorkload, kafkaPython, platformaticWorkload,
   type AdvertisedApi, type ClientWorkload, type Observed,
@@ -35,24 +36,27 @@ const MEASURED: Record<string, Record<string, number[]>> = {
     Produce: [7], Fetch: [11], ListOffsets: [2], Metadata: [4], OffsetCommit: [7], OffsetFetch: [7], FindCoordinator: [2],
     JoinGroup: [5], Heartbeat: [3], LeaveGroup: [1], SyncGroup: [3], DescribeGroups: [0], ListGroups: [0], ApiVersions: [3],
     CreateTopics: [4], DeleteTopics: [1], DescribeConfigs: [1], AlterConfigs: [0], CreatePartitions: [0],
+    InitProducerId: [4], AddPartitionsToTxn: [0], EndTxn: [1],
   },
   'KafkaJS 2.2.4': {
     Produce: [7], Fetch: [11], ListOffsets: [3], Metadata: [6], OffsetCommit: [5], OffsetFetch: [4], FindCoordinator: [2],
     JoinGroup: [5], Heartbeat: [3], LeaveGroup: [3], SyncGroup: [3], DescribeGroups: [2], ListGroups: [2], ApiVersions: [2],
     CreateTopics: [3], DeleteTopics: [1], DeleteRecords: [1], DescribeConfigs: [2], CreatePartitions: [1], DeleteGroups: [1],
+    InitProducerId: [1], AddPartitionsToTxn: [1], AddOffsetsToTxn: [1], EndTxn: [1], TxnOffsetCommit: [1],
   },
   '@platformatic/kafka 1.35': {
     Produce: [11], Fetch: [17], ListOffsets: [9], Metadata: [12], OffsetCommit: [9], OffsetFetch: [9], FindCoordinator: [6],
     JoinGroup: [9], Heartbeat: [4], LeaveGroup: [5], SyncGroup: [5], DescribeGroups: [5], ListGroups: [5], ApiVersions: [3],
     CreateTopics: [7], DeleteTopics: [6], DescribeConfigs: [4], CreatePartitions: [3], DeleteGroups: [2],
-    IncrementalAlterConfigs: [1], OffsetDelete: [0],
+    IncrementalAlterConfigs: [1], OffsetDelete: [0], InitProducerId: [5],
   },
+  // Idempotence and transaction rows measured 2026-12-04 (transactional confluent-kafka and KafkaJS, idempotent platformatic and Java).
   // Measured 2026-12-04; kafka-clients 4.4 sends our highest version of each (clients-java.test.ts).
   'Java kafka-clients 4.4.0': {
     Produce: [11], Fetch: [17], ListOffsets: [10], Metadata: [12], OffsetCommit: [9], OffsetFetch: [9], FindCoordinator: [6],
     JoinGroup: [9], Heartbeat: [4], LeaveGroup: [5], SyncGroup: [5], DescribeGroups: [5], ListGroups: [5], ApiVersions: [4],
     CreateTopics: [7], DeleteTopics: [6], DeleteRecords: [2], OffsetForLeaderEpoch: [4], DescribeConfigs: [4], CreatePartitions: [3],
-    DeleteGroups: [2], IncrementalAlterConfigs: [1], DescribeCluster: [1],
+    DeleteGroups: [2], IncrementalAlterConfigs: [1], DescribeCluster: [1], InitProducerId: [5],
   },
 };
 
@@ -88,7 +92,8 @@ test('every measured client version is still advertised; the ranges clients depe
 const LIVE: ClientWorkload[] = [kcatWorkload, kafkaPython, platformaticWorkload];
 
 test('live subset: kcat, kafka-python and @platformatic/kafka send the versions that matter', { timeout: 120_000 }, async (t) => {
-  const b = await startTestBroker({ overrides: WORKLOAD_OVERRIDES });
+  const connections = countingTransport();
+  const b = await startTestBroker({ overrides: WORKLOAD_OVERRIDES, transport: connections });
   try {
     const rec = VersionRecorder.attach(b);
     const seen = new Map<string, Observed>();
@@ -99,7 +104,7 @@ test('live subset: kcat, kafka-python and @platformatic/kafka send the versions 
         t.diagnostic(`${w.client} not installed: skipped`);
         continue;
       }
-      const m = await measure(b, rec, w);
+      const m = await measure(b, rec, w, connections);
       seen.set(w.client, m.versions);
       const v = (api: string) => [...(m.versions.get(api) ?? [])].sort((x, y) => x - y);
       if (w === kcatWorkload) {

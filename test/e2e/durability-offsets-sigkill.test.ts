@@ -20,6 +20,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawnBroker, tempDir, type BrokerProcess } from '../helpers/broker.js';
 import { PYTHON, lastJson, runPython } from '../helpers/clients.js';
+import { settled, until } from '../helpers/wait.js';
 import { KafkaClient } from '../../src/client/index.js';
 import { main as consumerGroups } from '../../src/cli/consumer-groups.js';
 
@@ -173,15 +174,6 @@ function ackedCommits(lines: string[]): [number, number][] {
     .flatMap((l) => (l.committed === undefined ? [] : [l.committed]));
 }
 
-/** Polls cond (cheap, in-process) until true; fails with describe() after timeoutMs. */
-async function until(cond: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function cleanup(broker: BrokerProcess | undefined, dir: { remove(): void }): Promise<void> {
   if (broker !== undefined && broker.child.exitCode === null && broker.child.signalCode === null) await broker.kill9();
   dir.remove();
@@ -200,8 +192,8 @@ test('kill -9 after synchronous commits: the group resumes exactly at the last a
     const member = spawnPython(KP_COMMIT_THEN_IDLE, [broker.bootstrap, topic, group, String(consumeFirst), '2000']);
     const acked = new Map<number, number>();
     try {
-      await until(() => member.lines().includes('idle') || member.child.exitCode !== null, 40_000,
-        () => `member never finished committing: ${member.lines().join('|')} ${member.stderr()}`);
+      await until('the member to finish committing', () => member.lines().includes('idle') || member.child.exitCode !== null,
+        { timeoutMs: 40_000, detail: () => `${member.lines().join('|')} ${member.stderr()}` });
       assert.ok(member.lines().includes('idle'), `member failed: ${member.stderr()}`);
       const commits = ackedCommits(member.lines());
       for (const [p, o] of commits) acked.set(p, Math.max(acked.get(p) ?? 0, o));
@@ -267,12 +259,13 @@ test('kill -9 amid high-rate synchronous commits from confluent-kafka: acknowled
     // Mid-stream: at least 60 acknowledged commits, covering every partition.
     const enough = (): boolean => ackedLines().length >= 60 && new Set(ackedLines().map((l) => l.split(' ')[1])).size === PARTITIONS;
     try {
-      await until(() => enough() || member.child.exitCode !== null, 40_000,
-        () => `only ${ackedLines().length} acknowledged commits: ${member.stderr()}`);
+      await until('60 acknowledged commits over every partition', () => enough() || member.child.exitCode !== null,
+        { timeoutMs: 40_000, detail: () => `only ${ackedLines().length} acknowledged commits: ${member.stderr()}` });
       assert.equal(member.child.exitCode, null, `consumer exited: ${member.stderr()}`);
       await broker.kill9();
-      // Whatever it still prints was acknowledged (or consumed) before the kill.
-      await new Promise((r) => setTimeout(r, 200));
+      // Whatever it still prints was acknowledged (or consumed) before the kill: collect it
+      // until it stops printing.
+      await settled('what the consumer reports after the kill', () => member.lines().length, 200);
     } finally {
       await member.kill();
     }
@@ -324,14 +317,14 @@ test('a member that survives the kill -9 carries on committing after the restart
     // (the coordinator reloads it); if it does lose it, it rejoins and re-reads from its commits.
     const member = spawnPython(KP_COMMIT_THEN_IDLE, [broker.bootstrap, topic, group, String(total), '10000']);
     try {
-      await until(() => ackedCommits(member.lines()).length >= 40 || member.child.exitCode !== null, 40_000,
-        () => `member never committed: ${member.lines().join('|')} ${member.stderr()}`);
+      await until('40 acknowledged commits', () => ackedCommits(member.lines()).length >= 40 || member.child.exitCode !== null,
+        { timeoutMs: 40_000, detail: () => `${member.lines().join('|')} ${member.stderr()}` });
       await broker.kill9();
       const ackedBeforeKill = ackedCommits(member.lines()).length;
       assert.ok(ackedBeforeKill < total, 'killed mid-stream');
       broker = await spawnBroker(dir.path, broker.port, OVERRIDES);
-      await until(() => member.lines().includes('idle') || member.child.exitCode !== null, 60_000,
-        () => `member never finished after the restart: ${ackedCommits(member.lines()).length} commits; ${member.stderr()}`);
+      await until('the member to finish after the restart', () => member.lines().includes('idle') || member.child.exitCode !== null,
+        { timeoutMs: 60_000, detail: () => `${ackedCommits(member.lines()).length} commits; ${member.stderr()}` });
       assert.ok(member.lines().includes('idle'), `member failed: ${member.stderr()}`);
       // Per partition, the acknowledged commits are exactly 1, 2, ..., end: nothing skipped, none twice.
       const commits = ackedCommits(member.lines());

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { spawnBroker, tempDir } from '../helpers/broker.js';
 import { PYTHON, lastJson, runPython } from '../helpers/clients.js';
+import { settled } from '../helpers/wait.js';
 import { KafkaClient } from '../../src/client/index.js';
 
 const PRODUCER = `
@@ -29,7 +30,7 @@ while time.time() < deadline:
         p.poll(0.01)
     p.poll(0)
     if i % 200 == 0:
-        time.sleep(0.002)
+        time.sleep(0.002)  # pacing: let delivery reports through between bursts
 p.flush(5)
 `;
 
@@ -80,8 +81,9 @@ test('SIGKILL mid-stream: every acks=all record survives at its offset', { timeo
     });
     await enough;
     await broker.kill9();
-    // Let the producer notice; anything it reports from now on was acknowledged before the kill.
-    await new Promise((r) => setTimeout(r, 300));
+    // Acks the broker sent before it died may still be on their way to the producer: collect
+    // them until it stops reporting (anything it reports now was acknowledged before the kill).
+    await settled('the acks reported after the kill', () => acked.size, 200);
     producer.kill('SIGKILL');
     await producerExited;
 

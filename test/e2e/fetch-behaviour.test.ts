@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { KafkaClient } from '../../src/client/index.js';
 import { Fetch, type FetchRequestFetchTopic, type FetchResponse } from '../../src/protocol/messages/fetch.js';
 import { ListOffsets } from '../../src/protocol/messages/list-offsets.js';
@@ -60,11 +61,7 @@ test('fetch long polling: woken by an append, and maxWaitMs expiry answers empty
       t0 = Date.now();
       const pending = client.request(Fetch, { maxWaitMs: 10_000, minBytes: 1, maxBytes: 1 << 20, sessionEpoch: -1, topics: [fetchTopic('lp', id, [{ partition: 0, fetchOffset: 0 }])] }, { version: 12 });
       // Append only once the fetch waits in the purgatory, so the append is what answers it.
-      const purgatory = () => b.broker.fetchPurgatory.size;
-      for (const deadline = Date.now() + 10_000; purgatory() !== 1;) {
-        assert.ok(Date.now() < deadline, 'the long poll never reached the purgatory');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await until('the long poll to reach the purgatory', () => b.broker.fetchPurgatory.size === 1, 10_000);
       await produce(writer, 'lp', 0, ['hello']);
       const res = await pending;
       const elapsed = Date.now() - t0;

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestBroker, tempDir } from '../helpers/broker.js';
 import { PYTHON, runPython, lastJson } from '../helpers/clients.js';
+import { until } from '../helpers/wait.js';
 import { fetchOffsets } from '../../src/coordinator/group/offsets.js';
 
 const PRODUCE = `
@@ -40,7 +41,7 @@ while not os.path.exists(stop):
     if m is None or m.error():
         continue
     log(event='msg', p=m.partition(), o=m.offset(), v=m.value().decode())
-    time.sleep(float(sleep_s))
+    time.sleep(float(sleep_s))  # pacing: the stream lasts long enough for members to leave and join
     try:
         c.commit(message=m, asynchronous=False)
     except KafkaException as e:
@@ -78,14 +79,6 @@ class Member {
   }
 }
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('confluent-kafka: members leave and join mid-stream; one owner per partition; commits reach the end', { timeout: 150_000 }, async () => {
   const dir = tempDir('sherwood-groups-cfk-');
   const b = await startTestBroker({ overrides: { 'group.initial.rebalance.delay.ms': '300', 'offsets.topic.num.partitions': '3' } });
@@ -98,14 +91,18 @@ test('confluent-kafka: members leave and join mid-stream; one owner per partitio
     const group = () => shard()?.groups.get('g-cfk');
 
     for (const name of ['a', 'b', 'c']) members.push(new Member(b.bootstrap, dir.path, name));
-    await waitFor('three stable members', () => group()?.state === 'Stable' && group()!.members.size === 3 && members.every((m) => m.assigned()));
-    await new Promise((r) => setTimeout(r, 800));
+    await until('three stable members', () => group()?.state === 'Stable' && group()!.members.size === 3 && members.every((m) => m.assigned()), { timeoutMs: 30_000, intervalMs: 100 });
+    // b leaves mid-stream: once the three members are consuming (each record takes them 10 ms:
+    // pacing), well before the end of the 600.
+    const consumedSoFar = () => members.flatMap((m) => m.events()).filter((e) => e.event === 'msg').length;
+    await until('the three members to consume', () => consumedSoFar() >= 150, { timeoutMs: 30_000, intervalMs: 100, detail: () => `${consumedSoFar()} consumed` });
     await members[1]!.stop();
+    assert.ok(consumedSoFar() < 600, `b left mid-stream (${consumedSoFar()} of 600 consumed)`);
     const d = new Member(b.bootstrap, dir.path, 'd');
     members.push(d);
     const committed = () => fetchOffsets(shard()!, 'g-cfk', [{ name: 'cfk', partitionIndexes: [0, 1, 2, 3, 4, 5] }])[0]!.partitions.map((p) => p.committedOffset);
-    await waitFor('d to join', () => d.assigned());
-    await waitFor('commits to reach the log end', () => committed().every((o) => o === 100), 90_000);
+    await until('d to join', () => d.assigned(), { timeoutMs: 30_000, intervalMs: 100 });
+    await until('commits to reach the log end', () => committed().every((o) => o === 100), { timeoutMs: 90_000, intervalMs: 100, detail: () => `committed ${committed()}` });
     for (const m of members) if (m.child.exitCode === null) await m.stop();
 
     // Committed offsets equal the log end offsets.
@@ -184,7 +181,7 @@ test('confluent-kafka static membership (KIP-345): a restarted instance takes it
     const group = () => b.broker.groups.serviceIfStarted?.shardFor('g-static')?.groups.get('g-static');
     const one = start('i-1', 'stop-1');
     const two = start('i-2', 'stop-2');
-    await waitFor('two static members', () => group()?.state === 'Stable' && group()!.members.size === 2 && one.out.includes('assign') && two.out.includes('assign'));
+    await until('two static members', () => group()?.state === 'Stable' && group()!.members.size === 2 && one.out.includes('assign') && two.out.includes('assign'), { timeoutMs: 30_000, intervalMs: 100 });
     const generation = group()!.generationId;
     const oldMemberId = group()!.staticMembers.get('i-1');
     const firstAssignment = JSON.parse(one.out.trim().split('\n').pop()!).assign as number[];
@@ -192,7 +189,7 @@ test('confluent-kafka static membership (KIP-345): a restarted instance takes it
     await one.exited;
     assert.equal(group()!.members.size, 2, 'a static member does not leave the group on close');
     const again = start('i-1', 'stop-1b');
-    await waitFor('the instance to come back', () => again.out.includes('assign'));
+    await until('the instance to come back', () => again.out.includes('assign'), { timeoutMs: 30_000, intervalMs: 100 });
     assert.equal(group()!.generationId, generation, 'no rebalance');
     assert.notEqual(group()!.staticMembers.get('i-1'), oldMemberId, 'the instance got a new member id');
     assert.deepEqual(JSON.parse(again.out.trim().split('\n').pop()!).assign, firstAssignment, 'and its old partitions');

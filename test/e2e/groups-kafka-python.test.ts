@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startTestBroker, tempDir } from '../helpers/broker.js';
 import { PYTHON, runPython, lastJson } from '../helpers/clients.js';
+import { until } from '../helpers/wait.js';
 import { fetchOffsets } from '../../src/coordinator/group/offsets.js';
 import type { GroupRuntime } from '../../src/server/group-runtime.js';
 
@@ -35,13 +36,16 @@ p.close()
 print(json.dumps({'sent': count}))
 `;
 
-/** Consumes up to argv[4] records in group argv[3], commits synchronously, prints what it saw. */
+/**
+ * Consumes argv[4] records in group argv[3] (consumer_timeout_ms only bounds a client that gets
+ * fewer), commits synchronously, prints what it saw.
+ */
 const CONSUME_AND_COMMIT = `
 import sys, json, time
 from kafka import KafkaConsumer, TopicPartition
 topic, group, limit = sys.argv[2], sys.argv[3], int(sys.argv[4])
 c = KafkaConsumer(topic, bootstrap_servers=[sys.argv[1]], group_id=group, auto_offset_reset='earliest',
-                  enable_auto_commit=False, session_timeout_ms=6000, heartbeat_interval_ms=500, consumer_timeout_ms=4000)
+                  enable_auto_commit=False, session_timeout_ms=6000, heartbeat_interval_ms=500, consumer_timeout_ms=20000)
 seen = []
 for msg in c:
     seen.append([msg.partition, msg.offset, msg.value.decode()])
@@ -73,7 +77,9 @@ test('kafka-python: committed offsets survive a broker restart and a new consume
       assert.equal(await rt.awaitReady(), true);
       assert.deepEqual(fetchOffsets(rt.service.shardFor('g-resume')!, 'g-resume', [{ name: 'resume', partitionIndexes: [0, 1] }])[0]!.partitions.map((p) => p.committedOffset),
         [first.committed['0'] ?? -1, first.committed['1'] ?? -1]);
-      second = lastJson(await runPython(CONSUME_AND_COMMIT, [b.bootstrap, 'resume', 'g-resume', '100'], 60_000));
+      // The 6 records left; any other record among them (one the first consumer committed, or
+      // one twice) fails the per-partition offset checks below.
+      second = lastJson(await runPython(CONSUME_AND_COMMIT, [b.bootstrap, 'resume', 'g-resume', '6'], 60_000));
     } finally {
       await b.close();
     }
@@ -123,27 +129,16 @@ test('kafka-python: a SIGKILLed member is evicted after its session timeout and 
     const victimExited = new Promise<void>((resolve) => victim.once('exit', () => resolve()));
     try {
       // Wait until the victim owns all four partitions.
-      const deadline = Date.now() + 30_000;
-      while (!victimOut.includes('"assignment": [0, 1, 2, 3]')) {
-        if (Date.now() > deadline) throw new Error(`victim never got its assignment: ${victimOut}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await until('the victim to own all four partitions', () => victimOut.includes('"assignment": [0, 1, 2, 3]'), { timeoutMs: 30_000, detail: () => victimOut });
       const survivor = runPython(LONG_CONSUMER, [b.bootstrap, 'evict', 'g-evict', '45', 'until-all'], 60_000);
       // Let the survivor join (the victim rejoins too), then kill the victim without LeaveGroup.
       const group = () => b.broker.groups.serviceIfStarted?.shardFor('g-evict')?.groups.get('g-evict');
-      const joinDeadline = Date.now() + 30_000;
-      while ((group()?.members.size ?? 0) < 2 || group()?.state !== 'Stable') {
-        if (Date.now() > joinDeadline) throw new Error('survivor never joined');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await until('the survivor to join (a Stable group of two)', () => (group()?.members.size ?? 0) >= 2 && group()?.state === 'Stable', 30_000);
       victim.kill('SIGKILL');
       await victimExited;
       const killedAt = Date.now();
       // The victim is removed within its 2 s session timeout (plus the rebalance), not before it.
-      while ((group()?.members.size ?? 0) > 1) {
-        if (Date.now() - killedAt > 15_000) throw new Error('victim was never evicted');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until('the victim to be evicted', () => (group()?.members.size ?? 0) <= 1, 15_000);
       assert.ok(Date.now() - killedAt >= 1000, 'evicted only after the session timeout');
       const out = await survivor;
       const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { assignment: number[] });

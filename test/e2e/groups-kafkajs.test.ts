@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startTestBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 
 test('kafkajs: two members split a 4-partition topic; admin APIs report the group', { timeout: 90_000 }, async () => {
   const b = await startTestBroker({ overrides: { 'group.initial.rebalance.delay.ms': '300', 'offsets.topic.num.partitions': '3' } });
@@ -24,7 +25,9 @@ test('kafkajs: two members split a 4-partition topic; admin APIs report the grou
     const assignments = new Map<string, number[]>();
     const consumed: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const c = kafka.consumer({ groupId: 'g-kjs', sessionTimeout: 10000, heartbeatInterval: 500 });
+      // KafkaJS heartbeats (and so learns of a rebalance) and stops only between fetches: short
+      // long polls, or every rebalance and disconnect waits out its default 5 s maxWaitTime.
+      const c = kafka.consumer({ groupId: 'g-kjs', sessionTimeout: 10000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
       consumers.push(c);
       c.on(c.events.GROUP_JOIN, (e) => {
         assignments.set(e.payload.memberId, (e.payload.memberAssignment['kjs'] ?? []).slice().sort());
@@ -33,16 +36,14 @@ test('kafkajs: two members split a 4-partition topic; admin APIs report the grou
       await c.subscribe({ topic: 'kjs', fromBeginning: true });
       await c.run({ eachMessage: async ({ message }) => { consumed.push(message.value!.toString()); } });
     }
-    const deadline = Date.now() + 40_000;
-    for (;;) {
-      const d = await admin.describeGroups(['g-kjs']);
-      const g = d.groups[0]!;
+    let g: unknown;
+    await until('the group to settle with two members and every record consumed', async () => {
+      const d = (await admin.describeGroups(['g-kjs'])).groups[0]!;
+      g = d;
       const owned = [...assignments.values()].flat().sort();
-      if (g.state === 'Stable' && g.members.length === 2 && assignments.size >= 2 && consumed.length >= 40 &&
-        owned.length === 4 && [...assignments.values()].every((a) => a.length === 2)) break;
-      if (Date.now() > deadline) throw new Error(`group never settled: ${JSON.stringify({ g, assignments: [...assignments], consumed: consumed.length })}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return d.state === 'Stable' && d.members.length === 2 && assignments.size >= 2 && consumed.length >= 40 &&
+        owned.length === 4 && [...assignments.values()].every((a) => a.length === 2);
+    }, { timeoutMs: 40_000, intervalMs: 100, detail: () => JSON.stringify({ g, assignments: [...assignments], consumed: consumed.length }) });
     const d = (await admin.describeGroups(['g-kjs'])).groups[0]!;
     assert.equal(d.protocolType, 'consumer');
     assert.equal(d.protocol, 'RoundRobinAssigner');

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, tempDir, withBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { KafkaClient } from '../../src/client/kafka-client.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js';
@@ -148,13 +149,12 @@ test('group membership survives a restart; members that do not come back expire 
       try {
         const d = (await c.request(DescribeGroups, { groups: ['r'] }, { version: 4 })).groups[0]!;
         assert.deepEqual([d.groupState, d.members.map((m) => [m.memberId, m.clientId, m.memberAssignment.toString()])], ['Stable', [[memberId, 'restart', 'mine']]]);
-        const deadline = Date.now() + 10_000;
+        // Asked over the wire, as a client would see it.
         let state = d.groupState;
-        while (state !== 'Empty') {
-          if (Date.now() > deadline) throw new Error(`the loaded member never expired (state ${state})`);
-          await new Promise((r) => setTimeout(r, 100));
+        await until('the loaded member to expire', async () => {
           state = (await c.request(DescribeGroups, { groups: ['r'] }, { version: 4 })).groups[0]!.groupState;
-        }
+          return state === 'Empty';
+        }, { timeoutMs: 10_000, intervalMs: 50, detail: () => `state ${state}` });
       } finally {
         await c.close();
       }

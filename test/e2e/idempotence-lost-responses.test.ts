@@ -45,7 +45,7 @@ for i in range(n):
             p.poll(0.01)
     p.poll(0)
     if i % 20 == 19:
-        time.sleep(0.01)
+        time.sleep(0.01)  # pacing: records keep flowing across both blackouts
 sys.stdout.write('DONE %d\\n' % p.flush(60))
 sys.stdout.flush()
 `;
@@ -74,6 +74,8 @@ async function startProxy(listenPort: number, target: () => number) {
     async blackout(ms: number): Promise<number> {
       dropping = true;
       droppedBytes = 0;
+      // The scenario's window, not a wait for an event: requests keep arriving (and being
+      // appended) for ms while their answers are lost (under request.timeout.ms, 1500).
       await new Promise((r) => setTimeout(r, ms));
       for (const s of [...sockets]) s.destroy();
       dropping = false;

@@ -46,6 +46,11 @@ test('duplicates, gaps, stale epochs and unknown producers: Kafka 4 answers, bef
     const pid = init.producerId;
     const again = await client.request(InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 }, { version: 4 });
     assert.notEqual(again.producerId, pid, 'each idempotent producer gets its own id');
+    for (const version of [0, 1, 2, 3, 5]) {
+      const r = await client.request(InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 }, { version });
+      assert.deepEqual([r.errorCode, r.producerEpoch], [ErrorCode.NONE, 0], `v${version}`);
+      assert.ok(r.producerId > again.producerId, `v${version}: a fresh id`);
+    }
     const half = await client.request(InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: pid, producerEpoch: -1 }, { version: 4 });
     assert.equal(half.errorCode, ErrorCode.INVALID_REQUEST, 'producerId without producerEpoch');
 

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, freePort, tempDir } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import net from 'node:net';
 
 interface Started { npm: ChildProcess; readyMs: number; output(): string; exited: Promise<number | null> }
@@ -70,16 +71,17 @@ const listening = (port: number): Promise<boolean> => new Promise((resolve) => {
 
 /** After a stop: within 10 s, none of `pids` is alive and nothing listens on `port`. */
 async function assertGone(pids: number[], port: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const left = pids.filter(alive);
-    const open = await listening(port);
-    if (left.length === 0 && !open) return;
-    if (Date.now() > deadline) {
-      for (const p of left) process.kill(p, 'SIGKILL');
-      assert.fail(`still alive: ${left.join(', ')}; port ${port} ${open ? 'still listening' : 'closed'}\n${output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let left: number[] = [];
+  let open = false;
+  try {
+    await until('the process tree to exit and the port to close', async () => {
+      left = pids.filter(alive);
+      open = await listening(port);
+      return left.length === 0 && !open;
+    }, { timeoutMs: 10_000, intervalMs: 100, detail: () => `still alive: ${left.join(', ')}; port ${port} ${open ? 'still listening' : 'closed'}\n${output()}` });
+  } catch (err) {
+    for (const p of left) process.kill(p, 'SIGKILL');
+    throw err;
   }
 }
 

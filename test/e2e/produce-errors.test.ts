@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker } from '../helpers/broker.js';
+import { highWatermarkReached } from '../helpers/broker-events.js';
+import { withTimeout } from '../helpers/wait.js';
 import { KafkaClient } from '../../src/client/index.js';
 import { Produce, type ProduceResponsePartitionProduceResponse } from '../../src/protocol/messages/produce.js';
 import { encodeBatch, decodeBatches } from '../../src/protocol/records.js';
@@ -133,18 +135,16 @@ test('produce acks=0: no response, records appended; a failing acks=0 request cl
       }, { expectResponse: false });
       assert.equal(none, null);
       const log = b.broker.partitionLog('acks0', 0)!;
-      const deadline = Date.now() + 5000;
-      while (log.highWatermark < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await highWatermarkReached(b, 'acks0', 0, 1, 5000);
       assert.equal(log.highWatermark, 1);
       // Kafka closes the connection when an acks=0 produce fails, so the client notices.
+      const conn = (await client.node()).connection;
+      const closed = new Promise<Error | null>((resolve) => conn.onClose(resolve));
       await client.request(Produce, {
         transactionalId: null, acks: 0, timeoutMs: 5000,
         topicData: [{ name: 'no-such-topic', partitionData: [{ index: 0, records: batch(['q']) }] }],
       }, { expectResponse: false });
-      const conn = (await client.node()).connection;
-      const closeDeadline = Date.now() + 5000;
-      while (!conn.closed && Date.now() < closeDeadline) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(conn.closed, true);
+      assert.notEqual(await withTimeout('the broker to close the connection', closed, 5000), null, 'closed by the broker, not by the client');
       const other = await KafkaClient.connect(b.bootstrap);
       assert.equal((await produceRaw(other, 'acks0', 0, batch(['after']))).baseOffset, 1);
       await other.close();

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, tempDir } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { Fetch } from '../../src/protocol/messages/fetch.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
 import { encodeBatch } from '../../src/protocol/records.js';
@@ -64,7 +65,9 @@ test('close() under produce and long-poll load: prompt, no unhandled rejection, 
       c.close();
     };
     const traffic = [...Array.from({ length: 6 }, (_, i) => producer(i)), ...Array.from({ length: 20 }, (_, i) => poller(i))];
-    while (acked.length < 1500) await new Promise((r) => setTimeout(r, 20));
+    // Close under load: 1500 acknowledged records and all 20 long polls parked in the purgatory.
+    await until('1500 acknowledged records and 20 parked long polls', () => acked.length >= 1500 && b.broker.fetchPurgatory.size === 20,
+      { timeoutMs: 30_000, detail: () => `${acked.length} acknowledged, ${b.broker.fetchPurgatory.size} parked` });
     const t0 = Date.now();
     await b.close();
     const took = Date.now() - t0;

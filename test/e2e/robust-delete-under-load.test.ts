@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, tempDir } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { createLogger } from '../../src/base/logger.js';
 import { Fetch } from '../../src/protocol/messages/fetch.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
@@ -38,6 +39,7 @@ test('delete and re-create a topic on disk under a storm of fetches and produces
     const topic = 'storm';
     await b.broker.topics.create({ name: topic, numPartitions: 2, replicationFactor: 1, configs: { 'segment.bytes': '16384' } });
     let stop = false;
+    let answered = 0;
     const seen = new Map<number, number>();
     const worker = async (kind: 'fetch' | 'produce', id: number): Promise<number> => {
       const c = await RawClient.connect(b.port, b.host);
@@ -57,6 +59,7 @@ test('delete and re-create a topic on disk under a storm of fetches and produces
           assert.equal(r.error, null);
           for (const code of codes) seen.set(code, (seen.get(code) ?? 0) + 1);
           n++;
+          answered++;
         }
       } finally {
         c.close();
@@ -67,10 +70,16 @@ test('delete and re-create a topic on disk under a storm of fetches and produces
       ...Array.from({ length: 6 }, (_, i) => worker('fetch', i)),
       ...Array.from({ length: 4 }, (_, i) => worker('produce', i)),
     ];
+    // The storm hits both states of every round: each waits for the workers to get more
+    // answers (with the topic there, then without it), however fast the machine is.
+    const moreAnswers = (n: number, state: string) => {
+      const from = answered;
+      return until(`${n} more answers ${state}`, () => answered >= from + n, { detail: () => `${answered - from} so far` });
+    };
     for (let round = 0; round < 8; round++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await moreAnswers(100, 'while the topic exists');
       assert.equal((await b.broker.topics.delete(topic)).errorCode, ErrorCode.NONE);
-      await new Promise((r) => setTimeout(r, 30));
+      await moreAnswers(30, 'while it is deleted');
       assert.equal((await b.broker.topics.create({ name: topic, numPartitions: 2, replicationFactor: 1, configs: { 'segment.bytes': '16384' } })).errorCode, ErrorCode.NONE);
     }
     stop = true;

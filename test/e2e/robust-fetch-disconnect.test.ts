@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker, startTestBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { Fetch } from '../../src/protocol/messages/fetch.js';
 import { KafkaClient, produce } from '../../src/client/index.js';
 import { RawClient, requestFrame, responseReader } from '../unit/server/raw-client.js';
@@ -20,16 +21,7 @@ function longPollFetch(topic: string, correlationId: number, maxWaitMs = 30_000)
 }
 
 function purgatorySize(b: RunningBroker): number {
-  const p = b.broker.fetchPurgatory;
-  return p?.size ?? 0;
-}
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return b.broker.fetchPurgatory.size;
 }
 
 test('a client disconnecting during a 30 s long poll releases its waiter; later appends work', async () => {
@@ -41,10 +33,10 @@ test('a client disconnecting during a 30 s long poll releases its waiter; later 
       c.send(longPollFetch('lp', i));
       clients.push(c);
     }
-    await until(() => purgatorySize(b) === 20, 5000, '20 waiting fetches');
+    await until('20 waiting fetches', () => purgatorySize(b) === 20, 5000);
     for (const c of clients) c.close();
     // Released by the disconnect, long before maxWaitMs (30 s).
-    await until(() => purgatorySize(b) === 0, 3000, 'purgatory to drain after disconnects');
+    await until('purgatory to drain after disconnects', () => purgatorySize(b) === 0, 3000);
 
     const client = await KafkaClient.connect(b.bootstrap);
     try {
@@ -76,13 +68,13 @@ test('close() with 500 long-polling fetches completes promptly', async () => {
       c.send(longPollFetch('lp500', i));
       clients.push(c);
     }
-    await until(() => purgatorySize(b) === 500, 10_000, '500 waiting fetches');
+    await until('500 waiting fetches', () => purgatorySize(b) === 500, 10_000);
     const t0 = Date.now();
     await b.close();
     closed = true;
     const took = Date.now() - t0;
     assert.ok(took < 3000, `close took ${took} ms`);
-    await until(() => clients.every((c) => c.closed), 5000, 'clients to see the close');
+    await until('clients to see the close', () => clients.every((c) => c.closed), 5000);
     for (const c of clients) c.close();
   } finally {
     if (!closed) await b.close();

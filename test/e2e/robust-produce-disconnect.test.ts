@@ -11,17 +11,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker } from '../helpers/broker.js';
+import { RequestTracker, countingTransport, highWatermarkReached } from '../helpers/broker-events.js';
+import { until } from '../helpers/wait.js';
+import type { RunningBroker } from '../../src/index.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
 import { encodeBatch } from '../../src/protocol/records.js';
 import { KafkaClient, fetch } from '../../src/client/index.js';
 import { RawClient, requestFrame } from '../unit/server/raw-client.js';
 
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** A broker whose side of every connection and every request can be waited on. */
+async function withTrackedBroker(fn: (b: RunningBroker, quiet: () => Promise<void>) => Promise<void>): Promise<void> {
+  const transport = countingTransport();
+  await withBroker(async (b) => {
+    const requests = RequestTracker.attach(b);
+    // Every connection closed on the broker's side (nothing more is read or started) and no
+    // request running (nothing more is appended): the log is final.
+    const quiet = () => until('the broker to close every connection and finish every request', () => transport.open === 0 && requests.inFlight === 0,
+      { detail: () => `${transport.open} connections open, ${requests.inFlight} requests running` });
+    await fn(b, quiet);
+  }, { transport });
 }
 
 for (const acks of [1, -1]) {
@@ -30,27 +38,23 @@ for (const acks of [1, -1]) {
     const onRejection = (err: unknown): void => { rejections.push(err); };
     process.on('unhandledRejection', onRejection);
     try {
-      await withBroker(async (b) => {
+      await withTrackedBroker(async (b, quiet) => {
         const topic = `pd-${acks === 1 ? 'one' : 'all'}`;
         await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1, configs: {} });
         const sent: string[] = [];
-        // 30 connections each send 3 pipelined Produce requests of 4 records and vanish at once.
+        // 30 connections each send one Produce request of 4 records and vanish at once.
         for (let c = 0; c < 30; c++) {
           const client = await RawClient.connect(b.port, b.host);
-          const frames: Buffer[] = [];
-          for (let k = 0; k < 1; k++) {
-            const values = [0, 1, 2, 3].map((i) => `c${c}-r${k}-${i}`);
-            sent.push(...values);
-            const batch = encodeBatch({ records: values.map((v) => ({ key: null, value: Buffer.from(v) })) });
-            frames.push(requestFrame(Produce, 9, k, { acks, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }));
-          }
-          client.send(Buffer.concat(frames));
+          const values = [0, 1, 2, 3].map((i) => `c${c}-${i}`);
+          sent.push(...values);
+          const batch = encodeBatch({ records: values.map((v) => ({ key: null, value: Buffer.from(v) })) });
+          client.send(requestFrame(Produce, 9, 0, { acks, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }));
           client.socket.end();
           client.close();
         }
         const log = b.broker.partitionLog(topic, 0)!;
-        await until(() => log.highWatermark >= sent.length, 5000, `${sent.length} records`).catch((err) => { throw new Error(`${err.message}: high watermark ${log.highWatermark}`); });
-        await new Promise((r) => setTimeout(r, 200));
+        await highWatermarkReached(b, topic, 0, sent.length, 5000);
+        await quiet();
         assert.equal(log.logEndOffset, sent.length, 'no record appended twice');
 
         const client = await KafkaClient.connect(b.bootstrap);
@@ -75,7 +79,7 @@ for (const acks of [1, -1]) {
 }
 
 test('pipelined Produce requests then disconnect: at most once each, a prefix per connection', async () => {
-  await withBroker(async (b) => {
+  await withTrackedBroker(async (b, quiet) => {
     const topic = 'pd-pipelined';
     await b.broker.topics.create({ name: topic, numPartitions: 1, replicationFactor: 1, configs: {} });
     const CONNECTIONS = 20;
@@ -92,8 +96,8 @@ test('pipelined Produce requests then disconnect: at most once each, a prefix pe
       client.close();
     }
     const log = b.broker.partitionLog(topic, 0)!;
-    await until(() => log.highWatermark >= CONNECTIONS * 2, 5000, 'first request of every connection');
-    await new Promise((r) => setTimeout(r, 300));
+    await highWatermarkReached(b, topic, 0, CONNECTIONS * 2, 5000); // the first request of every connection
+    await quiet(); // the later ones appended or dropped, all of them
     const client = await KafkaClient.connect(b.bootstrap);
     try {
       const perConnection = new Map<string, string[]>();

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { withBroker } from '../helpers/broker.js';
+import { RequestTracker } from '../helpers/broker-events.js';
+import { settled, sleep, until } from '../helpers/wait.js';
 import { Fetch } from '../../src/protocol/messages/fetch.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
 import { KafkaClient, produce } from '../../src/client/index.js';
@@ -77,6 +79,7 @@ test('a client that never reads its big Fetch responses does not make the broker
     } finally {
       await client.close();
     }
+    const requests = RequestTracker.attach(b);
     const slow = await connectPaused(b.port, b.host);
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -86,19 +89,35 @@ test('a client that never reads its big Fetch responses does not make the broker
     for (let i = 0; i < REQUESTS; i++) frames.push(bigFetch(topic, i));
     slow.socket.write(Buffer.concat(frames));
     let peak = 0;
-    const started = Date.now();
-    // While the slow client sits there, a normal client gets Metadata answers promptly.
-    while (Date.now() - started < 2500) {
-      const c = await RawClient.connect(b.port, b.host);
-      const t0 = Date.now();
-      c.send(requestFrame(Metadata, 1, 5, { topics: [] }));
-      const { correlationId } = responseReader((await c.read(1, 3000))[0]!);
-      assert.equal(correlationId, 5);
-      assert.ok(Date.now() - t0 < 2000, 'other connections keep being served');
-      c.close();
-      peak = Math.max(peak, process.memoryUsage().rss - rssBefore);
-      await new Promise((r) => setTimeout(r, 100));
+    let probing = true;
+    // While the slow client sits there, a normal client gets Metadata answers promptly (one
+    // probe every 100 ms: pacing), until the broker has stopped starting the slow client's
+    // Fetches (their count holds still for 500 ms) and for at least 1.5 s.
+    const probes = (async () => {
+      const started = Date.now();
+      while (probing || Date.now() - started < 1500) {
+        const c = await RawClient.connect(b.port, b.host);
+        const t0 = Date.now();
+        c.send(requestFrame(Metadata, 1, 5, { topics: [] }));
+        const { correlationId } = responseReader((await c.read(1, 3000))[0]!);
+        assert.equal(correlationId, 5);
+        assert.ok(Date.now() - t0 < 2000, 'other connections keep being served');
+        c.close();
+        peak = Math.max(peak, process.memoryUsage().rss - rssBefore);
+        await sleep(100);
+      }
+    })();
+    probes.catch(() => {}); // its failure is rethrown where it is awaited below
+    try {
+      await until('the broker to start the slow client\'s Fetches', () => requests.started('Fetch') > 0, 5000);
+      await settled('the Fetches the broker started', () => requests.started('Fetch'), 500);
+    } finally {
+      probing = false;
+      await probes;
     }
+    // The broker stopped once the socket pushed back: a response or two beyond the kernel buffers.
+    const fetchesStarted = requests.started('Fetch');
+    assert.ok(fetchesStarted <= 5, `the broker started ${fetchesStarted} of ${REQUESTS} Fetches for a client that reads nothing`);
     assert.ok(peak < 200 * MB, `RSS grew by ${(peak / MB).toFixed(0)} MB`);
     assert.equal(slow.socket.destroyed, false, 'the slow client is not disconnected');
     // Reading again drains everything, in order: nothing was dropped.

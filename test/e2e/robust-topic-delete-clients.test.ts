@@ -21,8 +21,7 @@ def wait(futures):
     for f in futures.values():
         f.result(timeout=15)
 
-wait(admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)]))
-time.sleep(0.3)
+wait(admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)]))  # answered once the partition has its leader
 
 stop_old = threading.Event()
 acked_old = []
@@ -61,20 +60,19 @@ def consume():
 tp = threading.Thread(target=produce_old); tp.start()
 tc = threading.Thread(target=consume); tc.start()
 deadline = time.time() + 15
-while len(acked_old) < 50 and time.time() < deadline: time.sleep(0.05)
+while len(acked_old) < 50 and time.time() < deadline: time.sleep(0.05)  # bounded poll: 50 acks
 wait(admin.delete_topics([topic], operation_timeout=10))
-time.sleep(1.0)  # the producer and consumer keep going against the deleted topic
+time.sleep(1.0)  # pacing: the producer and consumer keep going against the deleted topic for a while
 stop_old.set(); tp.join(20)
 
 wait(admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)]))
-time.sleep(0.5)
 p = Producer({'bootstrap.servers': bootstrap, 'linger.ms': 0})
 acked_new = []
 for i in range(10):
     p.produce(topic, value=('g1-%d' % i).encode(), on_delivery=lambda err, msg: acked_new.append(msg.value().decode()) if err is None else None)
 p.flush(15)
 deadline = time.time() + 20
-while not set(acked_new) <= set(consumed) and time.time() < deadline: time.sleep(0.1)
+while not set(acked_new) <= set(consumed) and time.time() < deadline: time.sleep(0.1)  # bounded poll: the consumer read them
 stop_consumer.set(); tc.join(20)
 print(json.dumps({'acked_old': len(acked_old), 'errors_old': sorted(set(errors_old)), 'acked_new': acked_new,
                   'consumed_new': [v for v in consumed if v.startswith('g1-')], 'consumer_errors': sorted(set(consumer_errors)),

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { Fetch, type FetchResponse } from '../../src/protocol/messages/fetch.js';
 import { decodeBatch } from '../../src/protocol/records.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
@@ -77,7 +78,9 @@ test('delete + re-create under fetchers: the old topic id never serves the new t
       // A long poll at the end of the old topic, on another connection.
       const poller = await RawClient.connect(b.port, b.host);
       poller.send(fetchFrame(13, 2, { topic: name, topicId: oldId, fetchOffset: 3, maxWaitMs: 20_000 }));
-      await new Promise((r) => setTimeout(r, 100));
+      // Parked before the delete: otherwise the delete would meet no waiting fetch (and a fetch
+      // arriving after it gets UNKNOWN_TOPIC_ID at once, so the checks below would pass anyway).
+      await until('the long poll to be parked', () => b.broker.fetchPurgatory.size === 1, 5000);
       const t0 = Date.now();
       assert.equal((await b.broker.topics.delete(name)).errorCode, ErrorCode.NONE);
       await b.broker.topics.create({ name, numPartitions: 1, replicationFactor: 1, configs: {} });

@@ -29,12 +29,5 @@ export async function partitionBatches(c: KafkaClient, topic: string, partition:
   }));
 }
 
-export async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** A probe polled until its value is right (test/helpers/wait.ts). */
+export { untilValue as until } from '../helpers/wait.js';

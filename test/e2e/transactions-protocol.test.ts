@@ -10,6 +10,7 @@
  * producer ids come from the broker's transaction coordinator in-process unless it is
  * advertised, in which case the wire is used.
  */
+import { untilValue as until } from '../helpers/wait.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, tempDir, withBroker } from '../helpers/broker.js';
@@ -73,15 +74,6 @@ function markersOf(list: Awaited<ReturnType<typeof batches>>) {
     .map((x) => ({ producerId: x.header.producerId, producerEpoch: x.header.producerEpoch, transactional: (x.header.attributes & ATTR_TRANSACTIONAL) !== 0, ...decodeControlRecord(x.records[0]!) }));
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const describe = async (c: KafkaClient, id: string) => (await c.request(DescribeTransactions, { transactionalIds: [id] }, { version: 0 })).transactionStates[0]!;
 
@@ -249,10 +241,8 @@ test('markers that cannot be written are retried until they can; after a restart
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal((await describe(c, 'live')).transactionState, 'PrepareCommit', 'the marker keeps failing');
       assert.equal(b.broker.transactions.service.pendingCompletions, 1);
-      if (b.broker.handlers.has(InitProducerId.apiKey)) {
-        const r = await c.request(InitProducerId, { transactionalId: 'live', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 }, { version: 4 });
-        assert.equal(r.errorCode, E.CONCURRENT_TRANSACTIONS);
-      }
+      const r = await c.request(InitProducerId, { transactionalId: 'live', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 }, { version: 4 });
+      assert.equal(r.errorCode, E.CONCURRENT_TRANSACTIONS);
       assert.equal((await b.broker.topics.alterConfigs('stuck', { 'min.insync.replicas': '1' })).errorCode, E.NONE);
       await until('CompleteCommit', () => describe(c, 'live'), (d) => d.transactionState === 'CompleteCommit');
       assert.deepEqual(markersOf(await batches(c, 'stuck', 0)).map((m) => m.type), [1]);
@@ -283,12 +273,53 @@ test('markers that cannot be written are retried until they can; after a restart
   }
 });
 
-test('InitProducerId\'s transactional path (while it is not served, its handler is called directly)', { timeout: 60_000 }, async () => {
+test('after a restart, a transaction left Ongoing is aborted at its timeout and one left in PrepareAbort completes its abort', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  try {
+    let b = await startTestBroker({ dataDir: dir.path });
+    await b.broker.topics.create({ name: 'open', numPartitions: 1, replicationFactor: 1, configs: {} });
+    await b.broker.topics.create({ name: 'stuck', numPartitions: 1, replicationFactor: 1, configs: { 'min.insync.replicas': '2' } });
+    let c = await KafkaClient.connect(b.bootstrap, { clientId: 'txn-restart' });
+    try {
+      const write = async (id: string, topic: string, timeoutMs: number) => {
+        const p = await initProducer(b, c, id, timeoutMs);
+        await c.request(AddPartitionsToTxn, { v3AndBelowTransactionalId: id, v3AndBelowProducerId: p.producerId, v3AndBelowProducerEpoch: p.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [0] }] }, { version: 3 });
+        await c.produce(topic, 0, [{ key: null, value: Buffer.from(id) }], { acks: 1, producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 0, transactional: true, transactionalId: id });
+        return p;
+      };
+      const ongoing = await write('ongoing', 'open', 2_000);
+      const aborting = await write('aborting', 'stuck', 60_000);
+      assert.equal((await c.request(EndTxn, { transactionalId: 'aborting', producerId: aborting.producerId, producerEpoch: aborting.producerEpoch, committed: false }, { version: 3 })).errorCode, E.NONE);
+      assert.equal((await describe(c, 'aborting')).transactionState, 'PrepareAbort', 'its marker cannot be written');
+      assert.equal((await describe(c, 'ongoing')).transactionState, 'Ongoing');
+      await c.close();
+      await b.close();
+
+      b = await startTestBroker({ dataDir: dir.path });
+      c = await KafkaClient.connect(b.bootstrap, { clientId: 'txn-restart-2' });
+      await c.request(FindCoordinator, { key: 'ongoing', keyType: 1 }, { version: 1 });
+      assert.equal((await describe(c, 'aborting')).transactionState, 'PrepareAbort', 'loaded in PrepareAbort');
+      assert.equal((await b.broker.topics.alterConfigs('stuck', { 'min.insync.replicas': '1' })).errorCode, E.NONE);
+      await until('CompleteAbort after the restart', () => describe(c, 'aborting'), (x) => x.transactionState === 'CompleteAbort');
+      assert.deepEqual(markersOf(await batches(c, 'stuck', 0)).map((m) => [m.producerId, m.type]), [[aborting.producerId, 0]], 'one ABORT marker');
+      const timedOut = await until('the ongoing transaction aborted at its timeout', () => describe(c, 'ongoing'), (x) => x.transactionState === 'CompleteAbort');
+      assert.equal(timedOut.producerId, ongoing.producerId);
+      assert.ok(timedOut.producerEpoch > ongoing.producerEpoch, 'the timeout abort fences the old epoch (Kafka bumps it)');
+      assert.deepEqual(markersOf(await batches(c, 'open', 0)).map((m) => m.type), [0], 'one ABORT marker');
+    } finally {
+      await c.close();
+      await b.close();
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('InitProducerId\'s transactional path, through its handler: validation, creation on first use, KIP-360 bump, fencing', { timeout: 60_000 }, async () => {
   await withBroker(async (b) => {
-    // The served handler once InitProducerId is advertised; until then the unserved module.
-    const unserved = '../../src/server/handlers/_init-producer-id.js';
-    const handler = (b.broker.handlers.get(InitProducerId.apiKey) ?? (await import(unserved) as { default: Handler }).default) as Handler<InitProducerIdRequest, InitProducerIdResponse>;
-    const ctx = (apiVersion: number) => ({
+    const handler = b.broker.handlers.get(InitProducerId.apiKey) as Handler<InitProducerIdRequest, InitProducerIdResponse> | undefined;
+    assert.ok(handler !== undefined, 'InitProducerId is served');
+const ctx = (apiVersion: number) => ({
       header: { apiKey: InitProducerId.apiKey, apiVersion, correlationId: 1, clientId: 'direct' },
       broker: b.broker,
       connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 1, listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS' },

@@ -9,6 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { startBroker, type StartBrokerOptions, type RunningBroker } from '../../src/index.js';
+import { until } from './wait.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -66,15 +67,14 @@ export async function spawnBroker(dataDir: string, port?: number, overrides: Rec
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { out += d; });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`broker exited early: ${out}`);
-    if (await canConnect(p)) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`broker did not start: ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await until('the broker to accept connections', async () => {
+      if (child.exitCode !== null) throw new Error(`broker exited early: ${out}`);
+      return canConnect(p);
+    }, { timeoutMs: 20_000, intervalMs: 50, detail: () => out });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
   return {
     child,

@@ -11,10 +11,12 @@
  * that worked end to end, not merely one that was sent.
  */
 import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { RunningBroker } from '../../src/index.js';
 import type { Handler } from '../../src/server/handler.js';
-import { PYTHON, kcat, lastJson, runPython } from './clients.js';
+import type { CountingTransport } from './broker-events.js';
+import { PYTHON, kcat, lastJson, type RunResult } from './clients.js';
+import { until } from './wait.js';
 import { javaMissing, javaShell, kafkaClientsVersion } from './java.js';
 
 /** API name → versions seen. */
@@ -34,6 +36,7 @@ export interface AdvertisedApi {
 export class VersionRecorder {
   private observed: Observed = new Map();
   private sessions = new Set<FetchSessionUse>();
+  private running = 0;
 
   private constructor() {}
 
@@ -49,7 +52,17 @@ export class VersionRecorder {
             const epoch = (req as { sessionEpoch: number }).sessionEpoch;
             rec.sessions.add(epoch < 0 ? 'sessionless' : epoch === 0 ? 'new session' : 'incremental');
           }
-          return h.handle(ctx, req);
+          rec.running++;
+          let result: unknown;
+          try {
+            result = h.handle(ctx, req);
+          } catch (err) {
+            rec.running--;
+            throw err;
+          }
+          if (result instanceof Promise) return result.finally(() => { rec.running--; });
+          rec.running--;
+          return result as never;
         },
       });
     }
@@ -60,6 +73,16 @@ export class VersionRecorder {
     let s = this.observed.get(api);
     if (s === undefined) this.observed.set(api, (s = new Set()));
     s.add(version);
+  }
+
+  /** Whether `api` was seen since the last take(). */
+  saw(api: string): boolean {
+    return this.observed.has(api);
+  }
+
+  /** Requests whose handler has started and not finished. */
+  get inFlight(): number {
+    return this.running;
   }
 
   /** What was seen since the last take(), then starts afresh. */
@@ -176,7 +199,8 @@ export interface ClientWorkload {
   does: string;
   /** The installed version, or null when the client is missing (the workload is skipped). */
   version(): string | null;
-  run(b: RunningBroker): Promise<WorkloadResult>;
+  /** Runs the client against `b`; `rec` is the recorder on b (a workload may wait for a request to be seen). */
+  run(b: RunningBroker, rec: VersionRecorder): Promise<WorkloadResult>;
 }
 
 const require = createRequire(import.meta.url);
@@ -211,8 +235,43 @@ async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** The consumers stay in their group until the broker has seen a Heartbeat (heartbeat.interval.ms is 500). */
+function heartbeatSeen(rec: VersionRecorder, client: string): Promise<void> {
+  return until(`a Heartbeat from ${client}`, () => rec.saw('Heartbeat'), 15_000);
+}
+
+/** Printed by a Python workload that then waits for a line on stdin (runPythonCued). */
+const CUE = 'sherwood-cue';
+
+/**
+ * Runs a Python workload that prints CUE and then reads a line from stdin: onCue runs in between
+ * (e.g. until the broker has seen a Heartbeat), then the script goes on. Throws with the output
+ * unless it exits 0; JSON still comes on the last stdout line.
+ */
+async function runPythonCued(script: string, args: string[], timeoutMs: number, onCue: () => Promise<void>): Promise<RunResult> {
+  const child = spawn(PYTHON, ['-c', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let cued = false;
+  let cueError: unknown;
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  child.stdin.on('error', () => {});
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (!cued && stdout.includes(`${CUE}\n`)) {
+      cued = true;
+      onCue().then(() => child.stdin.end('\n'), (err: unknown) => { cueError = err; child.kill('SIGKILL'); });
+    }
+  });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  clearTimeout(timer);
+  if (cueError !== undefined) throw cueError;
+  if (code !== 0) throw new Error(`python exited ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+  return { code, stdout, stderr };
 }
 
 async function createTopic(b: RunningBroker, name: string, numPartitions: number): Promise<void> {
@@ -247,8 +306,8 @@ for m in c:
     if n >= 10:
         break
 out['consumed'] = n
-import time
-time.sleep(1.2)  # long enough for heartbeats
+print('${CUE}', flush=True)
+sys.stdin.readline()  # still in the group, until the broker has seen a Heartbeat from it
 c.commit()
 out['committed'] = sum(c.committed(TopicPartition('cm-kp', i)) or 0 for i in range(3))
 c.close()
@@ -265,8 +324,8 @@ export const kafkaPython: ClientWorkload = {
   client: 'kafka-python',
   does: 'KafkaAdminClient (create/list/describe topics, describe_configs, alter_configs, create_partitions, list/describe/delete groups, group offsets, delete_topics); KafkaProducer acks=all; KafkaConsumer in a group with commit()',
   version: () => pythonModuleVersion('kafka.__version__'),
-  async run(b) {
-    const r = lastJson(await runPython(KAFKA_PYTHON, [b.bootstrap], 90_000));
+  async run(b, rec) {
+    const r = lastJson(await runPythonCued(KAFKA_PYTHON, [b.bootstrap], 90_000, () => heartbeatSeen(rec, 'kafka-python')));
     if (r.consumed !== 10 || r.committed !== 10) throw new Error(`kafka-python: ${JSON.stringify(r)}`);
     return { facts: r };
   },
@@ -315,10 +374,11 @@ const CONFLUENT = `
 import sys, json
 from confluent_kafka import Producer, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, NewPartitions, ConfigResource
+import time
 b = sys.argv[1]
 out = {}
 a = AdminClient({'bootstrap.servers': b, 'client.id': 'cm-confluent'})
-for f in a.create_topics([NewTopic('cm-cf', 2, 1), NewTopic('cm-cf-del', 1, 1)]).values():
+for f in a.create_topics([NewTopic('cm-cf', 2, 1), NewTopic('cm-cf-del', 1, 1), NewTopic('cm-cf-tx', 1, 1)]).values():
     f.result(15)
 out['topics'] = sorted(t for t in a.list_topics(timeout=10).topics if t.startswith('cm-cf'))
 for f in a.describe_configs([ConfigResource('topic', 'cm-cf')]).values():
@@ -331,11 +391,29 @@ p = Producer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'compression.
 for i in range(10):
     p.produce('cm-cf', key=b'k%d' % i, value=b'v%d' % i + b'x' * 500, partition=i % 3)
 p.flush(15)
+tp = Producer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'transactional.id': 'cm-cf-tx', 'linger.ms': 5})
+tp.init_transactions(15)
+for commit in (False, True):
+    tp.begin_transaction()
+    for i in range(3):
+        tp.produce('cm-cf-tx', value=b'%s%d' % (b'c' if commit else b'a', i))
+    tp.flush(15)  # abort_transaction purges what was not sent yet
+    (tp.commit_transaction if commit else tp.abort_transaction)(15)
+rc = Consumer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'group.id': 'cm-cf-rc', 'isolation.level': 'read_committed',
+               'enable.auto.commit': False, 'fetch.wait.max.ms': 200})
+rc.assign([TopicPartition('cm-cf-tx', 0, 0)])
+seen = []
+deadline = time.time() + 30
+while len(seen) < 3 and time.time() < deadline:
+    m = rc.poll(0.5)
+    if m is not None and not m.error():
+        seen.append(m.value().decode())
+rc.close()
+out['read_committed'] = seen
 c = Consumer({'bootstrap.servers': b, 'client.id': 'cm-confluent', 'group.id': 'cm-cf-g', 'auto.offset.reset': 'earliest',
               'enable.auto.commit': False, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500, 'fetch.wait.max.ms': 200})
 c.subscribe(['cm-cf'])
 n = 0
-import time
 deadline = time.time() + 30
 while n < 10 and time.time() < deadline:
     m = c.poll(0.5)
@@ -343,7 +421,8 @@ while n < 10 and time.time() < deadline:
         continue
     n += 1
 out['consumed'] = n
-time.sleep(1.2)  # long enough for heartbeats
+print('${CUE}', flush=True)
+sys.stdin.readline()  # still in the group, until the broker has seen a Heartbeat from it
 c.commit(asynchronous=False)
 out['committed'] = sum(tp.offset for tp in c.committed([TopicPartition('cm-cf', i) for i in range(3)], timeout=10))
 lo, hi = c.get_watermark_offsets(TopicPartition('cm-cf', 0), timeout=10)
@@ -357,26 +436,26 @@ print(json.dumps(out))
 
 export const confluentKafka: ClientWorkload = {
   client: 'confluent-kafka',
-  does: 'AdminClient (create_topics, list_topics, describe_configs, alter_configs, create_partitions, list_groups, delete_topics); Producer lz4; Consumer in a group with synchronous commit, committed(), get_watermark_offsets()',
+  does: 'AdminClient (create_topics, list_topics, describe_configs, alter_configs, create_partitions, list_groups, delete_topics); Producer lz4; a transactional Producer (one transaction aborted, one committed) read back by a read_committed Consumer; Consumer in a group with synchronous commit, committed(), get_watermark_offsets()',
   version: () => pythonModuleVersion(`'%s (librdkafka %s)' % (confluent_kafka.version()[0], confluent_kafka.libversion()[0])`),
-  async run(b) {
-    const r = lastJson(await runPython(CONFLUENT, [b.bootstrap], 90_000));
-    if (r.consumed !== 10 || r.committed !== 10) throw new Error(`confluent-kafka: ${JSON.stringify(r)}`);
+  async run(b, rec) {
+    const r = lastJson(await runPythonCued(CONFLUENT, [b.bootstrap], 90_000, () => heartbeatSeen(rec, 'confluent-kafka')));
+    if (r.consumed !== 10 || r.committed !== 10 || JSON.stringify(r.read_committed) !== '["c0","c1","c2"]') throw new Error(`confluent-kafka: ${JSON.stringify(r)}`);
     return { facts: { ...r, codecs: await storedCodecs(b, 'cm-cf') } };
   },
 };
 
 export const kafkajsWorkload: ClientWorkload = {
   client: 'KafkaJS',
-  does: 'admin (createTopics, fetchTopicMetadata, describeConfigs, createPartitions, fetchTopicOffsets, deleteTopicRecords, listGroups, describeGroups, fetchOffsets, deleteGroups, deleteTopics, describeCluster); producer gzip acks=-1; consumer group (eachMessage, auto commit, disconnect)',
+  does: 'admin (createTopics, fetchTopicMetadata, describeConfigs, createPartitions, fetchTopicOffsets, deleteTopicRecords, listGroups, describeGroups, fetchOffsets, deleteGroups, deleteTopics, describeCluster); producer gzip acks=-1; transactional producer (aborted and committed transactions with sendOffsets); consumer group (eachMessage, auto commit, disconnect)',
   version: () => npmVersion('kafkajs'),
-  async run(b) {
+  async run(b, rec) {
     const { Kafka, logLevel, CompressionTypes } = require('kafkajs') as typeof import('kafkajs');
     const kafka = new Kafka({ clientId: 'cm-kafkajs', brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic: 'cm-kjs', numPartitions: 2 }, { topic: 'cm-kjs-del', numPartitions: 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic: 'cm-kjs', numPartitions: 2 }, { topic: 'cm-kjs-del', numPartitions: 1 }, { topic: 'cm-kjs-tx', numPartitions: 1 }], waitForLeaders: true });
       await admin.fetchTopicMetadata({ topics: ['cm-kjs'] });
       await admin.describeConfigs({ resources: [{ type: 2, name: 'cm-kjs' }], includeSynonyms: false });
       await admin.createPartitions({ topicPartitions: [{ topic: 'cm-kjs', count: 3 }] });
@@ -386,6 +465,15 @@ export const kafkajsWorkload: ClientWorkload = {
       await producer.send({ topic: 'cm-kjs', acks: -1, compression: CompressionTypes.GZIP, messages: Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 3 })) });
       await producer.send({ topic: 'cm-kjs-del', acks: 1, messages: [{ value: 'x' }, { value: 'y' }] });
       await producer.disconnect();
+      const txProducer = kafka.producer({ transactionalId: 'cm-kjs-tx', idempotent: true, maxInFlightRequests: 1 });
+      await txProducer.connect();
+      for (const commit of [false, true]) {
+        const txn = await txProducer.transaction();
+        await txn.send({ topic: 'cm-kjs-tx', acks: -1, messages: [0, 1, 2].map((i) => ({ value: `${commit ? 'c' : 'a'}${i}` })) });
+        await txn.sendOffsets({ consumerGroupId: 'cm-kjs-txg', topics: [{ topic: 'cm-kjs-tx', partitions: [{ partition: 0, offset: commit ? '2' : '1' }] }] });
+        await (commit ? txn.commit() : txn.abort());
+      }
+      await txProducer.disconnect();
       await admin.deleteTopicRecords({ topic: 'cm-kjs-del', partitions: [{ partition: 0, offset: '1' }] });
       const consumer = kafka.consumer({ groupId: 'cm-kjs-g', sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
       await consumer.connect();
@@ -395,7 +483,7 @@ export const kafkajsWorkload: ClientWorkload = {
         await within('KafkaJS consumer', 40_000, new Promise<void>((resolve, reject) => {
           consumer.run({ autoCommitThreshold: 1, eachMessage: async () => { if (++consumed >= 12) resolve(); } }).catch(reject);
         }));
-        await sleep(1200); // long enough for heartbeats
+        await heartbeatSeen(rec, 'KafkaJS');
       } finally {
         await consumer.disconnect();
       }
@@ -403,10 +491,11 @@ export const kafkajsWorkload: ClientWorkload = {
       const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith('cm-kjs'));
       await admin.describeGroups(['cm-kjs-g']);
       const committed = await admin.fetchOffsets({ groupId: 'cm-kjs-g', topics: ['cm-kjs'] });
+      const txOffset = (await admin.fetchOffsets({ groupId: 'cm-kjs-txg', topics: ['cm-kjs-tx'] }))[0]!.partitions[0]!.offset;
       await admin.deleteGroups(['cm-kjs-g']);
       await admin.deleteTopics({ topics: ['cm-kjs-del'] });
       const committedTotal = committed[0]!.partitions.reduce((s, p) => s + Number(p.offset), 0);
-      if (consumed < 12 || committedTotal !== 12) throw new Error(`KafkaJS consumed ${consumed}, committed ${committedTotal}`);
+      if (consumed < 12 || committedTotal !== 12 || txOffset !== '2') throw new Error(`KafkaJS consumed ${consumed}, committed ${committedTotal}, transactional offset ${txOffset}`);
       return { facts: { consumed, committedTotal, groups, highWatermarks: offsets.map((o) => o.high) } };
     } finally {
       await admin.disconnect();
@@ -416,9 +505,9 @@ export const kafkajsWorkload: ClientWorkload = {
 
 export const platformaticWorkload: ClientWorkload = {
   client: '@platformatic/kafka',
-  does: 'Admin (createTopics, metadata, describeConfigs, incrementalAlterConfigs, createPartitions, listGroups, describeGroups, listConsumerGroupOffsets, deleteConsumerGroupOffsets, deleteGroups, deleteTopics); Producer acks=all; Consumer group stream with commit(), listOffsets, close',
+  does: 'Admin (createTopics, metadata, describeConfigs, incrementalAlterConfigs, createPartitions, listGroups, describeGroups, listConsumerGroupOffsets, deleteConsumerGroupOffsets, deleteGroups, deleteTopics); idempotent Producer acks=all; Consumer group stream with commit(), listOffsets, close',
   version: () => npmVersion('@platformatic/kafka'),
-  async run(b) {
+  async run(b, rec) {
     const kafka = await import('@platformatic/kafka');
     const common = { clientId: 'cm-platformatic', bootstrapBrokers: [b.bootstrap], retries: 2 };
     const admin = new kafka.Admin(common);
@@ -429,7 +518,7 @@ export const platformaticWorkload: ClientWorkload = {
       await admin.incrementalAlterConfigs({ resources: [{ resourceType: kafka.ConfigResourceTypes.TOPIC, resourceName: 'cm-plt', configs: [
         { name: 'retention.ms', configOperation: kafka.IncrementalAlterConfigOperationTypes.SET, value: '3600000' }] }] });
       await admin.createPartitions({ topics: [{ name: 'cm-plt', count: 3 } as never] });
-      const producer = new kafka.Producer({ ...common, serializers: kafka.stringSerializers, autocreateTopics: false });
+      const producer = new kafka.Producer({ ...common, serializers: kafka.stringSerializers, autocreateTopics: false, idempotent: true });
       try {
         await producer.send({ acks: kafka.ProduceAcks.ALL, messages: Array.from({ length: 12 }, (_, i) => ({ topic: 'cm-plt', partition: i % 3, key: `k${i}`, value: `v${i}` })) });
       } finally {
@@ -445,7 +534,7 @@ export const platformaticWorkload: ClientWorkload = {
             if (++consumed >= 12) break;
           }
         })());
-        await sleep(1200); // long enough for heartbeats
+        await heartbeatSeen(rec, '@platformatic/kafka');
         await stream.close();
         await consumer.listOffsets({ topics: ['cm-plt'] });
       } finally {
@@ -467,7 +556,7 @@ export const platformaticWorkload: ClientWorkload = {
 
 export const javaWorkload: ClientWorkload = {
   client: 'Java kafka-clients',
-  does: 'AdminClient (createTopics, describeTopics, describeCluster, describeConfigs, incrementalAlterConfigs, createPartitions, listOffsets latest/max-timestamp, deleteRecords, listGroups, describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups, deleteTopics); KafkaProducer lz4 acks=all with enable.idempotence=false (no InitProducerId yet); KafkaConsumer in a group (classic protocol) with commitSync, then the group again from its committed offsets',
+  does: 'AdminClient (createTopics, describeTopics, describeCluster, describeConfigs, incrementalAlterConfigs, createPartitions, listOffsets latest/max-timestamp, deleteRecords, listGroups, describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups, deleteTopics); KafkaProducer lz4 with the client defaults (acks=all, idempotent); KafkaConsumer in a group (classic protocol) with commitSync, then the group again from its committed offsets',
   version: () => (javaMissing() === null ? kafkaClientsVersion() : null),
   async run(b) {
     const java = await javaShell(b.bootstrap);
@@ -478,7 +567,7 @@ export const javaWorkload: ClientWorkload = {
       await java.admin('describe-configs', { topic: 'cm-java' });
       await java.admin('alter-configs', { topic: 'cm-java', set: { 'retention.ms': '3600000' } });
       await java.admin('create-partitions', { topic: 'cm-java', count: 3 });
-      const props = { acks: 'all', 'enable.idempotence': false, 'compression.type': 'lz4', 'linger.ms': 5 };
+      const props = { 'compression.type': 'lz4', 'linger.ms': 5 };
       const produced = await java.produce({ topic: 'cm-java', count: 12, key: 'k{i}', value: 'v{i}', valueSize: 500, props });
       await java.produce({ topic: 'cm-java-del', count: 2, partition: 0, props });
       const consumed = await java.consume({ topic: 'cm-java', max: 12, fromBeginning: true, commit: 'sync', timeoutMs: 40_000,
@@ -509,10 +598,13 @@ export const javaWorkload: ClientWorkload = {
 export const CLIENT_WORKLOADS: ClientWorkload[] = [kafkaPython, kcatWorkload, confluentKafka, kafkajsWorkload, platformaticWorkload, javaWorkload];
 
 /** Runs one workload with the recorder reset before and read after. */
-export async function measure(b: RunningBroker, rec: VersionRecorder, w: ClientWorkload): Promise<{ versions: Observed; fetchSessions: Set<FetchSessionUse>; facts: Record<string, unknown> }> {
+export async function measure(b: RunningBroker, rec: VersionRecorder, w: ClientWorkload, connections: CountingTransport): Promise<{ versions: Observed; fetchSessions: Set<FetchSessionUse>; facts: Record<string, unknown> }> {
   rec.take();
-  const { facts } = await w.run(b);
-  // Let requests already in flight (heartbeats, a closing consumer's LeaveGroup) land in this column.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const { facts } = await w.run(b, rec);
+  // Requests the client sent before it closed (heartbeats, a closing consumer's LeaveGroup) land
+  // in this column, not the next: once the broker has closed its side of every connection and
+  // finished every request, there is nothing left of this client.
+  await until(`${w.client}'s connections to close and its requests to finish`, () => connections.open === 0 && rec.inFlight === 0,
+    { timeoutMs: 15_000, detail: () => `${connections.open} connections open, ${rec.inFlight} requests running` });
   return { ...rec.take(), facts };
 }

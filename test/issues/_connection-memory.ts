@@ -30,30 +30,6 @@ export function connect(b: RunningBroker): Promise<net.Socket> {
   });
 }
 
-export async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Waits until the pool's figure stops moving for `quietMs` (the broker read or wrote all it will). */
-export async function settled(read: () => number, quietMs = 300, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = read();
-  let since = Date.now();
-  while (Date.now() - since < quietMs) {
-    if (Date.now() > deadline) throw new Error('the pool never settled');
-    await new Promise((r) => setTimeout(r, 20));
-    const now = read();
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    }
-  }
-}
-
 // A full GC before each RSS reading, so that garbage of earlier steps does not hide growth.
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

@@ -17,7 +17,8 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { withBroker } from '../helpers/broker.js';
 import { KafkaClient, produce, fetch } from '../../src/client/index.js';
-import { BOUNDED, MB, POOL, connect, fetchFrame, normalClientWorks, rss, until } from './_connection-memory.js';
+import { until } from '../helpers/wait.js';
+import { BOUNDED, MB, POOL, connect, fetchFrame, normalClientWorks, rss } from './_connection-memory.js';
 
 test(`issue: 10 clients that never read their Fetch responses hold about the pool, not 10 responses (pool ${BOUNDED ? `${POOL / MB} MiB` : 'unbounded'})`, { timeout: 120_000 }, async () => {
   await withBroker(async (b) => {

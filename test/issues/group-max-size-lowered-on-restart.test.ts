@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, tempDir } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { KafkaClient } from '../../src/client/kafka-client.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { JoinGroup } from '../../src/protocol/messages/join-group.js';
@@ -55,10 +56,7 @@ test('issue: a group over a lowered group.max.size rebalances after a restart an
         const second = cs[1]!.request(JoinGroup, { ...join, memberId: ids[1]! }, { version: 3 });
         // The third rejoins only after the first two are parked in the coordinator (not after a fixed sleep).
         const group = () => b.broker.groups.service.shardFor('capped')!.groups.get('capped')!;
-        for (const deadline = Date.now() + 10_000; group().awaitingJoinCount() < 2;) {
-          assert.ok(Date.now() < deadline, 'the first two rejoins never reached the coordinator');
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        await until('the first two rejoins to be parked in the coordinator', () => group().awaitingJoinCount() >= 2, 10_000);
         const third = await c.request(JoinGroup, { ...join, memberId: ids[2]! }, { version: 3 });
         assert.equal(third.errorCode, ErrorCode.GROUP_MAX_SIZE_REACHED);
         const [j0, j1] = await Promise.all([first, second]);

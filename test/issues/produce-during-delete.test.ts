@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import { createLogger } from '../../src/base/logger.js';
 import { MemoryFileSystem, type FileHandle, type OpenMode } from '../../src/base/file-system.js';
 import type { Partition } from '../../src/cluster/partition.js';
@@ -98,7 +99,7 @@ test('an append that meets its topic deleted answers UNKNOWN_TOPIC_OR_PARTITION,
     let release!: () => void;
     const held = log.enqueue(() => new Promise<void>((r) => (release = r)));
     const deleting = b.broker.topics.delete(topic);
-    while (b.broker.logs.get(topic, 0) !== undefined) await new Promise((r) => setImmediate(r));
+    await until('the delete to take the log out of the manager', () => b.broker.logs.get(topic, 0) === undefined, { timeoutMs: 10_000, intervalMs: 0 });
     const acks1 = appendVia(partition, batch(), 1, 1000);
     const acksAll = appendVia(partition, batch(), -1, 60_000);
     release();

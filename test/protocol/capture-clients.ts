@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PYTHON, run } from '../helpers/clients.js';
+import { until } from '../helpers/wait.js';
 
 export const TOPIC = 'golden-topic';
 export const TIMESTAMP_MS = 1700000000000;
@@ -20,7 +21,18 @@ export interface ClientDriver {
   clientId: string;
   /** The installed client's version, or null when the client is not available. */
   version(): string | null;
-  run(bootstrap: string): Promise<void>;
+  /** sent(apiKey): how many requests of that API the capture server has received so far. */
+  run(bootstrap: string, sent: (apiKey: number) => number): Promise<void>;
+}
+
+const FETCH_KEY = 1;
+
+/**
+ * Until the consumer has fetched twice (it is in its fetch loop: the scenario is complete), at
+ * most ms; a client that never gets there is reported by the frames it did send, not here.
+ */
+async function fetchedTwice(sent: (apiKey: number) => number, ms: number): Promise<void> {
+  await until('two Fetch requests', () => sent(FETCH_KEY) >= 2, ms).catch(() => undefined);
 }
 
 const require = createRequire(import.meta.url);
@@ -105,7 +117,7 @@ export const kafkajs: ClientDriver = {
   name: 'kafkajs',
   clientId: 'golden-kafkajs',
   version: () => npmVersion('kafkajs'),
-  async run(bootstrap) {
+  async run(bootstrap, sent) {
     const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
     const kafka = new Kafka({ clientId: 'golden-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000, requestTimeout: 3000 });
     const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
@@ -119,7 +131,7 @@ export const kafkajs: ClientDriver = {
       await consumer.connect();
       await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
       await consumer.run({ eachMessage: async () => {} });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await fetchedTwice(sent, 5000);
     })(), 6000);
     await withTimeout(consumer.disconnect(), 3000);
   },
@@ -129,7 +141,7 @@ export const platformatic: ClientDriver = {
   name: 'platformatic-kafka',
   clientId: 'golden-platformatic',
   version: () => npmVersion('@platformatic/kafka'),
-  async run(bootstrap) {
+  async run(bootstrap, sent) {
     const { Producer, stringSerializers } = await import('@platformatic/kafka');
     const producer = new Producer({ clientId: 'golden-platformatic', bootstrapBrokers: [bootstrap], serializers: stringSerializers, retries: 0, timeout: 3000 } as never);
     await withTimeout((producer as any).send({
@@ -142,7 +154,7 @@ export const platformatic: ClientDriver = {
     await withTimeout((async () => {
       const stream = await (consumer as any).consume({ topics: [TOPIC], mode: 'earliest', autocommit: false });
       stream.on('data', () => {});
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await fetchedTwice(sent, 5000);
       await (consumer as any).commit({ offsets: [{ topic: TOPIC, partition: 0, offset: 0n, leaderEpoch: 0 }] }).catch(() => undefined);
       await stream.close();
     })(), 6000);

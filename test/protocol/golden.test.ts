@@ -187,7 +187,7 @@ const live = process.env.GOLDEN_LIVE !== '0';
 async function captureLive(driver: ClientDriver): Promise<Buffer[]> {
   const server = await startCaptureServer();
   try {
-    await driver.run(server.bootstrap);
+    await driver.run(server.bootstrap, (apiKey) => server.frames.filter((f) => f.apiKey === apiKey).length);
   } finally {
     await server.close();
   }

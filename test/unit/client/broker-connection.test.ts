@@ -121,7 +121,7 @@ test('produce with acks=0 resolves without a response; maxInFlight bounds outsta
     if (req.apiKey === 0) return null;
     outstanding++;
     maxSeen = Math.max(maxSeen, outstanding);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 20)); // a slow broker (pacing): requests pile up behind it
     outstanding--;
     return metadataAnswer('x');
   });

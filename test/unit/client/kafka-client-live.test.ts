@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBroker } from '../../helpers/broker.js';
+import { highWatermarkReached } from '../../helpers/broker-events.js';
 import { KafkaClient, KafkaError, SimpleConsumer } from '../../../src/client/index.js';
 import { Compression } from '../../../src/protocol/record-batch.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
@@ -24,11 +25,7 @@ test('produce, fetch, listOffsets and a simple consumer against the broker', { t
       const r0 = await client.produce('live', 1, [{ key: 'k3', value: 'v3' }], { acks: 0 });
       assert.equal(r0.baseOffset, -1);
       // acks=0 has no answer: wait (bounded) for the broker to append it, so the checks below are exact.
-      const log = b.broker.partitionLog('live', 1)!;
-      for (const deadline = Date.now() + 10_000; log.highWatermark < 4;) {
-        assert.ok(Date.now() < deadline, `the acks=0 record was never appended (high watermark ${log.highWatermark})`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await highWatermarkReached(b, 'live', 1, 4, 10_000);
 
       // Fetch from the middle: records before the fetch offset are not returned.
       const f = await client.fetch('live', 1, 1);

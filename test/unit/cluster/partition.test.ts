@@ -14,6 +14,7 @@ import { LogManager } from '../../../src/storage/log-manager.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';
 import { ReplicaManager, HIGH_WATERMARK_CHECKPOINT, type MetadataView, type TopicView } from '../../../src/cluster/replica-manager.js';
 import type { PartitionFetchRequest, PartitionState } from '../../../src/cluster/partition.js';
+import { until } from '../../helpers/wait.js';
 
 const LOCAL = 1;
 const FOLLOWER = 2;
@@ -92,6 +93,8 @@ test('leader → follower → leader: epochs grow, the ISR moves the high waterm
   // acks=all waits for the ISR and is released by the follower's fetch, not by a timer.
   let acked: number | undefined;
   const pending = rm.appendRecords('t', 0, batch(5), { acks: -1, timeoutMs: 30_000, origin: 'client' }).then((r) => { acked = r.errorCode; return r; });
+  // Written (checked, so the next line cannot pass merely because the append has not run yet), and still waiting.
+  await until('the acks=all batch to be written', () => p.logEndOffset === 20, { timeoutMs: 5000, intervalMs: 0 });
   await new Promise((r) => setImmediate(r));
   assert.equal(acked, undefined);
   await rm.fetchPartition('t', 0, followerFetch(20));

@@ -17,6 +17,7 @@ import { systemRandom } from '../../../src/base/random.js';
 import { createLogger } from '../../../src/base/logger.js';
 import { ioBufferPool } from '../../../src/base/buffer-pool.js';
 import { requestFrame } from './raw-client.js';
+import { sleep, until } from '../../helpers/wait.js';
 
 const BIG = 24 * 1024 * 1024;
 /** A test-only API (key 1001) answering `count` records fields of `bytes` pooled bytes each. */
@@ -66,9 +67,12 @@ test('a pooled records buffer is released only once written, and the frame is in
   try {
     const idleBefore = ioBufferPool.idleBytes;
     socket.write(requestFrame(Blob, 0, 7, { count: 2, bytes: BIG }));
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(handed.length, 2, 'handler ran');
-    // The client reads nothing: most of 48 MB is still queued on the broker's side.
+    await until('the handler to run', () => handed.length === 2, 5000);
+    // The response is written right after the handler; a release on write() instead of on
+    // the socket's callback would be back in the pool by now. The client reads nothing, so
+    // most of 48 MB stays queued on the broker's side: nothing may come back meanwhile
+    // (a does-not-happen check, hence the fixed wait).
+    await sleep(100);
     assert.equal(ioBufferPool.idleBytes, idleBefore, 'nothing released while unsent');
     const probe = ioBufferPool.acquire(BIG);
     assert.ok(!handed.some((h) => h.buffer === probe.buffer), 'a queued buffer is not handed out again');
@@ -76,10 +80,7 @@ test('a pooled records buffer is released only once written, and the frame is in
 
     socket.resume();
     const expected = 4 + 4 + 4 + 2 * (4 + BIG);
-    for (const deadline = Date.now() + 20_000; received < expected;) {
-      assert.ok(Date.now() < deadline, `received ${received} of ${expected}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await until('the whole frame', () => received >= expected, { detail: () => `received ${received} of ${expected}` });
     const frame = Buffer.concat(chunks, received);
     assert.equal(received, expected);
     assert.equal(frame.readInt32BE(0), expected - 4);
@@ -90,10 +91,7 @@ test('a pooled records buffer is released only once written, and the frame is in
       assert.equal(frame.readInt32BE(at), BIG);
       for (let k = 0; k < BIG; k += 4096 * 97) assert.equal(frame[at + 4 + k], (k / 4096 + i) & 0xff, `part ${i} byte ${k}`);
     }
-    for (const deadline = Date.now() + 5000; ioBufferPool.idleBytes < idleBefore + BIG;) {
-      assert.ok(Date.now() < deadline, 'the written buffers went back to the pool');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await until('the written buffers to go back to the pool', () => ioBufferPool.idleBytes >= idleBefore + BIG, 5000);
   } finally {
     socket.destroy();
   }

@@ -17,6 +17,7 @@ import { systemClock } from '../../../src/base/clock.js';
 import { systemRandom } from '../../../src/base/random.js';
 import { createLogger } from '../../../src/base/logger.js';
 import { RawClient, rawFrame, requestFrame, responseReader } from './raw-client.js';
+import { settled, sleep, until } from '../../helpers/wait.js';
 
 /** A test-only API (key 1000): the handler waits delayMs, then answers seq and payloadBytes of payload. */
 const Echo = api<{ seq: number; delayMs: number; payloadBytes: number; mode: number; blob: Buffer }, { seq: number; payload: Buffer }>(
@@ -244,10 +245,11 @@ test('default (Kafka) semantics: one request at a time per connection, still pip
 test('a null response (acks=0) sends nothing and later responses keep their order', async () => {
   const c = await RawClient.connect(main.port);
   try {
-    c.send(Buffer.concat([echo(1, { delayMs: 20 }), echo(2, { mode: MODE_NULL }), echo(3), echo(4, { mode: MODE_NULL, delayMs: 5 }), echo(5, { mode: MODE_SYNC })]));
-    const responses = (await c.read(3)).map(decodeEcho);
-    assert.deepEqual(responses.map((x) => x.seq), [1, 3, 5]);
-    await new Promise((r) => setTimeout(r, 50));
+    // A last answered request closes the check without a sleep: responses come in request
+    // order, so one sent for 2 or 4 would arrive before 6's.
+    c.send(Buffer.concat([echo(1, { delayMs: 20 }), echo(2, { mode: MODE_NULL }), echo(3), echo(4, { mode: MODE_NULL, delayMs: 5 }), echo(5, { mode: MODE_SYNC }), echo(6, { mode: MODE_SYNC })]));
+    const responses = (await c.read(4)).map(decodeEcho);
+    assert.deepEqual(responses.map((x) => x.seq), [1, 3, 5, 6]);
     assert.equal(c.unread, 0);
   } finally {
     c.close();
@@ -295,7 +297,10 @@ test('write backpressure: a client that stops reading stops the broker from star
     const frames: Buffer[] = [];
     for (let i = 0; i < n; i++) frames.push(echo(i, { mode: MODE_SYNC, payloadBytes: 4 << 20 }));
     c.send(Buffer.concat(frames));
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the broker has stopped starting requests (the count holds still), then check
+    // it stopped early; a broker ignoring backpressure runs all 40 (4 MB each, synchronously).
+    await until('the broker to start answering', () => handled > before, 5000);
+    await settled('the requests the broker started', () => handled, 200);
     const startedWhilePaused = handled - before;
     assert.ok(startedWhilePaused < n, `broker must stop while the client does not read (ran ${startedWhilePaused} of ${n})`);
     c.socket.resume();
@@ -349,13 +354,18 @@ test('connections.max.idle.ms: an idle connection is closed, an active one is no
   const quiet = await RawClient.connect(idle.port);
   const busy = await RawClient.connect(idle.port);
   try {
-    for (let i = 0; i < 6; i++) {
+    // The busy connection talks every 100 ms (pacing) until the quiet one, opened just before
+    // it, is closed as idle: the idle timeout has then passed for both, so only its activity
+    // can have kept the busy one open. (Checking it before 1 s could never fail.)
+    for (let i = 0; !quiet.closed; i++) {
+      assert.ok(i < 50, 'the idle connection was never closed');
       busy.send(echo(i, { mode: MODE_SYNC }));
       await busy.read(1);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
-    assert.equal(busy.closed, false, 'requests every 100 ms keep the connection open');
-    assert.equal(await quiet.waitClosed(3000), true, 'the idle connection is closed');
+    busy.send(echo(99, { mode: MODE_SYNC }));
+    assert.equal(decodeEcho((await busy.read(1))[0]!).seq, 99, 'requests every 100 ms keep the connection open');
+    assert.equal(busy.closed, false);
   } finally {
     quiet.close();
     busy.close();

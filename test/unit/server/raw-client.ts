@@ -34,6 +34,8 @@ export class RawClient {
   private frames: Buffer[] = [];
   private waiters: (() => void)[] = [];
   closed = false;
+  /** Date.now() when the socket closed. */
+  closedAt: number | undefined;
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -49,6 +51,7 @@ export class RawClient {
     });
     socket.on('close', () => {
       this.closed = true;
+      this.closedAt = Date.now();
       this.wake();
     });
     socket.on('error', () => {});
