@@ -17,6 +17,7 @@ import type { PartitionRegistration } from '../../src/cluster/metadata/metadata-
 import type { Partition } from '../../src/cluster/partition.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { until } from './wait.js';
 
 export interface InProcessClusterOptions {
   brokers?: number;
@@ -46,13 +47,9 @@ export interface InProcessCluster {
   close(): Promise<void>;
 }
 
-/** Polls `cond` on timers until true or `timeoutMs` (fails with `what`). */
-export async function eventually(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** `until` (helpers/wait.ts) with the condition first, as the cluster stories read. */
+export function eventually(cond: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+  return until(what, cond, timeoutMs === undefined ? {} : { timeoutMs });
 }
 
 export async function startInProcessCluster(options: InProcessClusterOptions = {}): Promise<InProcessCluster> {
