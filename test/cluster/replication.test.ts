@@ -196,3 +196,32 @@ test('with the metadata store unreachable leaders keep serving; ISR changes wait
     await c.close();
   }
 });
+
+test('followers keep the producer state: after a leader change a retried idempotent batch is a duplicate', async () => {
+  const c = await startInProcessCluster({ brokers: 3 });
+  try {
+    await c.createTopic('exactly-once', 1, 3);
+    const { leader: old, replicas } = c.registration('exactly-once', 0);
+    const next = replicas.find((r) => r !== old)!;
+    const idempotent = (baseSequence: number): Buffer => encodeBatch({
+      records: [{ key: 'k', value: `seq-${baseSequence}` }, { key: 'k', value: `seq-${baseSequence + 1}` }], timestamp: 1_700_000_000_000,
+      producerId: 4000, producerEpoch: 0, baseSequence,
+    });
+    const append = (broker: number, records: Buffer) =>
+      c.broker(broker).broker.replicaManager.appendRecords('exactly-once', 0, records, { acks: -1, timeoutMs: 10_000, origin: 'client' });
+    const first = await append(old, idempotent(0));
+    assert.equal(first.errorCode, ErrorCode.NONE);
+    assert.equal((await append(old, idempotent(2))).baseOffset, 2);
+    await c.electLeader('exactly-once', 0, next);
+    // The producer did not see the second answer and retries it at the new leader.
+    const retried = await append(next, idempotent(2));
+    assert.equal(retried.errorCode, ErrorCode.NONE);
+    assert.equal(retried.baseOffset, 2, 'answered with the original offset');
+    assert.equal(c.partition(next, 'exactly-once', 0).logEndOffset, 4, 'nothing written twice');
+    // A gap in the sequence is refused there too.
+    assert.equal((await append(next, idempotent(6))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.equal((await append(next, idempotent(4))).baseOffset, 4);
+  } finally {
+    await c.close();
+  }
+});
