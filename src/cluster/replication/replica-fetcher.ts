@@ -18,7 +18,8 @@
  *   UNKNOWN_LEADER_EPOCH,     waits replica.fetch.backoff.ms and tries again (a metadata
  *   NOT_LEADER_OR_FOLLOWER,   update meanwhile re-adds it at its new epoch)
  *   others
- * A request that fails (connection, timeout) backs the whole fetcher off.
+ * A request that fails (connection, timeout) backs the whole fetcher off; a partition whose
+ * answer cannot be applied (its log went offline) backs off alone.
  *
  * Decide, await, re-check: a response is applied to a partition only if the fetcher still
  * holds the same entry for it (same leader epoch) and the partition is still a follower.
@@ -274,7 +275,13 @@ export class ReplicaFetcher {
         if (e === undefined || !this.isCurrent(e)) continue;
         // Our log must not have moved while the fetch was out (only this loop appends to it).
         if (e.partition.logEndOffset !== sent.get(e)) continue;
-        await this.processPartition(e, d);
+        try {
+          await this.processPartition(e, d);
+        } catch (err) {
+          // One partition's failure (its log went offline, say) must not stop the others.
+          this.logger.warn('follower could not apply the leader\'s answer; backing off', { topic: t.topic, partition: d.partitionIndex, error: String(err) });
+          this.delay(e);
+        }
       }
     }
   }
@@ -289,7 +296,10 @@ export class ReplicaFetcher {
           this.logger.info('follower log is behind the leader\'s log start; restarting it there', { topic: p.topic, partition: p.partitionIndex, at: d.logStartOffset });
           await p.truncateFullyAndStartAt(d.logStartOffset);
         } else {
+          // Past the leader's end: truncate again, after a backoff (a leader that keeps
+          // answering this must not make the fetcher spin).
           e.state = 'truncating';
+          this.delay(e);
         }
         return;
       default:

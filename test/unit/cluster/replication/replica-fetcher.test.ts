@@ -24,13 +24,13 @@ function replicated(baseOffset: number, epoch: number, n: number): Buffer {
   return b;
 }
 
-async function follower(): Promise<Partition> {
+async function follower(index = 0): Promise<Partition> {
   const clock = new ManualClock();
   const logger = createLogger('error');
   const logs = await LogManager.open({ fs: new MemoryFileSystem({ trackDurability: false }), dirs: ['/data'], clock, logger });
-  const log = await logs.create('t', 0, DEFAULT_LOG_CONFIG);
+  const log = await logs.create('t', index, DEFAULT_LOG_CONFIG);
   const p = new Partition({
-    topic: 't', partition: 0, topicId: Buffer.alloc(16, 1), log, localBrokerId: 2, clock, logger,
+    topic: 't', partition: index, topicId: Buffer.alloc(16, 1), log, localBrokerId: 2, clock, logger,
     config: { validation: {} as never, minInsyncReplicas: 1, isInternal: false, replicaLagTimeMaxMs: 30_000 },
   });
   p.makeFollower({ replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 3, partitionEpoch: 3 });
@@ -96,6 +96,14 @@ class ScriptedChannel {
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function partitionData(partitionIndex: number, errorCode: number, extra: Record<string, unknown> = {}) {
+  return {
+    partitionIndex, errorCode, highWatermark: 12, lastStableOffset: 12, logStartOffset: 0,
+    divergingEpoch: { epoch: -1, endOffset: -1 }, currentLeader: { leaderId: -1, leaderEpoch: -1 }, snapshotId: { endOffset: -1, epoch: -1 },
+    abortedTransactions: null, preferredReadReplica: -1, records: Buffer.alloc(0), ...extra,
+  };
+}
 
 function fetchAnswer(errorCode: number, extra: Record<string, unknown> = {}) {
   return (body: any) => ({
@@ -168,6 +176,37 @@ test('a batch from the leader that starts below our log end replaces our part of
   assert.equal(p.logEndOffset, 10);
   const { records } = await p.log.read(5, 1 << 20, 10, true);
   assert.ok(records.equals(leaderBatch), 'offsets 5-9 are the leader\'s batch, whole');
+  channel.close();
+  await fetcher.close();
+});
+
+test('a partition whose answer cannot be applied backs off alone; the others keep replicating', async () => {
+  const bad = await follower(0);
+  const good = await follower(1);
+  const clock = new ManualClock();
+  const channel = new ScriptedChannel();
+  const config = { maxBytes: 1000, responseMaxBytes: 5000, waitMaxMs: 100, minBytes: 1, backoffMs: 1000 };
+  const fetcher = new ReplicaFetcher(1, 2, channel as unknown as BrokerChannel, () => config, clock, createLogger('error'));
+  fetcher.add(bad);
+  fetcher.add(good);
+  channel.script('OffsetForLeaderEpoch', () => ({
+    throttleTimeMs: 0, topics: [{ topic: 't', partitions: [0, 1].map((partition) => ({ errorCode: 0, partition, leaderEpoch: 2, endOffset: 10 })) }],
+  }));
+  // Partition 0 gets bytes that are not whole batches (the append throws); partition 1 a batch.
+  const torn = replicated(10, 3, 2).subarray(0, 70);
+  channel.script('Fetch', () => ({
+    throttleTimeMs: 0, errorCode: 0, sessionId: 0, nodeEndpoints: [],
+    responses: [{ topic: 't', topicId: Buffer.alloc(16), partitions: [partitionData(0, 0, { records: torn }), partitionData(1, 0, { records: replicated(10, 3, 2) })] }],
+  }));
+  channel.script('Fetch', (body) => {
+    assert.deepEqual(body.topics[0].partitions.map((x: { partition: number }) => x.partition), [1], 'partition 0 is backing off');
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, nodeEndpoints: [], responses: [{ topic: 't', topicId: Buffer.alloc(16), partitions: [partitionData(1, 0)] }] };
+  });
+  for (let i = 0; i < 30 && channel.sent.filter((x) => x.api === 'Fetch').length < 2; i++) await flush();
+  assert.equal(good.logEndOffset, 12);
+  assert.equal(bad.logEndOffset, 10);
+  const later = channel.sent.filter((x) => x.api === 'Fetch').slice(1);
+  assert.ok(later.every((x) => x.body.topics[0].partitions.every((q: { partition: number }) => q.partition === 1)), 'partition 0 waits out its backoff');
   channel.close();
   await fetcher.close();
 });
