@@ -144,6 +144,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('replica.fetch.response.max.bytes', 'int', 10485760, 'In a cluster: the bytes a follower asks per Fetch response, over all partitions.', { validate: atLeast(0) }),
   def('replica.fetch.wait.max.ms', 'int', 500, 'In a cluster: how long a follower\'s Fetch waits at the leader for replica.fetch.min.bytes. Keep it below replica.lag.time.max.ms.', { validate: atLeast(0) }),
   def('replica.fetch.min.bytes', 'int', 1, 'In a cluster: the bytes a follower\'s Fetch waits for (up to replica.fetch.wait.max.ms).', { validate: atLeast(1) }),
+  def('replica.socket.timeout.ms', 'int', 30000, 'In a cluster: how long a follower waits for a connection to its leader or an OffsetForLeaderEpoch answer (a Fetch waits replica.fetch.wait.max.ms longer).', { validate: atLeast(1) }),
   def('replica.fetch.backoff.ms', 'int', 1000, 'In a cluster: how long a follower waits after a failed fetch (an error from the leader or a lost connection).', { validate: atLeast(0) }),
   def('replica.lag.time.max.ms', 'long', 30000, 'A follower that has not caught up with the leader for this long leaves the ISR (checked every half of it); the high watermark waits for followers caught up within it.', { validate: atLeast(1) }),
   def('replica.high.watermark.checkpoint.interval.ms', 'long', 5000, 'How often each log dir\'s replication-offset-checkpoint (the high watermarks) is written; also written on shutdown.', { validate: atLeast(1) }),

@@ -241,7 +241,7 @@ function replicationServices(config: BrokerConfig, topics: TopicManager, transpo
       minBytes: config.getInt('replica.fetch.min.bytes'),
       backoffMs: config.getInt('replica.fetch.backoff.ms'),
     }),
-    requestTimeoutMs: 30_000,
+    requestTimeoutMs: config.getInt('replica.socket.timeout.ms'),
   });
   return {
     fetchers,

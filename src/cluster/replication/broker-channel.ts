@@ -56,6 +56,11 @@ export class BrokerChannel {
 
   constructor(readonly peerId: number, private readonly opts: BrokerChannelOptions) {}
 
+  /** The default bound on a request (and on connecting). */
+  get requestTimeoutMs(): number {
+    return this.opts.requestTimeoutMs;
+  }
+
   async send<Req, Res>(api: ApiDef<Req, Res>, version: number, body: Req, timeoutMs = this.opts.requestTimeoutMs): Promise<Res> {
     const w = new Writer(256);
     api.request.write(w, body, version);

@@ -21,7 +21,7 @@ export interface ReplicaFetcherManagerOptions {
   endpoint(brokerId: number): { host: string; port: number } | null;
   /** replica.fetch.* (read at every round: they may change). */
   config(): ReplicaFetchConfig;
-  /** replica.socket.timeout.ms-like bound on OffsetForLeaderEpoch round trips. */
+  /** replica.socket.timeout.ms: connecting and OffsetForLeaderEpoch; a Fetch gets replica.fetch.wait.max.ms more. */
   requestTimeoutMs: number;
 }
 

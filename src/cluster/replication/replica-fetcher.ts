@@ -263,7 +263,7 @@ export class ReplicaFetcher {
       })),
       forgottenTopicsData: [],
       rackId: '',
-    }, cfg.waitMaxMs + 30_000);
+    }, cfg.waitMaxMs + this.channel.requestTimeoutMs);
     if (res.errorCode !== ErrorCode.NONE) {
       for (const e of entries) this.delay(e);
       return;

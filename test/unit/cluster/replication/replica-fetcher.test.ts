@@ -72,6 +72,7 @@ class ScriptedChannel {
   private readonly waiting: ((v: unknown) => void)[] = [];
   private readonly answers: { api: string; answer: (body: any) => unknown }[] = [];
   closed = false;
+  readonly requestTimeoutMs = 30_000;
 
   script(api: string, answer: (body: any) => unknown): void {
     this.answers.push({ api, answer });
