@@ -2,7 +2,7 @@
 // Runs the test suite with node's test runner (TypeScript through tsx), in two tiers:
 //   fast  test/unit, test/protocol, test/storage, test/coordinator: in-process, no real
 //         clients or child processes; seconds.
-//   e2e   test/e2e, test/issues: real brokers, real clients (kafka-python, librdkafka,
+//   e2e   test/e2e, test/issues, test/cluster (several brokers in one process): real brokers, real clients (kafka-python, librdkafka,
 //         KafkaJS, @platformatic/kafka, kcat), child processes, SIGKILL; minutes.
 // Usage: node scripts/run-tests.mjs [--tier fast|e2e|all] [path-substring ...]
 // `npm test` runs the fast tier first and stops there if it fails, then the e2e tier.
@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 
 const TIERS = {
   fast: ['test/unit', 'test/protocol', 'test/storage', 'test/coordinator'],
-  e2e: ['test/e2e', 'test/issues'],
+  e2e: ['test/e2e', 'test/issues', 'test/cluster'],
 };
 
 function walk(dir) {

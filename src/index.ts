@@ -11,3 +11,6 @@ export { Broker, type BrokerEndpoint } from './server/broker.js';
 export { BrokerConfig, BROKER_CONFIG_DEFS, parseServerProperties, type ConfigDef } from './server/config.js';
 export { BrokerError, ConfigError, BROKER_ERROR_CODES, type BrokerErrorCode } from './base/errors.js';
 export type { LogLevel, Logger } from './base/logger.js';
+export { SharedMetadataLog, SharedMemoryMetadataStore } from './cluster/metadata/shared-memory-metadata-store.js';
+export { MetadataConflictError, type MetadataStore } from './cluster/metadata/metadata-store.js';
+export { MemoryTransport, tcpTransport, type Transport } from './base/transport.js';

@@ -20,8 +20,15 @@
  *   checkpointed by the ReplicaManager (`replication-offset-checkpoint`) and restored on open.
  * - Follower fetch state (`updateFollowerFetchState`) is Kafka's ReplicaState: log end and
  *   start offsets, last fetch time and last caught-up time, which decide ISR membership
- *   (`outOfSyncReplicaIds`, `isrExpansionCandidate`); ISR changes themselves are written by
- *   the metadata layer (AlterPartition in KRaft) and come back through makeLeader.
+ *   (`outOfSyncReplicaIds`, `isrExpansionCandidate`). The leader proposes ISR changes through
+ *   `alterIsr` (AlterPartition in KRaft): `maybeExpandIsr` after a follower's fetch,
+ *   `maybeShrinkIsr` on the ReplicaManager's timer, one proposal in flight at a time; the
+ *   metadata layer writes them and they come back through makeLeader — the ISR used for the
+ *   high watermark and min.insync.replicas is always the committed one.
+ * - As a follower, the replica fetcher (replication/replica-fetcher.ts) appends the leader's
+ *   batches (`appendRecordsAsFollower`, refused under another epoch), truncates
+ *   (`truncateTo`, `truncateFullyAndStartAt`) and takes the leader's high watermark and log
+ *   start (`updateFollowerHighWatermark`, `updateFollowerLogStartOffset`).
  * - Errors are Kafka codes (data). A partition stopped because its topic was deleted answers
  *   UNKNOWN_TOPIC_OR_PARTITION; one stopped by shutdown NOT_LEADER_OR_FOLLOWER.
  */
@@ -42,6 +49,9 @@ import {
 
 export * from './partition-types.js';
 
+/** How long a leader waits after an ISR change failed (metadata store unreachable) before proposing again. */
+export const ISR_CHANGE_RETRY_BACKOFF_MS = 1000;
+
 export interface PartitionOptions {
   topic: string;
   partition: number;
@@ -51,6 +61,12 @@ export interface PartitionOptions {
   config: PartitionConfig;
   clock: Clock;
   logger: Logger;
+  /**
+   * Proposes a new ISR to the metadata (AlterPartition; TopicManager.alterPartitionIsr): a
+   * Kafka error code, NONE once written. The change comes back through makeLeader. Absent on a
+   * standalone broker, whose ISR never changes.
+   */
+  alterIsr?: (p: Partition, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]) => Promise<number>;
 }
 
 export class Partition {
@@ -71,6 +87,13 @@ export class Partition {
   private readonly listeners = new Set<() => void>();
   private stopReason: StopReason | null = null;
   private readonly unsubscribeLog: () => void;
+  private readonly alterIsr: PartitionOptions['alterIsr'];
+  /** An ISR change proposed and not yet answered (one at a time, as Kafka's PendingIsrChange). */
+  private isrChangeInFlight = false;
+  /** After a failed (not refused) ISR change, no new proposal before this clock time. */
+  private isrChangeRetryAtMs = 0;
+  /** Where the current leader epoch started in our log (a follower joins the ISR only past it). */
+  private leaderEpochStartOffset = -1;
 
   constructor(options: PartitionOptions) {
     this.topic = options.topic;
@@ -81,6 +104,7 @@ export class Partition {
     this.config = options.config;
     this.clock = options.clock;
     this.logger = options.logger;
+    this.alterIsr = options.alterIsr;
     // Everything that can complete a waiting produce or fetch goes through one notification.
     this.unsubscribeLog = this.log.onHighWatermarkChange(() => this.notify());
   }
@@ -171,6 +195,7 @@ export class Partition {
     const isNewEpoch = state.leaderEpoch > this._leaderEpoch;
     this.applyState(state);
     if (isNewEpoch) {
+      this.leaderEpochStartOffset = this.log.logEndOffset;
       const now = this.clock.now();
       this.remoteReplicas.clear();
       for (const id of state.replicas) {
@@ -283,6 +308,16 @@ export class Partition {
     if (hw !== this.log.highWatermark) this.log.setHighWatermark(hw);
   }
 
+  /**
+   * A follower follows its leader's log start (DeleteRecords, retention) up to its own high
+   * watermark (Kafka's maybeIncrementLogStartOffset on the follower).
+   */
+  async updateFollowerLogStartOffset(leaderLogStartOffset: number): Promise<void> {
+    if (this.isLeader || this.stopReason !== null) return;
+    const target = Math.min(leaderLogStartOffset, this.log.highWatermark);
+    if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);
+  }
+
   /** Restores a checkpointed high watermark on open (clamped to the log's bounds). */
   restoreHighWatermark(offset: number): void {
     this.log.setHighWatermark(offset);
@@ -311,11 +346,48 @@ export class Partition {
     });
   }
 
-  /** A follower outside the ISR that has reached the high watermark in the current epoch (a candidate to add). */
+  /**
+   * A follower outside the ISR that has reached the high watermark and the start of the
+   * current leader epoch (Kafka's isFollowerInSync for expansion): a candidate to add.
+   */
   isrExpansionCandidate(brokerId: number): boolean {
     if (!this.isLeader || this._isr.includes(brokerId)) return false;
     const r = this.remoteReplicas.get(brokerId);
-    return r !== undefined && r.logEndOffset >= this.log.highWatermark && r.logEndOffset >= 0;
+    return r !== undefined && r.logEndOffset >= 0 && r.logEndOffset >= this.log.highWatermark && r.logEndOffset >= this.leaderEpochStartOffset;
+  }
+
+  /** Kafka's maybeExpandIsr, after a follower's fetch: proposes ISR + follower when it caught up. */
+  maybeExpandIsr(brokerId: number): void {
+    if (this.isrExpansionCandidate(brokerId)) this.proposeIsr([...this._isr, brokerId]);
+  }
+
+  /**
+   * Kafka's maybeShrinkIsr, on the ReplicaManager's timer: proposes the ISR without the
+   * followers not caught up within replica.lag.time.max.ms. Returns the ids it proposed to drop.
+   */
+  maybeShrinkIsr(nowMs: number): number[] {
+    const out = this.outOfSyncReplicaIds(nowMs);
+    if (out.length > 0) this.proposeIsr(this._isr.filter((id) => !out.includes(id)));
+    return out;
+  }
+
+  private proposeIsr(isr: readonly number[]): void {
+    if (this.alterIsr === undefined || this.isrChangeInFlight || !this.isLeader) return;
+    if (this.clock.now() < this.isrChangeRetryAtMs) return;
+    this.isrChangeInFlight = true;
+    const epoch = this._leaderEpoch;
+    this.logger.info('proposing an ISR change', { topic: this.topic, partition: this.partitionIndex, from: this._isr, to: isr, leaderEpoch: epoch });
+    this.alterIsr(this, epoch, this._partitionEpoch, isr)
+      .then((code) => {
+        if (code !== ErrorCode.NONE) this.logger.info('ISR change refused', { topic: this.topic, partition: this.partitionIndex, errorCode: code });
+      }, (err: unknown) => {
+        // The metadata store is unreachable: do not retry on every follower fetch.
+        this.isrChangeRetryAtMs = this.clock.now() + ISR_CHANGE_RETRY_BACKOFF_MS;
+        this.logger.warn('ISR change failed', { topic: this.topic, partition: this.partitionIndex, error: String(err) });
+      })
+      .finally(() => {
+        this.isrChangeInFlight = false;
+      });
   }
 
   // ---- append -----------------------------------------------------------------------------
@@ -415,9 +487,13 @@ export class Partition {
     });
   }
 
-  /** Appends replicated batches on a follower (offsets and epochs as the leader wrote them). */
-  async appendRecordsAsFollower(records: Buffer): Promise<{ firstOffset: number; lastOffset: number }> {
-    assert(!this.isLeader, () => `appendRecordsAsFollower on the leader of ${this.name}`);
+  /**
+   * Appends replicated batches on a follower (offsets and epochs as the leader wrote them),
+   * fetched under `leaderEpoch`. Nothing is written if we became leader or moved to another
+   * epoch meanwhile (the fetcher re-checks too; this is the last check before the log).
+   */
+  async appendRecordsAsFollower(records: Buffer, leaderEpoch = this._leaderEpoch): Promise<{ firstOffset: number; lastOffset: number } | null> {
+    if (this.isLeader || this.stopReason !== null || this._leaderEpoch !== leaderEpoch) return null;
     return this.log.appendAsFollower(records);
   }
 
@@ -425,6 +501,12 @@ export class Partition {
   async truncateTo(offset: number): Promise<void> {
     assert(!this.isLeader, () => `truncateTo on the leader of ${this.name}`);
     await this.log.truncateTo(offset);
+  }
+
+  /** A follower below its leader's log start: the log restarts empty at `offset`. */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    assert(!this.isLeader, () => `truncateFullyAndStartAt on the leader of ${this.name}`);
+    await this.log.truncateFullyAndStartAt(offset);
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -472,7 +554,10 @@ export class Partition {
         throw err;
       }
     }
-    if (isFollower) this.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, this.clock.now(), leaderEnd);
+    if (isFollower) {
+      this.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, this.clock.now(), leaderEnd);
+      this.maybeExpandIsr(req.replicaId);
+    }
     // Kafka's collectAbortedTransactions(fetchOffset, upperBound): those overlapping what is returned.
     const aborted = readCommitted && records.length > 0
       ? log.collectAbortedTransactions(req.fetchOffset, lastOffset + 1).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))

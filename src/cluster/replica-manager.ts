@@ -30,6 +30,7 @@ import type { LogConfig } from '../storage/log-config.js';
 import { readOffsetCheckpoint, writeCheckpoint } from '../storage/checkpoint-file.js';
 import type { AppendOrigin } from './log-validator.js';
 import { Partition } from './partition.js';
+import type { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js';
 import {
   NOT_LEADER_MESSAGE, UNKNOWN_MESSAGE, failedAppend, readError,
   type LeaderAppendResult, type PartitionConfig, type PartitionFetchRequest, type PartitionReadResult, type PartitionState,
@@ -81,6 +82,16 @@ export interface ReplicaManagerOptions {
   topicSettings(topic: string): TopicSettings;
   /** replica.high.watermark.checkpoint.interval.ms */
   highWatermarkCheckpointIntervalMs: number;
+  /**
+   * In a cluster: the follower side (fetchers per leader) and the leader side's ISR changes
+   * (AlterPartition through the metadata). Absent on a standalone broker.
+   */
+  replication?: {
+    fetchers: ReplicaFetcherManager;
+    alterIsr: (topic: string, partition: number, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]) => Promise<number>;
+    /** replica.lag.time.max.ms: the ISR shrink check runs every half of it, as in Kafka. */
+    replicaLagTimeMaxMs: number;
+  };
 }
 
 export interface AppendRecordsOptions {
@@ -104,6 +115,7 @@ export class ReplicaManager {
   private readonly leadership = new Map<string, Set<LeadershipListener>>();
   private image: MetadataView | undefined;
   private checkpointTimer: TimerHandle | undefined;
+  private isrTimer: TimerHandle | undefined;
   private checkpointing: Promise<void> = Promise.resolve();
   private stopped = false;
   readonly localBrokerId: number;
@@ -217,6 +229,28 @@ export class ReplicaManager {
       }
     }
     this.scheduleCheckpoint();
+    this.scheduleIsrShrink();
+  }
+
+  /** The follower side, in a cluster (tests and diagnostics). */
+  get fetchers(): ReplicaFetcherManager | undefined {
+    return this.opts.replication?.fetchers;
+  }
+
+  /** Kafka's isr-expiration task: every replica.lag.time.max.ms / 2, each led partition drops laggards. */
+  private scheduleIsrShrink(): void {
+    const r = this.opts.replication;
+    if (r === undefined || this.stopped) return;
+    this.isrTimer = this.opts.clock.schedule(Math.max(1, Math.floor(r.replicaLagTimeMaxMs / 2)), () => {
+      this.maybeShrinkIsr();
+      this.scheduleIsrShrink();
+    });
+  }
+
+  /** Proposes ISR shrinks for every led partition with followers out of sync (also called by tests). */
+  maybeShrinkIsr(): void {
+    const now = this.opts.clock.now();
+    for (const p of this.partitions.values()) if (p.isLeader) p.maybeShrinkIsr(now);
   }
 
   /** Applies one published metadata delta (a MetadataListener). */
@@ -254,6 +288,7 @@ export class ReplicaManager {
       p = new Partition({
         topic: t.name, partition: index, topicId: t.topicId, log, localBrokerId: this.localBrokerId,
         config: settings.partition, clock: this.opts.clock, logger: this.opts.logger,
+        ...(this.opts.replication === undefined ? {} : { alterIsr: this.alterIsr }),
       });
       // The log opens with its high watermark at the log start; the checkpoint restores it.
       if (checkpointedHw !== undefined) p.restoreHighWatermark(checkpointedHw);
@@ -262,13 +297,23 @@ export class ReplicaManager {
     p.topicId = t.topicId;
     const wasLeader = p.isLeader;
     const previousEpoch = p.leaderEpoch;
+    const fetchers = this.opts.replication?.fetchers;
     if (state.leader === this.localBrokerId) {
+      fetchers?.removePartition(p);
       if (await p.makeLeader(state)) this.fireElection(p);
     } else {
-      p.makeFollower(state);
+      const changed = p.makeFollower(state);
       if (wasLeader) this.fireResignation(p, previousEpoch);
+      // A new leader or epoch: fetch from it, truncating first (a former leader drops its tail).
+      if (fetchers !== undefined) {
+        if (state.leader < 0) fetchers.removePartition(p);
+        else if (changed || !fetchers.isFetching(p)) fetchers.addPartition(p);
+      }
     }
   }
+
+  private readonly alterIsr = (p: Partition, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]): Promise<number> =>
+    this.opts.replication!.alterIsr(p.topic, p.partitionIndex, leaderEpoch, partitionEpoch, isr);
 
   private async stopPartition(topic: string, index: number, reason: 'deleted' | 'shutdown'): Promise<void> {
     const k = key(topic, index);
@@ -276,6 +321,7 @@ export class ReplicaManager {
     if (p === undefined) return;
     const wasLeader = p.isLeader;
     this.partitions.delete(k);
+    this.opts.replication?.fetchers.removePartition(p);
     p.stop(reason);
     if (wasLeader) this.fireResignation(p, p.leaderEpoch);
     if (reason === 'deleted') await this.opts.logs.delete(topic, index);
@@ -322,6 +368,8 @@ export class ReplicaManager {
     if (this.stopped) return;
     this.stopped = true;
     this.checkpointTimer?.cancel();
+    this.isrTimer?.cancel();
+    await this.opts.replication?.fetchers.shutdown();
     const all = [...this.partitions.values()];
     for (const p of all) await this.stopPartition(p.topic, p.partitionIndex, 'shutdown');
     await this.checkpointHighWatermarks(all).catch((err: unknown) => this.opts.logger.error('high watermark checkpoint failed', { error: String(err) }));

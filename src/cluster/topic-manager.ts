@@ -37,7 +37,7 @@ import { resolveTopicConfig, toLogConfig, topicConfigDef } from './topic-config.
 import { DynamicBrokerConfigs, brokerConfigString, type BrokerConfigView, type DynamicScope } from './dynamic-broker-config.js';
 import type { MetadataChanges, MetadataImage, MetadataListener, PartitionRegistration, TopicImage } from './metadata/metadata-image.js';
 import { MetadataDelta, rebaseChanges } from './metadata/metadata-delta.js';
-import { uuidToString, type MetadataRecord } from './metadata/metadata-records.js';
+import { uuidToString, type BrokerEndpointRecord, type MetadataRecord } from './metadata/metadata-records.js';
 import { MetadataConflictError, type MetadataStore } from './metadata/metadata-store.js';
 import {
   newTopicId, planCreatePartitions, planCreateTopics, planDeleteTopics,
@@ -49,6 +49,10 @@ export {
   MAX_PARTITIONS_PER_TOPIC, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
 } from './controller/replication-control.js';
 export { uuidFromString, uuidToString } from './metadata/metadata-records.js';
+
+function sameEndpoints(a: readonly BrokerEndpointRecord[], b: readonly BrokerEndpointRecord[]): boolean {
+  return a.length === b.length && a.every((e, i) => e.name === b[i]!.name && e.host === b[i]!.host && e.port === b[i]!.port);
+}
 
 /** Default of sherwood.max.broker.partitions. */
 export const DEFAULT_MAX_BROKER_PARTITIONS = 100_000;
@@ -93,6 +97,7 @@ export class TopicManager {
   /** Remote batches that arrived before the batch before them was installed, by base offset. */
   private readonly pendingRemote = new Map<number, { records: readonly MetadataRecord[]; image: MetadataImage }>();
   private offsetWaiters: { offset: number; resolve: () => void }[] = [];
+  private closed = false;
 
   private constructor(private readonly opts: TopicManagerOptions) {
     this.dynamicConfigs = new DynamicBrokerConfigs(opts.config, opts.logger);
@@ -282,7 +287,11 @@ export class TopicManager {
   }
 
   async close(): Promise<void> {
-    await this.exclusive(() => this.opts.store.close());
+    await this.exclusive(async () => {
+      this.closed = true;
+      for (const w of this.offsetWaiters.splice(0)) w.resolve();
+      await this.opts.store.close();
+    });
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -372,12 +381,17 @@ export class TopicManager {
 
   /** Resolves once the installed image is at `offset` or later. */
   private reachOffset(offset: number): Promise<void> {
-    if (this.current.offset >= offset) return Promise.resolve();
+    if (this.current.offset >= offset || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.offsetWaiters.push({ offset, resolve }));
   }
 
   private install(image: MetadataImage, changes: MetadataChanges | null): void {
     this.current = image;
+    if (this.offsetWaiters.length > 0) {
+      const ready = this.offsetWaiters.filter((w) => w.offset <= image.offset);
+      this.offsetWaiters = this.offsetWaiters.filter((w) => w.offset > image.offset);
+      for (const w of ready) w.resolve();
+    }
     if (changes === null || changes.brokerConfigsChanged) {
       this.dynamicConfigs.load({ default: { ...image.brokerConfigs('default') }, broker: { ...image.brokerConfigs(this.opts.nodeId) } });
       this.generation++;
@@ -415,7 +429,9 @@ export class TopicManager {
     const rack = this.opts.rack ?? null;
     const records: MetadataRecord[] = [];
     const registered = this.current.broker(nodeId);
-    if (registered === undefined || registered.rack !== rack) records.push({ type: 'RegisterBrokerRecord', brokerId: nodeId, rack });
+    if (registered === undefined || registered.rack !== rack) {
+      records.push({ type: 'RegisterBrokerRecord', brokerId: nodeId, rack, ...(registered?.endpoints === undefined ? {} : { endpoints: registered.endpoints }) });
+    }
     if (this.current.offset === 0 && this.opts.adoptOnFirstStart !== undefined) {
       // Adopted as found, without the checks a new topic gets: refusing one would delete its data.
       const counts = new Map<string, number>();
@@ -431,6 +447,36 @@ export class TopicManager {
       }
     }
     return records;
+  }
+
+  /**
+   * Registers where this broker listens (a cluster's brokers find each other's endpoints in
+   * the image). Called once the sockets are bound; nothing is written when unchanged.
+   */
+  async registerEndpoints(endpoints: readonly BrokerEndpointRecord[]): Promise<void> {
+    await this.change<never>(() => {
+      const registered = this.current.broker(this.opts.nodeId);
+      if (registered !== undefined && sameEndpoints(registered.endpoints ?? [], endpoints)) return { records: [], results: [] };
+      return { records: [{ type: 'RegisterBrokerRecord', brokerId: this.opts.nodeId, rack: this.opts.rack ?? null, endpoints: [...endpoints] }], results: [] };
+    });
+  }
+
+  /**
+   * A leader's ISR change (AlterPartition in KRaft): written only when the image still shows
+   * this broker leading at `leaderEpoch` and the partition at `partitionEpoch` (compare-and-set
+   * on the partition epoch); otherwise the Kafka error that says why, and nothing is written.
+   */
+  alterPartitionIsr(topic: string, partition: number, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]): Promise<number> {
+    return this.change(() => {
+      const t = this.current.topic(topic);
+      const p = t?.partitions[partition];
+      if (t === undefined || p === undefined) return { records: [], results: [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION] };
+      if (p.leader !== this.opts.nodeId) return { records: [], results: [ErrorCode.NOT_LEADER_OR_FOLLOWER] };
+      if (p.leaderEpoch !== leaderEpoch) return { records: [], results: [ErrorCode.FENCED_LEADER_EPOCH] };
+      if (p.partitionEpoch !== partitionEpoch) return { records: [], results: [ErrorCode.INVALID_UPDATE_VERSION] };
+      if (!isr.includes(this.opts.nodeId) || isr.some((b) => !p.replicas.includes(b))) return { records: [], results: [ErrorCode.INVALID_REQUEST] };
+      return { records: [{ type: 'PartitionChangeRecord', topicId: t.topicId, partitionId: partition, isr: [...isr] }], results: [ErrorCode.NONE] };
+    }).then((r) => r[0]!);
   }
 
   private brokerInt(name: string, fallback: number): number {

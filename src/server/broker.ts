@@ -155,18 +155,30 @@ export class Broker {
   }
 
   /**
-   * The brokers of the cluster as Metadata and DescribeCluster return them, by id. With a
-   * listener name, this broker's address on that listener (Kafka answers with the listener
-   * the request came in on); other brokers are listed at the address they registered (their
-   * first advertised listener).
+   * The brokers of the cluster as Metadata and DescribeCluster return them, this broker first
+   * (callers that answer "this broker", as FindCoordinator, take [0]), then the others by id.
+   * With a listener name, the address of that listener (Kafka answers with the listener the
+   * request came in on). Other brokers are listed at the listeners they registered in the
+   * metadata image, else (etcd membership) at their first advertised listener; in a cluster
+   * with a membership only live ones are listed.
    */
   endpoints(listenerName?: string): BrokerEndpoint[] {
     const l = (listenerName === undefined ? undefined : this.advertised.find((a) => a.name === listenerName)) ?? this.advertised[0];
-    const self = { nodeId: this.nodeId, host: l?.host ?? this.advertisedHost, port: l?.port ?? this.advertisedPort, rack: this.rack };
-    if (this.membership === null) return [self];
-    const others = sortedBrokers(this.membership.liveBrokers()).filter((b) => b.brokerId !== this.nodeId)
-      .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack }));
-    return [self, ...others].sort((a, b) => a.nodeId - b.nodeId);
+    const self: BrokerEndpoint = { nodeId: this.nodeId, host: l?.host ?? this.advertisedHost, port: l?.port ?? this.advertisedPort, rack: this.rack };
+    const live = this.membership?.liveBrokers();
+    const others = new Map<number, BrokerEndpoint>();
+    for (const b of this.topics.image.brokers()) {
+      if (b.brokerId === this.nodeId || b.endpoints === undefined || b.endpoints.length === 0) continue;
+      if (live !== undefined && !live.has(b.brokerId)) continue;
+      const e = (listenerName === undefined ? undefined : b.endpoints.find((x) => x.name === listenerName)) ?? b.endpoints[0]!;
+      others.set(b.brokerId, { nodeId: b.brokerId, host: e.host, port: e.port, rack: b.rack });
+    }
+    if (live !== undefined) {
+      for (const b of sortedBrokers(live)) {
+        if (b.brokerId !== this.nodeId && !others.has(b.brokerId)) others.set(b.brokerId, { nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack });
+      }
+    }
+    return [self, ...[...others.values()].sort((a, b) => a.nodeId - b.nodeId)];
   }
 
   /** Whether a broker is alive: in a cluster, registered in the membership; else known to the metadata. */

@@ -75,7 +75,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('listeners', 'list', ['PLAINTEXT://127.0.0.1:9092'], 'Comma-separated NAME://host:port the broker binds. An empty host binds all interfaces; port 0 picks a free port. Kafka\'s default binds all interfaces; Sherwood binds 127.0.0.1.'),
   def('advertised.listeners', 'list', null, 'NAME://host:port sent to clients in Metadata; defaults to listeners (with the real port when listeners uses port 0).', { dynamic: false }),
   def('listener.security.protocol.map', 'list', ['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL'], 'Maps listener names to security protocols. Sherwood serves PLAINTEXT only for now (SASL and TLS are not implemented yet, so such listeners are refused at start-up).'),
-  def('inter.broker.listener.name', 'string', null, IGNORED),
+  def('inter.broker.listener.name', 'string', null, 'In a cluster: the listener other brokers connect to (followers fetch through it); default: the first listener.'),
   def('security.inter.broker.protocol', 'string', 'PLAINTEXT', IGNORED),
   def('process.roles', 'list', [], IGNORED + ' (Sherwood is always a combined single node).'),
   def('controller.listener.names', 'list', [], IGNORED),
@@ -152,8 +152,13 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
 
   // --- Fetching
   def('fetch.max.bytes', 'int', 57671680, 'Upper bound on a Fetch response\'s size, whatever the client asks.', { validate: atLeast(1024) }),
-  def('replica.fetch.max.bytes', 'int', 1048576, 'Per-partition fetch size used by replicas. No effect yet in Sherwood.', { validate: atLeast(0) }),
-  def('replica.lag.time.max.ms', 'long', 30000, 'A follower that has not caught up with the leader for this long leaves the ISR; the high watermark waits for followers caught up within it.', { validate: atLeast(1) }),
+  def('replica.fetch.max.bytes', 'int', 1048576, 'In a cluster: the bytes a follower asks per partition in one Fetch (the first batch comes whole even if larger).', { validate: atLeast(0) }),
+  def('replica.fetch.response.max.bytes', 'int', 10485760, 'In a cluster: the bytes a follower asks per Fetch response, over all partitions.', { validate: atLeast(0) }),
+  def('replica.fetch.wait.max.ms', 'int', 500, 'In a cluster: how long a follower\'s Fetch waits at the leader for replica.fetch.min.bytes. Keep it below replica.lag.time.max.ms.', { validate: atLeast(0) }),
+  def('replica.fetch.min.bytes', 'int', 1, 'In a cluster: the bytes a follower\'s Fetch waits for (up to replica.fetch.wait.max.ms).', { validate: atLeast(1) }),
+  def('replica.socket.timeout.ms', 'int', 30000, 'In a cluster: how long a follower waits for a connection to its leader or an OffsetForLeaderEpoch answer (a Fetch waits replica.fetch.wait.max.ms longer).', { validate: atLeast(1) }),
+  def('replica.fetch.backoff.ms', 'int', 1000, 'In a cluster: how long a follower waits after a failed fetch (an error from the leader or a lost connection).', { validate: atLeast(0) }),
+  def('replica.lag.time.max.ms', 'long', 30000, 'A follower that has not caught up with the leader for this long leaves the ISR (checked every half of it); the high watermark waits for followers caught up within it.', { validate: atLeast(1) }),
   def('replica.high.watermark.checkpoint.interval.ms', 'long', 5000, 'How often each log dir\'s replication-offset-checkpoint (the high watermarks) is written; also written on shutdown.', { validate: atLeast(1) }),
   def('max.incremental.fetch.session.cache.slots', 'int', 1000, 'Maximum number of incremental fetch sessions (KIP-227) kept.', { validate: atLeast(0) }),
 

@@ -29,7 +29,9 @@ import { ConfigError } from '../base/errors.js';
 import { createLogger, type Logger, type LogLevel } from '../base/logger.js';
 import { randomUuid, systemRandom, type Random } from '../base/random.js';
 import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-system.js';
-import type { Transport } from '../base/transport.js';
+import { tcpTransport, type Transport } from '../base/transport.js';
+import type { MetadataStore } from '../cluster/metadata/metadata-store.js';
+import { ReplicaFetcherManager } from '../cluster/replication/replica-fetcher-manager.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
 import { FileMetadataStore } from '../cluster/metadata/file-metadata-store.js';
@@ -68,6 +70,14 @@ export interface StartBrokerOptions {
   transport?: Transport;
   /** Defaults to a stderr logger at log.level. */
   logger?: Logger;
+  /**
+   * A shared metadata store makes this broker a cluster member (metadata-store.ts: a
+   * compare-and-set log other brokers append to too, e.g. SharedMemoryMetadataStore in one
+   * process): it registers its listeners there, follows the leaders the metadata names
+   * (replica fetchers over `transport`) and proposes ISR changes. Without one the broker keeps
+   * its metadata in its own journal and is the whole cluster.
+   */
+  metadataStore?: MetadataStore;
 }
 
 export interface RunningBroker {
@@ -132,8 +142,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     producerStateConfig: { get producerIdExpirationMs() { return config.getInt('producer.id.expiration.ms'); } },
   });
   // Metadata: the journal in the first log dir → the image (the partition layer follows it below).
-  // In a cluster: the shared log in etcd instead, and the live set decides placement.
-  const store = cluster?.store ?? new FileMetadataStore({
+  // In a cluster: the shared log in etcd (or a store given by the embedder, as an in-process
+  // cluster's SharedMemoryMetadataStore) instead, and with etcd the live set decides placement.
+  const clustered = cluster !== null || options.metadataStore !== undefined;
+  const store = cluster?.store ?? options.metadataStore ?? new FileMetadataStore({
     fs, logDir: dirs[0]!, logger, nodeId,
     snapshotIntervalBytes: config.getLong('metadata.log.max.record.bytes.between.snapshots'),
   });
@@ -141,9 +153,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     topics = await TopicManager.open({
       store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'),
-      ...(cluster === null
-        ? { adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })) }
-        : { liveBrokers: () => withSelf(cluster.membership.liveBrokers(), nodeId, config.get<string | null>('broker.rack')) }),
+      // Adopting logs found on disk is for a lone broker's first start, never a cluster member's.
+      ...(clustered ? {} : { adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })) }),
+      ...(cluster === null ? {} : { liveBrokers: () => withSelf(cluster.membership.liveBrokers(), nodeId, config.get<string | null>('broker.rack')) }),
     });
   } catch (err) {
     await store.close();
@@ -159,6 +171,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     localBrokerId: nodeId, logs, fs, clock, logger,
     topicSettings: (topic) => resolveTopicSettings(topics, config.getLong('replica.lag.time.max.ms'), topic),
     highWatermarkCheckpointIntervalMs: timerMs(config.getLong('replica.high.watermark.checkpoint.interval.ms')),
+    ...(clustered ? { replication: replicationServices(config, topics, options.transport ?? tcpTransport, clock, logger, nodeId) } : {}),
   });
   const broker = new Broker({
     config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers,
@@ -209,17 +222,22 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
   broker.setAdvertisedListeners(config.advertisedListeners(new Map(bound.map((b) => [b.name, b.boundPort]))));
   const first = broker.advertisedListeners()[0]!;
-  if (cluster !== null) {
-    // Join once the address is known (port 0 is bound by now), then follow the controller role.
+  if (clustered) {
+    // Join once the address is known (port 0 is bound by now): the listeners go into the
+    // metadata (followers find their leaders there), then, with etcd, the membership; then
+    // this broker follows the controller role.
     try {
-      await cluster.membership.register({ brokerId: nodeId, host: first.host, port: first.port, rack: broker.rack });
+      await topics.registerEndpoints(broker.advertisedListeners().map((l) => ({ name: l.name, host: l.host, port: l.port })));
+      if (cluster !== null) await cluster.membership.register({ brokerId: nodeId, host: first.host, port: first.port, rack: broker.rack });
     } catch (err) {
       await server.close();
       await shutdownStorage();
       throw err;
     }
-    controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms') });
-    controller.start();
+    if (cluster !== null) {
+      controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms') });
+      controller.start();
+    }
   }
   logs.startBackgroundTasks();
 
@@ -246,6 +264,32 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 /** The live set with this broker in it (it counts as live from start-up, before it registers). */
 function withSelf<B extends { brokerId: number; rack: string | null }>(live: ReadonlyMap<number, B>, nodeId: number, rack: string | null): ReadonlyMap<number, { brokerId: number; rack: string | null }> {
   return live.has(nodeId) ? live : new Map<number, { brokerId: number; rack: string | null }>(live).set(nodeId, { brokerId: nodeId, rack });
+}
+
+/** A cluster member's replication: fetchers per leader (replica.fetch.*) and ISR changes through the metadata. */
+function replicationServices(config: BrokerConfig, topics: TopicManager, transport: Transport, clock: Clock, logger: Logger, nodeId: number) {
+  const fetchers = new ReplicaFetcherManager({
+    localBrokerId: nodeId, transport, clock, logger,
+    endpoint: (brokerId) => {
+      const endpoints = topics.image.broker(brokerId)?.endpoints ?? [];
+      const name = config.get<string | null>('inter.broker.listener.name');
+      return (name === null ? endpoints[0] : endpoints.find((e) => e.name === name)) ?? null;
+    },
+    config: () => ({
+      maxBytes: config.getInt('replica.fetch.max.bytes'),
+      responseMaxBytes: config.getInt('replica.fetch.response.max.bytes'),
+      waitMaxMs: config.getInt('replica.fetch.wait.max.ms'),
+      minBytes: config.getInt('replica.fetch.min.bytes'),
+      backoffMs: config.getInt('replica.fetch.backoff.ms'),
+    }),
+    requestTimeoutMs: config.getInt('replica.socket.timeout.ms'),
+  });
+  return {
+    fetchers,
+    alterIsr: (topic: string, partition: number, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]) =>
+      topics.alterPartitionIsr(topic, partition, leaderEpoch, partitionEpoch, isr),
+    replicaLagTimeMaxMs: timerMs(config.getLong('replica.lag.time.max.ms')),
+  };
 }
 
 /** An in-memory broker never crashes, so it keeps no durable copy of its files (half the memory). */

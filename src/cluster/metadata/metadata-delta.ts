@@ -125,7 +125,7 @@ export class MetadataDelta {
         break;
       case 'RegisterBrokerRecord':
         this.brokers ??= new Map(imageParts(this.base).brokerRegistrations);
-        this.brokers.set(record.brokerId, { brokerId: record.brokerId, rack: record.rack });
+        this.brokers.set(record.brokerId, { brokerId: record.brokerId, rack: record.rack, ...(record.endpoints === undefined ? {} : { endpoints: record.endpoints }) });
         break;
       case 'ProducerIdsRecord':
         if (record.nextProducerId < this.nextProducerId) fail(record, `nextProducerId ${record.nextProducerId} is below ${this.nextProducerId}`);

@@ -15,7 +15,7 @@
  * partition id and has no gaps.
  */
 import { PersistentMap } from './persistent-map.js';
-import type { MetadataRecord } from './metadata-records.js';
+import type { BrokerEndpointRecord, MetadataRecord } from './metadata-records.js';
 
 export interface PartitionRegistration {
   readonly replicas: readonly number[];
@@ -39,6 +39,8 @@ export interface TopicImage {
 export interface BrokerRegistration {
   readonly brokerId: number;
   readonly rack: string | null;
+  /** Its listeners (cluster members register them once bound); absent for a standalone broker. */
+  readonly endpoints?: readonly BrokerEndpointRecord[];
 }
 
 export interface MetadataImage {
@@ -184,7 +186,7 @@ export function imageParts(image: MetadataImage): ImageParts {
  * ids and broker configs first, then each topic with its configs and partitions.
  */
 export function* imageRecords(image: MetadataImage): Generator<MetadataRecord> {
-  for (const b of image.brokers()) yield { type: 'RegisterBrokerRecord', brokerId: b.brokerId, rack: b.rack };
+  for (const b of image.brokers()) yield { type: 'RegisterBrokerRecord', brokerId: b.brokerId, rack: b.rack, ...(b.endpoints === undefined ? {} : { endpoints: b.endpoints }) };
   // The image keeps only the high mark (as KRaft's ProducerIdsImage); which broker asked for
   // the last block does not matter after the fact.
   if (image.nextProducerId() > 0) yield { type: 'ProducerIdsRecord', brokerId: 0, nextProducerId: image.nextProducerId() };

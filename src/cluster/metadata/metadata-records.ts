@@ -17,7 +17,8 @@
  *                            value }                                 removed (value null); a
  *                                                                    broker resource name is ''
  *                                                                    (cluster default) or an id
- *   RegisterBrokerRecord   { brokerId, rack }                       a broker joins
+ *   RegisterBrokerRecord   { brokerId, rack, endpoints? }           a broker joins (endpoints:
+ *                                                                    its listeners, in a cluster)
  *   ProducerIdsRecord      { brokerId, nextProducerId }             producer ids below
  *                                                                    nextProducerId are handed out
  *
@@ -74,10 +75,19 @@ export interface ConfigRecord {
   readonly value: string | null;
 }
 
+/** One listener of a broker (KRaft's BrokerEndpoint): where other brokers and clients reach it. */
+export interface BrokerEndpointRecord {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface RegisterBrokerRecord {
   readonly type: 'RegisterBrokerRecord';
   readonly brokerId: number;
   readonly rack: string | null;
+  /** Absent for a standalone broker (it answers with its own listeners). */
+  readonly endpoints?: readonly BrokerEndpointRecord[];
 }
 
 export interface ProducerIdsRecord {
@@ -123,7 +133,7 @@ export function encodeRecord(r: MetadataRecord): Record<string, unknown> {
     case 'ConfigRecord':
       return { type: r.type, resourceType: r.resourceType, resourceName: r.resourceName, name: r.name, value: r.value };
     case 'RegisterBrokerRecord':
-      return { type: r.type, brokerId: r.brokerId, rack: r.rack };
+      return { type: r.type, brokerId: r.brokerId, rack: r.rack, ...(r.endpoints === undefined ? {} : { endpoints: r.endpoints.map((e) => ({ name: e.name, host: e.host, port: e.port })) }) };
     case 'ProducerIdsRecord':
       return { type: r.type, brokerId: r.brokerId, nextProducerId: r.nextProducerId };
   }
@@ -155,6 +165,16 @@ class Fields {
     const v = this.o[name];
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x))) this.bad(name);
     return v as number[];
+  }
+
+  endpoints(name: string): BrokerEndpointRecord[] {
+    const v = this.o[name];
+    if (!Array.isArray(v)) this.bad(name);
+    return v.map((e: unknown) => {
+      if (typeof e !== 'object' || e === null) this.bad(name);
+      const f = new Fields(e as Record<string, unknown>, this.type);
+      return { name: f.str('name'), host: f.str('host'), port: f.int('port', 0) };
+    });
   }
 
   uuid(name: string): Buffer {
@@ -195,7 +215,7 @@ export function decodeRecord(value: unknown): MetadataRecord {
       return { type, resourceType, resourceName: f.str('resourceName'), name: f.str('name'), value: f.nullableStr('value') };
     }
     case 'RegisterBrokerRecord':
-      return { type, brokerId: f.int('brokerId', 0), rack: f.nullableStr('rack') };
+      return { type, brokerId: f.int('brokerId', 0), rack: f.nullableStr('rack'), ...(f.has('endpoints') ? { endpoints: f.endpoints('endpoints') } : {}) };
     case 'ProducerIdsRecord':
       return { type, brokerId: f.int('brokerId', 0), nextProducerId: f.int('nextProducerId', 0) };
     default:

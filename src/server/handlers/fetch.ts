@@ -28,6 +28,8 @@
  *   when the follower's last fetched epoch ended earlier on our log, and the follower's fetch
  *   state updated (which moves the high watermark). A broker that is not a replica of the
  *   partition gets NOT_LEADER_OR_FOLLOWER. Their long polls wait for the log end.
+ * - KIP-951: a partition answered NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH carries
+ *   `currentLeader` (v12+) as the metadata names it, and `nodeEndpoints` (v16+) those leaders.
  * Version notes: topic names up to v12, topic ids from v13.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -45,6 +47,7 @@ import { FetchSession, INVALID_SESSION_ID, partitionsFromRequest, type CachedPar
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
 import { connectionClosedSignal } from '../connection.js';
+import { currentLeader, leaderEndpoints, needsLeaderInfo } from './_leader-helpers.js';
 
 const EMPTY = Buffer.alloc(0);
 const NO_EPOCH_END = { epoch: -1, endOffset: -1 };
@@ -233,7 +236,15 @@ export default defineHandler({
       for (const r of reads) FetchSession.mustRespond(r.cached, outcomeOf(r.data));
       sessionId = cache.maybeCreateSession(usesTopicIds, parts)?.id ?? INVALID_SESSION_ID;
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: groupByTopic(answered), nodeEndpoints: [] };
+    // KIP-951: a partition that hit a non-leader or an old epoch learns the current leader.
+    const leaders = new Set<number>();
+    for (const r of answered) {
+      if (!needsLeaderInfo(r.data.errorCode)) continue;
+      r.data.currentLeader = currentLeader(broker, r.cached.topic, r.cached.partition);
+      if (r.data.currentLeader.leaderId >= 0) leaders.add(r.data.currentLeader.leaderId);
+    }
+    const nodeEndpoints = leaders.size === 0 ? [] : leaderEndpoints(broker, ctx.connection.listenerName, leaders);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: groupByTopic(answered), nodeEndpoints };
   },
 });
 

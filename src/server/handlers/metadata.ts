@@ -1,12 +1,14 @@
 /**
  * Metadata (key 3), v0-12.
  *
- * Behavior: a standalone broker lists itself (at the address of the listener the request came
- * in on) as the only broker and the controller; in a cluster (etcd.connect) every live broker
- * is listed and the controller is the elected one (-1 while there is none). Partitions are answered from the metadata image: leader, leader epoch,
- * replicas and ISR as registered (a single broker leads every partition; topics from before
- * the metadata journal, and new ones, start at leader epoch 0); replicas on unregistered
- * brokers are offline; a partition without a leader answers LEADER_NOT_AVAILABLE.
+ * Behavior: the brokers are this one (at the address of the listener the request came in on)
+ * plus the others of the cluster (Broker.endpoints: in etcd mode the live members, in an
+ * in-process cluster every broker whose listeners are registered in the metadata). The
+ * controller is this broker when standalone, else the elected one (-1 while there is none).
+ * Partitions are answered from the metadata image: leader, leader epoch, replicas and ISR as
+ * registered (topics from before the metadata journal, and new ones, start at leader epoch 0);
+ * replicas on brokers that are not live are offline; a partition without a leader answers
+ * LEADER_NOT_AVAILABLE.
  * - topics null (v1+), or an empty list in v0, means every topic (internal ones included,
  *   flagged isInternal); an empty list in v1+ means none.
  * - An unknown topic is created on the spot when allowAutoTopicCreation (always true before v4)

@@ -29,7 +29,9 @@
  * - acks=0: no response. If any partition failed, the connection is closed instead (Kafka
  *   does the same so the client notices and refreshes metadata).
  * Version notes: logAppendTimeMs v2+ (-1 for CreateTime topics), logStartOffset v5+,
- * recordErrors/errorMessage v8+, currentLeader/nodeEndpoints tagged v10+ (left default).
+ * recordErrors/errorMessage v8+, currentLeader/nodeEndpoints tagged v10+: set for
+ * NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH to the leader the metadata names (KIP-951,
+ * _leader-helpers.ts), left default otherwise.
  */
 import { BrokerError } from '../../base/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -42,6 +44,7 @@ import {
 import { validateProduceShape } from '../../cluster/log-validator.js';
 import { ATTR_TRANSACTIONAL, ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, readInt64 } from '../../protocol/record-batch.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { currentLeader, leaderEndpoints, needsLeaderInfo } from './_leader-helpers.js';
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
@@ -104,6 +107,14 @@ export default defineHandler({
       if (failed) throw new BrokerError('SHERWOOD_CLIENT', 'acks=0 produce failed; closing the connection as Kafka does');
       return null;
     }
-    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    const leaders = new Set<number>();
+    for (const t of responses) {
+      for (const p of t.partitionResponses) {
+        if (!needsLeaderInfo(p.errorCode)) continue;
+        p.currentLeader = currentLeader(ctx.broker, t.name, p.index);
+        if (p.currentLeader.leaderId >= 0) leaders.add(p.currentLeader.leaderId);
+      }
+    }
+    return { responses, throttleTimeMs: 0, nodeEndpoints: leaders.size === 0 ? [] : leaderEndpoints(ctx.broker, ctx.connection.listenerName, leaders) };
   },
 });
