@@ -155,8 +155,8 @@ export class Broker {
   }
 
   /**
-   * The brokers of the cluster as Metadata and DescribeCluster return them, this broker first
-   * (callers that answer "this broker", as FindCoordinator, take [0]), then the others by id.
+   * The brokers of the cluster as Metadata and DescribeCluster return them, by id (this one
+   * included).
    * With a listener name, the address of that listener (Kafka answers with the listener the
    * request came in on). Other brokers are listed at the listeners they registered in the
    * metadata image, else (etcd membership) at their first advertised listener; in a cluster
@@ -178,7 +178,7 @@ export class Broker {
         if (b.brokerId !== this.nodeId && !others.has(b.brokerId)) others.set(b.brokerId, { nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack });
       }
     }
-    return [self, ...[...others.values()].sort((a, b) => a.nodeId - b.nodeId)];
+    return [self, ...others.values()].sort((a, b) => a.nodeId - b.nodeId);
   }
 
   /** Whether a broker is alive: in a cluster, registered in the membership; else known to the metadata. */

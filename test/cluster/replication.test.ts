@@ -35,7 +35,7 @@ test('three brokers replicate an RF=3 partition; the ISR shrinks, expands and gu
   const c = await startInProcessCluster({ brokers: 3, overrides: { 'replica.lag.time.max.ms': String(LAG_MS) } });
   try {
     // Every broker knows every other's endpoint, from the metadata.
-    assert.deepEqual(c.broker(2).broker.endpoints().map((e) => e.nodeId), [2, 1, 3], 'this broker first, then the others by id');
+    assert.deepEqual(c.broker(2).broker.endpoints().map((e) => e.nodeId), [1, 2, 3], 'every broker, by id');
 
     await c.createTopic('orders', 1, 3);
     const reg = c.registration('orders', 0);

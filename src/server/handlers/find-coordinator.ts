@@ -26,7 +26,7 @@ export default defineHandler({
   maxVersion: 6,
   async handle(ctx, req): Promise<FindCoordinatorResponse> {
     const version = ctx.header.apiVersion;
-    const endpoint = ctx.broker.endpoints(ctx.connection.listenerName)[0]!;
+    const endpoint = ctx.broker.endpoints(ctx.connection.listenerName).find((e) => e.nodeId === ctx.broker.nodeId)!;
     // Per key: NONE, or the error and its message.
     let failure: ((key: string) => { errorCode: number; errorMessage: string } | null) = () => null;
     if (req.keyType === GROUP_KEY_TYPE) {
