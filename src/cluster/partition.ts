@@ -67,6 +67,13 @@ export interface PartitionOptions {
    * standalone broker, whose ISR never changes.
    */
   alterIsr?: (p: Partition, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]) => Promise<number>;
+  /**
+   * Kafka's isReplicaIsrEligible (KIP-841): whether a replica's broker may be (or wait to be)
+   * in the ISR — false once its session is gone. A caught-up replica outside the ISR holds the
+   * high watermark only while it is eligible, or acks=all would wait out replica.lag.time.max.ms
+   * for a dead broker the controller already removed from the ISR. Absent: every replica is.
+   */
+  isReplicaIsrEligible?: (brokerId: number) => boolean;
 }
 
 export class Partition {
@@ -88,6 +95,7 @@ export class Partition {
   private stopReason: StopReason | null = null;
   private readonly unsubscribeLog: () => void;
   private readonly alterIsr: PartitionOptions['alterIsr'];
+  private readonly isReplicaIsrEligible: (brokerId: number) => boolean;
   /** An ISR change proposed and not yet answered (one at a time, as Kafka's PendingIsrChange). */
   private isrChangeInFlight = false;
   /** After a failed (not refused) ISR change, no new proposal before this clock time. */
@@ -105,6 +113,7 @@ export class Partition {
     this.clock = options.clock;
     this.logger = options.logger;
     this.alterIsr = options.alterIsr;
+    this.isReplicaIsrEligible = options.isReplicaIsrEligible ?? (() => true);
     // Everything that can complete a waiting produce or fetch goes through one notification.
     this.unsubscribeLog = this.log.onHighWatermarkChange(() => this.notify());
   }
@@ -292,7 +301,7 @@ export class Partition {
     const leaderEnd = this.log.logEndOffset;
     let hw = leaderEnd;
     for (const r of this.remoteReplicas.values()) {
-      const waitFor = this._isr.includes(r.brokerId) || r.isCaughtUp(leaderEnd, now, this.config.replicaLagTimeMaxMs);
+      const waitFor = this._isr.includes(r.brokerId) || (r.isCaughtUp(leaderEnd, now, this.config.replicaLagTimeMaxMs) && this.isReplicaIsrEligible(r.brokerId));
       // A member that has not fetched in this epoch (-1) holds the high watermark where it is.
       if (waitFor && r.logEndOffset < hw) hw = r.logEndOffset;
     }
@@ -358,7 +367,7 @@ export class Partition {
 
   /** Kafka's maybeExpandIsr, after a follower's fetch: proposes ISR + follower when it caught up. */
   maybeExpandIsr(brokerId: number): void {
-    if (this.isrExpansionCandidate(brokerId)) this.proposeIsr([...this._isr, brokerId]);
+    if (this.isrExpansionCandidate(brokerId) && this.isReplicaIsrEligible(brokerId)) this.proposeIsr([...this._isr, brokerId]);
   }
 
   /**

@@ -91,6 +91,8 @@ export interface ReplicaManagerOptions {
     alterIsr: (topic: string, partition: number, leaderEpoch: number, partitionEpoch: number, isr: readonly number[]) => Promise<number>;
     /** replica.lag.time.max.ms: the ISR shrink check runs every half of it, as in Kafka. */
     replicaLagTimeMaxMs: number;
+    /** Whether a broker may be in the ISR (its session is live); Partition's isReplicaIsrEligible. */
+    isReplicaIsrEligible?: (brokerId: number) => boolean;
   };
 }
 
@@ -289,6 +291,7 @@ export class ReplicaManager {
         topic: t.name, partition: index, topicId: t.topicId, log, localBrokerId: this.localBrokerId,
         config: settings.partition, clock: this.opts.clock, logger: this.opts.logger,
         ...(this.opts.replication === undefined ? {} : { alterIsr: this.alterIsr }),
+        ...(this.opts.replication?.isReplicaIsrEligible === undefined ? {} : { isReplicaIsrEligible: this.opts.replication.isReplicaIsrEligible }),
       });
       // The log opens with its high watermark at the log start; the checkpoint restores it.
       if (checkpointedHw !== undefined) p.restoreHighWatermark(checkpointedHw);

@@ -171,7 +171,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     localBrokerId: nodeId, logs, fs, clock, logger,
     topicSettings: (topic) => resolveTopicSettings(topics, config.getLong('replica.lag.time.max.ms'), topic),
     highWatermarkCheckpointIntervalMs: timerMs(config.getLong('replica.high.watermark.checkpoint.interval.ms')),
-    ...(clustered ? { replication: replicationServices(config, topics, options.transport ?? tcpTransport, clock, logger, nodeId) } : {}),
+    ...(clustered ? { replication: {
+      ...replicationServices(config, topics, options.transport ?? tcpTransport, clock, logger, nodeId),
+      // With etcd, a broker whose session is gone may not hold the high watermark (KIP-841).
+      ...(cluster === null ? {} : { isReplicaIsrEligible: (id: number) => id === nodeId || cluster.membership.liveBrokers().has(id) }),
+    } } : {}),
   });
   const broker = new Broker({
     config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers,
