@@ -52,6 +52,7 @@ export function transactionCoordinatorConfig(broker: Broker, numPartitions: numb
     removeExpiredTransactionalIdsIntervalMs: c.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
     markerRetryBackoffMs: DEFAULT_TRANSACTION_COORDINATOR_CONFIG.markerRetryBackoffMs,
     markerRetryBackoffMaxMs: DEFAULT_TRANSACTION_COORDINATOR_CONFIG.markerRetryBackoffMaxMs,
+    transactionVersionLevel: c.getInt('transaction.version'),
   };
 }
 
