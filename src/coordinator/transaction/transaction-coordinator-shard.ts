@@ -427,7 +427,8 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
   /**
    * KIP-890 verification (Kafka's handleVerifyPartitionsInTransaction, the AddPartitionsToTxn
    * v4 verifyOnly answer): per partition NONE if it was added to this producer's ongoing
-   * transaction, INVALID_TXN_STATE if not; for all of them INVALID_PRODUCER_ID_MAPPING /
+   * transaction, TRANSACTION_ABORTABLE if not (the append path turns it into INVALID_TXN_STATE
+   * for older clients); for all of them INVALID_PRODUCER_ID_MAPPING /
    * PRODUCER_FENCED for another producer id / epoch, CONCURRENT_TRANSACTIONS while the
    * transaction is ending.
    */
@@ -438,7 +439,7 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
     const current = m!;
     if (current.state === 'PrepareCommit' || current.state === 'PrepareAbort') return partitions.map(() => ErrorCode.CONCURRENT_TRANSACTIONS);
     return partitions.map((tp) => (current.state === 'Ongoing' && current.topicPartitions.some((c) => c.topic === tp.topic && c.partition === tp.partition)
-      ? NONE : ErrorCode.INVALID_TXN_STATE));
+      ? NONE : ErrorCode.TRANSACTION_ABORTABLE));
   }
 }
 
