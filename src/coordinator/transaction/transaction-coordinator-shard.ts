@@ -1,7 +1,7 @@
 /**
  * The transaction coordinator shard of one `__transaction_state` partition: the transactional
  * ids that hash to it and their transactions, as a state machine over that partition (apache/kafka
- * `TransactionCoordinator` + `TransactionStateManager`, for Transaction V1 clients), run by the
+ * `TransactionCoordinator` + `TransactionStateManager`, Transaction V1 and V2), run by the
  * generic CoordinatorRuntime, one shard per partition.
  *
  * Contract: every operation decides synchronously on durable state and returns a
@@ -49,10 +49,9 @@ import {
 } from '../runtime/coordinator-shard.js';
 import { TimelineMap } from '../runtime/timeline-map.js';
 import type { TopicPartition, TransactionRecord } from './records.js';
-import { MAX_PRODUCER_EPOCH, NO_PRODUCER_ID } from './transaction-metadata.js';
 import type { TransactionCoordinatorConfig } from './transaction-config.js';
 import {
-  isEpochExhausted, newTransactionMetadata, NO_PRODUCER_EPOCH, prepareAbortOrCommit, prepareAddPartitions, prepareComplete, prepareDead,
+  isEpochExhausted, MAX_PRODUCER_EPOCH, newTransactionMetadata, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, prepareAbortOrCommit, prepareAddPartitions, prepareComplete, prepareDead,
   prepareFenceProducerEpoch, prepareIncrementProducerEpoch, prepareProducerIdRotation, type TransactionMetadata,
 } from './transaction-metadata.js';
 import { isExpirationAllowed, type TransactionState } from './transaction-state.js';

@@ -2,7 +2,7 @@
  * EndTxn (API key 26), versions 0-5: commit or abort the producer's ongoing transaction.
  *
  * Behavior (Kafka's KafkaApis.handleEndTxnRequest + TransactionCoordinator.handleEndTransaction,
- * Transaction V1): WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED). The
+ * v0-4 = Transaction V1): WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED). The
  * answer comes once PrepareCommit/PrepareAbort is durable in `__transaction_state`; the
  * coordinator then writes the markers to every partition of the transaction and finally
  * CompleteCommit/CompleteAbort. Errors: INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED,
