@@ -3,8 +3,9 @@
  * - Produce v12: a transactional batch for a partition not yet in the transaction adds it at
  *   the coordinator (no AddPartitionsToTxn); Produce v11 only verifies (TRANSACTION_ABORTABLE),
  *   v9 answers INVALID_TXN_STATE; a stale epoch is INVALID_PRODUCER_EPOCH;
- * - TxnOffsetCommit v5 adds the group's `__consumer_offsets` partition (no AddOffsetsToTxn);
- *   v4 without it answers TRANSACTION_ABORTABLE;
+ * - TxnOffsetCommit v5 adds the group's `__consumer_offsets` partition (no AddOffsetsToTxn),
+ *   also with transaction.partition.verification.enable=false; v4 without it answers
+ *   TRANSACTION_ABORTABLE, v3 INVALID_TXN_STATE;
  * - EndTxn v5: the answer carries the bumped epoch; markers are written with it; a retry with
  *   the previous epoch is NONE, the bumped epoch is then a new transaction; an abort with
  *   nothing added works; read_committed sees the committed data only;
@@ -25,6 +26,7 @@ import { EndTxn } from '../../src/protocol/messages/end-txn.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
 import { TxnOffsetCommit } from '../../src/protocol/messages/txn-offset-commit.js';
 import { OffsetFetch } from '../../src/protocol/messages/offset-fetch.js';
+import { IncrementalAlterConfigs } from '../../src/protocol/messages/incremental-alter-configs.js';
 import type { Authorizer } from '../../src/server/pipeline/authorization.js';
 import { partitionForGroup } from '../../src/coordinator/group/records.js';
 import { describeTransaction, partitionBatches, until } from './transactions-helpers.js';
@@ -141,6 +143,11 @@ test('TxnOffsetCommit v5 adds the group\'s offsets partition; v4 without AddOffs
         .topics[0]!.partitions[0]!.committedOffset;
       assert.equal((await commit(4, 5)).topics[0]!.partitions[0]!.errorCode, E.TRANSACTION_ABORTABLE);
       assert.equal((await commit(3, 5)).topics[0]!.partitions[0]!.errorCode, E.INVALID_TXN_STATE);
+      // KIP-890 part 1 verification switched off: v5 still adds the partition (Kafka's ReplicaManager).
+      const off = await c.request(IncrementalAlterConfigs, {
+        resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'transaction.partition.verification.enable', configOperation: 0, value: 'false' }] }], validateOnly: false,
+      }, { version: 1 });
+      assert.equal(off.responses[0]!.errorCode, E.NONE);
       assert.equal((await commit(5, 17)).topics[0]!.partitions[0]!.errorCode, E.NONE);
       const d = await describeTransaction(c, 'off-tx');
       assert.deepEqual([d.transactionState, d.topics], ['Ongoing', [{ topic: '__consumer_offsets', partitions: [partitionForGroup('g2', 1)] }]]);
