@@ -18,6 +18,7 @@ import { OffsetCommit } from '../protocol/messages/offset-commit.js';
 import { OffsetFetch } from '../protocol/messages/offset-fetch.js';
 import type { BrokerInfo, KafkaClient } from './kafka-client.js';
 import { KafkaError, RETRIABLE } from './kafka-error.js';
+import { TRANSACTION_V1_MAX_VERSION } from './transaction-manager.js';
 
 export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
@@ -75,7 +76,11 @@ export async function produce(client: KafkaClient, topic: string, partition: num
       acks,
       timeoutMs: options.timeoutMs ?? 30_000,
       topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
-    }, { nodeId: leader, expectResponse: acks !== 0 });
+    }, {
+      nodeId: leader, expectResponse: acks !== 0,
+      // A transactional batch from this (Transaction V1) client never uses Produce v12, which would add its partition.
+      ...(options.transactional === true ? { version: Math.min(TRANSACTION_V1_MAX_VERSION.Produce, await client.versionFor(Produce, leader)) } : {}),
+    });
     if (acks === 0) return { baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
     const p = res.responses[0]?.partitionResponses.find((x) => x.index === partition);
     if (p === undefined) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `produce to ${topic}-${partition}: partition missing from response`);

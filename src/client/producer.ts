@@ -42,7 +42,7 @@ import type { KafkaClient } from './kafka-client.js';
 import { AbortableTransactionError, FatalProducerError, KafkaError, RETRIABLE } from './kafka-error.js';
 import type { ProduceResult } from './operations.js';
 import {
-  FATAL_ERRORS, TransactionManager, type ConsumerGroupMetadata, type ProducerIdAndEpoch, type TransactionOffset, type TransactionState,
+  FATAL_ERRORS, TRANSACTION_V1_MAX_VERSION, TransactionManager, type ConsumerGroupMetadata, type ProducerIdAndEpoch, type TransactionOffset, type TransactionState,
 } from './transaction-manager.js';
 
 export interface ProducerOptions {
@@ -358,7 +358,10 @@ class PartitionQueue {
       const res = await client.request(Produce, {
         transactionalId: this.tm.transactionalId, acks: this.p.acks, timeoutMs: this.p.requestTimeoutMs,
         topicData: [{ name: this.topic, partitionData: [{ index: this.partition, records: b.buffer }] }],
-      }, { nodeId: leader, expectResponse: this.p.acks !== 0, timeoutMs: this.p.requestTimeoutMs + 1_000 });
+      }, {
+        nodeId: leader, expectResponse: this.p.acks !== 0, timeoutMs: this.p.requestTimeoutMs + 1_000,
+        ...(this.tm.transactionalId === null ? {} : { version: Math.min(TRANSACTION_V1_MAX_VERSION.Produce, await client.versionFor(Produce, leader)) }),
+      });
       if (this.p.acks === 0) return { ok: true, result: { baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 } };
       const r = res.responses[0]?.partitionResponses.find((x) => x.index === this.partition);
       if (r === undefined) return { ok: false, code: ErrorCode.UNKNOWN_SERVER_ERROR, message: `${context}: partition missing from response`, retriable: false };

@@ -103,6 +103,14 @@ function isNetworkError(err: unknown): boolean {
   return err instanceof BrokerError && (err.code === 'SHERWOOD_NETWORK' || err.code === 'SHERWOOD_TIMEOUT');
 }
 
+/**
+ * This client runs Transaction V1 (AddPartitionsToTxn/AddOffsetsToTxn, one epoch per producer
+ * session): like the Java client without transaction.version 2, it stays below the versions
+ * that mean Transaction V2 (Kafka's LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2): EndTxn v5
+ * would bump the epoch on every commit, Produce v12 / TxnOffsetCommit v5 add partitions.
+ */
+export const TRANSACTION_V1_MAX_VERSION = { EndTxn: 4, TxnOffsetCommit: 4, Produce: 11 } as const;
+
 export class TransactionManager {
   readonly client: KafkaClient;
   readonly transactionalId: string | null;
@@ -302,7 +310,7 @@ export class TransactionManager {
           name,
           partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, committedMetadata: o.metadata ?? '' })),
         })),
-      }, { nodeId: groupCoordinator });
+      }, { nodeId: groupCoordinator, version: Math.min(TRANSACTION_V1_MAX_VERSION.TxnOffsetCommit, await this.client.versionFor(TxnOffsetCommit, groupCoordinator)) });
       const codes = r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode));
       const code = codes.find((c) => c !== ErrorCode.NONE) ?? ErrorCode.NONE;
       const outcome = txnOffsetCommitOutcome(code, this.retryBackoffMs);
@@ -332,7 +340,8 @@ export class TransactionManager {
       const { producerId, producerEpoch } = this.current;
       try {
         await this.retrying('EndTxn', false, async (node) => {
-          const r = await this.client.request(EndTxn, { transactionalId: this.transactionalId!, producerId, producerEpoch, committed: commit }, { nodeId: node });
+          const r = await this.client.request(EndTxn, { transactionalId: this.transactionalId!, producerId, producerEpoch, committed: commit },
+            { nodeId: node, version: Math.min(TRANSACTION_V1_MAX_VERSION.EndTxn, await this.client.versionFor(EndTxn, node)) });
           return { code: r.errorCode, value: r };
         }, (code) => endTxnOutcome(code));
       } catch (err) {

@@ -188,6 +188,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10000, 'How often open transactions past their transaction.timeout.ms are aborted (their producer fenced).', { validate: atLeast(1) }),
   def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', 3600000, 'How often transactional ids idle past transactional.id.expiration.ms are removed.', { validate: atLeast(1) }),
   def('transaction.partition.verification.enable', 'boolean', true, 'KIP-890: a transactional write must be to a partition already added to the producer\'s transaction (checked for TxnOffsetCommit).', { dynamic: true }),
+  def('transaction.version', 'int', 2, 'The finalized level of the transaction.version feature (Kafka sets it with kafka-features.sh): 2 lets clients that support it (the Java client 4.x) use Transaction V2 (KIP-890 part 2: EndTxn v5 with an epoch bump per transaction, partitions added by Produce v12 / TxnOffsetCommit v5); 1 or 0 keeps them on Transaction V1. 0 also writes __transaction_state values in version 0.', { validate: between(0, 2) }),
   def('request.timeout.ms', 'int', 30000, 'How long the broker\'s own writes wait for acks=all: __transaction_state appends and transaction markers.', { validate: atLeast(0) }),
 
   // --- Share groups (Kafka 4.x stock server.properties carries these)

@@ -19,8 +19,10 @@
  *   cluster a writer sending WriteTxnMarkers to each partition's leader takes its place.
  * - `availability()`: creates `__transaction_state` on first use (FindCoordinator key type 1,
  *   InitProducerId) and waits up to 5 s for the loads, as GroupRuntime does.
- * - `verify()`: KIP-890 transaction verification for the produce path (and TxnOffsetCommit):
- *   Kafka's AddPartitionsToTxnManager answer per partition, without creating the topic.
+ * - `addOrVerify()`: KIP-890 for the produce path (and TxnOffsetCommit): Kafka's
+ *   AddPartitionsToTxnManager — verify the partitions are in the producer's transaction
+ *   (part 1), or add them (part 2, Produce v12 / TxnOffsetCommit v5) — through the
+ *   AddPartitionsToTxnSender seam (local here), without creating the topic.
  */
 import type { LeadershipListener } from '../cluster/replica-manager.js';
 import { GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME } from '../cluster/topic-name.js';
@@ -52,6 +54,7 @@ export function transactionCoordinatorConfig(broker: Broker, numPartitions: numb
     removeExpiredTransactionalIdsIntervalMs: c.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
     markerRetryBackoffMs: DEFAULT_TRANSACTION_COORDINATOR_CONFIG.markerRetryBackoffMs,
     markerRetryBackoffMaxMs: DEFAULT_TRANSACTION_COORDINATOR_CONFIG.markerRetryBackoffMaxMs,
+    transactionVersionLevel: c.getInt('transaction.version'),
   };
 }
 
@@ -114,6 +117,52 @@ export class LocalTransactionMarkerWriter implements TransactionMarkerWriter {
     const written = present.length === 0 ? [] : await writeTxnMarkersLocally(this.broker, { ...marker, partitions: present });
     return [...gone.map((tp) => ({ ...tp, errorCode: ErrorCode.NONE })), ...written];
   }
+}
+
+/**
+ * How a leader's transactional append relates to the transaction coordinator (Kafka's
+ * AddPartitionsToTxnManager.TransactionSupportedOperation), chosen by the request version:
+ * 'defaultError' (Produce ≤ v10, TxnOffsetCommit ≤ v3: verify, TRANSACTION_ABORTABLE answered
+ * as INVALID_TXN_STATE), 'genericErrorSupported' (Produce v11, TxnOffsetCommit v4: verify),
+ * 'addPartition' (Produce v12+, TxnOffsetCommit v5+: add the partition, Transaction V2).
+ */
+export type TransactionSupportedOperation = 'defaultError' | 'genericErrorSupported' | 'addPartition';
+
+export function produceTransactionOperation(version: number): TransactionSupportedOperation {
+  return version > 11 ? 'addPartition' : version > 10 ? 'genericErrorSupported' : 'defaultError';
+}
+
+export function txnOffsetCommitTransactionOperation(version: number): TransactionSupportedOperation {
+  return version > 4 ? 'addPartition' : version > 3 ? 'genericErrorSupported' : 'defaultError';
+}
+
+/** One transaction of an AddPartitionsToTxn v4+ request (the brokers' form). */
+export interface AddPartitionsToTxnEntry {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  partitions: readonly TopicPartition[];
+}
+
+/**
+ * Sends one AddPartitionsToTxn v4+ entry to the transactional id's coordinator and answers the
+ * coordinator's code per partition, in order (Kafka's AddPartitionsToTxnManager network side).
+ */
+export interface AddPartitionsToTxnSender {
+  send(entry: AddPartitionsToTxnEntry, version: number): Promise<number[]>;
+}
+
+/**
+ * The coordinator's handling of one AddPartitionsToTxn v4+ entry (Kafka's KafkaApis for v4+):
+ * verifyOnly → handleVerifyPartitionsInTransaction (NONE / TRANSACTION_ABORTABLE per partition,
+ * or one error for all); otherwise handleAddPartitionsToTransaction with Transaction V2 from v5
+ * (one code for every partition). PRODUCER_FENCED is left to the caller to map.
+ */
+export async function addOrVerifyAtCoordinator(service: TransactionCoordinatorService, entry: AddPartitionsToTxnEntry, version: number): Promise<number[]> {
+  if (entry.verifyOnly) return service.verifyPartitions(entry.transactionalId, entry.producerId, entry.producerEpoch, entry.partitions);
+  const code = await service.addPartitionsToTransaction(entry.transactionalId, entry.producerId, entry.producerEpoch, entry.partitions, version >= 5 ? 2 : 0);
+  return entry.partitions.map(() => code);
 }
 
 export class TransactionRuntime implements LeadershipListener {
@@ -202,31 +251,43 @@ export class TransactionRuntime implements LeadershipListener {
   }
 
   /**
-   * KIP-890 transaction verification (Kafka 4's AddPartitionsToTxnManager.verifyTransaction, as
-   * ReplicaManager uses it before appending a transactional batch): NONE if `topic-partition`
-   * was added to the ongoing transaction of this producer id and epoch. Otherwise the answer the
-   * produce path gets from Kafka's manager: INVALID_TXN_STATE (not added, or no ongoing
-   * transaction), INVALID_PRODUCER_EPOCH (another epoch: the coordinator's PRODUCER_FENCED),
-   * INVALID_PRODUCER_ID_MAPPING, CONCURRENT_TRANSACTIONS (the transaction is ending),
-   * NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS / COORDINATOR_NOT_AVAILABLE (the
-   * transactional id's coordinator is not loaded here, loading, or `__transaction_state` does
-   * not exist — then no transaction was ever begun). Kafka's produce path answers the last four
-   * as NOT_ENOUGH_REPLICAS so that clients retry.
+   * KIP-890 transaction verification for the produce path of a Produce ≤ v10 (DEFAULT_ERROR):
+   * addOrVerify() with 'defaultError' for one partition.
    */
   async verify(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> {
-    return (await this.verifyPartitions(transactionalId, producerId, producerEpoch, [{ topic, partition }]))[0]!;
+    return (await this.addOrVerify(transactionalId, producerId, producerEpoch, [{ topic, partition }], 'defaultError'))[0]!;
   }
 
-  /** verify() for several partitions of one producer (one Produce request), answers in order. */
-  async verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<number[]> {
-    const service = this.coordinator;
-    if (this.closed || service === null || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
+  /**
+   * Kafka 4's AddPartitionsToTxnManager.addOrVerifyTransaction, as ReplicaManager uses it before
+   * appending a transactional batch (and the group coordinator before a TxnOffsetCommit):
+   * 'addPartition' (Produce v12+, TxnOffsetCommit v5+, Transaction V2) adds the partitions to
+   * the producer's transaction — an AddPartitionsToTxn v5 entry with verifyOnly false — the
+   * others only verify them (verifyOnly true). Per partition, in order: NONE, or the answer the
+   * append path gets: TRANSACTION_ABORTABLE (not in the ongoing transaction; INVALID_TXN_STATE
+   * for 'defaultError', the clients that predate it), INVALID_PRODUCER_EPOCH (the coordinator's
+   * PRODUCER_FENCED), INVALID_PRODUCER_ID_MAPPING, CONCURRENT_TRANSACTIONS, NOT_COORDINATOR,
+   * COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE (also when `__transaction_state`
+   * does not exist: then no transaction was ever begun). The request goes through the
+   * `sender` (AddPartitionsToTxnSender): on one broker the local coordinator; in a cluster a
+   * request to the coordinator's broker takes its place.
+   */
+  async addOrVerify(
+    transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], operation: TransactionSupportedOperation,
+  ): Promise<number[]> {
+    if (this.closed || this.coordinator === null || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
       return partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    const codes = await service.verifyPartitions(transactionalId, producerId, producerEpoch, partitions);
-    // Producers expect INVALID_PRODUCER_EPOCH here (Kafka's AddPartitionsToTxnManager).
-    return codes.map((code) => (code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code));
+    const codes = await this.sender.send({ transactionalId, producerId, producerEpoch, verifyOnly: operation !== 'addPartition', partitions }, 5);
+    return codes.map((code) => {
+      if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH; // producers expect this here
+      if (code === ErrorCode.TRANSACTION_ABORTABLE && operation === 'defaultError') return ErrorCode.INVALID_TXN_STATE;
+      return code;
+    });
   }
+
+  /** The way partitions reach the transaction coordinator (a local call on one broker). */
+  readonly sender: AddPartitionsToTxnSender = { send: (entry, version) => addOrVerifyAtCoordinator(this.service, entry, version) };
 
   close(): void {
     this.closed = true;

@@ -248,9 +248,9 @@ test('verify(): a partition added to the producer\'s ongoing transaction, and Ka
   const v = (id: string, pid: number, epoch: number, ...parts: [string, number][]) => h.service.verifyPartitions(id, pid, epoch, parts.map(([t, p]) => tp(t, p)));
   assert.deepEqual(await v('nobody', 1, 0, ['t', 0]), [E.INVALID_PRODUCER_ID_MAPPING]);
   const a = await init(h, 'tx');
-  assert.deepEqual(await v('tx', a.producerId, 0, ['t', 0]), [E.INVALID_TXN_STATE], 'no transaction yet');
+  assert.deepEqual(await v('tx', a.producerId, 0, ['t', 0]), [E.TRANSACTION_ABORTABLE], 'no transaction yet');
   await h.service.addPartitionsToTransaction('tx', a.producerId, 0, [tp('t', 0)]);
-  assert.deepEqual(await v('tx', a.producerId, 0, ['t', 0], ['t', 1]), [E.NONE, E.INVALID_TXN_STATE]);
+  assert.deepEqual(await v('tx', a.producerId, 0, ['t', 0], ['t', 1]), [E.NONE, E.TRANSACTION_ABORTABLE]);
   assert.deepEqual(await v('tx', a.producerId, 1, ['t', 0]), [E.PRODUCER_FENCED]);
   assert.deepEqual(await v('tx', a.producerId + 1, 0, ['t', 0]), [E.INVALID_PRODUCER_ID_MAPPING]);
   h.markers.hold();
@@ -258,7 +258,7 @@ test('verify(): a partition added to the producer\'s ongoing transaction, and Ka
   assert.deepEqual(await v('tx', a.producerId, 0, ['t', 0]), [E.CONCURRENT_TRANSACTIONS]);
   h.markers.release();
   await drainMarkers(h);
-  assert.deepEqual(await v('tx', a.producerId, 0, ['t', 0]), [E.INVALID_TXN_STATE], 'the transaction ended');
+  assert.deepEqual(await v('tx', a.producerId, 0, ['t', 0]), [E.TRANSACTION_ABORTABLE], 'the transaction ended');
   h.close();
 });
 

@@ -87,13 +87,13 @@ test('a transactional id goes to Kafka\'s partition: abs(Java hashCode) % partit
   assert.equal(partitionForTransactionalId('', 50), 0);
 });
 
-test('the state graph is Kafka\'s (Transaction V1), with Kafka\'s ids', () => {
+test('the state graph is Kafka\'s (incl. Transaction V2\'s aborts from Empty/Complete*), with Kafka\'s ids', () => {
   assert.deepEqual(TRANSACTION_STATE_IDS, { Empty: 0, Ongoing: 1, PrepareCommit: 2, PrepareAbort: 3, CompleteCommit: 4, CompleteAbort: 5, Dead: 6, PrepareEpochFence: 7 });
   const edges = ALL_TRANSACTION_STATES.flatMap((from) => ALL_TRANSACTION_STATES.filter((to) => isValidTransition(from, to)).map((to) => `${from}>${to}`));
   assert.deepEqual(edges.sort(), [
-    'CompleteAbort>Dead', 'CompleteAbort>Empty', 'CompleteAbort>Ongoing',
-    'CompleteCommit>Dead', 'CompleteCommit>Empty', 'CompleteCommit>Ongoing',
-    'Empty>Dead', 'Empty>Empty', 'Empty>Ongoing',
+    'CompleteAbort>Dead', 'CompleteAbort>Empty', 'CompleteAbort>Ongoing', 'CompleteAbort>PrepareAbort',
+    'CompleteCommit>Dead', 'CompleteCommit>Empty', 'CompleteCommit>Ongoing', 'CompleteCommit>PrepareAbort',
+    'Empty>Dead', 'Empty>Empty', 'Empty>Ongoing', 'Empty>PrepareAbort',
     'Ongoing>Ongoing', 'Ongoing>PrepareAbort', 'Ongoing>PrepareCommit', 'Ongoing>PrepareEpochFence',
     'PrepareAbort>CompleteAbort', 'PrepareCommit>CompleteCommit', 'PrepareEpochFence>PrepareAbort',
   ].sort());

@@ -133,10 +133,12 @@ test('confluent-kafka: a second producer with the same transactional.id fences t
     assert.equal(outcome.committed, false, 'the fenced producer cannot commit');
     assert.equal(outcome.fatal, true, `a fatal error (${outcome.name})`);
     const d = await until('CompleteCommit', () => describeTransaction(c, 'cf-fence'), (x) => x.transactionState === 'CompleteCommit');
-    assert.deepEqual([d.transactionState, d.producerEpoch], ['CompleteCommit', 2], 'fence bumped to 1 (abort), the successor got 2');
+    // transaction.version 2 (the default): Kafka's coordinator aborts as Transaction V2 even for
+    // this V1 client: fenced to 1, the abort bumps to 2, the successor gets 3.
+    assert.deepEqual([d.transactionState, d.producerEpoch], ['CompleteCommit', 3], 'fence bumped to 1, the abort to 2, the successor got 3');
     const batches = await partitionBatches(c, 'cf-fence', 0);
     assert.deepEqual(batches.map((x) => x.control ?? x.values.join()), ['zombie', 'ABORT', 'successor', 'COMMIT']);
-    assert.equal(batches[1]!.producerEpoch, 1, 'the abort marker carries the fencing epoch');
+    assert.equal(batches[1]!.producerEpoch, 2, 'the abort marker carries the abort\'s epoch');
   });
 });
 
@@ -146,7 +148,7 @@ test('confluent-kafka: a producer that dies inside a transaction is aborted afte
     await runPython(DIES_MID_TRANSACTION, [b.bootstrap], 60_000);
     assert.equal((await describeTransaction(c, 'cf-dies')).transactionState, 'Ongoing');
     const d = await until('aborted by the coordinator', () => describeTransaction(c, 'cf-dies'), (x) => x.transactionState === 'CompleteAbort', 30_000);
-    assert.equal(d.producerEpoch, 1, 'the dead producer was fenced');
+    assert.equal(d.producerEpoch, 2, 'the dead producer was fenced (1) and its transaction aborted as Transaction V2 (2)');
     assert.deepEqual((await partitionBatches(c, 'cf-dies', 0)).map((x) => x.control ?? x.values.join()), ['orphan', 'ABORT']);
   });
 });

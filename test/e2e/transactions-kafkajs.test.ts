@@ -94,7 +94,8 @@ test('KafkaJS: a second producer with the same transactionalId fences the first'
       await second.disconnect();
     }
     const d = await until('CompleteCommit', () => describeTransaction(c, 'kjs-fence'), (x) => x.transactionState === 'CompleteCommit');
-    assert.deepEqual([d.transactionState, d.producerEpoch], ['CompleteCommit', 2]);
+    // Fenced to 1, aborted at 2 (Transaction V2 abort at transaction.version 2), successor at 3.
+    assert.deepEqual([d.transactionState, d.producerEpoch], ['CompleteCommit', 3]);
     assert.deepEqual((await partitionBatches(c, 'kjs-fence', 0)).map((x) => x.control ?? x.values.join()), ['zombie', 'ABORT', 'successor', 'COMMIT']);
   });
 });

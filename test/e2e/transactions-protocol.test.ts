@@ -340,11 +340,12 @@ const ctx = (apiVersion: number) => ({
     const stale = { transactionalId: 'x', transactionTimeoutMs: 1000, producerId: first.producerId, producerEpoch: 7 };
     assert.equal((await init(3, stale)).errorCode, E.INVALID_PRODUCER_EPOCH, 'v3: PRODUCER_FENCED mapped');
     assert.equal((await init(4, stale)).errorCode, E.PRODUCER_FENCED);
-    // An ongoing transaction of the old producer is fenced: CONCURRENT_TRANSACTIONS, then epoch + 2.
+    // An ongoing transaction of the old producer is fenced: CONCURRENT_TRANSACTIONS, then epoch + 3
+    // (fence + 1, the abort at transaction.version 2 + 1, the new producer + 1).
     assert.equal(await b.broker.transactions.service.addPartitionsToTransaction('x', first.producerId, 1, []), E.NONE);
     assert.equal((await init(5, { transactionalId: 'x', transactionTimeoutMs: 1000 })).errorCode, E.CONCURRENT_TRANSACTIONS);
     const after = await until('the fenced transaction aborted', () => init(5, { transactionalId: 'x', transactionTimeoutMs: 1000 }), (r) => r.errorCode === E.NONE);
-    assert.deepEqual([after.producerId, after.producerEpoch], [first.producerId, 3]);
+    assert.deepEqual([after.producerId, after.producerEpoch], [first.producerId, 4]);
     const idempotent = await init(4, { transactionalId: null, transactionTimeoutMs: 0 });
     assert.deepEqual([idempotent.errorCode, idempotent.producerEpoch], [E.NONE, 0]);
     assert.notEqual(idempotent.producerId, first.producerId);

@@ -378,6 +378,14 @@ export interface ProduceOptions {
   /** At most this many send() calls per second. */
   rate?: number;
   reports?: 'all' | 'errors' | 'none';
+  /**
+   * Transactional mode (props must carry transactional.id): one transaction per entry, each of
+   * `count` records (indices continue), ended with commitTransaction() or abortTransaction().
+   */
+  transaction?: ('commit' | 'abort')[];
+  /** sendOffsetsToTransaction in every transaction: "TOPIC:PARTITION:OFFSET" for the group offsetsGroup. */
+  offsets?: string[];
+  offsetsGroup?: string;
   /** Producer configuration, passed to KafkaProducer as is (bootstrap.servers is added). */
   props?: Props;
 }
@@ -398,6 +406,8 @@ export interface JavaException {
 
 export interface Produced {
   reports: DeliveryReport[];
+  /** Transactional mode: each transaction's end, in order (error: that step threw, and it stopped). */
+  transactions: { n: number; outcome: 'commit' | 'abort'; error?: JavaException }[];
   summary: { topic: string; count: number; sent: number; acked: number; failed: number; errors: JavaException[]; ms: number };
 }
 
@@ -507,7 +517,11 @@ export class JavaClients {
   async produce(o: ProduceOptions, call?: CallOptions): Promise<Produced> {
     const lines = await this.runner.run(['produce', ...toArgs(o, this.bootstrap)], call);
     const { type: _, ...summary } = only(lines, 'produced');
-    return { reports: lines.filter((l) => l.type === 'delivery') as unknown as DeliveryReport[], summary: summary as Produced['summary'] };
+    return {
+      reports: lines.filter((l) => l.type === 'delivery') as unknown as DeliveryReport[],
+      transactions: lines.filter((l) => l.type === 'transaction').map(({ type: _t, ...t }) => t) as Produced['transactions'],
+      summary: summary as Produced['summary'],
+    };
   }
 
   async consume(o: ConsumeOptions, call: CallOptions = {}): Promise<Consumed> {

@@ -556,7 +556,7 @@ export const platformaticWorkload: ClientWorkload = {
 
 export const javaWorkload: ClientWorkload = {
   client: 'Java kafka-clients',
-  does: 'AdminClient (createTopics, describeTopics, describeCluster, describeConfigs, incrementalAlterConfigs, createPartitions, listOffsets latest/max-timestamp, deleteRecords, listGroups, describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups, deleteTopics); KafkaProducer lz4 with the client defaults (acks=all, idempotent); KafkaConsumer in a group (classic protocol) with commitSync, then the group again from its committed offsets',
+  does: 'AdminClient (createTopics, describeTopics, describeCluster, describeConfigs, incrementalAlterConfigs, createPartitions, listOffsets latest/max-timestamp, deleteRecords, listGroups, describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups, deleteTopics); KafkaProducer lz4 with the client defaults (acks=all, idempotent); a transactional KafkaProducer (Transaction V2: one transaction committed with sendOffsetsToTransaction, one aborted) read back by a read_committed consumer; KafkaConsumer in a group (classic protocol) with commitSync, then the group again from its committed offsets',
   version: () => (javaMissing() === null ? kafkaClientsVersion() : null),
   async run(b) {
     const java = await javaShell(b.bootstrap);
@@ -570,6 +570,9 @@ export const javaWorkload: ClientWorkload = {
       const props = { 'compression.type': 'lz4', 'linger.ms': 5 };
       const produced = await java.produce({ topic: 'cm-java', count: 12, key: 'k{i}', value: 'v{i}', valueSize: 500, props });
       await java.produce({ topic: 'cm-java-del', count: 2, partition: 0, props });
+      const txn = await java.produce({ topic: 'cm-java-del', count: 3, partition: 1, transaction: ['commit', 'abort'], offsets: ['cm-java:0:1'], offsetsGroup: 'cm-java-tx-g',
+        props: { 'transactional.id': 'cm-java-tx' } });
+      const committedOnly = await java.consume({ assign: 'cm-java-del:1', fromBeginning: true, idleMs: 1000, timeoutMs: 40_000, props: { 'isolation.level': 'read_committed' } });
       const consumed = await java.consume({ topic: 'cm-java', max: 12, fromBeginning: true, commit: 'sync', timeoutMs: 40_000,
         props: { 'group.id': 'cm-java-g', 'enable.auto.commit': false, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 } });
       // The same group again: it starts at the committed offsets, which carry a leader epoch, so the
@@ -585,6 +588,9 @@ export const javaWorkload: ClientWorkload = {
       await java.admin('delete-groups', { group: 'cm-java-g' });
       await java.admin('delete-topics', { topic: 'cm-java-del' });
       const committedTotal = Object.values(offsets as Record<string, number>).reduce((sum, o) => sum + o, 0);
+      if (txn.transactions.some((t) => t.error !== undefined) || committedOnly.records.length !== 3) {
+        throw new Error(`Java transactions: ${JSON.stringify(txn.transactions)}, read_committed got ${committedOnly.records.length} of 3`);
+      }
       if (produced.summary.acked !== 12 || consumed.records.length !== 12 || committedTotal !== 12 || rejoined.records.length !== 0) {
         throw new Error(`Java: produced ${JSON.stringify(produced.summary)}, consumed ${consumed.records.length}, committed ${committedTotal}`);
       }

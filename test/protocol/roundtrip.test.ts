@@ -14,10 +14,10 @@ import { Fetch } from '../../src/protocol/messages/fetch.js';
 
 /** The APIs and version ranges Sherwood defines (docs: API-MATRIX "Rec." column). */
 const RANGES: Record<string, string> = {
-  ApiVersions: '0-4', Metadata: '0-12', Produce: '0-11', Fetch: '4-17', ListOffsets: '1-10', FindCoordinator: '0-6',
+  ApiVersions: '0-4', Metadata: '0-12', Produce: '0-12', Fetch: '4-17', ListOffsets: '1-10', FindCoordinator: '0-6',
   JoinGroup: '0-9', SyncGroup: '0-5', Heartbeat: '0-4', LeaveGroup: '0-5', OffsetCommit: '2-9', OffsetFetch: '1-9',
   DescribeGroups: '0-5', ListGroups: '0-5', DeleteGroups: '0-2', OffsetDelete: '0-0', OffsetForLeaderEpoch: '2-4',
-  InitProducerId: '0-5', AddPartitionsToTxn: '0-3', AddOffsetsToTxn: '0-4', EndTxn: '0-4', TxnOffsetCommit: '0-4',
+  InitProducerId: '0-5', AddPartitionsToTxn: '0-5', AddOffsetsToTxn: '0-4', EndTxn: '0-5', TxnOffsetCommit: '0-5',
   WriteTxnMarkers: '1-1', SaslHandshake: '0-1', SaslAuthenticate: '0-2', DescribeAcls: '1-3', CreateAcls: '1-3',
   DeleteAcls: '1-3', DescribeUserScramCredentials: '0-0', AlterUserScramCredentials: '0-0', CreateTopics: '2-7',
   DeleteTopics: '1-6', CreatePartitions: '0-3', DeleteRecords: '0-2', DescribeConfigs: '1-4', AlterConfigs: '0-2',

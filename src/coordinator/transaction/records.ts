@@ -13,8 +13,8 @@
  *                      2 clientTransactionVersion int16 (0)
  *   A null value is a tombstone: the transactional id expired (the topic is compacted).
  *
- * Kafka 4 writes value v0 unless the cluster runs Transaction V2 (transaction.version=2), which
- * Sherwood does not serve, so we write v0 and read both. What v0 does not carry —
+ * Kafka 4 writes value v1 once the cluster's transaction.version is at least 1 (Kafka's
+ * transactionLogValueVersion), v0 below; we do the same and read both. What v0 does not carry —
  * lastProducerEpoch, and prevProducerId — is known only in memory: records replayed at run
  * time carry it (TransactionMetadata), records read at load come back with -1, as in Kafka.
  */
@@ -30,7 +30,11 @@ export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 /** The key's version prefix: Kafka's CoordinatorRecordType.TRANSACTION_LOG. */
 const TRANSACTION_LOG_KEY_VERSION = 0;
-/** The value version we write (Kafka 4 without Transaction V2). */
+/** The value version written at this transaction.version level (Kafka's TransactionVersion.transactionLogValueVersion). */
+export function transactionLogValueVersion(transactionVersionLevel: number): number {
+  return transactionVersionLevel >= 1 ? 1 : 0;
+}
+/** The value version of transaction.version 0. */
 export const TRANSACTION_LOG_VALUE_VERSION = 0;
 
 interface TransactionLogKey {
@@ -118,12 +122,12 @@ export function toTransactionLogValue(m: TransactionMetadata): TransactionLogVal
   };
 }
 
-export function encodeTransactionRecord(record: TransactionRecord): { key: Buffer; value: Buffer | null } {
+export function encodeTransactionRecord(record: TransactionRecord, valueVersion = TRANSACTION_LOG_VALUE_VERSION): { key: Buffer; value: Buffer | null } {
   const key = versioned(transactionLogKey, TRANSACTION_LOG_KEY_VERSION, { transactionalId: record.transactionalId });
   const m = record.metadata;
   if (m === null) return { key, value: null };
   if (m.state === 'Empty' && m.topicPartitions.length > 0) throw new Error(`transaction ${record.transactionalId} is Empty but has partitions`);
-  return { key, value: versioned(transactionLogValue, TRANSACTION_LOG_VALUE_VERSION, toTransactionLogValue(m)) };
+  return { key, value: versioned(transactionLogValue, valueVersion, toTransactionLogValue(m)) };
 }
 
 /**
@@ -181,8 +185,14 @@ export function partitionForTransactionalId(transactionalId: string, numPartitio
   return partitionForKey(transactionalId, numPartitions);
 }
 
-/** The runtime's serde for `__transaction_state`. */
+/** The runtime's serde for `__transaction_state` at transaction.version 0 (value v0). */
 export const transactionRecordSerde: RecordSerde<TransactionRecord> = {
-  serialize: encodeTransactionRecord,
+  serialize: (r) => encodeTransactionRecord(r),
   deserialize: decodeTransactionRecord,
 };
+
+/** The serde writing the value version of the cluster's transaction.version level. */
+export function transactionRecordSerdeFor(transactionVersionLevel: number): RecordSerde<TransactionRecord> {
+  const version = transactionLogValueVersion(transactionVersionLevel);
+  return { serialize: (r) => encodeTransactionRecord(r, version), deserialize: decodeTransactionRecord };
+}

@@ -16,6 +16,12 @@ export interface TransactionCoordinatorConfig {
   /** First delay before a failed marker (or completion) is retried; it doubles up to the max. */
   markerRetryBackoffMs: number;
   markerRetryBackoffMaxMs: number;
+  /**
+   * The cluster's finalized transaction.version (0-2): ≥ 1 writes TransactionLogValue v1,
+   * 2 makes the coordinator's own aborts (fencing, timeouts) bump the epoch as Transaction V2
+   * does (Kafka's transactionVersionLevel). What a client's request does depends on its version.
+   */
+  readonly transactionVersionLevel: number;
 }
 
 /** Kafka's defaults. */
@@ -27,4 +33,5 @@ export const DEFAULT_TRANSACTION_COORDINATOR_CONFIG: TransactionCoordinatorConfi
   removeExpiredTransactionalIdsIntervalMs: 3_600_000,
   markerRetryBackoffMs: 100,
   markerRetryBackoffMaxMs: 1_000,
+  transactionVersionLevel: 0,
 };

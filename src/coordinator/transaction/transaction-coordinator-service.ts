@@ -26,10 +26,10 @@ import type { ListTransactionsResponseTransactionState } from '../../protocol/me
 import { coordinatorErrorFor, isCoordinatorFailure } from '../runtime/coordinator-errors.js';
 import { CoordinatorRuntime } from '../runtime/coordinator-runtime.js';
 import { immediate, type CoordinatorLoader, type PartitionWriter, type TransactionResult } from '../runtime/coordinator-shard.js';
-import { partitionForTransactionalId, TRANSACTION_STATE_TOPIC, transactionRecordSerde, type TopicPartition, type TransactionRecord } from './records.js';
+import { partitionForTransactionalId, TRANSACTION_STATE_TOPIC, transactionRecordSerdeFor, type TopicPartition, type TransactionRecord } from './records.js';
 import type { TransactionCoordinatorConfig } from './transaction-config.js';
 import {
-  describeError, NEEDS_PRODUCER_ID, TransactionCoordinatorShard, type ExpectedProducer, type InitProducerIdOutcome,
+  describeError, NEEDS_PRODUCER_ID, TransactionCoordinatorShard, type EndTxnOutcome, type ExpectedProducer, type InitProducerIdOutcome,
 } from './transaction-coordinator-shard.js';
 import { sendMarkers, type TransactionMarker, type TransactionMarkerWriter } from './transaction-markers.js';
 import type { TransactionMetadata } from './transaction-metadata.js';
@@ -107,7 +107,7 @@ export class TransactionCoordinatorService {
       logger: options.logger,
       writer: options.writer,
       loader: options.loader,
-      serde: transactionRecordSerde,
+      serde: transactionRecordSerdeFor(config.transactionVersionLevel),
       shardFactory: (context) => new TransactionCoordinatorShard(context, config, clock, hooks),
       ...(options.loadRetryBackoffMs === undefined ? {} : { loadRetryBackoffMs: options.loadRetryBackoffMs }),
     });
@@ -168,10 +168,15 @@ export class TransactionCoordinatorService {
     }
   }
 
-  /** AddPartitionsToTxn (and AddOffsetsToTxn with the group's `__consumer_offsets` partition). */
-  addPartitionsToTransaction(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<number> {
+  /**
+   * AddPartitionsToTxn (and AddOffsetsToTxn with the group's `__consumer_offsets` partition);
+   * `clientTransactionVersion` 2 for AddPartitionsToTxn v5 (a leader adding the partition of a
+   * Produce v12 / TxnOffsetCommit v5).
+   */
+  addPartitionsToTransaction(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], clientTransactionVersion = 0): Promise<number> {
     if (transactionalId === '') return Promise.resolve(ErrorCode.INVALID_REQUEST);
-    return this.runtime.scheduleWriteOperation('add-partitions', this.partitionFor(transactionalId), (s) => s.addPartitions(transactionalId, producerId, producerEpoch, partitions))
+    return this.runtime.scheduleWriteOperation('add-partitions', this.partitionFor(transactionalId),
+      (s) => s.addPartitions(transactionalId, producerId, producerEpoch, partitions, clientTransactionVersion))
       .catch((err: unknown) => this.failure(err, (code) => code));
   }
 
@@ -180,6 +185,34 @@ export class TransactionCoordinatorService {
     if (transactionalId === '') return Promise.resolve(ErrorCode.INVALID_REQUEST);
     return this.runtime.scheduleWriteOperation('end-transaction', this.partitionFor(transactionalId), (s) => s.endTransaction(transactionalId, producerId, producerEpoch, result))
       .catch((err: unknown) => this.failure(err, (code) => code));
+  }
+
+  /**
+   * EndTxn v5 (Transaction V2): answered once Prepare* is durable, with the producer id and
+   * epoch the client continues with (a new producer id when the epoch is exhausted).
+   */
+  async endTransactionV2(transactionalId: string, producerId: number, producerEpoch: number, result: TransactionResult): Promise<EndTxnOutcome> {
+    const fail = (errorCode: number): EndTxnOutcome => ({ errorCode, producerId: -1, producerEpoch: -1 });
+    if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
+    const partition = this.partitionFor(transactionalId);
+    let newProducerId: number | null = null;
+    for (;;) {
+      let outcome: EndTxnOutcome | typeof NEEDS_PRODUCER_ID;
+      try {
+        const id = newProducerId;
+        outcome = await this.runtime.scheduleWriteOperation('end-transaction', partition, (s) => s.endTransactionV2(transactionalId, producerId, producerEpoch, result, id));
+      } catch (err) {
+        return this.failure(err, fail);
+      }
+      if (outcome !== NEEDS_PRODUCER_ID) return outcome;
+      if (newProducerId !== null) throw new Error(`EndTxn for ${transactionalId} asked for a second new producer id`);
+      try {
+        newProducerId = await this.producerIds.generateProducerId();
+      } catch (err) {
+        this.logger.warn('no producer id available for an exhausted epoch', { transactionalId, error: String(err) });
+        return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      }
+    }
   }
 
   describeTransaction(transactionalId: string): Promise<DescribeTransactionsResponseTransactionState> {

@@ -1,7 +1,7 @@
 /**
  * The transaction coordinator shard of one `__transaction_state` partition: the transactional
  * ids that hash to it and their transactions, as a state machine over that partition (apache/kafka
- * `TransactionCoordinator` + `TransactionStateManager`, for Transaction V1 clients), run by the
+ * `TransactionCoordinator` + `TransactionStateManager`, Transaction V1 and V2), run by the
  * generic CoordinatorRuntime, one shard per partition.
  *
  * Contract: every operation decides synchronously on durable state and returns a
@@ -23,8 +23,17 @@
  * - AddPartitions: unknown id or other producer id → INVALID_PRODUCER_ID_MAPPING, other epoch →
  *   PRODUCER_FENCED, Prepare* → CONCURRENT_TRANSACTIONS, partitions already in the Ongoing
  *   transaction → NONE without a write; otherwise Ongoing with them added.
- * - EndTxn: as AddPartitions for id/epoch; Ongoing → Prepare*; Complete* or Prepare* of the same
- *   result → NONE / CONCURRENT_TRANSACTIONS, of the other result or Empty → INVALID_TXN_STATE.
+ * - EndTxn v0-4 (Transaction V1): as AddPartitions for id/epoch; Ongoing → Prepare*; Complete* or
+ *   Prepare* of the same result → NONE / CONCURRENT_TRANSACTIONS, of the other result or Empty →
+ *   INVALID_TXN_STATE.
+ * - EndTxn v5 (Transaction V2, Kafka's endTransaction with epoch bump): the transaction ends at
+ *   epoch + 1, which the answer hands to the client (a new producer id at epoch 0 once the epoch
+ *   is exhausted: `needs-producer-id` as for InitProducerId). Which epoch a request may carry
+ *   depends on the state (Kafka's table): Ongoing/Empty the current one; Prepare* only the one
+ *   before the bump (a retry: CONCURRENT_TRANSACTIONS); Complete* the current one (a new end:
+ *   an abort of nothing is allowed, a commit is INVALID_TXN_STATE), or the one before the bump
+ *   / before the rotation (a retry: NONE for the same result with the current id and epoch,
+ *   INVALID_TXN_STATE for the other). Anything else → PRODUCER_FENCED.
  * Timers: open transactions past their timeout are aborted (fenced) every
  * transaction.abort.timed.out.transaction.cleanup.interval.ms; idle ids in Empty/Complete*
  * expire after transactional.id.expiration.ms (a tombstone), checked every
@@ -42,7 +51,7 @@ import { TimelineMap } from '../runtime/timeline-map.js';
 import type { TopicPartition, TransactionRecord } from './records.js';
 import type { TransactionCoordinatorConfig } from './transaction-config.js';
 import {
-  isEpochExhausted, newTransactionMetadata, NO_PRODUCER_EPOCH, prepareAbortOrCommit, prepareAddPartitions, prepareComplete, prepareDead,
+  isEpochExhausted, MAX_PRODUCER_EPOCH, newTransactionMetadata, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, prepareAbortOrCommit, prepareAddPartitions, prepareComplete, prepareDead,
   prepareFenceProducerEpoch, prepareIncrementProducerEpoch, prepareProducerIdRotation, type TransactionMetadata,
 } from './transaction-metadata.js';
 import { isExpirationAllowed, type TransactionState } from './transaction-state.js';
@@ -73,6 +82,15 @@ export interface ExpectedProducer {
 }
 
 export const NEEDS_PRODUCER_ID = 'needs-producer-id';
+
+/** EndTxn's answer: v5 carries the producer id and epoch the client continues with (-1 on errors). */
+export interface EndTxnOutcome {
+  errorCode: number;
+  producerId: number;
+  producerEpoch: number;
+}
+
+const endError = (errorCode: number): EndTxnOutcome => ({ errorCode, producerId: -1, producerEpoch: -1 });
 
 const initError = (errorCode: number): InitProducerIdOutcome => ({ errorCode, producerId: -1, producerEpoch: -1 });
 const record = (m: TransactionMetadata): TransactionRecord => ({ transactionalId: m.transactionalId, metadata: m });
@@ -199,7 +217,10 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
    */
   private fenceAndAbort(ongoing: TransactionMetadata[]): TxnResult<void> {
     const now = this.clock.now();
-    const aborts = ongoing.map((m) => prepareAbortOrCommit(prepareFenceProducerEpoch(m), 'PrepareAbort', now));
+    // Kafka aborts with the cluster's transaction version (not the client's): at level 2 the
+    // abort bumps the fenced epoch once more.
+    const end = { clientTransactionVersion: this.config.transactionVersionLevel >= 2 ? 2 : 0, nextProducerId: NO_PRODUCER_ID, noPartitionAdded: false };
+    const aborts = ongoing.map((m) => prepareAbortOrCommit(prepareFenceProducerEpoch(m), 'PrepareAbort', now, end));
     return {
       records: aborts.map(record),
       response: undefined,
@@ -209,7 +230,7 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
 
   // ---- AddPartitionsToTxn / AddOffsetsToTxn -------------------------------------------------
 
-  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): TxnResult<number> {
+  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], clientTransactionVersion = 0): TxnResult<number> {
     const m = this.transactions.get(transactionalId);
     const error = this.producerError(m, producerId, producerEpoch);
     if (error !== NONE) return immediate(error);
@@ -218,7 +239,7 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
     if (current.state === 'Ongoing' && partitions.every((tp) => current.topicPartitions.some((c) => c.topic === tp.topic && c.partition === tp.partition))) {
       return immediate(NONE);
     }
-    const next = prepareAddPartitions(current, partitions, this.clock.now());
+    const next = prepareAddPartitions(current, partitions, this.clock.now(), clientTransactionVersion);
     return { records: [record(next)], response: NONE, onWriteFailed: (code, appendCode) => this.hooks.errorFor(code, appendCode) };
   }
 
@@ -230,6 +251,74 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
   }
 
   // ---- EndTxn ------------------------------------------------------------------------------
+
+  /**
+   * EndTxn v5 (Transaction V2): see the file header. Answers NEEDS_PRODUCER_ID when the epoch is
+   * exhausted and `newProducerId` is null; the service allocates one and asks again.
+   */
+  endTransactionV2(
+    transactionalId: string, producerId: number, producerEpoch: number, result: TransactionResult, newProducerId: number | null,
+  ): TxnResult<EndTxnOutcome | typeof NEEDS_PRODUCER_ID> {
+    const m = this.transactions.get(transactionalId);
+    if (m === undefined) return immediate(endError(ErrorCode.INVALID_PRODUCER_ID_MAPPING));
+    const retryOnOverflow = m.prevProducerId === producerId && producerEpoch === MAX_PRODUCER_EPOCH - 1 && m.producerEpoch === 0;
+    const retryOnEpochBump = m.producerEpoch === producerEpoch + 1;
+    let validEpoch: boolean;
+    switch (m.state) {
+      case 'PrepareCommit':
+      case 'PrepareAbort':
+        validEpoch = retryOnEpochBump;
+        break;
+      case 'CompleteCommit':
+      case 'CompleteAbort':
+        validEpoch = retryOnEpochBump || retryOnOverflow || producerEpoch === m.producerEpoch;
+        break;
+      default:
+        validEpoch = producerEpoch === m.producerEpoch;
+    }
+    if (m.producerId !== producerId && !retryOnOverflow) return immediate(endError(ErrorCode.INVALID_PRODUCER_ID_MAPPING));
+    if (!validEpoch) return immediate(endError(ErrorCode.PRODUCER_FENCED));
+    const isRetry = retryOnEpochBump || retryOnOverflow;
+    const commit = result === 'COMMIT';
+    const concurrent: TxnResult<EndTxnOutcome> = immediate(endError(ErrorCode.CONCURRENT_TRANSACTIONS));
+    const retried: TxnResult<EndTxnOutcome> = immediate({ errorCode: NONE, producerId: m.producerId, producerEpoch: m.producerEpoch });
+    const invalid: TxnResult<EndTxnOutcome> = immediate(endError(ErrorCode.INVALID_TXN_STATE));
+    switch (m.state) {
+      case 'Ongoing':
+        return this.endV2(m, commit ? 'PrepareCommit' : 'PrepareAbort', false, newProducerId);
+      case 'CompleteCommit':
+        if (commit) return isRetry ? retried : invalid;
+        return isRetry ? invalid : this.endV2(m, 'PrepareAbort', true, newProducerId);
+      case 'CompleteAbort':
+        if (!commit) return isRetry ? retried : this.endV2(m, 'PrepareAbort', true, newProducerId);
+        return invalid;
+      case 'PrepareCommit':
+        return commit ? concurrent : invalid;
+      case 'PrepareAbort':
+        return commit ? invalid : concurrent;
+      case 'Empty':
+        return commit ? invalid : this.endV2(m, 'PrepareAbort', true, newProducerId);
+      case 'Dead':
+      case 'PrepareEpochFence':
+        assert(false, () => `transactional id ${transactionalId} is stored in state ${m.state}`);
+    }
+  }
+
+  /** Prepare* at the bumped epoch (a new producer id waiting when the epoch is exhausted); answered with what Complete* will hold. */
+  private endV2(m: TransactionMetadata, state: 'PrepareCommit' | 'PrepareAbort', noPartitionAdded: boolean, newProducerId: number | null): TxnResult<EndTxnOutcome | typeof NEEDS_PRODUCER_ID> {
+    const exhausted = isEpochExhausted(m.producerEpoch);
+    if (exhausted && newProducerId === null) return immediate(NEEDS_PRODUCER_ID);
+    const next = prepareAbortOrCommit(m, state, this.clock.now(), {
+      clientTransactionVersion: 2, nextProducerId: exhausted ? newProducerId! : NO_PRODUCER_ID, noPartitionAdded,
+    });
+    const rotated = next.nextProducerId !== NO_PRODUCER_ID;
+    return {
+      records: [record(next)],
+      response: { errorCode: NONE, producerId: rotated ? next.nextProducerId : next.producerId, producerEpoch: rotated ? 0 : next.producerEpoch },
+      onDurable: () => this.hooks.onPrepared(this, next),
+      onWriteFailed: (code, appendCode) => endError(this.hooks.errorFor(code, appendCode)),
+    };
+  }
 
   endTransaction(transactionalId: string, producerId: number, producerEpoch: number, result: TransactionResult): TxnResult<number> {
     const m = this.transactions.get(transactionalId);
@@ -337,7 +426,8 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
   /**
    * KIP-890 verification (Kafka's handleVerifyPartitionsInTransaction, the AddPartitionsToTxn
    * v4 verifyOnly answer): per partition NONE if it was added to this producer's ongoing
-   * transaction, INVALID_TXN_STATE if not; for all of them INVALID_PRODUCER_ID_MAPPING /
+   * transaction, TRANSACTION_ABORTABLE if not (the append path turns it into INVALID_TXN_STATE
+   * for older clients); for all of them INVALID_PRODUCER_ID_MAPPING /
    * PRODUCER_FENCED for another producer id / epoch, CONCURRENT_TRANSACTIONS while the
    * transaction is ending.
    */
@@ -348,7 +438,7 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
     const current = m!;
     if (current.state === 'PrepareCommit' || current.state === 'PrepareAbort') return partitions.map(() => ErrorCode.CONCURRENT_TRANSACTIONS);
     return partitions.map((tp) => (current.state === 'Ongoing' && current.topicPartitions.some((c) => c.topic === tp.topic && c.partition === tp.partition)
-      ? NONE : ErrorCode.INVALID_TXN_STATE));
+      ? NONE : ErrorCode.TRANSACTION_ABORTABLE));
   }
 }
 

@@ -11,6 +11,14 @@
  * producer id with no partitions). A violation is a bug and fails an assert: the coordinator
  * decides which transition to take and answers Kafka's errors before calling these.
  *
+ * Transaction V2 (KIP-890 part 2, `clientTransactionVersion` 2, EndTxn v5): every transaction
+ * end bumps the epoch — Prepare* carries epoch + 1 (lastProducerEpoch = the epoch the client
+ * used), the markers are written with it and the client continues with it. An epoch that is
+ * exhausted (Short.MAX_VALUE - 1) is bumped to Short.MAX_VALUE with a new producer id waiting in
+ * `nextProducerId`; Complete* then moves to that id at epoch 0 (Kafka's prepareComplete). An
+ * abort may also start from Empty/CompleteCommit/CompleteAbort (nothing was added: an empty
+ * PrepareAbort whose start time is now).
+ *
  * The shard stores the result by replaying it as a record (records.ts); `lastProducerEpoch`
  * and `prevProducerId` live in memory only (v0 records do not carry them).
  * Kafka's pending state does not exist here: the shard's operations run one at a time and
@@ -32,7 +40,7 @@ export interface TransactionMetadata {
   readonly producerId: number;
   /** The producer id before the last transition (in memory; Kafka's prevProducerId). */
   readonly prevProducerId: number;
-  /** Transaction V2 only; always -1 here. */
+  /** Transaction V2: the producer id a Prepare* state moves to when its epoch overflowed; -1 otherwise. */
   readonly nextProducerId: number;
   /** -1 until the first InitProducerId completes. */
   readonly producerEpoch: number;
@@ -45,7 +53,7 @@ export interface TransactionMetadata {
   /** When the first partition was added; -1 outside a transaction. */
   readonly txnStartTimestamp: number;
   readonly txnLastUpdateTimestamp: number;
-  /** Kafka's TransactionVersion of the client (0 or 1 here; stored only in v1 values). */
+  /** Kafka's TransactionVersion of the client's last transition (2: Transaction V2; stored only in v1 values). */
   readonly clientTransactionVersion: number;
 }
 
@@ -88,14 +96,28 @@ function transition(from: TransactionMetadata, next: TransactionMetadata): Trans
         () => `bad AddPartitions transition ${what()}`);
       break;
     case 'PrepareCommit':
-    case 'PrepareAbort':
-      assert(sameProducer && same(next.topicPartitions, from.topicPartitions) && next.txnTimeoutMs === from.txnTimeoutMs &&
-        next.txnStartTimestamp === from.txnStartTimestamp, () => `bad EndTxn transition ${what()}`);
+    case 'PrepareAbort': {
+      const v2 = next.clientTransactionVersion >= 2;
+      // Kafka's validProducerEpoch: V2 bumps the epoch (or keeps Short.MAX_VALUE on an abort).
+      const validEpoch = v2
+        ? next.producerId === from.producerId && next.lastProducerEpoch === from.producerEpoch &&
+          (next.producerEpoch === from.producerEpoch + 1 || (next.producerEpoch === MAX_PRODUCER_EPOCH && from.producerEpoch === MAX_PRODUCER_EPOCH && next.state === 'PrepareAbort'))
+        : sameProducer;
+      const emptyAbort = v2 && next.state === 'PrepareAbort' && (from.state === 'Empty' || from.state === 'CompleteCommit' || from.state === 'CompleteAbort');
+      assert(from.state === 'Ongoing' || from.state === 'PrepareEpochFence' || emptyAbort, () => `bad EndTxn source state ${what()}`);
+      assert(validEpoch && same(next.topicPartitions, from.topicPartitions) && next.txnTimeoutMs === from.txnTimeoutMs &&
+        (next.txnStartTimestamp === from.txnStartTimestamp || emptyAbort), () => `bad EndTxn transition ${what()}`);
+      assert(next.nextProducerId === NO_PRODUCER_ID || (v2 && isEpochExhausted(from.producerEpoch)), () => `next producer id without an exhausted epoch ${what()}`);
       break;
+    }
     case 'CompleteCommit':
-    case 'CompleteAbort':
-      assert(sameProducer && next.txnTimeoutMs === from.txnTimeoutMs && next.txnStartTimestamp !== -1, () => `bad completion ${what()}`);
+    case 'CompleteAbort': {
+      const rotated = next.clientTransactionVersion >= 2 && next.producerEpoch === 0 && next.producerId === from.nextProducerId &&
+        next.prevProducerId === from.producerId && next.lastProducerEpoch === from.lastProducerEpoch;
+      assert((sameProducer || rotated) && next.txnTimeoutMs === from.txnTimeoutMs && next.txnStartTimestamp !== -1 && next.nextProducerId === NO_PRODUCER_ID,
+        () => `bad completion ${what()}`);
       break;
+    }
     case 'PrepareEpochFence':
       assert(next.producerId === from.producerId && next.producerEpoch >= from.producerEpoch, () => `bad fence ${what()}`);
       break;
@@ -154,26 +176,61 @@ export function prepareProducerIdRotation(m: TransactionMetadata, newProducerId:
   });
 }
 
-/** AddPartitionsToTxn / AddOffsetsToTxn: Ongoing with these partitions added; a new transaction starts now. */
-export function prepareAddPartitions(m: TransactionMetadata, partitions: readonly TopicPartition[], nowMs: number): TransactionMetadata {
+/**
+ * AddPartitionsToTxn / AddOffsetsToTxn (or, Transaction V2, a Produce v12 / TxnOffsetCommit v5
+ * adding its partition): Ongoing with these partitions added; a new transaction starts now.
+ * `clientTransactionVersion` is the adding request's (Kafka: 2 for AddPartitionsToTxn v5).
+ */
+export function prepareAddPartitions(m: TransactionMetadata, partitions: readonly TopicPartition[], nowMs: number, clientTransactionVersion = 0): TransactionMetadata {
   const starting = m.state === 'Empty' || m.state === 'CompleteAbort' || m.state === 'CompleteCommit';
   const topicPartitions = sortedPartitions([...m.topicPartitions, ...partitions]);
   return transition(m, {
-    ...m, prevProducerId: m.producerId, state: 'Ongoing', topicPartitions,
+    ...m, prevProducerId: m.producerId, state: 'Ongoing', topicPartitions, clientTransactionVersion,
     txnStartTimestamp: starting ? nowMs : m.txnStartTimestamp, txnLastUpdateTimestamp: nowMs,
   });
 }
 
-/** EndTxn (or a fence, or a timeout): PrepareCommit / PrepareAbort, epoch unchanged (Transaction V1). */
-export function prepareAbortOrCommit(m: TransactionMetadata, state: 'PrepareCommit' | 'PrepareAbort', nowMs: number): TransactionMetadata {
-  return transition(m, { ...m, prevProducerId: m.producerId, state, nextProducerId: NO_PRODUCER_ID, txnLastUpdateTimestamp: nowMs });
+export interface EndTransition {
+  /** The EndTxn's transaction version: 2 (EndTxn v5, or a fence/timeout on a cluster at level 2) bumps the epoch. */
+  clientTransactionVersion: number;
+  /** Transaction V2 with an exhausted epoch: the producer id Complete* moves to; else -1. */
+  nextProducerId: number;
+  /** Transaction V2 abort from Empty/Complete*: the transaction starts (and ends) now. */
+  noPartitionAdded: boolean;
 }
 
-/** Every marker is written: CompleteCommit / CompleteAbort, no partitions. */
+const V1_END: EndTransition = { clientTransactionVersion: 0, nextProducerId: NO_PRODUCER_ID, noPartitionAdded: false };
+
+/**
+ * EndTxn (or a fence, or a timeout): PrepareCommit / PrepareAbort (Kafka's prepareAbortOrCommit).
+ * Transaction V1 keeps the epoch; V2 bumps it (an abort at Short.MAX_VALUE, a state only a
+ * fence can reach, keeps it) and remembers the epoch the client used in lastProducerEpoch.
+ */
+export function prepareAbortOrCommit(m: TransactionMetadata, state: 'PrepareCommit' | 'PrepareAbort', nowMs: number, end: EndTransition = V1_END): TransactionMetadata {
+  let producerEpoch = m.producerEpoch;
+  let lastProducerEpoch = m.lastProducerEpoch;
+  if (end.clientTransactionVersion >= 2) {
+    if (!(m.producerEpoch === MAX_PRODUCER_EPOCH && state === 'PrepareAbort')) producerEpoch = m.producerEpoch + 1;
+    lastProducerEpoch = m.producerEpoch;
+  }
+  return transition(m, {
+    ...m, prevProducerId: m.producerId, state, producerEpoch, lastProducerEpoch, nextProducerId: end.nextProducerId,
+    clientTransactionVersion: end.clientTransactionVersion, txnStartTimestamp: end.noPartitionAdded ? nowMs : m.txnStartTimestamp,
+    txnLastUpdateTimestamp: nowMs,
+  });
+}
+
+/**
+ * Every marker is written: CompleteCommit / CompleteAbort, no partitions. Transaction V2 with a
+ * next producer id (the epoch overflowed) moves to it at epoch 0; lastProducerEpoch stays the
+ * last epoch the client saw.
+ */
 export function prepareComplete(m: TransactionMetadata, nowMs: number): TransactionMetadata {
   assert(m.state === 'PrepareCommit' || m.state === 'PrepareAbort', () => `completing ${m.transactionalId} in state ${m.state}`);
+  const rotate = m.clientTransactionVersion >= 2 && m.nextProducerId !== NO_PRODUCER_ID;
   return transition(m, {
     ...m, prevProducerId: m.producerId, state: m.state === 'PrepareCommit' ? 'CompleteCommit' : 'CompleteAbort',
+    producerId: rotate ? m.nextProducerId : m.producerId, producerEpoch: rotate ? 0 : m.producerEpoch,
     nextProducerId: NO_PRODUCER_ID, topicPartitions: [], txnLastUpdateTimestamp: nowMs,
   });
 }

@@ -7,13 +7,15 @@
  *   Ongoing           ← Ongoing, Empty, CompleteCommit, CompleteAbort (AddPartitions/AddOffsets)
  *   PrepareCommit     ← Ongoing                                      (EndTxn commit)
  *   PrepareAbort      ← Ongoing, PrepareEpochFence                   (EndTxn abort, fencing, timeout)
+ *                     ← Empty, CompleteCommit, CompleteAbort         (Transaction V2 only: EndTxn v5 abort
+ *                                                                    with nothing added; asserted in
+ *                                                                    transaction-metadata.ts)
  *   CompleteCommit    ← PrepareCommit                                (markers written)
  *   CompleteAbort     ← PrepareAbort                                 (markers written)
  *   Dead              ← Empty, CompleteCommit, CompleteAbort         (transactional id expired)
  *   PrepareEpochFence ← Ongoing                                      (a new producer fences the old one)
  *
- * (Kafka 4 also lets Empty/CompleteCommit/CompleteAbort go to PrepareAbort, for Transaction V2
- * clients only, which Sherwood does not serve.) PrepareEpochFence and Dead are never written:
+ * PrepareEpochFence and Dead are never written:
  * the first becomes PrepareAbort with the bumped epoch in the same decision, the second a
  * tombstone.
  */
@@ -38,7 +40,7 @@ const VALID_PREVIOUS_STATES: Readonly<Record<TransactionState, readonly Transact
   Empty: ['Empty', 'CompleteCommit', 'CompleteAbort'],
   Ongoing: ['Ongoing', 'Empty', 'CompleteCommit', 'CompleteAbort'],
   PrepareCommit: ['Ongoing'],
-  PrepareAbort: ['Ongoing', 'PrepareEpochFence'],
+  PrepareAbort: ['Ongoing', 'PrepareEpochFence', 'Empty', 'CompleteCommit', 'CompleteAbort'],
   CompleteCommit: ['PrepareCommit'],
   CompleteAbort: ['PrepareAbort'],
   Dead: ['Empty', 'CompleteAbort', 'CompleteCommit'],

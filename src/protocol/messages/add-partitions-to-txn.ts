@@ -1,9 +1,9 @@
 /**
- * AddPartitionsToTxn (API key 24), versions 0-3. Our own definition in the notation of ../schema.ts.
+ * AddPartitionsToTxn (API key 24), versions 0-5. Our own definition in the notation of ../schema.ts.
  */
 import { api, f, message } from '../schema.js';
 
-const addPartitionsToTxnRequest = message(24, 'AddPartitionsToTxn', 'request', '0-3', '3+', [
+const addPartitionsToTxnRequest = message(24, 'AddPartitionsToTxn', 'request', '0-5', '3+', [
   f('transactions', '[]AddPartitionsToTxnTransaction', '4+', {}, [
     f('transactionalId', 'string', '4+', { mapKey: true }),
     f('producerId', 'int64', '4+'),
@@ -23,7 +23,7 @@ const addPartitionsToTxnRequest = message(24, 'AddPartitionsToTxn', 'request', '
   ]),
 ]);
 
-const addPartitionsToTxnResponse = message(24, 'AddPartitionsToTxn', 'response', '0-3', '3+', [
+const addPartitionsToTxnResponse = message(24, 'AddPartitionsToTxn', 'response', '0-5', '3+', [
   f('throttleTimeMs', 'int32', '0+'),
   f('errorCode', 'int16', '4+'),
   f('resultsByTransaction', '[]AddPartitionsToTxnResult', '4+', {}, [

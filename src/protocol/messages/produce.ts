@@ -1,9 +1,9 @@
 /**
- * Produce (API key 0), versions 0-11. Our own definition in the notation of ../schema.ts.
+ * Produce (API key 0), versions 0-12 (v12, Kafka 4.0: the same as v11; a transactional batch adds its partition to the transaction). Our own definition in the notation of ../schema.ts.
  */
 import { api, f, message } from '../schema.js';
 
-const produceRequest = message(0, 'Produce', 'request', '0-11', '9+', [
+const produceRequest = message(0, 'Produce', 'request', '0-12', '9+', [
   f('transactionalId', 'string', '3+', { nullable: '3+', default: null }),
   f('acks', 'int16', '0+'),
   f('timeoutMs', 'int32', '0+'),
@@ -16,7 +16,7 @@ const produceRequest = message(0, 'Produce', 'request', '0-11', '9+', [
   ]),
 ]);
 
-const produceResponse = message(0, 'Produce', 'response', '0-11', '9+', [
+const produceResponse = message(0, 'Produce', 'response', '0-12', '9+', [
   f('responses', '[]TopicProduceResponse', '0+', {}, [
     f('name', 'string', '0+', { mapKey: true }),
     f('partitionResponses', '[]PartitionProduceResponse', '0+', {}, [

@@ -1,9 +1,9 @@
 /**
- * TxnOffsetCommit (API key 28), versions 0-4. Our own definition in the notation of ../schema.ts.
+ * TxnOffsetCommit (API key 28), versions 0-5 (v5, Kafka 4.0: the same as v4; the offsets partition is added to the transaction). Our own definition in the notation of ../schema.ts.
  */
 import { api, f, message } from '../schema.js';
 
-const txnOffsetCommitRequest = message(28, 'TxnOffsetCommit', 'request', '0-4', '3+', [
+const txnOffsetCommitRequest = message(28, 'TxnOffsetCommit', 'request', '0-5', '3+', [
   f('transactionalId', 'string', '0+'),
   f('groupId', 'string', '0+'),
   f('producerId', 'int64', '0+'),
@@ -22,7 +22,7 @@ const txnOffsetCommitRequest = message(28, 'TxnOffsetCommit', 'request', '0-4', 
   ]),
 ]);
 
-const txnOffsetCommitResponse = message(28, 'TxnOffsetCommit', 'response', '0-4', '3+', [
+const txnOffsetCommitResponse = message(28, 'TxnOffsetCommit', 'response', '0-5', '3+', [
   f('throttleTimeMs', 'int32', '0+'),
   f('topics', '[]TxnOffsetCommitResponseTopic', '0+', {}, [
     f('name', 'string', '0+'),

@@ -9,14 +9,23 @@
  * - v1 adds throttleTimeMs (always 0: no quotas).
  * - v3 is flexible and carries clientSoftwareName/clientSoftwareVersion. As in Kafka, both must
  *   match [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? or the answer is INVALID_REQUEST with no
- *   API list. supportedFeatures / finalizedFeatures stay empty (epoch -1): we do not advertise
- *   features (metadata.version, transaction.version, group.version) we do not implement.
+ *   API list. Features (tagged, v3+): supportedFeatures holds transaction.version 0-2 only (the
+ *   others Kafka lists — metadata.version, kraft.version, group.version, ... — are not
+ *   implemented); finalizedFeatures holds transaction.version at the broker's
+ *   `transaction.version` level when it is above 0 (a level-0 feature is absent, as in KRaft);
+ *   finalizedFeaturesEpoch is the metadata image's offset, as KRaft's is, so a client (the
+ *   Java client keeps the features of the highest epoch it saw) takes a level in from the
+ *   next metadata change on. The Java client 4.x runs Transaction V2 when the level is 2.
  * - The response header is always v0, even for v3+ (the router handles that).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiVersions, type ApiVersionsRequest, type ApiVersionsResponse } from '../../protocol/messages/api-versions.js';
 import { defineHandler } from '../handler.js';
 import { supportedApiVersions } from '../request-router.js';
+
+/** Kafka's TransactionVersion.FEATURE_NAME and its highest level (TV_2). */
+export const TRANSACTION_VERSION_FEATURE = 'transaction.version';
+const MAX_TRANSACTION_VERSION = 2;
 
 const SOFTWARE_NAME_OR_VERSION = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 
@@ -32,7 +41,10 @@ export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
       return response;
     }
     response.apiKeys = supportedApiVersions(ctx.broker.handlers);
-    response.finalizedFeaturesEpoch = -1;
+    response.supportedFeatures = [{ name: TRANSACTION_VERSION_FEATURE, minVersion: 0, maxVersion: MAX_TRANSACTION_VERSION }];
+    const level = ctx.broker.config.getInt('transaction.version');
+    response.finalizedFeatures = level > 0 ? [{ name: TRANSACTION_VERSION_FEATURE, maxVersionLevel: level, minVersionLevel: level }] : [];
+    response.finalizedFeaturesEpoch = ctx.broker.topics.image.offset;
     return response;
   },
 });

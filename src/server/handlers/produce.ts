@@ -1,5 +1,5 @@
 /**
- * Produce (API key 0), versions 0-11.
+ * Produce (API key 0), versions 0-12.
  *
  * Behavior:
  * - We advertise v0 because librdkafka disables compression when the broker's minimum Produce
@@ -16,22 +16,27 @@
  *   is neither `producer` nor the batch's codec, appends and, for acks=-1, waits for the high
  *   watermark up to timeoutMs (REQUEST_TIMED_OUT).
  *   Appending to an internal topic ⇒ INVALID_TOPIC_EXCEPTION. Produce never auto-creates.
- * - Transactional batches (KIP-890 part 1, transaction.partition.verification.enable): before a
- *   producer's first write of a transaction to a partition, the transaction coordinator must
- *   confirm the partition was added to that producer's ongoing transaction; otherwise
- *   INVALID_TXN_STATE / INVALID_PRODUCER_EPOCH / INVALID_PRODUCER_ID_MAPPING, and the
- *   coordinator's retriable answers (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR,
- *   COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE) become NOT_ENOUGH_REPLICAS, as in
- *   Kafka's ReplicaManager. So a late batch of an aborted or timed-out transaction cannot open
- *   a transaction no coordinator knows (a hanging transaction). Kafka also keeps a verification
- *   guard in the producer state against a marker landing between the check and the append;
- *   here the check and the append are back to back on one broker.
+ * - Transactional batches (KIP-890, Kafka's ReplicaManager with AddPartitionsToTxnManager): before a
+ *   producer's first write of a transaction to a partition (the partition holds no ongoing
+ *   transaction of that producer id and epoch), the transaction coordinator is asked, as the
+ *   request version says (transaction-runtime.ts `produceTransactionOperation`):
+ *   v0-11 verify that the partition was added to that producer's ongoing transaction
+ *   (transaction.partition.verification.enable); v12 (Transaction V2) adds it to the
+ *   transaction (always). Failures: INVALID_TXN_STATE (v0-10) / TRANSACTION_ABORTABLE (v11+) for
+ *   a partition not in the transaction, INVALID_PRODUCER_EPOCH, INVALID_PRODUCER_ID_MAPPING, and
+ *   the coordinator's retriable answers (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR,
+ *   COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NETWORK_EXCEPTION) become
+ *   NOT_ENOUGH_REPLICAS, as in Kafka's ReplicaManager. So a late batch of an aborted or timed-out
+ *   transaction cannot open a transaction no coordinator knows (a hanging transaction). Kafka
+ *   also keeps a verification guard in the producer state against a marker landing between the
+ *   check and the append; here the check and the append are back to back on one broker.
  * - acks=0: no response. If any partition failed, the connection is closed instead (Kafka
  *   does the same so the client notices and refreshes metadata).
  * Version notes: logAppendTimeMs v2+ (-1 for CreateTime topics), logStartOffset v5+,
  * recordErrors/errorMessage v8+, currentLeader/nodeEndpoints tagged v10+: set for
  * NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH to the leader the metadata names (KIP-951,
- * _leader-helpers.ts), left default otherwise.
+ * _leader-helpers.ts), left default otherwise; v11 may answer TRANSACTION_ABORTABLE; v12 is
+ * v11 with the implicit AddPartitions of Transaction V2.
  */
 import { BrokerError } from '../../base/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -45,6 +50,7 @@ import { validateProduceShape } from '../../cluster/log-validator.js';
 import { ATTR_TRANSACTIONAL, ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, readInt64 } from '../../protocol/record-batch.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { currentLeader, leaderEndpoints, needsLeaderInfo } from './_leader-helpers.js';
+import { produceTransactionOperation } from '../transaction-runtime.js';
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
@@ -61,7 +67,7 @@ async function producePartition(ctx: RequestContext, req: ProduceRequest, topic:
   if (!replicas.inMetadata(topic, index)) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
   const shape = validateProduceShape(version, records);
   if (shape !== null) return partitionError(index, shape.errorCode, shape.errorMessage);
-  const unverified = await verifyTransaction(ctx, req.transactionalId, topic, index, records!);
+  const unverified = await verifyTransaction(ctx, version, req.transactionalId, topic, index, records!);
   if (unverified !== ErrorCode.NONE) return partitionError(index, unverified);
   const r = await replicas.appendRecords(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, origin: 'client' });
   return {
@@ -79,24 +85,26 @@ async function producePartition(ctx: RequestContext, req: ProduceRequest, topic:
 /** The coordinator's answers a producer should retry, which Kafka's produce path reports as NOT_ENOUGH_REPLICAS. */
 const RETRIABLE_VERIFICATION = new Set<number>([
   ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NETWORK_EXCEPTION,
 ]);
 
-/** KIP-890 verification of a transactional batch (see the file header); NONE when not needed or confirmed. */
-async function verifyTransaction(ctx: RequestContext, transactionalId: string | null, topic: string, index: number, records: Buffer): Promise<number> {
-  if (records.length < BATCH_HEADER_SIZE || (records.readInt16BE(ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) === 0) return ErrorCode.NONE;
-  if (transactionalId === null || !ctx.broker.config.get<boolean>('transaction.partition.verification.enable')) return ErrorCode.NONE;
+/** KIP-890 verification (v0-11) or implicit AddPartitions (v12) of a transactional batch (see the file header); NONE when not needed or done. */
+async function verifyTransaction(ctx: RequestContext, version: number, transactionalId: string | null, topic: string, index: number, records: Buffer): Promise<number> {
+  if (records.length < BATCH_HEADER_SIZE || (records.readInt16BE(ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) === 0 || transactionalId === null) return ErrorCode.NONE;
+  const operation = produceTransactionOperation(version);
+  if (operation !== 'addPartition' && !ctx.broker.config.get<boolean>('transaction.partition.verification.enable')) return ErrorCode.NONE;
   const partition = ctx.broker.replicaManager.getPartition(topic, index);
   const producerId = readInt64(records, PRODUCER_ID_OFFSET);
   const producerEpoch = records.readInt16BE(PRODUCER_EPOCH_OFFSET);
   if (partition === undefined || !partition.isLeader || partition.hasOngoingTransaction(producerId, producerEpoch)) return ErrorCode.NONE;
-  const code = await ctx.broker.transactions.verify(transactionalId, producerId, producerEpoch, topic, index);
-  return RETRIABLE_VERIFICATION.has(code) ? ErrorCode.NOT_ENOUGH_REPLICAS : code;
+  const [code] = await ctx.broker.transactions.addOrVerify(transactionalId, producerId, producerEpoch, [{ topic, partition: index }], operation);
+  return RETRIABLE_VERIFICATION.has(code!) ? ErrorCode.NOT_ENOUGH_REPLICAS : code!;
 }
 
 export default defineHandler({
   api: Produce,
   minVersion: 0,
-  maxVersion: 11,
+  maxVersion: 12,
   async handle(ctx, req): Promise<ProduceResponse | null> {
     const responses = await Promise.all(req.topicData.map(async (t) => ({
       name: t.name,

@@ -1,5 +1,5 @@
 /**
- * TxnOffsetCommit (API key 28), versions 0-4: a transactional producer commits a group's
+ * TxnOffsetCommit (API key 28), versions 0-5: a transactional producer commits a group's
  * offsets inside its transaction (consume-transform-produce, `sendOffsetsToTransaction`).
  *
  * Behavior (Kafka's KafkaApis.handleTxnOffsetCommitRequest + GroupCoordinatorService
@@ -8,11 +8,14 @@
  *   group (GROUP_AUTHORIZATION_FAILED), for every partition.
  * - Per partition: a topic without READ → TOPIC_AUTHORIZATION_FAILED, one the metadata does not
  *   name → UNKNOWN_TOPIC_OR_PARTITION; the rest go to the group coordinator.
- * - KIP-890 verification (transaction.partition.verification.enable, default true): the group's
- *   `__consumer_offsets` partition must be in the producer's ongoing transaction (added by
- *   AddOffsetsToTxn), else every partition answers the verification's error (INVALID_TXN_STATE,
- *   INVALID_PRODUCER_EPOCH, INVALID_PRODUCER_ID_MAPPING, CONCURRENT_TRANSACTIONS,
- *   NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE).
+ * - KIP-890 (Kafka's group coordinator through AddPartitionsToTxnManager, by version): v0-4
+ *   verify (transaction.partition.verification.enable, default true) that the group's
+ *   `__consumer_offsets` partition is in the producer's ongoing transaction (added by
+ *   AddOffsetsToTxn); v5 (Transaction V2, no AddOffsetsToTxn) adds it to the transaction. On
+ *   failure every partition answers the coordinator's error: INVALID_TXN_STATE (v0-3) /
+ *   TRANSACTION_ABORTABLE (v4+) for a partition not in the transaction, INVALID_PRODUCER_EPOCH,
+ *   INVALID_PRODUCER_ID_MAPPING, CONCURRENT_TRANSACTIONS, NOT_COORDINATOR,
+ *   COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE.
  * - The group coordinator validates like OffsetCommit, marked transactional (an unknown group
  *   with a generation ≥ 0 is ILLEGAL_GENERATION; no REBALANCE_IN_PROGRESS; v0-2 carry no
  *   member), answers OFFSET_METADATA_TOO_LARGE per partition, and writes the offsets to the
@@ -21,7 +24,7 @@
  *   transaction's COMMIT marker reaches that partition (then they are the committed offsets);
  *   an ABORT drops them.
  * Version notes: v2 committedLeaderEpoch; v3 generationId/memberId/groupInstanceId and flexible;
- * v4 may answer TRANSACTION_ABORTABLE (never here).
+ * v4 may answer TRANSACTION_ABORTABLE; v5 is v4 with the implicit add of Transaction V2.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../../protocol/messages/txn-offset-commit.js';
@@ -30,11 +33,12 @@ import { authorize, defineHandler } from '../handler.js';
 import { getGroupRuntime } from '../group-runtime.js';
 import { partitionExists, tpKey } from './_group-helpers.js';
 import { offsetsPartitionFor } from './_txn-helpers.js';
+import { txnOffsetCommitTransactionOperation } from '../transaction-runtime.js';
 
 export default defineHandler({
   api: TxnOffsetCommit,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   async handle(ctx, req): Promise<TxnOffsetCommitResponse> {
     const broker = ctx.broker;
     const respond = (code: (topic: string, partition: number) => number): TxnOffsetCommitResponse => ({
@@ -65,10 +69,12 @@ export default defineHandler({
       setAll(unavailable);
       return answer();
     }
-    if (broker.config.getBoolean('transaction.partition.verification.enable')) {
-      const verified = await broker.transactions.verify(req.transactionalId, req.producerId, req.producerEpoch, GROUP_METADATA_TOPIC_NAME, offsetsPartitionFor(broker, req.groupId));
+    const operation = txnOffsetCommitTransactionOperation(ctx.header.apiVersion);
+    if (operation === 'addPartition' || broker.config.getBoolean('transaction.partition.verification.enable')) {
+      const offsetsPartition = { topic: GROUP_METADATA_TOPIC_NAME, partition: offsetsPartitionFor(broker, req.groupId) };
+      const [verified] = await broker.transactions.addOrVerify(req.transactionalId, req.producerId, req.producerEpoch, [offsetsPartition], operation);
       if (verified !== ErrorCode.NONE) {
-        setAll(verified);
+        setAll(verified!);
         return answer();
       }
     }

@@ -65,7 +65,7 @@ async function startServer(options: { maxRequestBytes?: number; maxQueuedRequest
   const logger = createLogger('silent');
   const broker = new Broker({
     config: BrokerConfig.defaults(), nodeId: 1, clusterId: 'test-cluster-id-000000', clock: systemClock, random: systemRandom, logger,
-    fs: {} as never, logs: {} as never, topics: {} as never, replicaManager: {} as never, handlers,
+    fs: {} as never, logs: {} as never, topics: { image: { offset: 0 } } as never, replicaManager: {} as never, handlers,
   });
   const server = new SocketServer(new RequestRouter(broker), logger, options);
   const [bound] = await server.listen([{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 0 }]);
@@ -128,8 +128,10 @@ test('ApiVersions v0-v4 list exactly the registered handlers; header is v0 even 
       assert.equal(body.errorCode, 0);
       assert.deepEqual(body.apiKeys, [{ apiKey: 18, minVersion: 0, maxVersion: 4 }, { apiKey: 1000, minVersion: 0, maxVersion: 1 }]);
       if (v >= 3) {
-        assert.deepEqual(body.supportedFeatures, []);
-        assert.deepEqual(body.finalizedFeatures, []);
+        // transaction.version is the one feature; finalized at the broker's level (default 2).
+        assert.deepEqual(body.supportedFeatures, [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }]);
+        assert.deepEqual(body.finalizedFeatures, [{ name: 'transaction.version', maxVersionLevel: 2, minVersionLevel: 2 }]);
+        assert.equal(body.finalizedFeaturesEpoch, 0, 'the metadata image offset');
       }
     }
   } finally {
