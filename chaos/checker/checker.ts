@@ -302,7 +302,7 @@ function liveness(ix: HistoryIndex, opts: CheckOptions): PropertyResult {
     f.add(`no write was acknowledged after the last fault was healed`);
     return f.result('liveness', `no write acknowledged after the faults stopped (bound ${opts.livenessMs} ms)`);
   }
-  const took = first - healedAt;
+  const took = Math.round(first - healedAt);
   if (healedAt > 0 && took > opts.livenessMs) f.add(`first acknowledged write ${took} ms after the last heal (bound ${opts.livenessMs} ms)`);
   const faults = starts.length;
   return f.result('liveness', healedAt === 0
