@@ -59,7 +59,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const work = mkdtempSync(join(tmpdir(), 'sherwood-chaos-'));
   const events: HistoryEvent[] = [];
   const sink = (e: HistoryEvent): void => { events.push(e); };
-  const runner = (type: HistoryEvent['type'], f: HistoryEvent['f'], value: unknown): void => sink({ time: Date.now(), process: 'runner', type, f, value });
+  const runner = (type: HistoryEvent['type'], f: HistoryEvent['f'], value: unknown): void => sink({ time: performance.timeOrigin + performance.now(), process: 'runner', type, f, value });
   const topic = 'chaos';
   const cooldownMs = Math.max(10_000, Math.floor(o.durationMs / 5));
   const schedule = makeSchedule({ seed: o.seed, kinds: o.faults, brokers: o.brokers, faultWindowMs: o.durationMs - cooldownMs });
@@ -78,7 +78,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         { role: 'consume', name: 'rdk-rc', isolation: 'read_committed' }, { role: 'consume', name: 'rdk-ru', isolation: 'read_uncommitted' },
         { role: 'hwm', name: 'rdk-hwm' },
       ], o.outDir, sink),
-      kafkajsWorker(wc, [{ role: 'idem', name: 'kjs-idem-0' }, { role: 'group', name: 'kjs-group-0' }, { role: 'committed', name: 'kjs-committed' }], o.outDir, sink),
+      kafkajsWorker(wc, [{ role: 'idem', name: 'kjs-idem-0' }, { role: 'txn', name: 'kjs-txn-0' }, { role: 'group', name: 'kjs-group-0' }, { role: 'committed', name: 'kjs-committed' }], o.outDir, sink),
     ];
     const injected = await runNemesis(cluster, schedule, started, runner, o.log, () => { brokerCrash ??= crashed(cluster); return brokerCrash !== undefined; });
     o.log(`${injected} faults injected; cooling down`);

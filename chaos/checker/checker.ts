@@ -43,9 +43,15 @@ export interface PropertyResult {
 export interface CheckOptions {
   /** The liveness bound after the last fault is healed. */
   livenessMs: number;
+  /**
+   * How far apart two events must be to count as ordered ("b started after a finished"). Times
+   * come from several processes (Date.now() has 1 ms granularity), so events within this slack
+   * are treated as concurrent, which only ever hides an anomaly, never invents one.
+   */
+  clockSlackMs: number;
 }
 
-export const DEFAULT_CHECK_OPTIONS: CheckOptions = { livenessMs: 30_000 };
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = { livenessMs: 30_000, clockSlackMs: 2 };
 export const PROPERTY_NAMES = ['lost-write', 'duplicate', 'order', 'offsets', 'aborted-read', 'uncommitted-read',
   'torn-transaction', 'committed-offsets', 'beyond-hwm', 'liveness'] as const;
 const MAX_EXAMPLES = 5;
@@ -72,10 +78,10 @@ export function checkHistory(events: HistoryEvent[], options: Partial<CheckOptio
     order(ix, positions),
     offsets(ix),
     abortedReads(ix),
-    uncommittedReads(ix),
+    uncommittedReads(ix, opts),
     tornTransactions(ix),
-    committedOffsets(ix),
-    beyondHighWatermark(ix),
+    committedOffsets(ix, opts),
+    beyondHighWatermark(ix, opts),
     liveness(ix, opts),
   ];
 }
@@ -184,7 +190,7 @@ function abortedReads(ix: HistoryIndex): PropertyResult {
   return f.result('aborted-read', `${f.count} of ${committedReads} read_committed reads returned aborted writes`);
 }
 
-function uncommittedReads(ix: HistoryIndex): PropertyResult {
+function uncommittedReads(ix: HistoryIndex, opts: CheckOptions): PropertyResult {
   const f = new Findings();
   let txnReads = 0;
   for (const r of ix.reads) {
@@ -193,9 +199,9 @@ function uncommittedReads(ix: HistoryIndex): PropertyResult {
     if (w?.txn === undefined) continue;
     txnReads++;
     const t = ix.txns.get(w.txn)!;
-    if (t.endTime !== undefined && r.time < t.endTime) {
+    if (t.endTime !== undefined && r.time + opts.clockSlackMs < t.endTime) {
       f.add(`${r.process} read ${r.value} of txn ${t.txn} at ${r.time}, before its ${t.outcome === 'commit' ? 'commit' : 'end'} was called at ${t.endTime}`);
-    } else if (t.outcome === 'pending' && r.time < t.invokeTime) {
+    } else if (t.outcome === 'pending' && r.time + opts.clockSlackMs < t.invokeTime) {
       f.add(`${r.process} read ${r.value} of txn ${t.txn} before the transaction began`);
     }
   }
@@ -217,7 +223,7 @@ function tornTransactions(ix: HistoryIndex): PropertyResult {
   return f.result('torn-transaction', `${f.count} of ${judged} committed or indeterminate transactions partly visible`);
 }
 
-function committedOffsets(ix: HistoryIndex): PropertyResult {
+function committedOffsets(ix: HistoryIndex, opts: CheckOptions): PropertyResult {
   const f = new Findings();
   // group + partition → every (offset, completeTime, what) known to be committed by then.
   type Fact = { offset: number; completeTime: number; what: string };
@@ -244,7 +250,7 @@ function committedOffsets(ix: HistoryIndex): PropertyResult {
   for (const obs of observations) {
     let best: Fact | undefined;
     for (const fact of facts.get(obs.key) ?? []) {
-      if (fact.completeTime < obs.invokeTime && (best === undefined || fact.offset > best.offset)) best = fact;
+      if (fact.completeTime + opts.clockSlackMs < obs.invokeTime && (best === undefined || fact.offset > best.offset)) best = fact;
     }
     if (best !== undefined && obs.offset < best.offset) {
       f.add(`${obs.key}: ${obs.process} fetched committed offset ${obs.offset} after ${best.offset} was established (${best.what} at ${best.completeTime})`);
@@ -253,7 +259,7 @@ function committedOffsets(ix: HistoryIndex): PropertyResult {
   return f.result('committed-offsets', `${f.count} of ${observations.length} committed-offset observations went backwards`);
 }
 
-function beyondHighWatermark(ix: HistoryIndex): PropertyResult {
+function beyondHighWatermark(ix: HistoryIndex, opts: CheckOptions): PropertyResult {
   const f = new Findings();
   // partition → observations sorted by invoke time.
   const hwms = new Map<string, { invokeTime: number; completeTime: number; hwm: number }[]>();
@@ -272,7 +278,7 @@ function beyondHighWatermark(ix: HistoryIndex): PropertyResult {
     let i = 0;
     const byComplete = [...l].sort((a, b) => a.completeTime - b.completeTime);
     for (const h of l) {
-      while (i < byComplete.length && byComplete[i]!.completeTime < h.invokeTime) {
+      while (i < byComplete.length && byComplete[i]!.completeTime + opts.clockSlackMs < h.invokeTime) {
         if (maxDone === undefined || byComplete[i]!.hwm > maxDone.hwm) maxDone = byComplete[i]!;
         i++;
       }
@@ -285,7 +291,7 @@ function beyondHighWatermark(ix: HistoryIndex): PropertyResult {
     if (l === undefined) continue;
     reads++;
     // The first observation started after the read finished.
-    const h = l.find((x) => x.invokeTime > r.time);
+    const h = l.find((x) => x.invokeTime > r.time + opts.clockSlackMs);
     if (h !== undefined && h.hwm <= r.offset) f.add(`${r.process} read ${positionKey(r)} at ${r.time}; the high watermark observed after it was ${h.hwm}`);
   }
   return f.result('beyond-hwm', `${f.count} anomalies in ${reads} reads against ${observations} high-watermark observations`);

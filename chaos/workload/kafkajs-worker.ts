@@ -5,6 +5,8 @@
  *   config: {bootstrap, topic, partitions, until (epoch ms), group, roles: [{role, name}]}
  *   roles:  idem       idempotent producer (acks=all, one request in flight), unique values
  *                      round-robin over the partitions, one send at a time
+ *           txn        transactional producer: 1-3 partitions per transaction, every fourth
+ *                      (seeded) aborted on purpose
  *           group      a consumer-group member (read_committed, manual commits after each batch)
  *           committed  an observer fetching the group's committed offsets every 500 ms
  * Prints one history event per line on stdout (chaos/checker/history.ts). Every loop ends at
@@ -18,7 +20,8 @@ interface Config {
   partitions: number;
   until: number;
   group: string;
-  roles: { role: 'idem' | 'group' | 'committed'; name: string }[];
+  seed: number;
+  roles: { role: 'idem' | 'txn' | 'group' | 'committed'; name: string }[];
 }
 
 const conf = JSON.parse(process.argv[2]!) as Config;
@@ -28,7 +31,7 @@ const running = (): boolean => !stopping && Date.now() < conf.until;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function emit(process_: string, type: string, f: string, value: unknown, id?: number): void {
-  process.stdout.write(JSON.stringify({ time: Date.now(), process: process_, type, f, value, ...(id !== undefined ? { id } : {}) }) + '\n');
+  process.stdout.write(JSON.stringify({ time: performance.timeOrigin + performance.now(), process: process_, type, f, value, ...(id !== undefined ? { id } : {}) }) + '\n');
 }
 
 const kafka = new Kafka({
@@ -63,6 +66,53 @@ async function idem(name: string): Promise<void> {
       producer = undefined;
     }
     await sleep(5);
+  }
+  await producer?.disconnect().catch(() => undefined);
+}
+
+async function txn(name: string): Promise<void> {
+  let rnd = (conf.seed ^ 0x5bd1e995) >>> 0;
+  const next = (n: number): number => { rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0; return rnd % n; };
+  let producer: Producer | undefined;
+  for (let n = 0; running(); n++) {
+    if (producer === undefined) {
+      producer = kafka.producer({ transactionalId: name, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 10000 });
+      try {
+        await producer.connect();
+      } catch {
+        producer = undefined;
+        await sleep(200);
+        continue;
+      }
+    }
+    const txnId = `${name}-t${n}`;
+    const count = 1 + next(Math.min(3, conf.partitions));
+    const first = next(conf.partitions);
+    const writes = Array.from({ length: count }, (_, i) => ({ topic: conf.topic, partition: (first + i) % conf.partitions, value: `${txnId}-${i}` }));
+    const abort = next(4) === 0;
+    emit(name, 'invoke', 'txn', { txn: txnId, writes });
+    let endTime: number | undefined;
+    let t;
+    try {
+      t = await producer.transaction();
+      for (const w of writes) await t.send({ topic: w.topic, acks: -1, messages: [{ value: w.value, partition: w.partition }] });
+      endTime = Date.now();
+      if (abort) await t.abort(); else await t.commit();
+      emit(name, 'ok', 'txn', { txn: txnId, outcome: abort ? 'abort' : 'commit', endTime });
+    } catch (err) {
+      // Commit never sent, or an abort intended: a successful abort makes the outcome certain.
+      if ((endTime === undefined || abort) && t !== undefined && t.isActive()) {
+        try {
+          await t.abort();
+          emit(name, 'fail', 'txn', { txn: txnId, error: String(err), endTime });
+          continue;
+        } catch { /* unknown below */ }
+      }
+      emit(name, 'info', 'txn', { txn: txnId, error: String(err), endTime });
+      await producer.disconnect().catch(() => undefined);
+      producer = undefined;
+    }
+    await sleep(50);
   }
   await producer?.disconnect().catch(() => undefined);
 }
@@ -139,7 +189,7 @@ async function connectWithRetry(connect: () => Promise<void>): Promise<void> {
   }
 }
 
-const ROLES = { idem, group, committed };
+const ROLES = { idem, txn, group, committed };
 await Promise.all(conf.roles.map(async (r) => {
   try {
     await ROLES[r.role](r.name);

@@ -16,7 +16,7 @@ function cleanHistory(): HistoryEvent[] {
   const h: HistoryEvent[] = [];
   let t = 1000;
   const ev = (process: string, type: HistoryEvent['type'], f: HistoryEvent['f'], value: any, id?: number): void => {
-    h.push({ time: t++, process, type, f, value, ...(id !== undefined ? { id } : {}) });
+    h.push({ time: (t += 10), process, type, f, value, ...(id !== undefined ? { id } : {}) });
   };
   // Log: partition 0: a0 a1 b0 [t1x] [commit] ; partition 1: a2 b1 [t1y] [t2x] [commit/abort markers]
   const log: Record<number, string[]> = { 0: [], 1: [] };
@@ -35,12 +35,12 @@ function cleanHistory(): HistoryEvent[] {
   send('b', 'b1', 1);
   ev('tx', 'invoke', 'txn', { txn: 'tx-1', writes: [{ topic: T, partition: 0, value: 't1x' }, { topic: T, partition: 1, value: 't1y' }] });
   log[0]!.push('t1x'); log[1]!.push('t1y');
-  const end1 = t++;
+  const end1 = (t += 10);
   log[0]!.push('<commit>'); log[1]!.push('<commit>');
   ev('tx', 'ok', 'txn', { txn: 'tx-1', outcome: 'commit', endTime: end1 });
   ev('tx', 'invoke', 'txn', { txn: 'tx-2', writes: [{ topic: T, partition: 1, value: 't2x' }] });
   log[1]!.push('t2x');
-  const end2 = t++;
+  const end2 = (t += 10);
   log[1]!.push('<abort>');
   ev('tx', 'ok', 'txn', { txn: 'tx-2', outcome: 'abort', endTime: end2 });
   const records = (p: number, skip: (v: string) => boolean) => log[p]!.map((value, offset) => ({ topic: T, partition: p, offset, value })).filter((r) => !r.value.startsWith('<') && !skip(r.value));
@@ -174,4 +174,20 @@ test('lost writes and torn transactions are unknown without a final read; indete
 test('a malformed history line is an error naming the line', () => {
   assert.throws(() => parseHistory('{"time":1,"process":"a","type":"ok","f":"send","value":{}}\nnope\n'), /history line 2: not JSON/);
   assert.throws(() => parseHistory('{"time":1}\n'), /history line 1: expected/);
+});
+
+test('events closer than the clock slack count as concurrent (a 1 ms clock must not invent an anomaly)', () => {
+  const h = cleanHistory();
+  const rcPoll = h.find((e) => e.f === 'poll' && e.process === 'ru')!;
+  // A read of chaos-1@3 and, 0.2 ms later, an observation that the high watermark is 3.
+  const at = rcPoll.time;
+  const obs = (dt: number): HistoryEvent[] => [
+    { time: at + dt, process: 'hwm2', type: 'invoke', f: 'hwm', id: 9, value: { topic: T, partition: 1 } },
+    { time: at + dt + 0.1, process: 'hwm2', type: 'ok', f: 'hwm', id: 9, value: { topic: T, partition: 1, highWatermark: 3 } },
+  ];
+  assert.deepEqual(failing([...h, ...obs(0.2)]), []);
+  assert.deepEqual(failing(parseHistory(formatHistory([...h, ...obs(0.2)]))), []);
+  // Later than the slack it is an anomaly (and the hwm observed later went backwards from 3).
+  const late = checkHistory(parseHistory(formatHistory([...h, ...obs(10)])), { clockSlackMs: 2 });
+  assert.equal(late.find((r) => r.name === 'beyond-hwm')!.verdict, 'FAIL');
 });
