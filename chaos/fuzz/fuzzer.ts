@@ -42,6 +42,9 @@ export interface FuzzResult {
   seeds: number;
   rss: { start: number; max: number; end: number };
   seconds: number;
+  /** Topics and groups at the end: fuzzed CreateTopics, JoinGroup and OffsetCommit create them. */
+  topics: number;
+  groups: number;
   logPath?: string;
 }
 
@@ -190,7 +193,7 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-async function normalClientWorks(bootstrap: string): Promise<string | null> {
+async function normalClientWorks(bootstrap: string, counts: { topics: number; groups: number }): Promise<string | null> {
   const kafka = new kafkajs.Kafka({ clientId: 'fuzz-final', brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 5 } });
   const admin = kafka.admin();
   const producer = kafka.producer();
@@ -198,6 +201,8 @@ async function normalClientWorks(bootstrap: string): Promise<string | null> {
   try {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'fuzz-final', numPartitions: 1 }], waitForLeaders: true });
+    counts.topics = (await admin.listTopics()).length;
+    counts.groups = (await admin.listGroups()).groups.length;
     await producer.connect();
     await producer.send({ topic: 'fuzz-final', messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}` })) });
     await consumer.connect();
@@ -231,6 +236,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   let rss = { start: 0, max: 0, end: 0 };
   await broker.start();
   let keepLog = false;
+  const counts = { topics: 0, groups: 0 };
   try {
     const admin = new kafkajs.Kafka({ brokers: [broker.bootstrap], logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
@@ -281,7 +287,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     if (!broker.running) failures.push('broker process exited');
     else {
       if (rss.max > o.maxRssMb) failures.push(`broker RSS peaked at ${rss.max} MB > ${o.maxRssMb} MB`);
-      const client = await normalClientWorks(broker.bootstrap);
+      const client = await normalClientWorks(broker.bootstrap, counts);
       if (client !== null) failures.push(client);
     }
     await broker.stop();
@@ -293,7 +299,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     }
     keepLog = failures.length > 0;
     const frames = outcomes.answered! + outcomes.closed! + outcomes.held!;
-    return { ok: failures.length === 0, failures, frames, outcomes, apiVersions, seeds: corpus.length, rss, seconds: (Date.now() - started) / 1000, logPath: keepLog ? broker.logPath : undefined };
+    return { ok: failures.length === 0, failures, frames, outcomes, apiVersions, seeds: corpus.length, rss, topics: counts.topics, groups: counts.groups, seconds: (Date.now() - started) / 1000, logPath: keepLog ? broker.logPath : undefined };
   } finally {
     await broker.stop().catch(() => undefined);
     await broker.closeLog();

@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   let unhandled = 0;
   process.on('unhandledRejection', (err) => { unhandled++; console.error(`fuzzer: unhandled rejection ${String(err)}`); });
   const r = await runFuzz({ ...o, log: (l) => console.log(l) });
-  console.log(`${r.frames} frames in ${r.seconds.toFixed(0)} s (${(r.frames / r.seconds).toFixed(0)}/s) across ${r.apiVersions} API × version pairs (${r.seeds} seed frames): ${JSON.stringify(r.outcomes)}; broker RSS ${r.rss.start} → max ${r.rss.max} → end ${r.rss.end} MB`);
+  console.log(`${r.frames} frames in ${r.seconds.toFixed(0)} s (${(r.frames / r.seconds).toFixed(0)}/s) across ${r.apiVersions} API × version pairs (${r.seeds} seed frames): ${JSON.stringify(r.outcomes)}; broker RSS ${r.rss.start} → max ${r.rss.max} → end ${r.rss.end} MB; ${r.topics} topics and ${r.groups} groups at the end`);
   for (const f of r.failures) console.log(`FAIL ${f}`);
   if (unhandled > 0) console.log(`FAIL ${unhandled} unhandled rejections in the fuzzer itself`);
   if (r.logPath) console.log(`broker log kept: ${r.logPath}`);
