@@ -80,7 +80,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       ], o.outDir, sink),
       kafkajsWorker(wc, [{ role: 'idem', name: 'kjs-idem-0' }, { role: 'txn', name: 'kjs-txn-0' }, { role: 'group', name: 'kjs-group-0' }, { role: 'committed', name: 'kjs-committed' }], o.outDir, sink),
     ];
-    const injected = await runNemesis(cluster, schedule, started, runner, o.log, () => { brokerCrash ??= crashed(cluster); return brokerCrash !== undefined; });
+    const nemesis = await runNemesis(cluster, schedule, started, runner, o.log, () => { brokerCrash ??= crashed(cluster); return brokerCrash !== undefined; });
+    const injected = nemesis.injected;
+    brokerCrash ??= nemesis.healFailure;
     o.log(`${injected} faults injected; cooling down`);
     await sleepUntil(started + o.durationMs, () => { brokerCrash ??= crashed(cluster); return brokerCrash !== undefined; });
     await Promise.all(workers.map((w) => w.stop(30_000)));
@@ -90,7 +92,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       const finalWorker = confluentWorker({ ...wc, until: Date.now() + 90_000 }, [{ role: 'final', name: 'final' }], o.outDir, sink, 'final');
       await finalWorker.done;
     }
-    return finish(o, events, cluster, work, injected, brokerCrash);
+    return await finish(o, events, cluster, injected, brokerCrash);
+  } catch (err) {
+    // Keep the evidence of a run that broke down (a start-up failure, a client library error).
+    o.log(`campaign failed: ${String(err)}`);
+    await finish(o, events, cluster, 0, `campaign failed: ${String(err)}`).catch(() => undefined);
+    throw err;
   } finally {
     await cluster.close().catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
@@ -103,7 +110,7 @@ function crashed(cluster: ChaosCluster): string | undefined {
 }
 
 async function runNemesis(cluster: ChaosCluster, schedule: ScheduledFault[], started: number,
-  runner: (type: HistoryEvent['type'], f: HistoryEvent['f'], value: unknown) => void, log: (l: string) => void, abort: () => boolean): Promise<number> {
+  runner: (type: HistoryEvent['type'], f: HistoryEvent['f'], value: unknown) => void, log: (l: string) => void, abort: () => boolean): Promise<{ injected: number; healFailure?: string }> {
   let injected = 0;
   for (const s of schedule) {
     if (await sleepUntil(started + s.atMs, abort)) break;
@@ -119,10 +126,16 @@ async function runNemesis(cluster: ChaosCluster, schedule: ScheduledFault[], sta
     runner('info', 'nemesis', { kind: s.kind, phase: 'start', target: fault.target });
     log(`+${((Date.now() - started) / 1000).toFixed(1)} s ${s.kind} ${fault.target} for ${s.durationMs} ms`);
     await sleepUntil(Date.now() + s.durationMs, () => false);
-    await kind.stop(cluster, fault);
+    try {
+      await kind.stop(cluster, fault);
+    } catch (err) {
+      // A broker that does not come back (e.g. recovery fails after kill -9) is a finding.
+      runner('info', 'meta', { nemesisError: String(err) });
+      return { injected, healFailure: `healing ${s.kind} of ${fault.target} failed: ${String(err)}` };
+    }
     runner('info', 'nemesis', { kind: s.kind, phase: 'stop', target: fault.target });
   }
-  return injected;
+  return { injected };
 }
 
 /** Sleeps until `at` in 100 ms steps; true if `abort` said to stop early. */
@@ -144,7 +157,7 @@ async function createTopic(bootstrap: string, topic: string, partitions: number)
   }
 }
 
-async function finish(o: CampaignOptions, raw: HistoryEvent[], cluster: ChaosCluster, work: string, injected: number, brokerCrash: string | undefined): Promise<CampaignResult> {
+async function finish(o: CampaignOptions, raw: HistoryEvent[], cluster: ChaosCluster, injected: number, brokerCrash: string | undefined): Promise<CampaignResult> {
   const events = sortHistory(raw);
   const historyPath = join(o.outDir, 'history.jsonl');
   writeFileSync(historyPath, formatHistory(events));
@@ -170,6 +183,5 @@ async function finish(o: CampaignOptions, raw: HistoryEvent[], cluster: ChaosClu
   } else {
     o.log(`history in ${historyPath}`);
   }
-  void work;
   return { results, failed, events: events.length, faultsInjected: injected, counts, historyPath, brokerCrash };
 }
