@@ -24,6 +24,9 @@ export interface CampaignOptions {
   seed: number;
   partitions: number;
   livenessMs: number;
+  /** Fault and quiet durations, [min, max] ms (defaults in makeSchedule: 1-5 s and 2-6 s). */
+  faultMs?: [number, number];
+  quietMs?: [number, number];
   /** Where the history (always) and logs (failing runs, or keep) are written. */
   outDir: string;
   keep: boolean;
@@ -62,7 +65,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const runner = (type: HistoryEvent['type'], f: HistoryEvent['f'], value: unknown): void => sink({ time: performance.timeOrigin + performance.now(), process: 'runner', type, f, value });
   const topic = 'chaos';
   const cooldownMs = Math.max(10_000, Math.floor(o.durationMs / 5));
-  const schedule = makeSchedule({ seed: o.seed, kinds: o.faults, brokers: o.brokers, faultWindowMs: o.durationMs - cooldownMs });
+  const schedule = makeSchedule({ seed: o.seed, kinds: o.faults, brokers: o.brokers, faultWindowMs: o.durationMs - cooldownMs, faultMs: o.faultMs, quietMs: o.quietMs });
   runner('info', 'meta', { seed: o.seed, brokers: o.brokers, faults: o.faults, durationMs: o.durationMs, schedule });
   o.log(`seed ${o.seed}: ${schedule.length} faults scheduled in ${((o.durationMs - cooldownMs) / 1000).toFixed(0)} s, then ${(cooldownMs / 1000).toFixed(0)} s without faults`);
 

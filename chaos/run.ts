@@ -11,13 +11,15 @@ import { KINDS } from './nemesis/nemesis.js';
 
 const USAGE = `Usage: npm run chaos -- [--brokers 1] [--minutes N] [--faults kill,pause] [--seed S]
                         [--partitions 4] [--liveness-ms 30000] [--out DIR] [--keep]
+                        [--fault-ms 1000,5000] [--quiet-ms 2000,6000]
 
 Runs a broker as a child process, a workload of real clients (librdkafka through
 confluent-kafka: idempotent and transactional producers, read_committed and read_uncommitted
-consumers, a high-watermark observer; KafkaJS: an idempotent producer, a consumer group
-committing offsets, a committed-offset observer), and a nemesis on a schedule fixed by --seed.
-Faults stop for the last fifth of the run (at least 10 s); then the workload stops, a final
-read is taken and the history is checked. The history is written to --out (default
+consumers, a high-watermark observer; KafkaJS: idempotent and transactional producers, a
+consumer group committing offsets, a committed-offset observer), and a nemesis on a schedule fixed by --seed.
+Each fault lasts --fault-ms (min,max) and is followed by --quiet-ms; long pauses (> 10 s)
+outlast the group's session and the transactions' timeouts. Faults stop for the last fifth
+of the run (at least 10 s); then the workload stops, a final read is taken and the history is checked. The history is written to --out (default
 chaos/results/<seed>); broker and client logs too when the run fails (or with --keep).
 
 Fault kinds:
@@ -27,13 +29,19 @@ ${Object.values(KINDS).map((k) => `  ${k.name.padEnd(10)}${k.description}${k.nee
 main yet; partition, etcd and disk faults plug in with it.`;
 
 function parse(argv: string[]) {
-  const o = { brokers: 1, minutes: 1, faults: ['kill', 'pause'], seed: (Date.now() ^ (process.pid << 8)) >>> 0, partitions: 4, livenessMs: 30_000, out: '', keep: false };
+  const o = { brokers: 1, minutes: 1, faults: ['kill', 'pause'], seed: (Date.now() ^ (process.pid << 8)) >>> 0, partitions: 4, livenessMs: 30_000, out: '', keep: false,
+    faultMs: undefined as [number, number] | undefined, quietMs: undefined as [number, number] | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = (): string => {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
+    };
+    const range = (): [number, number] => {
+      const [a, b] = next().split(',').map(Number);
+      if (!(a! >= 1 && b! >= a!)) throw new Error(`${argv[i - 1]} needs min,max in ms (1 ≤ min ≤ max)`);
+      return [a!, b!];
     };
     const num = (): number => {
       const v = Number(next());
@@ -50,6 +58,8 @@ function parse(argv: string[]) {
       case '--liveness-ms': o.livenessMs = num(); break;
       case '--out': o.out = next(); break;
       case '--keep': o.keep = true; break;
+      case '--fault-ms': o.faultMs = range(); break;
+      case '--quiet-ms': o.quietMs = range(); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -71,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
   if (refusal !== null) { console.error(`${refusal}\n\n${USAGE}`); return 2; }
   const r = await runCampaign({
     brokers: o.brokers, durationMs: Math.round(o.minutes * 60_000), faults: o.faults, seed: o.seed, partitions: o.partitions,
-    livenessMs: o.livenessMs, outDir: o.out || join(ROOT, 'chaos', 'results', String(o.seed)), keep: o.keep,
+    livenessMs: o.livenessMs, outDir: o.out || join(ROOT, 'chaos', 'results', String(o.seed)), keep: o.keep, faultMs: o.faultMs, quietMs: o.quietMs,
     log: (line) => console.log(line),
   });
   console.log(`seed ${o.seed}: ${r.events} events, ${r.faultsInjected} faults, ${JSON.stringify(r.counts)}`);
