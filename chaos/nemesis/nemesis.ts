@@ -1,0 +1,77 @@
+/**
+ * Nemesis kinds and the seeded schedule.
+ *
+ * A kind is a module with `start` (inject the fault, return what it hit) and `stop` (heal it).
+ * Kinds that need a multi-broker cluster (network partitions, etcd faults, disk faults under
+ * a replicated log) are registered with `needsCluster: true` and refused by the runner until
+ * the cluster work lands; adding one is a new module in this folder plus an entry in KINDS.
+ *
+ * The schedule is a pure function of (seed, kinds, brokers, duration): quiet periods and
+ * faults alternate, so a failing run replays with the same `--seed`.
+ */
+import { SeededRandom } from '../../src/base/random.js';
+import type { ChaosCluster } from '../broker-node.js';
+import { killKind } from './kill.js';
+import { pauseKind } from './pause.js';
+
+export interface ActiveFault {
+  kind: string;
+  /** Human-readable target, e.g. 'broker 1'. */
+  target: string;
+  brokerIndex: number;
+}
+
+export interface NemesisKind {
+  name: string;
+  description: string;
+  needsCluster: boolean;
+  start(cluster: ChaosCluster, brokerIndex: number): Promise<ActiveFault>;
+  stop(cluster: ChaosCluster, fault: ActiveFault): Promise<void>;
+}
+
+function clusterOnly(name: string, description: string): NemesisKind {
+  const refuse = (): never => { throw new Error(`nemesis '${name}' needs a multi-broker cluster, which is not available yet`); };
+  return { name, description, needsCluster: true, start: refuse, stop: refuse };
+}
+
+export const KINDS: Record<string, NemesisKind> = {
+  kill: killKind,
+  pause: pauseKind,
+  partition: clusterOnly('partition', 'network partitions between brokers (isolate one, the controller, majority/minority)'),
+  etcd: clusterOnly('etcd', 'etcd member killed, broker↔etcd partition'),
+  disk: clusterOnly('disk', 'slow fsync or a full disk under a replicated log'),
+};
+
+export interface ScheduledFault {
+  /** Milliseconds after the workload starts. */
+  atMs: number;
+  durationMs: number;
+  kind: string;
+  brokerIndex: number;
+}
+
+export interface ScheduleOptions {
+  seed: number;
+  kinds: string[];
+  brokers: number;
+  /** Faults start and end within [0, faultWindowMs). */
+  faultWindowMs: number;
+  quietMs?: [number, number];
+  faultMs?: [number, number];
+}
+
+export function makeSchedule(o: ScheduleOptions): ScheduledFault[] {
+  const rnd = new SeededRandom(o.seed);
+  const [qMin, qMax] = o.quietMs ?? [2000, 6000];
+  const [fMin, fMax] = o.faultMs ?? [1000, 5000];
+  const between = (a: number, b: number): number => a + rnd.int(b - a + 1);
+  const out: ScheduledFault[] = [];
+  let t = between(qMin, qMax);
+  for (let i = 0; i < 10_000 && o.kinds.length > 0; i++) {
+    const durationMs = between(fMin, fMax);
+    if (t + durationMs >= o.faultWindowMs) break;
+    out.push({ atMs: t, durationMs, kind: o.kinds[rnd.int(o.kinds.length)]!, brokerIndex: rnd.int(o.brokers) });
+    t += durationMs + between(qMin, qMax);
+  }
+  return out;
+}
