@@ -54,23 +54,25 @@ async function startEtcd(dir) {
   return { endpoint: `127.0.0.1:${clientPort}`, stop: () => child.kill('SIGKILL') };
 }
 
-function startBrokerProcess(id, port, dataDir, etcdConnect) {
-  const args = [CLI, 'server', '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${dataDir}`, '--override', 'log.level=warn'];
+function startBrokerProcess(id, port, dataDir, etcdConnect, overrides = []) {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const args = [...prof, CLI, 'server', '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${dataDir}`, '--override', 'log.level=warn'];
   if (etcdConnect !== null) {
     args.push('--override', `node.id=${id}`, '--override', `etcd.connect=${etcdConnect}`, '--override', `etcd.session.timeout.ms=${SESSION_MS}`);
   }
+  for (const kv of overrides) args.push('--override', kv);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err = (err + d).slice(-2000); });
   return { id, port, bootstrap: `127.0.0.1:${port}`, child, output: () => err };
 }
 
-async function cluster(n, KafkaClient, { standalone = false } = {}) {
+async function cluster(n, KafkaClient, { standalone = false, overrides = [] } = {}) {
   const dir = mkdtempSync(join(os.tmpdir(), 'sherwood-bench-cluster-'));
   const etcd = standalone ? null : await startEtcd(dir);
   const ports = new Map();
   const brokers = new Map();
-  const start = (id) => brokers.set(id, startBrokerProcess(id, ports.get(id), join(dir, `b${id}`), etcd === null ? null : `${etcd.endpoint}/bench`));
+  const start = (id) => brokers.set(id, startBrokerProcess(id, ports.get(id), join(dir, `b${id}`), etcd === null ? null : `${etcd.endpoint}/bench`, overrides));
   for (let id = 1; id <= n; id++) { ports.set(id, await freePort()); start(id); }
   const c = {
     brokers, bootstrap: () => [...brokers.values()].map((b) => b.bootstrap).join(','),
@@ -89,7 +91,13 @@ async function cluster(n, KafkaClient, { standalone = false } = {}) {
     kill9(id) { brokers.get(id).child.kill('SIGKILL'); brokers.delete(id); },
     start,
     async close() {
-      for (const b of brokers.values()) b.child.kill('SIGKILL');
+      // SIGTERM first (a clean stop; a --cpu-prof profile is written then), SIGKILL after 10 s.
+      await Promise.all([...brokers.values()].map((b) => new Promise((resolve) => {
+        if (b.child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => b.child.kill('SIGKILL'), 10000);
+        b.child.once('exit', () => { clearTimeout(timer); resolve(); });
+        b.child.kill('SIGTERM');
+      })));
       etcd?.stop();
       await sleep(200);
       rmSync(dir, { recursive: true, force: true });
@@ -119,13 +127,13 @@ async function produce(bootstrap, topic, acks, records, recordSize) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? null : s[Math.floor((s.length - 1) / 2)]; };
 
 /** Runs the three measurements; `figure(f)` records each (see run.mjs). */
-export async function clusterSection({ records, recordSize, repeat, figure }) {
+export async function clusterSection({ records, recordSize, repeat, figure, overrides = [] }) {
   const { KafkaClient } = await import(pathToFileURL(join(ROOT, 'dist/src/client/kafka-client.js')).href);
   const { CreateTopics } = await import(pathToFileURL(join(ROOT, 'dist/src/protocol/messages/create-topics.js')).href);
   const cmd = 'node bench/run.mjs (BENCH_SECTIONS=cluster): 3 brokers with etcd.connect, librdkafka bench/perf_produce.py';
 
   // Replication: RF=3 acks=all vs RF=1 acks=1 on one 3-broker cluster, interleaved.
-  const c = await cluster(3, KafkaClient);
+  const c = await cluster(3, KafkaClient, { overrides });
   try {
     const runs = { rf1: [], rf3: [], rf3acks1: [] };
     for (let i = 0; i < repeat; i++) {
@@ -185,8 +193,8 @@ export async function clusterSection({ records, recordSize, repeat, figure }) {
   }
 
   // Scale-out: 2 brokers (RF=1, partitions spread) vs 1 standalone broker, the same load.
-  const one = await cluster(1, KafkaClient, { standalone: true });
-  const two = await cluster(2, KafkaClient);
+  const one = await cluster(1, KafkaClient, { standalone: true, overrides });
+  const two = await cluster(2, KafkaClient, { overrides });
   try {
     const runs = { one: [], two: [] };
     for (let i = 0; i < repeat; i++) {

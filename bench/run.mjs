@@ -570,7 +570,7 @@ async function main() {
   };
   await guard('loopback', loopbackSection);
   await guard('metadata', metadataSection);
-  await guard('cluster', () => clusterSection({ records: cfg.records, recordSize: cfg.recordSize, repeat: cfg.repeat, figure }));
+  await guard('cluster', () => clusterSection({ records: cfg.records, recordSize: cfg.recordSize, repeat: cfg.repeat, figure, overrides: cfg.brokerOverrides }));
   if (cfg.sections.includes('mock') || cfg.sections.includes('broker') || cfg.sections.includes('eos')) {
     try {
       await loadSection();
