@@ -1,8 +1,10 @@
 /**
  * FindCoordinator (API key 10), versions 0-6.
  *
- * Behavior: a single broker coordinates everything, so the answer is this broker (the address
- * of the listener the request came in on) for every key.
+ * Behavior: the coordinator of a key is the leader of the internal partition the key hashes
+ * to (Kafka's answer). On a single broker that is always this broker (the address of the
+ * listener the request came in on); in a cluster it may be another live broker, answered at
+ * the address it registered; a partition without a live leader is COORDINATOR_NOT_AVAILABLE.
  * - keyType 0 (group): first makes sure `__consumer_offsets` exists and is loaded (creating it
  *   on first use, as Kafka does); if that is not done within a few seconds, or the key's
  *   partition is not loaded here, COORDINATOR_NOT_AVAILABLE so the client retries.
@@ -16,6 +18,8 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { FindCoordinator, type FindCoordinatorResponse } from '../../protocol/messages/find-coordinator.js';
 import { defineHandler } from '../handler.js';
 import { getGroupRuntime } from '../group-runtime.js';
+import { GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME } from '../../cluster/topic-name.js';
+import type { BrokerEndpoint } from '../broker.js';
 
 const GROUP_KEY_TYPE = 0;
 const TRANSACTION_KEY_TYPE = 1;
@@ -26,35 +30,42 @@ export default defineHandler({
   maxVersion: 6,
   async handle(ctx, req): Promise<FindCoordinatorResponse> {
     const version = ctx.header.apiVersion;
-    const endpoint = ctx.broker.endpoints(ctx.connection.listenerName).find((e) => e.nodeId === ctx.broker.nodeId)!;
-    // Per key: NONE, or the error and its message.
-    let failure: ((key: string) => { errorCode: number; errorMessage: string } | null) = () => null;
+    const endpoints = ctx.broker.endpoints(ctx.connection.listenerName);
+    const unavailable = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
+    /**
+     * The coordinator of `partition` of `topic`: this broker once its shard is active there
+     * (a partition whose load failed, and is being retried, is not available yet either), or
+     * the live broker the metadata names as the partition's leader.
+     */
+    const coordinatorOf = (topic: string, partition: number, activeHere: boolean): BrokerEndpoint | typeof unavailable => {
+      const leader = ctx.broker.topics.image.topic(topic)?.partitions[partition]?.leader ?? -1;
+      if (leader === ctx.broker.nodeId) return activeHere ? endpoints.find((e) => e.nodeId === leader)! : unavailable;
+      return endpoints.find((e) => e.nodeId === leader) ?? unavailable;
+    };
+    let lookup: (key: string) => BrokerEndpoint | { errorCode: number; errorMessage: string };
     if (req.keyType === GROUP_KEY_TYPE) {
       const groups = getGroupRuntime(ctx.broker);
       const ready = (await groups.availability()) === ErrorCode.NONE;
-      // A partition whose load failed (and is being retried) is not available yet either.
-      failure = (key) => (ready && groups.service.runtime.isActive(groups.service.partitionFor(key))
-        ? null
-        : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' });
+      lookup = (key) => {
+        if (!ready) return unavailable;
+        const p = groups.service.partitionFor(key);
+        return coordinatorOf(GROUP_METADATA_TOPIC_NAME, p, groups.service.runtime.isActive(p));
+      };
     } else if (req.keyType === TRANSACTION_KEY_TYPE) {
       const transactions = ctx.broker.transactions;
       const ready = (await transactions.availability()) === ErrorCode.NONE;
-      failure = (key) => (ready && transactions.service.runtime.isActive(transactions.service.partitionFor(key))
-        ? null
-        : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' });
+      lookup = (key) => {
+        if (!ready) return unavailable;
+        const p = transactions.service.partitionFor(key);
+        return coordinatorOf(TRANSACTION_STATE_TOPIC_NAME, p, transactions.service.runtime.isActive(p));
+      };
     } else {
-      failure = () => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${req.keyType}` });
+      lookup = () => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${req.keyType}` });
     }
     const answer = (key: string) => {
-      const f = failure(key);
-      return {
-        key,
-        nodeId: f === null ? endpoint.nodeId : -1,
-        host: f === null ? endpoint.host : '',
-        port: f === null ? endpoint.port : -1,
-        errorCode: f?.errorCode ?? ErrorCode.NONE,
-        errorMessage: f?.errorMessage ?? null,
-      };
+      const c = lookup(key);
+      if ('errorCode' in c) return { key, nodeId: -1, host: '', port: -1, errorCode: c.errorCode, errorMessage: c.errorMessage };
+      return { key, nodeId: c.nodeId, host: c.host, port: c.port, errorCode: ErrorCode.NONE, errorMessage: null };
     };
     if (version >= 4) {
       return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: req.coordinatorKeys.map(answer) };
