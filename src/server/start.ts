@@ -31,6 +31,7 @@ import { randomUuid, systemRandom, type Random } from '../base/random.js';
 import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-system.js';
 import { tcpTransport, type Transport } from '../base/transport.js';
 import type { MetadataStore } from '../cluster/metadata/metadata-store.js';
+import { PeerChannels } from '../cluster/replication/peer-channels.js';
 import { ReplicaFetcherManager } from '../cluster/replication/replica-fetcher-manager.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
@@ -177,9 +178,20 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       ...(cluster === null ? {} : { isReplicaIsrEligible: (id: number) => id === nodeId || cluster.membership.liveBrokers().has(id) }),
     } } : {}),
   });
+  // Requests to the other brokers besides replica fetches (transaction markers, AddPartitionsToTxn).
+  const peers = clustered ? new PeerChannels({
+    localBrokerId: nodeId, transport: options.transport ?? tcpTransport, clock,
+    endpoint: (brokerId) => {
+      const endpoints = topics.image.broker(brokerId)?.endpoints ?? [];
+      const name = config.get<string | null>('inter.broker.listener.name');
+      return (name === null ? endpoints[0] : endpoints.find((e) => e.name === name)) ?? null;
+    },
+    requestTimeoutMs: config.getInt('request.timeout.ms'),
+  }) : null;
   const broker = new Broker({
     config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers,
     ...(cluster === null ? {} : { membership: cluster.membership }),
+    ...(peers === null ? {} : { peers }),
   });
   try {
     topics.addListener(replicaManager);
@@ -188,6 +200,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     await replicaManager.startup(topics.image);
   } catch (err) {
     broker.closeServices();
+    peers?.close();
     await replicaManager.shutdown();
     await topics.close();
     await cluster?.close();
@@ -211,6 +224,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     controller?.close();
     await cluster?.membership.close();
     broker.closeServices();
+    peers?.close();
     await replicaManager.shutdown();
     await topics.close();
     await cluster?.close();

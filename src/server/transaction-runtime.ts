@@ -36,6 +36,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { ControlRecordType, encodeBatch } from '../protocol/records.js';
 import type { Broker } from './broker.js';
 import { internalTopicLoader } from './group-runtime.js';
+import { ClusterAddPartitionsToTxnSender, ClusterTransactionMarkerWriter } from './transaction-peers.js';
 
 /** How long a transactional request waits for the start-up load before answering COORDINATOR_LOAD_IN_PROGRESS. */
 const READY_WAIT_MS = 5000;
@@ -208,7 +209,7 @@ export class TransactionRuntime implements LeadershipListener {
       writer: transactionLogWriter(this.broker),
       loader: internalTopicLoader(this.broker, TRANSACTION_STATE_TOPIC_NAME),
       producerIds: this.broker.producerIds,
-      markerWriter: new LocalTransactionMarkerWriter(this.broker),
+      markerWriter: this.broker.peers === null ? new LocalTransactionMarkerWriter(this.broker) : new ClusterTransactionMarkerWriter(this.broker, this.broker.peers),
     });
     return this.coordinator;
   }
@@ -275,7 +276,8 @@ export class TransactionRuntime implements LeadershipListener {
   async addOrVerify(
     transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], operation: TransactionSupportedOperation,
   ): Promise<number[]> {
-    if (this.closed || this.coordinator === null || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
+    // In a cluster the coordinator may be another broker's (the sender finds it); alone, it is ours.
+    if (this.closed || (this.coordinator === null && this.broker.peers === null) || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
       return partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
     const codes = await this.sender.send({ transactionalId, producerId, producerEpoch, verifyOnly: operation !== 'addPartition', partitions }, 5);
@@ -286,8 +288,15 @@ export class TransactionRuntime implements LeadershipListener {
     });
   }
 
-  /** The way partitions reach the transaction coordinator (a local call on one broker). */
-  readonly sender: AddPartitionsToTxnSender = { send: (entry, version) => addOrVerifyAtCoordinator(this.service, entry, version) };
+  /** The way partitions reach the transaction coordinator: a local call on one broker, a request to its broker in a cluster. */
+  get sender(): AddPartitionsToTxnSender {
+    this.peerSender ??= this.broker.peers === null
+      ? { send: (entry, version) => addOrVerifyAtCoordinator(this.service, entry, version) }
+      : new ClusterAddPartitionsToTxnSender(this.broker, this.broker.peers);
+    return this.peerSender;
+  }
+
+  private peerSender: AddPartitionsToTxnSender | undefined;
 
   close(): void {
     this.closed = true;
