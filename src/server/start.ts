@@ -152,7 +152,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   let topics: TopicManager;
   try {
     topics = await TopicManager.open({
-      store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'),
+      store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'), clustered,
       // Adopting logs found on disk is for a lone broker's first start, never a cluster member's.
       ...(clustered ? {} : { adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })) }),
       ...(cluster === null ? {} : { liveBrokers: () => withSelf(cluster.membership.liveBrokers(), nodeId, config.get<string | null>('broker.rack')) }),
