@@ -145,4 +145,109 @@ test('confluent-kafka group: the group coordinator\'s broker kill -9ed mid-consu
   const all = new Set([...one.records, ...second.records].map(([p, o]) => `${p}:${o}`));
   assert.equal(all.size, RECORDS, 'no gap: every record was consumed');
   assert.equal(second.records.length, new Set(second.records.map(([p, o]) => `${p}:${o}`)).size);
+  await cluster.start(victim);
+  await cluster.waitForBrokers();
+});
+
+/** A transaction: produce to the given partitions, print "ready", wait for a line on stdin, commit; prints the outcome. */
+const TRANSACT = `
+import sys, json
+from confluent_kafka import Producer, KafkaException
+bootstrap, topic, parts = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3].split(',')]
+p = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'failover-tx', 'transaction.timeout.ms': 120000,
+              'reconnect.backoff.max.ms': 500, 'topic.metadata.refresh.interval.ms': 1000})
+p.init_transactions(60)
+p.begin_transaction()
+for part in parts:
+    for i in range(30):
+        p.produce(topic, ('%d-%d' % (part, i)).encode(), partition=part)
+p.flush(60)
+print('ready', flush=True)
+sys.stdin.readline()
+outcome = 'committed'
+try:
+    p.commit_transaction(90)
+except KafkaException as e:
+    outcome = 'failed: ' + str(e)
+    try:
+        p.abort_transaction(60)
+        outcome += '; aborted'
+    except KafkaException as e2:
+        outcome += '; abort failed: ' + str(e2)
+print(json.dumps({'outcome': outcome}), flush=True)
+`;
+
+const READ_COMMITTED = `
+import sys, json
+from confluent_kafka import Consumer, TopicPartition
+bootstrap, topic = sys.argv[1], sys.argv[2]
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'unused', 'enable.auto.commit': False, 'isolation.level': 'read_committed', 'fetch.wait.max.ms': 100})
+out = []
+for part in range(3):
+    lo, hi = c.get_watermark_offsets(TopicPartition(topic, part), timeout=20)
+    c.assign([TopicPartition(topic, part, 0)])
+    while True:
+        m = c.poll(3)
+        if m is None:
+            break
+        if m.error():
+            continue
+        out.append(m.value().decode())
+print(json.dumps(out))
+`;
+
+async function findCoordinator(nodeId: number, key: string, keyType: number): Promise<number> {
+  const client = await KafkaClient.connect(cluster.bootstrap(nodeId));
+  try {
+    const r = await client.request(FindCoordinator, { key, keyType, coordinatorKeys: [key] }, { version: 4 });
+    return r.coordinators[0]!.errorCode === 0 ? r.coordinators[0]!.nodeId : -1;
+  } finally {
+    await client.close();
+  }
+}
+
+test('confluent-kafka transaction: its coordinator\'s broker kill -9ed before the commit; the new coordinator completes it as a whole', { skip, timeout: 300_000 }, async () => {
+  const admin = await KafkaClient.connect(cluster.bootstrap(1));
+  let leaders: number[];
+  try {
+    const r = await admin.request(CreateTopics, { topics: [{ name: 'tx-out', numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false });
+    assert.equal(r.topics[0]!.errorCode, 0, r.topics[0]!.errorMessage ?? '');
+    await until('tx-out led', async () => (await admin.metadata(['tx-out'])).topics[0]!.partitions.every((p) => p.leaderId > 0));
+    leaders = (await admin.metadata(['tx-out'])).topics[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.leaderId);
+  } finally {
+    await admin.close();
+  }
+  let victim = -1;
+  await until('a transaction coordinator', async () => (victim = await findCoordinator(1, 'failover-tx', 1)) > 0, { timeoutMs: 60_000 });
+  const parts = [0, 1, 2].filter((p) => leaders[p] !== victim);
+  assert.ok(parts.length >= 1, 'outputs led by other brokers than the coordinator');
+
+  const child = spawn(PYTHON, ['-c', TRANSACT, cluster.bootstrap(), 'tx-out', parts.join(',')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    await until('the transaction has its records', () => stdout.includes('ready') || child.exitCode !== null, { timeoutMs: 90_000 });
+    assert.ok(stdout.includes('ready'), stderr);
+    await cluster.kill9(victim);
+    const witness = [...cluster.brokers.keys()].find((id) => id !== victim)!;
+    await until('a new transaction coordinator', async () => { const n = await findCoordinator(witness, 'failover-tx', 1); return n > 0 && n !== victim; }, { timeoutMs: 60_000 });
+    child.stdin.write('go\n');
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  const { outcome } = lastJson<{ outcome: string }>({ stdout, stderr, code: 0 } as never);
+  console.log(`# killed broker ${victim} (transaction coordinator); outputs on partitions ${parts.join(',')}; outcome: ${outcome}`);
+  const expected = parts.flatMap((p) => Array.from({ length: 30 }, (_, i) => `${p}-${i}`)).sort();
+  await until('read_committed sees the whole transaction or none of it', async () => {
+    const r = await runPython(READ_COMMITTED, [cluster.bootstrap(), 'tx-out'], 60_000);
+    const got = lastJson<string[]>(r).sort();
+    if (outcome === 'committed') return JSON.stringify(got) === JSON.stringify(expected);
+    assert.ok(got.length === 0 || JSON.stringify(got) === JSON.stringify(expected), `all or nothing: ${got.length} of ${expected.length}`);
+    return got.length === 0;
+  }, { timeoutMs: 60_000 });
+  assert.equal(outcome, 'committed', 'the commit went through the new coordinator');
 });
