@@ -278,7 +278,9 @@ export class TransactionRuntime implements LeadershipListener {
   async addOrVerify(
     transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], operation: TransactionSupportedOperation,
   ): Promise<number[]> {
-    if (this.closed || this.coordinator === null || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
+    // In a cluster the coordinator may be on another broker: this one need not have a service.
+    const noLocalService = this.coordinator === null && this.interBroker === null;
+    if (this.closed || noLocalService || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
       return partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
     const codes = await this.sender.send({ transactionalId, producerId, producerEpoch, verifyOnly: operation !== 'addPartition', partitions }, 5);
@@ -290,7 +292,11 @@ export class TransactionRuntime implements LeadershipListener {
   }
 
   /** The local coordinator's handling of an AddPartitionsToTxn v4+ entry. */
-  readonly localSender: AddPartitionsToTxnSender = { send: (entry, version) => addOrVerifyAtCoordinator(this.service, entry, version) };
+  readonly localSender: AddPartitionsToTxnSender = {
+    send: (entry, version) => (this.coordinator === null
+      ? Promise.resolve(entry.partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE))
+      : addOrVerifyAtCoordinator(this.coordinator, entry, version)),
+  };
 
   /** The way partitions reach the transaction coordinator: a local call on one broker, the coordinator's broker in a cluster. */
   get sender(): AddPartitionsToTxnSender {

@@ -17,8 +17,10 @@ import { partitionBatches, until } from './transactions-helpers.js';
 
 const overrides = { 'offsets.topic.num.partitions': '3', 'transaction.state.log.num.partitions': '3', 'group.initial.rebalance.delay.ms': '0' };
 
-test('KafkaJS transactions across 3 brokers: markers reach every partition leader; read_committed sees only committed records', { timeout: 120_000 }, async () => {
-  const c = await startInProcessCluster({ brokers: 3, transport: tcpTransport, overrides });
+for (const txnPartitions of [3, 1]) {
+test(`KafkaJS transactions across 3 brokers (${txnPartitions} __transaction_state partitions): markers reach every partition leader; read_committed sees only committed records`, { timeout: 120_000 }, async () => {
+  // With one partition, two brokers never lead __transaction_state: they verify through the one that does.
+  const c = await startInProcessCluster({ brokers: 3, transport: tcpTransport, overrides: { ...overrides, 'transaction.state.log.num.partitions': String(txnPartitions) } });
   try {
     await c.createTopic('xb-out', 3, 3);
     const leaders = [0, 1, 2].map((p) => c.registration('xb-out', p).leader);
@@ -36,7 +38,7 @@ test('KafkaJS transactions across 3 brokers: markers reach every partition leade
     } finally {
       await producer.disconnect();
     }
-    const coordinator = c.registration('__transaction_state', partitionForTransactionalId('xb-tx', 3)).leader;
+    const coordinator = c.registration('__transaction_state', partitionForTransactionalId('xb-tx', txnPartitions)).leader;
     assert.ok(leaders.some((l) => l !== coordinator), 'some output partitions are led by other brokers than the coordinator');
 
     for (const p of [0, 1, 2]) {
@@ -65,3 +67,4 @@ test('KafkaJS transactions across 3 brokers: markers reach every partition leade
     await c.close();
   }
 });
+}
