@@ -26,7 +26,6 @@ import type { PartitionLog } from '../storage/partition-log.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
 import { sortedBrokers, type BrokerMembership } from '../cluster/membership/broker-membership.js';
-import type { PeerChannels } from '../cluster/replication/peer-channels.js';
 import { BlockProducerIdManager, type ProducerIdManager } from '../cluster/producer-id-manager.js';
 import type { BrokerConfig, Listener } from './config.js';
 import type { Handler } from './handler.js';
@@ -64,8 +63,6 @@ export interface BrokerInit {
   quotas?: QuotaManager;
   /** A cluster's live brokers and controller (etcd.connect); absent: a standalone broker. */
   membership?: BrokerMembership;
-  /** Connections to the other brokers of a cluster (markers, AddPartitionsToTxn); absent: standalone. */
-  peers?: PeerChannels;
 }
 
 export class Broker {
@@ -94,8 +91,6 @@ export class Broker {
   readonly requestMetrics = new RequestMetrics();
   /** A cluster's live brokers and controller; null for a standalone broker. */
   readonly membership: BrokerMembership | null;
-  /** Connections to the other brokers of a cluster; null for a standalone broker. */
-  readonly peers: PeerChannels | null;
   /** The advertised listeners, set once the sockets are bound (port 0 becomes the real port). */
   private advertised: Listener[] = [];
 
@@ -112,7 +107,6 @@ export class Broker {
     this.replicaManager = init.replicaManager;
     this.handlers = init.handlers;
     this.membership = init.membership ?? null;
-    this.peers = init.peers ?? null;
     this.authenticator = init.authenticator ?? plaintextAuthenticator;
     this.authorizer = init.authorizer ?? allowAllAuthorizer;
     this.quotas = init.quotas ?? noQuotas;

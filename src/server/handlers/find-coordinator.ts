@@ -1,13 +1,15 @@
 /**
  * FindCoordinator (API key 10), versions 0-6.
  *
- * Behavior: the coordinator of a key is the leader of the internal partition the key hashes
- * to (Kafka's answer). On a single broker that is always this broker (the address of the
- * listener the request came in on); in a cluster it may be another live broker, answered at
- * the address it registered; a partition without a live leader is COORDINATOR_NOT_AVAILABLE.
- * - keyType 0 (group): first makes sure `__consumer_offsets` exists and is loaded (creating it
- *   on first use, as Kafka does); if that is not done within a few seconds, or the key's
- *   partition is not loaded here, COORDINATOR_NOT_AVAILABLE so the client retries.
+ * Behavior: the coordinator of a key is the current leader of the internal partition the key
+ * hashes to, read from the metadata image (as Kafka's KRaft FindCoordinator does), at the
+ * address of the listener the request came in on. A standalone broker leads every partition,
+ * so it answers itself.
+ * - keyType 0 (group): first makes sure `__consumer_offsets` exists (creating it on first use,
+ *   as Kafka does — with offsets.topic.replication.factor replicas, which fails while fewer
+ *   brokers are live) and that the partitions led here are loaded; if that is not done within a
+ *   few seconds, or the key's partition has no leader / no live leader / is led here but not
+ *   loaded yet, COORDINATOR_NOT_AVAILABLE so the client retries.
  * - keyType 1 (transaction): likewise for `__transaction_state` (created on first use), whose
  *   partition for the key is the transactional id's (Java hashCode, as Kafka).
  * - any other keyType: INVALID_REQUEST.
@@ -19,10 +21,29 @@ import { FindCoordinator, type FindCoordinatorResponse } from '../../protocol/me
 import { defineHandler } from '../handler.js';
 import { getGroupRuntime } from '../group-runtime.js';
 import { GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME } from '../../cluster/topic-name.js';
-import type { BrokerEndpoint } from '../broker.js';
+import type { Broker, BrokerEndpoint } from '../broker.js';
 
 const GROUP_KEY_TYPE = 0;
 const TRANSACTION_KEY_TYPE = 1;
+const NOT_AVAILABLE = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
+
+type Answer = { endpoint: BrokerEndpoint } | { errorCode: number; errorMessage: string };
+
+/**
+ * The coordinator for internal partition `partition` of `topic`: its leader's endpoint, or
+ * COORDINATOR_NOT_AVAILABLE (no leader, a leader not live, or led here but not loaded yet).
+ */
+function coordinatorFor(broker: Broker, listenerName: string, topic: string, partition: number, loadedHere: (p: number) => boolean): Answer {
+  const leader = broker.topics.get(topic)?.partitions[partition]?.leader ?? -1;
+  if (leader < 0) return NOT_AVAILABLE;
+  if (leader === broker.nodeId) return loadedHere(partition) ? { endpoint: selfEndpoint(broker, listenerName) } : NOT_AVAILABLE;
+  const endpoint = broker.endpoints(listenerName).find((e) => e.nodeId === leader);
+  return endpoint === undefined ? NOT_AVAILABLE : { endpoint };
+}
+
+function selfEndpoint(broker: Broker, listenerName: string): BrokerEndpoint {
+  return broker.endpoints(listenerName).find((e) => e.nodeId === broker.nodeId)!;
+}
 
 export default defineHandler({
   api: FindCoordinator,
@@ -30,42 +51,27 @@ export default defineHandler({
   maxVersion: 6,
   async handle(ctx, req): Promise<FindCoordinatorResponse> {
     const version = ctx.header.apiVersion;
-    const endpoints = ctx.broker.endpoints(ctx.connection.listenerName);
-    const unavailable = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
-    /**
-     * The coordinator of `partition` of `topic`: this broker once its shard is active there
-     * (a partition whose load failed, and is being retried, is not available yet either), or
-     * the live broker the metadata names as the partition's leader.
-     */
-    const coordinatorOf = (topic: string, partition: number, activeHere: boolean): BrokerEndpoint | typeof unavailable => {
-      const leader = ctx.broker.topics.image.topic(topic)?.partitions[partition]?.leader ?? -1;
-      if (leader === ctx.broker.nodeId) return activeHere ? endpoints.find((e) => e.nodeId === leader)! : unavailable;
-      return endpoints.find((e) => e.nodeId === leader) ?? unavailable;
-    };
-    let lookup: (key: string) => BrokerEndpoint | { errorCode: number; errorMessage: string };
+    const listener = ctx.connection.listenerName;
+    let lookup: (key: string) => Answer;
     if (req.keyType === GROUP_KEY_TYPE) {
       const groups = getGroupRuntime(ctx.broker);
       const ready = (await groups.availability()) === ErrorCode.NONE;
-      lookup = (key) => {
-        if (!ready) return unavailable;
-        const p = groups.service.partitionFor(key);
-        return coordinatorOf(GROUP_METADATA_TOPIC_NAME, p, groups.service.runtime.isActive(p));
-      };
+      lookup = (key) => (ready
+        ? coordinatorFor(ctx.broker, listener, GROUP_METADATA_TOPIC_NAME, groups.service.partitionFor(key), (p) => groups.service.runtime.isActive(p))
+        : NOT_AVAILABLE);
     } else if (req.keyType === TRANSACTION_KEY_TYPE) {
       const transactions = ctx.broker.transactions;
       const ready = (await transactions.availability()) === ErrorCode.NONE;
-      lookup = (key) => {
-        if (!ready) return unavailable;
-        const p = transactions.service.partitionFor(key);
-        return coordinatorOf(TRANSACTION_STATE_TOPIC_NAME, p, transactions.service.runtime.isActive(p));
-      };
+      lookup = (key) => (ready
+        ? coordinatorFor(ctx.broker, listener, TRANSACTION_STATE_TOPIC_NAME, transactions.service.partitionFor(key), (p) => transactions.service.runtime.isActive(p))
+        : NOT_AVAILABLE);
     } else {
       lookup = () => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${req.keyType}` });
     }
     const answer = (key: string) => {
-      const c = lookup(key);
-      if ('errorCode' in c) return { key, nodeId: -1, host: '', port: -1, errorCode: c.errorCode, errorMessage: c.errorMessage };
-      return { key, nodeId: c.nodeId, host: c.host, port: c.port, errorCode: ErrorCode.NONE, errorMessage: null };
+      const a = lookup(key);
+      if ('endpoint' in a) return { key, nodeId: a.endpoint.nodeId, host: a.endpoint.host, port: a.endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
+      return { key, nodeId: -1, host: '', port: -1, errorCode: a.errorCode, errorMessage: a.errorMessage };
     };
     if (version >= 4) {
       return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: req.coordinatorKeys.map(answer) };
