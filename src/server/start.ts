@@ -218,7 +218,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       await shutdownStorage();
       throw err;
     }
-    controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms') });
+    controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), fenceNextAppend: (e) => cluster.fenceNextAppend(e) });
     controller.start();
   }
   logs.startBackgroundTasks();
