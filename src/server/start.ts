@@ -244,7 +244,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       throw err;
     }
     if (cluster !== null) {
-      controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms') });
+      controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), fenceNextAppend: (e) => cluster.fenceNextAppend(e) });
       controller.start();
     }
   }
