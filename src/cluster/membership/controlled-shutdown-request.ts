@@ -8,7 +8,8 @@
  * `retryBackoffMs` until this broker's metadata image shows it leading no partition that the
  * controller can move (one with another live ISR member not shutting down; see
  * controller/controlled-shutdown.ts). After `maxRetries` attempts it gives up and the broker
- * stops anyway: partitions it alone holds in sync cannot move (Kafka likewise shuts down after
+ * stops anyway (the whole wait is at most maxRetries × retryBackoffMs, plus one etcd request
+ * timeout if etcd does not answer): partitions it alone holds in sync cannot move (Kafka likewise shuts down after
  * controlled.shutdown.max.retries), and the controller moves the rest once its session ends.
  * Waiting re-checks the image every 100 ms (bounded: attempts x backoff).
  */
@@ -40,13 +41,15 @@ export async function controlledShutdown(opts: ControlledShutdownOptions): Promi
     return movableLeaderships(opts.image(), nodeId, (b) => b === nodeId || live.has(b), (b) => b === nodeId || live.get(b)?.controlledShutdown === true);
   };
   const startedMs = clock.monotonicMs();
-  for (let attempt = 1; attempt <= opts.maxRetries; attempt++) {
+  // The whole wait, requests included (an etcd that does not answer must not stretch it).
+  const overallDeadline = startedMs + opts.maxRetries * opts.retryBackoffMs;
+  for (let attempt = 1; attempt <= opts.maxRetries && clock.monotonicMs() < overallDeadline; attempt++) {
     try {
       await membership.requestControlledShutdown();
     } catch (err) {
       logger.warn('controlled shutdown request failed', { attempt, error: String(err) });
     }
-    const deadline = clock.monotonicMs() + opts.retryBackoffMs;
+    const deadline = Math.min(overallDeadline, clock.monotonicMs() + opts.retryBackoffMs);
     for (;;) {
       const left = remaining();
       if (left === 0) {
