@@ -19,11 +19,11 @@
  * again. A broker whose session is lost stops being controller at once (`isController()` is
  * false from then on), tells its listeners, and registers again with a new session.
  *
- * Controlled shutdown: the broker rewrites its own key (same lease, only if the key is still
- * bound to that lease) with "controlledShutdown": true, then deletes the controller key if it
- * holds it (only if bound to its lease) and campaigns no more, so another broker becomes
- * controller and moves this one's leaderships (Kafka: the shutting-down broker is never the
- * one that moves them).
+ * Controlled shutdown: the broker stops acting as controller, deletes the controller key if it
+ * holds it (only if bound to its lease) and campaigns no more, then rewrites its own key (same
+ * lease, only if the key is still bound to that lease) with "controlledShutdown": true, so
+ * another broker becomes controller and moves this one's leaderships (the shutting-down
+ * broker never moves them itself, as in Kafka).
  */
 import type { Logger } from '../../base/logger.js';
 import type { EtcdClient, KeyValue } from '../etcd/etcd-client.js';
@@ -90,7 +90,7 @@ export class EtcdBrokerMembership implements BrokerMembership {
 
   isController(): boolean {
     const s = this.session;
-    return this.self !== null && s !== null && s.alive && this.controller === this.self.brokerId && this.controllerLease === s.leaseId;
+    return this.self !== null && s !== null && s.alive && !this.shuttingDown && this.controller === this.self.brokerId && this.controllerLease === s.leaseId;
   }
 
   addListener(listener: MembershipListener): void {
@@ -103,20 +103,22 @@ export class EtcdBrokerMembership implements BrokerMembership {
   }
 
   async requestControlledShutdown(): Promise<void> {
+    // From now on this broker acts as controller no more (isController() is false), even
+    // before the deletion of its key comes back through the watch.
     this.shuttingDown = true;
     const session = this.session;
     const self = this.self;
     if (this.closed || session === null || !session.alive || self === null) return;
-    const key = this.keys.broker(self.brokerId);
     const lease = session.leaseId;
-    await this.opts.client.txn({
-      compare: [{ key, target: 'LEASE', result: 'EQUAL', value: lease }],
-      success: [{ put: { key, value: this.registration(self), lease } }],
-    });
     const controller = this.keys.controller;
     const resigned = await this.opts.client.txn({
       compare: [{ key: controller, target: 'LEASE', result: 'EQUAL', value: lease }],
       success: [{ deleteRange: { key: controller } }],
+    });
+    const key = this.keys.broker(self.brokerId);
+    await this.opts.client.txn({
+      compare: [{ key, target: 'LEASE', result: 'EQUAL', value: lease }],
+      success: [{ put: { key, value: this.registration(self), lease } }],
     });
     this.opts.logger.info('controlled shutdown requested in etcd', { brokerId: self.brokerId, resignedController: resigned.succeeded });
   }

@@ -120,7 +120,7 @@ export class MemoryBrokerMembership implements BrokerMembership {
   }
 
   isController(): boolean {
-    return this.self !== null && !this.closed && this.group.controllerId === this.self.brokerId;
+    return this.self !== null && !this.closed && this.group.controllerId === this.self.brokerId && this.group.liveBrokers.get(this.self.brokerId)?.controlledShutdown !== true;
   }
 
   addListener(listener: MembershipListener): void {
