@@ -29,6 +29,11 @@
  *   batches (`appendRecordsAsFollower`, refused under another epoch), truncates
  *   (`truncateTo`, `truncateFullyAndStartAt`) and takes the leader's high watermark and log
  *   start (`updateFollowerHighWatermark`, `updateFollowerLogStartOffset`).
+ * - A leader whose etcd session is confirmed gone fences itself (`fenceLeadership`): it acts
+ *   as leader no more — produce and fetch answer NOT_LEADER_OR_FOLLOWER, acks=all waiters
+ *   NOT_LEADER_OR_FOLLOWER, the high watermark and ISR stay put — until the metadata makes it
+ *   leader at a newer epoch, or follower, or `unfenceLeadership` after the metadata confirmed
+ *   it still leads at the same epoch (replica-manager.ts).
  * - Errors are Kafka codes (data). A partition stopped because its topic was deleted answers
  *   UNKNOWN_TOPIC_OR_PARTITION; one stopped by shutdown NOT_LEADER_OR_FOLLOWER.
  */
@@ -102,6 +107,8 @@ export class Partition {
   private isrChangeRetryAtMs = 0;
   /** Where the current leader epoch started in our log (a follower joins the ISR only past it). */
   private leaderEpochStartOffset = -1;
+  /** Session lost: not the leader in practice, whatever the (possibly stale) metadata says. */
+  private leadershipFenced = false;
 
   constructor(options: PartitionOptions) {
     this.topic = options.topic;
@@ -139,7 +146,28 @@ export class Partition {
   }
 
   get isLeader(): boolean {
-    return this.stopReason === null && this._leaderId === this.localBrokerId;
+    return this.stopReason === null && this._leaderId === this.localBrokerId && !this.leadershipFenced;
+  }
+
+  get isLeadershipFenced(): boolean {
+    return this.leadershipFenced;
+  }
+
+  /** Stops acting as leader at once (session lost); true if it was the leader. */
+  fenceLeadership(): boolean {
+    if (!this.isLeader) return false;
+    this.leadershipFenced = true;
+    this.notify();
+    return true;
+  }
+
+  /** Leads again at `leaderEpoch` if still fenced at that epoch (the metadata confirmed it); true if so. */
+  unfenceLeadership(leaderEpoch: number): boolean {
+    if (!this.leadershipFenced || this.stopReason !== null || this._leaderId !== this.localBrokerId || this._leaderEpoch !== leaderEpoch) return false;
+    this.leadershipFenced = false;
+    this.maybeIncrementLeaderHighWatermark();
+    this.notify();
+    return true;
   }
 
   get isStopped(): boolean {
@@ -203,6 +231,7 @@ export class Partition {
     const wasLeader = this._leaderId === this.localBrokerId;
     const isNewEpoch = state.leaderEpoch > this._leaderEpoch;
     this.applyState(state);
+    if (isNewEpoch) this.leadershipFenced = false;
     if (isNewEpoch) {
       this.leaderEpochStartOffset = this.log.logEndOffset;
       const now = this.clock.now();
@@ -230,6 +259,7 @@ export class Partition {
     this.checkEpochs(state);
     const changed = state.leader !== this._leaderId || state.leaderEpoch > this._leaderEpoch;
     this.applyState(state);
+    this.leadershipFenced = false;
     this.remoteReplicas.clear();
     this.notify();
     return changed;
@@ -285,7 +315,7 @@ export class Partition {
       if (currentLeaderEpoch < this._leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
       if (currentLeaderEpoch > this._leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
     }
-    if (requireLeader && this._leaderId !== this.localBrokerId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (requireLeader && (this._leaderId !== this.localBrokerId || this.leadershipFenced)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     return ErrorCode.NONE;
   }
 

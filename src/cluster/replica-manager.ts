@@ -14,6 +14,12 @@
  * - Leadership listeners (`addLeadershipListener`) hear when this broker becomes leader of a
  *   partition of a topic (at a new epoch) and when it stops being its leader: the coordinators
  *   load and unload their internal partitions there.
+ * - A broker whose etcd session is confirmed lost fences every partition it leads at once
+ *   (`fenceLeaderships`: no produce, no acks=all acknowledgement, coordinators unload) and,
+ *   registered again, confirms each one the metadata still gives it at the same epoch with a
+ *   compare-and-set write of its unchanged ISR (`confirmLeaderships`, AlterPartition's check
+ *   of leader and partition epoch) before leading it again; the others wait for the metadata
+ *   (a new leader: it follows and truncates; itself at a newer epoch: it leads).
  * - High watermarks are checkpointed per log dir in `replication-offset-checkpoint` (Kafka's
  *   file and format) every replica.high.watermark.checkpoint.interval.ms and on shutdown.
  *
@@ -206,6 +212,42 @@ export class ReplicaManager {
     } catch (err) {
       this.opts.logger.error('leadership listener failed', { topic: p.topic, partition: p.partitionIndex, error: String(err) });
     }
+  }
+
+  /** The session is gone: every led partition stops acting as leader (see the file header). Returns how many. */
+  fenceLeaderships(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) {
+      const epoch = p.leaderEpoch;
+      if (p.fenceLeadership()) {
+        n++;
+        this.fireResignation(p, epoch);
+      }
+    }
+    return n;
+  }
+
+  /** Registered again: leads again where the metadata, checked by compare-and-set, still says so. Returns how many. */
+  async confirmLeaderships(): Promise<number> {
+    const alterIsr = this.opts.replication?.alterIsr;
+    if (alterIsr === undefined) return 0;
+    let n = 0;
+    for (const p of [...this.partitions.values()]) {
+      if (!p.isLeadershipFenced || this.stopped) continue;
+      const epoch = p.leaderEpoch;
+      let code: number;
+      try {
+        code = await alterIsr(p.topic, p.partitionIndex, epoch, p.partitionEpoch, p.isr);
+      } catch (err) {
+        this.opts.logger.warn('could not confirm a fenced leadership; waiting for the metadata', { topic: p.topic, partition: p.partitionIndex, error: String(err) });
+        continue;
+      }
+      if (code === ErrorCode.NONE && p.unfenceLeadership(epoch)) {
+        n++;
+        this.fireElection(p);
+      }
+    }
+    return n;
   }
 
   // ---- metadata ---------------------------------------------------------------------------

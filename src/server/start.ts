@@ -31,6 +31,7 @@ import { randomUuid, systemRandom, type Random } from '../base/random.js';
 import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../base/file-system.js';
 import { tcpTransport, type Transport } from '../base/transport.js';
 import type { MetadataStore } from '../cluster/metadata/metadata-store.js';
+import type { BrokerMembership } from '../cluster/membership/broker-membership.js';
 import { ReplicaFetcherManager } from '../cluster/replication/replica-fetcher-manager.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TopicManager } from '../cluster/topic-manager.js';
@@ -38,6 +39,7 @@ import { FileMetadataStore } from '../cluster/metadata/file-metadata-store.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { resolveTopicSettings } from '../cluster/topic-settings.js';
 import { ClusterController } from '../cluster/controller/cluster-controller.js';
+import { controlledShutdown } from '../cluster/membership/controlled-shutdown-request.js';
 import { openEtcdCluster } from './etcd-cluster.js';
 import { Broker } from './broker.js';
 import { ClusterAddPartitionsToTxnSender, ClusterTransactionMarkerWriter, PeerChannels } from './inter-broker-txn.js';
@@ -181,7 +183,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     ...(clustered ? { replication: {
       ...replicationServices(config, topics, options.transport ?? tcpTransport, clock, logger, nodeId),
       // With etcd, a broker whose session is gone may not hold the high watermark (KIP-841).
-      ...(cluster === null ? {} : { isReplicaIsrEligible: (id: number) => id === nodeId || cluster.membership.liveBrokers().has(id) }),
+      // A broker in controlled shutdown is not taken (back) into an ISR either.
+      ...(cluster === null ? {} : { isReplicaIsrEligible: (id: number) => id === nodeId || isIsrEligible(cluster.membership.liveBrokers().get(id)) }),
     } } : {}),
   });
   let peers: PeerChannels | null = null;
@@ -250,6 +253,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       throw err;
     }
     if (cluster !== null) {
+      followSession(cluster.membership, replicaManager, logger);
       controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), fenceNextAppend: (e) => cluster.fenceNextAppend(e) });
       controller.start();
     }
@@ -267,6 +271,13 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     memoryPool: server.memoryPool,
     close: () => {
       closing ??= (async () => {
+        // Kafka's controlled shutdown: leaderships move while this broker still serves.
+        if (cluster !== null && config.get<boolean>('controlled.shutdown.enable')) {
+          await controlledShutdown({
+            nodeId, membership: cluster.membership, image: () => topics.image, clock, logger,
+            maxRetries: config.getInt('controlled.shutdown.max.retries'), retryBackoffMs: timerMs(config.getLong('controlled.shutdown.retry.backoff.ms')),
+          });
+        }
         await server.close();
         await shutdownStorage();
         logger.info('broker stopped', { nodeId });
@@ -274,6 +285,29 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       return closing;
     },
   };
+}
+
+function isIsrEligible(b: { controlledShutdown?: boolean } | undefined): boolean {
+  return b !== undefined && b.controlledShutdown !== true;
+}
+
+/**
+ * A session confirmed lost (etcd says the lease is gone): stop acting as leader at once;
+ * registered again: lead again where the metadata still says so (replica-manager.ts).
+ */
+function followSession(membership: BrokerMembership, replicaManager: ReplicaManager, logger: Logger): void {
+  membership.addListener({
+    sessionLost: (reason) => {
+      const n = replicaManager.fenceLeaderships();
+      logger.warn('etcd session lost: no longer acting as leader until the metadata confirms it', { reason, fencedLeaderships: n });
+    },
+    sessionRestored: () => {
+      replicaManager.confirmLeaderships().then(
+        (n) => logger.info('registered again: leaderships confirmed by the metadata', { confirmed: n }),
+        (err: unknown) => logger.warn('confirming leaderships failed', { error: String(err) }),
+      );
+    },
+  });
 }
 
 /** The live set with this broker in it (it counts as live from start-up, before it registers). */

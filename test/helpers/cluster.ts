@@ -25,6 +25,8 @@ export interface TestCluster {
   /** The running broker processes by node id. */
   readonly brokers: ReadonlyMap<number, BrokerProcess>;
   bootstrap(nodeId?: number): string;
+  /** The log dir of a broker (kept across restarts). */
+  dataDir(nodeId: number): string;
   /** SIGKILL: no clean shutdown, the session is left to expire. */
   kill9(nodeId: number): Promise<void>;
   /** SIGTERM: a clean shutdown. */
@@ -65,6 +67,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   }
   const cluster: TestCluster = {
     etcd, sessionTimeoutMs, brokers: running,
+    dataDir: (nodeId) => dirs.get(nodeId)!.path,
     bootstrap: (nodeId) => (nodeId === undefined ? [...running.values()].map((b) => b.bootstrap).join(',') : running.get(nodeId)!.bootstrap),
     async kill9(id) {
       await running.get(id)?.kill9();

@@ -19,7 +19,9 @@
  * broker held when it planned), so a write from a controller deposed meanwhile is refused by
  * etcd in the same txn (ControllerFencedError) instead of landing after its successor's.
  *
- * Not done yet: controlled shutdown, preferred-leader rebalancing.
+ * Controlled shutdown (controlled-shutdown.ts): brokers the membership lists with
+ * `controlledShutdown` lose their leaderships and ISR places in the same run, after the
+ * elections; a partition that also needed an election is left to one more run.
  */
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
@@ -27,6 +29,7 @@ import type { MetadataImage } from '../metadata/metadata-image.js';
 import type { MetadataRecord } from '../metadata/metadata-records.js';
 import type { BrokerMembership } from '../membership/broker-membership.js';
 import { planLeaderElections } from './leader-election.js';
+import { partitionKey, planControlledShutdown } from './controlled-shutdown.js';
 import { ControllerFencedError } from '../metadata/metadata-store.js';
 
 export interface ControllerTarget {
@@ -104,6 +107,11 @@ export class ClusterController {
             if (!membership.isController()) return { results: [0], records: [] };
             const live = membership.liveBrokers();
             const records = planLeaderElections(image, (b) => this.isLive(live, b));
+            const shuttingDown = (b: number) => live.get(b)?.controlledShutdown === true;
+            const elected = new Set(records.map(partitionKey));
+            const moves = planControlledShutdown(image, (b) => this.isLive(live, b), shuttingDown, elected);
+            if (elected.size > 0 && [...live.values()].some((b) => b.controlledShutdown === true)) this.dirty = true;
+            records.push(...moves);
             if (records.length > 0) this.opts.fenceNextAppend?.(membership.controllerEpoch());
             return { results: [records.length], records };
           });

@@ -6,11 +6,15 @@
  * Contract:
  * - `start()` grants a lease of ceil(sessionTimeoutMs / 1000) seconds (etcd leases are whole
  *   seconds) and sends a keep-alive every third of that.
- * - The session is lost when etcd says the lease is gone (expired while this process was
- *   paused or cut off, or revoked), or when no keep-alive has succeeded for the whole TTL
- *   (etcd may already have expired it; this broker cannot tell, so it assumes the worst).
- *   `onLost` then fires once and the keeper stops; the owner decides whether to start a new
- *   session (a new lease id: its old keys are gone).
+ * - The session is lost only when etcd says the lease is gone (expired while this process was
+ *   paused or cut off, or revoked): `onLost` then fires once and the keeper stops; the owner
+ *   decides whether to start a new session (a new lease id: its old keys are gone).
+ * - While etcd does not answer, the session is merely unconfirmed (`silentMs` grows past the
+ *   TTL): the keeper keeps trying the same lease. An etcd that was down for longer than the TTL
+ *   renews every lease when it comes back (its lessor promotes them with a fresh TTL), so a
+ *   broker that gave its lease up would needlessly lose its registration, its leaderships and
+ *   the controller role; one whose lease did expire meanwhile hears so on its first answered
+ *   keep-alive. Leaders keep serving meanwhile (docs/cluster.md, "etcd down").
  * - `close()` stops the keep-alives and revokes the lease, so its keys go at once rather than
  *   after the TTL (a clean shutdown); a revoke that fails is logged, the TTL then does it.
  */
@@ -44,6 +48,11 @@ export class EtcdSession {
 
   get alive(): boolean {
     return this.lease !== null && !this.ended;
+  }
+
+  /** How long since a keep-alive last succeeded (past the TTL: etcd may have expired the lease). */
+  get silentMs(): number {
+    return this.opts.client.clock.monotonicMs() - this.lastKeptAliveMs;
   }
 
   async start(): Promise<string> {
@@ -81,9 +90,7 @@ export class EtcdSession {
       this.lastKeptAliveMs = client.clock.monotonicMs();
     } catch (err) {
       if (err instanceof EtcdLeaseNotFoundError) return this.lose(`etcd lease ${this.lease} expired`);
-      const silentMs = client.clock.monotonicMs() - this.lastKeptAliveMs;
-      logger.warn('etcd session keep-alive failed', { lease: this.lease, silentMs, error: String(err) });
-      if (silentMs >= this.ttlSeconds * 1000) return this.lose(`no keep-alive for ${Math.round(silentMs)} ms`);
+      logger.warn('etcd session keep-alive failed; the lease state is unknown until etcd answers', { lease: this.lease, silentMs: Math.round(this.silentMs), error: String(err) });
     }
     this.schedule();
   }

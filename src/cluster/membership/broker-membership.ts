@@ -16,6 +16,14 @@
  *   state after it. `sessionLost` tells this broker its own session ended without close(): it
  *   must stop acting as controller (and as leader) at once; the membership then registers
  *   again with a new session and campaigns again.
+ * - `sessionRestored` follows a `sessionLost` once the broker is registered again (a new
+ *   session): leaderships it fenced may be confirmed then (replica-manager.ts).
+ * - `requestControlledShutdown()` (Kafka's ControlledShutdown request; KRaft's
+ *   BrokerHeartbeat with wantShutDown): marks this broker's registration as shutting down —
+ *   every member then lists it with `controlledShutdown: true`, the controller moves its
+ *   leaderships away and takes it out of ISRs (controller/controlled-shutdown.ts) — and, if it
+ *   is the controller, resigns so that another broker moves them. A broker shutting down
+ *   campaigns no more. It stays live (and serving) until close().
  * - `close()` ends the session (registration and controller key go at once).
  */
 export interface LiveBroker {
@@ -23,12 +31,15 @@ export interface LiveBroker {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** In controlled shutdown: not to be elected leader or kept in (or added to) an ISR. */
+  readonly controlledShutdown?: boolean;
 }
 
 export interface MembershipListener {
   brokersChanged?(brokers: ReadonlyMap<number, LiveBroker>): void;
   controllerChanged?(controllerId: number, controllerEpoch: number): void;
   sessionLost?(reason: string): void;
+  sessionRestored?(): void;
 }
 
 export interface BrokerMembership {
@@ -39,6 +50,7 @@ export interface BrokerMembership {
   controllerEpoch(): number;
   isController(): boolean;
   addListener(listener: MembershipListener): void;
+  requestControlledShutdown(): Promise<void>;
   close(): Promise<void>;
 }
 

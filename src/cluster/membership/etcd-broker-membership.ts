@@ -2,7 +2,8 @@
  * BrokerMembership through etcd (broker-membership.ts has the contract). Keys, under the
  * `etcd.connect` prefix, both bound to the broker's session lease (etcd-session.ts):
  *
- *   <prefix>/brokers/ids/<id>   {"brokerId", "host", "port", "rack"}: a live broker
+ *   <prefix>/brokers/ids/<id>   {"brokerId", "host", "port", "rack"}: a live broker, with
+ *                               "controlledShutdown": true once it asked to shut down
  *   <prefix>/controller         {"brokerId"}: the controller; the key's create revision is
  *                               the controller epoch (it only grows)
  *
@@ -17,6 +18,12 @@
  * with its session, the deletion reaches every broker through the watch, and they campaign
  * again. A broker whose session is lost stops being controller at once (`isController()` is
  * false from then on), tells its listeners, and registers again with a new session.
+ *
+ * Controlled shutdown: the broker stops acting as controller, deletes the controller key if it
+ * holds it (only if bound to its lease) and campaigns no more, then rewrites its own key (same
+ * lease, only if the key is still bound to that lease) with "controlledShutdown": true, so
+ * another broker becomes controller and moves this one's leaderships (the shutting-down
+ * broker never moves them itself, as in Kafka).
  */
 import type { Logger } from '../../base/logger.js';
 import type { EtcdClient, KeyValue } from '../etcd/etcd-client.js';
@@ -45,7 +52,8 @@ function decodeBroker(kv: KeyValue): LiveBroker | null {
   try {
     const o = JSON.parse(kv.value.toString('utf8')) as Partial<LiveBroker>;
     if (!Number.isInteger(o.brokerId) || typeof o.host !== 'string' || !Number.isInteger(o.port)) return null;
-    return { brokerId: o.brokerId!, host: o.host, port: o.port!, rack: typeof o.rack === 'string' ? o.rack : null };
+    const b = { brokerId: o.brokerId!, host: o.host, port: o.port!, rack: typeof o.rack === 'string' ? o.rack : null };
+    return o.controlledShutdown === true ? { ...b, controlledShutdown: true } : b;
   } catch {
     return null;
   }
@@ -62,6 +70,7 @@ export class EtcdBrokerMembership implements BrokerMembership {
   private self: LiveBroker | null = null;
   private watches: EtcdWatch[] = [];
   private closed = false;
+  private shuttingDown = false;
 
   constructor(private readonly opts: EtcdBrokerMembershipOptions) {
     this.keys = membershipKeys(opts.prefix);
@@ -81,7 +90,7 @@ export class EtcdBrokerMembership implements BrokerMembership {
 
   isController(): boolean {
     const s = this.session;
-    return this.self !== null && s !== null && s.alive && this.controller === this.self.brokerId && this.controllerLease === s.leaseId;
+    return this.self !== null && s !== null && s.alive && !this.shuttingDown && this.controller === this.self.brokerId && this.controllerLease === s.leaseId;
   }
 
   addListener(listener: MembershipListener): void {
@@ -91,6 +100,27 @@ export class EtcdBrokerMembership implements BrokerMembership {
   async register(self: LiveBroker): Promise<void> {
     this.self = self;
     await this.join();
+  }
+
+  async requestControlledShutdown(): Promise<void> {
+    // From now on this broker acts as controller no more (isController() is false), even
+    // before the deletion of its key comes back through the watch.
+    this.shuttingDown = true;
+    const session = this.session;
+    const self = this.self;
+    if (this.closed || session === null || !session.alive || self === null) return;
+    const lease = session.leaseId;
+    const controller = this.keys.controller;
+    const resigned = await this.opts.client.txn({
+      compare: [{ key: controller, target: 'LEASE', result: 'EQUAL', value: lease }],
+      success: [{ deleteRange: { key: controller } }],
+    });
+    const key = this.keys.broker(self.brokerId);
+    await this.opts.client.txn({
+      compare: [{ key, target: 'LEASE', result: 'EQUAL', value: lease }],
+      success: [{ put: { key, value: this.registration(self), lease } }],
+    });
+    this.opts.logger.info('controlled shutdown requested in etcd', { brokerId: self.brokerId, resignedController: resigned.succeeded });
   }
 
   async close(): Promise<void> {
@@ -123,7 +153,7 @@ export class EtcdBrokerMembership implements BrokerMembership {
   private async claim(self: LiveBroker, lease: string): Promise<void> {
     const { client, sessionTimeoutMs } = this.opts;
     const key = this.keys.broker(self.brokerId);
-    const value = JSON.stringify({ brokerId: self.brokerId, host: self.host, port: self.port, rack: self.rack });
+    const value = this.registration(self);
     const deadline = client.clock.monotonicMs() + sessionTimeoutMs + 2000;
     for (;;) {
       const r = await client.txn({
@@ -143,6 +173,11 @@ export class EtcdBrokerMembership implements BrokerMembership {
         await this.awaitDeletion(key, held.modRevision + 1, remaining);
       }
     }
+  }
+
+  private registration(self: LiveBroker): string {
+    const b = { brokerId: self.brokerId, host: self.host, port: self.port, rack: self.rack };
+    return JSON.stringify(this.shuttingDown ? { ...b, controlledShutdown: true } : b);
   }
 
   private awaitDeletion(key: string, fromRevision: number, timeoutMs: number): Promise<void> {
@@ -240,7 +275,7 @@ export class EtcdBrokerMembership implements BrokerMembership {
   /** Creates the controller key if nobody holds it; the watch reports who won. */
   private async campaign(): Promise<void> {
     const session = this.session;
-    if (this.closed || session === null || !session.alive || this.controller !== -1) return;
+    if (this.closed || this.shuttingDown || session === null || !session.alive || this.controller !== -1) return;
     const key = this.keys.controller;
     await this.opts.client.txn({
       compare: [{ key, target: 'CREATE', result: 'EQUAL', value: 0 }],
@@ -262,6 +297,7 @@ export class EtcdBrokerMembership implements BrokerMembership {
     while (!this.closed) {
       try {
         await this.join();
+        for (const l of this.listeners) l.sessionRestored?.();
         return;
       } catch (err) {
         this.opts.logger.warn('registering again in etcd failed; retrying', { error: String(err) });

@@ -40,7 +40,10 @@ export class MemoryMembershipGroup {
     if (m === undefined) return;
     this.leave(brokerId);
     m.lost('session expired (test)');
-    if (options.rejoin !== false) this.join(m.self!);
+    if (options.rejoin !== false) {
+      this.join(m.self!);
+      m.notify((l) => l.sessionRestored?.());
+    }
   }
 
   /** Internal. */
@@ -49,6 +52,18 @@ export class MemoryMembershipGroup {
     this.brokers = new Map(this.brokers).set(self.brokerId, self);
     this.notifyBrokers();
     if (this.controller === -1) this.elect(self.brokerId);
+  }
+
+  /** Internal: marks a broker as shutting down; a controller resigns to the lowest other broker not shutting down. */
+  controlledShutdown(brokerId: number): void {
+    const b = this.brokers.get(brokerId);
+    if (b === undefined) return;
+    this.brokers = new Map(this.brokers).set(brokerId, { ...b, controlledShutdown: true });
+    this.notifyBrokers();
+    if (this.controller === brokerId) {
+      const ids = [...this.brokers.values()].filter((x) => x.controlledShutdown !== true).map((x) => x.brokerId).sort((a, c) => a - c);
+      this.elect(ids[0] ?? -1);
+    }
   }
 
   /** Internal. */
@@ -105,11 +120,15 @@ export class MemoryBrokerMembership implements BrokerMembership {
   }
 
   isController(): boolean {
-    return this.self !== null && !this.closed && this.group.controllerId === this.self.brokerId;
+    return this.self !== null && !this.closed && this.group.controllerId === this.self.brokerId && this.group.liveBrokers.get(this.self.brokerId)?.controlledShutdown !== true;
   }
 
   addListener(listener: MembershipListener): void {
     this.listeners.push(listener);
+  }
+
+  async requestControlledShutdown(): Promise<void> {
+    if (this.self !== null && !this.closed) this.group.controlledShutdown(this.self.brokerId);
   }
 
   async close(): Promise<void> {
