@@ -10,6 +10,9 @@
  *   metadata  creating then deleting BENCH_METADATA_TOPICS (10000) topics one request each
  *             against a broker on a temp dir (bench/metadata-topics.mjs): ms per topic of
  *             the first and last 500 of each phase.
+ *   cluster   brokers joined through a real etcd (bench/cluster.mjs): RF=3 acks=all vs RF=1
+ *             acks=1 on 3 brokers, leader failover times under an idempotent probe, and 2
+ *             brokers vs 1 (scale-out on one machine).
  *   broker    `node dist/src/cli/main.js server` on a temp dir: start-up time to the first
  *             Metadata answer, RSS idle / under load / after load, and produce, consume
  *             and latency figures driven by librdkafka (bench/perf_produce.py,
@@ -26,7 +29,7 @@
  *   BENCH_RATES (10000,100000)   fixed rates (records/s) for the latency runs
  *   BENCH_LOOPBACK_BYTES (1e9)   bytes per loopback run
  *   BENCH_LINGER_MS (5), BENCH_BATCH_SIZE (1048576)   producer settings of throughput runs
- *   BENCH_SECTIONS (loopback,mock,broker,metadata,eos) which parts to run (eos: the exactly-once
+ *   BENCH_SECTIONS (loopback,mock,broker,metadata,eos,cluster) which parts to run (eos: the exactly-once
  *                                rows, on the broker; needs broker)
  *   BENCH_METADATA_TOPICS (10000)  topics created and deleted by the metadata section
  *   BENCH_CLIENTS (librdkafka,sherwood)               which load generators to use
@@ -44,6 +47,7 @@ import { join } from 'node:path';
 import { ROOT, PYTHON, runTool, freePort, memoryOf, sampleRss, round, sleep, table, commandLine } from './lib.mjs';
 import { buildMockCluster, startMockCluster } from './mock-cluster.mjs';
 import { metadataTopicsBench } from './metadata-topics.mjs';
+import { clusterSection } from './cluster.mjs';
 
 const env = process.env;
 const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
@@ -57,7 +61,7 @@ const cfg = {
   loopbackBytes: num('BENCH_LOOPBACK_BYTES', 1e9),
   lingerMs: num('BENCH_LINGER_MS', 5),
   batchSize: num('BENCH_BATCH_SIZE', 1048576),
-  sections: list('BENCH_SECTIONS', 'loopback,mock,broker,metadata,eos'),
+  sections: list('BENCH_SECTIONS', 'loopback,mock,broker,metadata,eos,cluster'),
   metadataTopics: num('BENCH_METADATA_TOPICS', 10000),
   clients: list('BENCH_CLIENTS', 'librdkafka,sherwood'),
   txnRecords: num('BENCH_TXN_RECORDS', 1000),
@@ -531,6 +535,11 @@ function targets() {
     const m = figures.find((f) => f.section === 'metadata' && f.name.startsWith(`${phase} `) && f.name.endsWith('last 500'));
     add(`metadata: ${phase} ${cfg.metadataTopics} topics one request each, last 500 within 2x the first 500`, m?.ratio === undefined ? null : `${m.ratio}x`, m?.ratio <= 2);
   }
+  const rf3 = figures.find((f) => f.section === 'cluster' && f.name.startsWith('produce librdkafka 6p RF=3'));
+  add('cluster: RF=3 acks=all >= 0.5 of RF=1 acks=1 (3 brokers, librdkafka 6p)', rf3?.ratio === undefined || rf3?.ratio === null ? null : `${rf3.ratio}x`, rf3?.ratio >= 0.5);
+  for (const f of figures.filter((x) => x.section === 'cluster' && (x.name.startsWith('failover') || x.name.startsWith('scale-out') && x.ratio != null))) {
+    out.push({ target: f.name, measured: f.ratio != null ? `${f.ratio}x` : f.value ?? '-', status: 'info' });
+  }
   const peak = find('RSS peak under load (sampled 10/s)');
   out.push({ target: 'RSS bounded under load (peak MB while loaded; see also RSS after load)', measured: peak?.value ?? '-', status: 'info' });
   return out;
@@ -561,6 +570,7 @@ async function main() {
   };
   await guard('loopback', loopbackSection);
   await guard('metadata', metadataSection);
+  await guard('cluster', () => clusterSection({ records: cfg.records, recordSize: cfg.recordSize, repeat: cfg.repeat, figure, overrides: cfg.brokerOverrides }));
   if (cfg.sections.includes('mock') || cfg.sections.includes('broker') || cfg.sections.includes('eos')) {
     try {
       await loadSection();
@@ -577,7 +587,7 @@ async function main() {
     detail: f.p50 !== undefined ? `p50 ${f.p50} p99.9 ${f.p999} max ${f.max} ms @ ${f.achieved_rate}/s` : f.records_per_s ? `${f.records_per_s} rec/s` : '',
   }))));
   const t = targets();
-  console.log('\nTargets (issues 6, 9, 11 and 12)');
+  console.log('\nTargets (issues 6, 9, 11, 12 and 13)');
   console.log(table(t));
   const finished = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');

@@ -80,6 +80,8 @@ export interface TopicManagerOptions {
   rack?: string | null;
   /** The partition logs on disk, adopted as topics when the store holds no metadata at all. */
   adoptOnFirstStart?: () => readonly { topic: string; partition: number }[];
+  /** A cluster member (etcd or a shared store): the internal topics get their configured replication factors. */
+  clustered?: boolean;
   /** A cluster's live brokers (membership/); default: every broker registered in the image. */
   liveBrokers?: () => ReadonlyMap<number, { readonly brokerId: number; readonly rack: string | null }>;
 }
@@ -216,16 +218,29 @@ export class TopicManager {
     if (this.current.topic(name) !== undefined) return ErrorCode.NONE;
     if (validateName(name) !== null) return ErrorCode.INVALID_TOPIC_EXCEPTION;
     if (name === GROUP_METADATA_TOPIC_NAME) {
-      return { name, internal: true, numPartitions: this.brokerInt('offsets.topic.num.partitions', 50), replicationFactor: 1,
+      return { name, internal: true, numPartitions: this.brokerInt('offsets.topic.num.partitions', 50),
+        replicationFactor: this.internalReplicationFactor('offsets.topic.replication.factor'),
         configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(this.brokerInt('offsets.topic.segment.bytes', 104857600)) } };
     }
     if (name === TRANSACTION_STATE_TOPIC_NAME) {
-      return { name, internal: true, numPartitions: this.brokerInt('transaction.state.log.num.partitions', 50), replicationFactor: 1,
+      return { name, internal: true, numPartitions: this.brokerInt('transaction.state.log.num.partitions', 50),
+        replicationFactor: this.internalReplicationFactor('transaction.state.log.replication.factor'),
         configs: { 'cleanup.policy': 'compact', 'compression.type': 'uncompressed', 'unclean.leader.election.enable': 'false',
-          'min.insync.replicas': '1', 'segment.bytes': String(this.brokerInt('transaction.state.log.segment.bytes', 104857600)) } };
+          'min.insync.replicas': String(Math.min(this.brokerInt('transaction.state.log.min.isr', 2), this.internalReplicationFactor('transaction.state.log.replication.factor'))),
+          'segment.bytes': String(this.brokerInt('transaction.state.log.segment.bytes', 104857600)) } };
     }
     if (!this.brokerBool('auto.create.topics.enable', true)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     return { name, numPartitions: -1, replicationFactor: -1 };
+  }
+
+  /**
+   * The replication factor of an internal topic: the configured one (Kafka's default 3) in a
+   * cluster, where creation fails (INVALID_REPLICATION_FACTOR) while fewer brokers are live;
+   * 1 on a standalone broker, which is the only broker there will ever be (what Kafka's
+   * single-broker server.properties sets by hand).
+   */
+  private internalReplicationFactor(key: string): number {
+    return this.opts.clustered === true ? this.brokerInt(key, 3) : 1;
   }
 
   // ---- delete ---------------------------------------------------------------------------

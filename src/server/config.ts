@@ -164,7 +164,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
 
   // --- Consumer groups and offsets
   def('offsets.topic.num.partitions', 'int', 50, 'Partitions of __consumer_offsets (fixed once the topic exists).', { validate: atLeast(1) }),
-  def('offsets.topic.replication.factor', 'int', 1, 'Replication factor of __consumer_offsets. Kafka defaults to 3; a single broker needs 1. No effect yet in Sherwood.', { validate: atLeast(1) }),
+  def('offsets.topic.replication.factor', 'int', 3, 'Replication factor of __consumer_offsets in a cluster (created on first use; COORDINATOR_NOT_AVAILABLE while fewer brokers are live). A standalone broker always uses 1.', { validate: atLeast(1) }),
   def('offsets.topic.segment.bytes', 'int', 104857600, 'segment.bytes of __consumer_offsets.', { validate: atLeast(1) }),
   def('offsets.retention.minutes', 'int', 10080, 'Committed offsets of an empty group expire after this many minutes.', { validate: atLeast(1) }),
   def('offsets.retention.check.interval.ms', 'long', 600000, 'How often expired offsets are removed.', { validate: atLeast(1) }),
@@ -178,8 +178,8 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
 
   // --- Transactions and producer state
   def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state.', { validate: atLeast(1) }),
-  def('transaction.state.log.replication.factor', 'int', 1, 'Replication factor of __transaction_state. Kafka defaults to 3; a single broker needs 1. No effect yet in Sherwood.', { validate: atLeast(1) }),
-  def('transaction.state.log.min.isr', 'int', 1, 'min.insync.replicas of __transaction_state. Kafka defaults to 2. No effect yet in Sherwood.', { validate: atLeast(1) }),
+  def('transaction.state.log.replication.factor', 'int', 3, 'Replication factor of __transaction_state in a cluster (created on first use; COORDINATOR_NOT_AVAILABLE while fewer brokers are live). A standalone broker always uses 1.', { validate: atLeast(1) }),
+  def('transaction.state.log.min.isr', 'int', 2, 'min.insync.replicas of __transaction_state (capped at its replication factor, so 1 on a standalone broker).', { validate: atLeast(1) }),
   def('transaction.state.log.segment.bytes', 'int', 104857600, 'segment.bytes of __transaction_state.', { validate: atLeast(1) }),
   def('transaction.max.timeout.ms', 'int', 900000, 'Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT above).', { validate: atLeast(1) }),
   def('transactional.id.expiration.ms', 'int', 604800000, 'A transactional id in Empty, CompleteCommit or CompleteAbort without activity for this long is removed.', { validate: atLeast(1), dynamic: true }),

@@ -16,7 +16,7 @@ import { EtcdClient } from '../cluster/etcd/etcd-client.js';
 import { parseEtcdConnect } from '../cluster/etcd/etcd-connect.js';
 import { httpEtcdTransport } from '../cluster/etcd/etcd-transport.js';
 import { EtcdMetadataStore } from '../cluster/metadata/etcd-metadata-store.js';
-import { EtcdBrokerMembership } from '../cluster/membership/etcd-broker-membership.js';
+import { EtcdBrokerMembership, membershipKeys } from '../cluster/membership/etcd-broker-membership.js';
 import type { BrokerMembership } from '../cluster/membership/broker-membership.js';
 
 export interface EtcdCluster {
@@ -26,6 +26,8 @@ export interface EtcdCluster {
   readonly membership: BrokerMembership;
   /** The cluster's id: the one in etcd, or `proposed` if this broker is the first. */
   clusterId(proposed: string): Promise<string>;
+  /** The next metadata append also requires this controller epoch (null clears): controller fencing. */
+  fenceNextAppend(controllerEpoch: number | null): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export function openEtcdCluster(opts: { connect: string; sessionTimeoutMs: numbe
   const key = `${prefix}/cluster/id`;
   return {
     client, prefix, store, membership,
+    fenceNextAppend(controllerEpoch) {
+      store.fenceNextAppend(controllerEpoch === null ? null : { key: membershipKeys(prefix).controller, controllerEpoch });
+    },
     async clusterId(proposed) {
       const r = await client.txn({
         compare: [{ key, target: 'CREATE', result: 'EQUAL', value: 0 }],

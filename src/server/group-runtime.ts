@@ -22,6 +22,7 @@
  *   be created; the next request tries again).
  */
 import type { LeadershipListener } from '../cluster/replica-manager.js';
+import type { Partition } from '../cluster/partition.js';
 import type { MetadataChanges, MetadataListener } from '../cluster/metadata/metadata-image.js';
 import { GROUP_METADATA_TOPIC_NAME } from '../cluster/topic-name.js';
 import { CoordinatorWriteError } from '../coordinator/runtime/coordinator-errors.js';
@@ -77,6 +78,10 @@ export function internalTopicLoader(broker: Broker, topic: string): CoordinatorL
     async load(partition, onBatches) {
       const p = broker.replicaManager.getPartitionOrError(topic, partition);
       if (typeof p === 'number') throw new Error(`${topic}-${partition} is not hosted here (error ${p})`);
+      // A new leader's high watermark can trail its log (a follower learns it one fetch late):
+      // what it has may be committed already, so load only once the high watermark reaches
+      // the log end it had when elected (its ISR fetching brings it there, as Kafka waits too).
+      await caughtUp(p, p.logEndOffset);
       let offset = p.logStartOffset;
       const end = p.highWatermark;
       while (offset < end) {
@@ -88,6 +93,25 @@ export function internalTopicLoader(broker: Broker, topic: string): CoordinatorL
       }
     },
   };
+}
+
+/** Resolves once `p`'s high watermark reaches `target`; rejects if it stops leading first. */
+function caughtUp(p: Partition, target: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      if (!p.isLeader) {
+        reject(new Error(`${p.topic}-${p.partitionIndex} is no longer led here`));
+        return true;
+      }
+      if (p.highWatermark < target) return false;
+      resolve();
+      return true;
+    };
+    if (check()) return;
+    const stop = p.onStateChange(() => {
+      if (check()) stop();
+    });
+  });
 }
 
 /** The bytes of the complete batches at the start of `buf` and the offset after the last one; null if none. */

@@ -40,6 +40,7 @@ import { resolveTopicSettings } from '../cluster/topic-settings.js';
 import { ClusterController } from '../cluster/controller/cluster-controller.js';
 import { openEtcdCluster } from './etcd-cluster.js';
 import { Broker } from './broker.js';
+import { ClusterAddPartitionsToTxnSender, ClusterTransactionMarkerWriter, PeerChannels } from './inter-broker-txn.js';
 import { BrokerConfig, brokerProperties, parseServerProperties } from './config.js';
 
 export { brokerProperties };
@@ -152,7 +153,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   let topics: TopicManager;
   try {
     topics = await TopicManager.open({
-      store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'),
+      store, config, random, logger, nodeId, rack: config.get<string | null>('broker.rack'), clustered,
       // Adopting logs found on disk is for a lone broker's first start, never a cluster member's.
       ...(clustered ? {} : { adoptOnFirstStart: () => logs.all().map((l) => ({ topic: l.topic, partition: l.partition })) }),
       ...(cluster === null ? {} : { liveBrokers: () => withSelf(cluster.membership.liveBrokers(), nodeId, config.get<string | null>('broker.rack')) }),
@@ -177,6 +178,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       ...(cluster === null ? {} : { isReplicaIsrEligible: (id: number) => id === nodeId || cluster.membership.liveBrokers().has(id) }),
     } } : {}),
   });
+  let peers: PeerChannels | null = null;
   const broker = new Broker({
     config, nodeId, clusterId, clock, random, logger, fs, logs, topics, replicaManager, handlers,
     ...(cluster === null ? {} : { membership: cluster.membership }),
@@ -185,9 +187,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     topics.addListener(replicaManager);
     broker.groups.attach();
     broker.transactions.attach();
+    if (clustered) peers = useInterBrokerTransactions(broker, config, topics, options.transport ?? tcpTransport, clock, logger, nodeId);
     await replicaManager.startup(topics.image);
   } catch (err) {
     broker.closeServices();
+    peers?.close();
     await replicaManager.shutdown();
     await topics.close();
     await cluster?.close();
@@ -211,6 +215,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     controller?.close();
     await cluster?.membership.close();
     broker.closeServices();
+    peers?.close();
     await replicaManager.shutdown();
     await topics.close();
     await cluster?.close();
@@ -239,7 +244,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       throw err;
     }
     if (cluster !== null) {
-      controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms') });
+      controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), fenceNextAppend: (e) => cluster.fenceNextAppend(e) });
       controller.start();
     }
   }
@@ -294,6 +299,23 @@ function replicationServices(config: BrokerConfig, topics: TopicManager, transpo
       topics.alterPartitionIsr(topic, partition, leaderEpoch, partitionEpoch, isr),
     replicaLagTimeMaxMs: timerMs(config.getLong('replica.lag.time.max.ms')),
   };
+}
+
+/** The transaction coordinator's requests to other brokers (markers, AddPartitionsToTxn) over their own channels. */
+function useInterBrokerTransactions(broker: Broker, config: BrokerConfig, topics: TopicManager, transport: Transport, clock: Clock, logger: Logger, nodeId: number): PeerChannels {
+  const peers = new PeerChannels({
+    localBrokerId: nodeId, transport, clock, logger, requestTimeoutMs: config.getInt('request.timeout.ms'),
+    endpoint: (brokerId) => {
+      const endpoints = topics.image.broker(brokerId)?.endpoints ?? [];
+      const name = config.get<string | null>('inter.broker.listener.name');
+      return (name === null ? endpoints[0] : endpoints.find((e) => e.name === name)) ?? null;
+    },
+  });
+  broker.transactions.useInterBroker({
+    markerWriter: new ClusterTransactionMarkerWriter(broker, peers),
+    sender: new ClusterAddPartitionsToTxnSender(broker, peers, broker.transactions.localSender),
+  });
+  return peers;
 }
 
 /** An in-memory broker never crashes, so it keeps no durable copy of its files (half the memory). */

@@ -22,7 +22,9 @@
  * - `addOrVerify()`: KIP-890 for the produce path (and TxnOffsetCommit): Kafka's
  *   AddPartitionsToTxnManager — verify the partitions are in the producer's transaction
  *   (part 1), or add them (part 2, Produce v12 / TxnOffsetCommit v5) — through the
- *   AddPartitionsToTxnSender seam (local here), without creating the topic.
+ *   AddPartitionsToTxnSender seam (local on one broker; in a cluster inter-broker-txn.ts sends it
+ *   to the coordinator's broker, and its marker writer sends markers to each partition's leader),
+ *   without creating the topic.
  */
 import type { LeadershipListener } from '../cluster/replica-manager.js';
 import { GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME } from '../cluster/topic-name.js';
@@ -169,6 +171,7 @@ export class TransactionRuntime implements LeadershipListener {
   private coordinator: TransactionCoordinatorService | null = null;
   private creating: Promise<void> | null = null;
   private closed = false;
+  private interBroker: { markerWriter: TransactionMarkerWriter; sender: AddPartitionsToTxnSender } | null = null;
 
   constructor(private readonly broker: Broker) {}
 
@@ -208,7 +211,7 @@ export class TransactionRuntime implements LeadershipListener {
       writer: transactionLogWriter(this.broker),
       loader: internalTopicLoader(this.broker, TRANSACTION_STATE_TOPIC_NAME),
       producerIds: this.broker.producerIds,
-      markerWriter: new LocalTransactionMarkerWriter(this.broker),
+      markerWriter: this.interBroker?.markerWriter ?? new LocalTransactionMarkerWriter(this.broker),
     });
     return this.coordinator;
   }
@@ -275,7 +278,9 @@ export class TransactionRuntime implements LeadershipListener {
   async addOrVerify(
     transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], operation: TransactionSupportedOperation,
   ): Promise<number[]> {
-    if (this.closed || this.coordinator === null || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
+    // In a cluster the coordinator may be on another broker: this one need not have a service.
+    const noLocalService = this.coordinator === null && this.interBroker === null;
+    if (this.closed || noLocalService || this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME) === undefined) {
       return partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
     const codes = await this.sender.send({ transactionalId, producerId, producerEpoch, verifyOnly: operation !== 'addPartition', partitions }, 5);
@@ -286,8 +291,25 @@ export class TransactionRuntime implements LeadershipListener {
     });
   }
 
-  /** The way partitions reach the transaction coordinator (a local call on one broker). */
-  readonly sender: AddPartitionsToTxnSender = { send: (entry, version) => addOrVerifyAtCoordinator(this.service, entry, version) };
+  /** The local coordinator's handling of an AddPartitionsToTxn v4+ entry. */
+  readonly localSender: AddPartitionsToTxnSender = {
+    send: (entry, version) => (this.coordinator === null
+      ? Promise.resolve(entry.partitions.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE))
+      : addOrVerifyAtCoordinator(this.coordinator, entry, version)),
+  };
+
+  /** The way partitions reach the transaction coordinator: a local call on one broker, the coordinator's broker in a cluster. */
+  get sender(): AddPartitionsToTxnSender {
+    return this.interBroker?.sender ?? this.localSender;
+  }
+
+  /**
+   * In a cluster (start.ts, before the partitions start): markers go to each partition's
+   * leader and AddPartitionsToTxn to the coordinator's broker (inter-broker-txn.ts).
+   */
+  useInterBroker(interBroker: { markerWriter: TransactionMarkerWriter; sender: AddPartitionsToTxnSender }): void {
+    this.interBroker = interBroker;
+  }
 
   close(): void {
     this.closed = true;

@@ -15,9 +15,11 @@
  * Runs are serialized; a change arriving during a run causes one more run after it. A failed
  * run (etcd unreachable) is retried after `retryMs`.
  *
- * Not done yet: fencing a deposed controller's writes by controller epoch (a controller whose
- * session was lost stops at once, but a write already sent may still land), controlled
- * shutdown, preferred-leader rebalancing.
+ * Fencing: every decision is appended with `fenceNextAppend(controllerEpoch)` (the epoch this
+ * broker held when it planned), so a write from a controller deposed meanwhile is refused by
+ * etcd in the same txn (ControllerFencedError) instead of landing after its successor's.
+ *
+ * Not done yet: controlled shutdown, preferred-leader rebalancing.
  */
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
@@ -25,6 +27,7 @@ import type { MetadataImage } from '../metadata/metadata-image.js';
 import type { MetadataRecord } from '../metadata/metadata-records.js';
 import type { BrokerMembership } from '../membership/broker-membership.js';
 import { planLeaderElections } from './leader-election.js';
+import { ControllerFencedError } from '../metadata/metadata-store.js';
 
 export interface ControllerTarget {
   applyChange<R>(plan: (image: MetadataImage) => { results: R[]; records: MetadataRecord[] }): Promise<R[]>;
@@ -38,6 +41,11 @@ export interface ClusterControllerOptions {
   retryMs?: number;
   /** etcd.session.timeout.ms: the start-up grace for brokers never seen alive. */
   sessionTimeoutMs: number;
+  /**
+   * Shared stores: the next metadata append must find this controller epoch still current
+   * (EtcdMetadataStore.fenceNextAppend); null clears it. Called right before the append.
+   */
+  fenceNextAppend?(controllerEpoch: number | null): void;
 }
 
 export class ClusterController {
@@ -96,6 +104,7 @@ export class ClusterController {
             if (!membership.isController()) return { results: [0], records: [] };
             const live = membership.liveBrokers();
             const records = planLeaderElections(image, (b) => this.isLive(live, b));
+            if (records.length > 0) this.opts.fenceNextAppend?.(membership.controllerEpoch());
             return { results: [records.length], records };
           });
           if (written[0]! > 0) {
@@ -103,6 +112,11 @@ export class ClusterController {
             logger.info('controller moved partition leaderships after a membership change', { changes: written[0], liveBrokers: [...membership.liveBrokers().keys()] });
           }
         } catch (err) {
+          this.opts.fenceNextAppend?.(null);
+          if (err instanceof ControllerFencedError) {
+            logger.warn('controller decision refused: this broker is no longer the controller', { error: err.message });
+            continue;
+          }
           logger.warn('controller could not write partition changes; retrying', { error: String(err) });
           clock.schedule(this.opts.retryMs ?? 1000, () => this.poke());
         }

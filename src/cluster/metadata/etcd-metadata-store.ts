@@ -29,6 +29,12 @@
  * image's offset means a log this store cannot follow: it is logged, and further remote
  * batches and own appends are refused until the broker restarts.
  *
+ * Controller fencing (fenceNextAppend): a controller decision is appended with one more
+ * compare in the same txn — the controller key's create revision (the controller epoch) must
+ * still be the one the decision was planned under. A controller deposed while its write was in
+ * flight (its session expired, another broker won the campaign) therefore writes nothing: the
+ * append rejects ControllerFencedError (not a conflict, so it is not planned again).
+ *
  * Not done: snapshots (the log grows by one key per change; load reads all of it) and
  * batches above etcd's request size limit (--max-request-bytes, 1.5 MiB by default) fail
  * with EtcdRequestError.
@@ -42,7 +48,7 @@ import type { EtcdWatch, WatchEvent } from '../etcd/etcd-watch.js';
 import { EMPTY_METADATA_IMAGE, type MetadataImage } from './metadata-image.js';
 import { MetadataDelta } from './metadata-delta.js';
 import { decodeRecord, encodeRecord, type MetadataRecord } from './metadata-records.js';
-import { MetadataConflictError, type MetadataStore } from './metadata-store.js';
+import { ControllerFencedError, MetadataConflictError, type MetadataStore } from './metadata-store.js';
 
 export interface EtcdMetadataStoreOptions {
   client: EtcdClient;
@@ -52,6 +58,12 @@ export interface EtcdMetadataStoreOptions {
   random: Random;
   /** Batches read per range request on load. */
   loadPageSize?: number;
+}
+
+/** The controller key and the epoch (its create revision) a fenced append requires. */
+export interface ControllerFence {
+  key: string;
+  controllerEpoch: number;
 }
 
 interface Batch {
@@ -95,6 +107,7 @@ export class EtcdMetadataStore implements MetadataStore {
   private broken: Error | null = null;
   private closed = false;
   private writes = 0;
+  private fence: ControllerFence | null = null;
   /** This store's writer id: which batches are its own when reading back. */
   readonly writerId: string;
   readonly stats = { remoteBatches: 0, ownBatches: 0, conflicts: 0, reloads: 0 };
@@ -115,11 +128,21 @@ export class EtcdMetadataStore implements MetadataStore {
     return image;
   }
 
+  /**
+   * The next append (only that one) also requires `fence.key`'s create revision to be
+   * `fence.controllerEpoch`; null clears a fence no append consumed.
+   */
+  fenceNextAppend(fence: ControllerFence | null): void {
+    this.fence = fence;
+  }
+
   onRemoteRecords(fn: (records: readonly MetadataRecord[], image: MetadataImage) => void): void {
     this.listener = fn;
   }
 
   async append(records: readonly MetadataRecord[], expectedOffset?: number): Promise<MetadataImage> {
+    const fence = this.fence;
+    this.fence = null;
     if (this.closed) throw new StorageError('the metadata store is closed');
     if (this.broken !== null) throw new StorageError('this broker cannot follow the etcd metadata log (see the earlier error); restart it', { cause: this.broken });
     if (records.length === 0) return this.image;
@@ -133,7 +156,10 @@ export class EtcdMetadataStore implements MetadataStore {
     const value = encodeBatch({ offset: expected, writer, records: [...records] });
     this.appending = true;
     try {
-      const committed = await this.casAppend(expected, next.offset, value, writer);
+      const committed = await this.casAppend(expected, next.offset, value, writer, fence);
+      if (!committed.ok && committed.fenced !== undefined) {
+        throw new ControllerFencedError(fence!.controllerEpoch, committed.fenced);
+      }
       if (!committed.ok) {
         this.stats.conflicts++;
         throw new MetadataConflictError(expected, committed.head);
@@ -155,21 +181,31 @@ export class EtcdMetadataStore implements MetadataStore {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private async casAppend(expected: number, nextOffset: number, value: string, writer: string): Promise<{ ok: true } | { ok: false; head: number }> {
+  private async casAppend(expected: number, nextOffset: number, value: string, writer: string, fence: ControllerFence | null): Promise<{ ok: true } | { ok: false; head: number; fenced?: number }> {
     const { client } = this.opts;
     const head = this.keys.head;
     try {
       const r = await client.txn({
-        compare: [expected === 0
-          ? { key: head, target: 'VERSION', result: 'EQUAL', value: 0 }
-          : { key: head, target: 'VALUE', result: 'EQUAL', value: String(expected) }],
+        compare: [
+          expected === 0
+            ? { key: head, target: 'VERSION', result: 'EQUAL', value: 0 }
+            : { key: head, target: 'VALUE', result: 'EQUAL', value: String(expected) },
+          ...(fence === null ? [] : [{ key: fence.key, target: 'CREATE' as const, result: 'EQUAL' as const, value: fence.controllerEpoch }]),
+        ],
         success: [{ put: { key: this.keys.batch(expected), value } }, { put: { key: head, value: String(nextOffset) } }],
-        failure: [{ range: { key: head } }],
+        failure: [{ range: { key: head } }, ...(fence === null ? [] : [{ range: { key: fence.key } }])],
       });
       if (r.succeeded) return { ok: true };
       const res = r.responses[0];
       const kv = res !== undefined && 'range' in res ? res.range.kvs[0] : undefined;
-      return { ok: false, head: kv === undefined ? 0 : Number(kv.value.toString()) };
+      const headNow = kv === undefined ? 0 : Number(kv.value.toString());
+      if (fence !== null) {
+        const c = r.responses[1];
+        const ckv = c !== undefined && 'range' in c ? c.range.kvs[0] : undefined;
+        const epochNow = ckv === undefined ? -1 : ckv.createRevision;
+        if (epochNow !== fence.controllerEpoch) return { ok: false, head: headNow, fenced: epochNow };
+      }
+      return { ok: false, head: headNow };
     } catch (err) {
       if (!(err instanceof EtcdUnavailableError) || !err.outcomeUnknown) throw err;
       // Did the txn land? Our batch at `expected` says yes; anything else says no.

@@ -40,3 +40,14 @@ export class MetadataConflictError extends BrokerError {
     this.name = 'MetadataConflictError';
   }
 }
+
+/**
+ * A controller's append was refused because the controller key's epoch is no longer the one the
+ * change was planned under: the writer was deposed (docs/cluster.md, controller fencing).
+ */
+export class ControllerFencedError extends BrokerError {
+  constructor(readonly plannedEpoch: number, readonly currentEpoch: number) {
+    super('SHERWOOD_STORAGE', `controller fenced: planned under controller epoch ${plannedEpoch}, the controller epoch is now ${currentEpoch}`);
+    this.name = 'ControllerFencedError';
+  }
+}

@@ -13,7 +13,7 @@ import { EtcdClient } from '../../../src/cluster/etcd/etcd-client.js';
 import { parseEtcdConnect } from '../../../src/cluster/etcd/etcd-connect.js';
 import { httpEtcdTransport, type EtcdStream, type EtcdTransport } from '../../../src/cluster/etcd/etcd-transport.js';
 import { EtcdMetadataStore } from '../../../src/cluster/metadata/etcd-metadata-store.js';
-import { MetadataConflictError } from '../../../src/cluster/metadata/metadata-store.js';
+import { ControllerFencedError, MetadataConflictError } from '../../../src/cluster/metadata/metadata-store.js';
 import type { MetadataImage } from '../../../src/cluster/metadata/metadata-image.js';
 import type { MetadataRecord } from '../../../src/cluster/metadata/metadata-records.js';
 import { etcdAvailable, startEtcd, type TestEtcd } from '../../helpers/etcd.js';
@@ -96,6 +96,33 @@ describe('EtcdMetadataStore', { skip }, () => {
     const fresh = newStore('/cas');
     assert.deepEqual(topicNames(await fresh.load()), ['t1', 't2']);
     for (const s of [a.store, b.store, fresh]) await s.close();
+  });
+
+  test('controller fencing: an append fenced on a controller epoch that is no longer current writes nothing', async () => {
+    const a = watched('/fence');
+    await a.store.load();
+    const client = new EtcdClient({ endpoints: parseEtcdConnect(etcd.endpoint).endpoints, transport: httpEtcdTransport(), clock: systemClock });
+    clients.push(client);
+    const key = '/fence/controller';
+    await client.put(key, '{"brokerId":1}');
+    const epoch1 = (await client.get(key))!.createRevision;
+    a.store.fenceNextAppend({ key, controllerEpoch: epoch1 });
+    await a.store.append(createTopic(1), 0);
+    // Deposed: the key went with the old controller's session and another broker created it.
+    await client.deleteRange(key);
+    await client.put(key, '{"brokerId":2}');
+    const epoch2 = (await client.get(key))!.createRevision;
+    a.store.fenceNextAppend({ key, controllerEpoch: epoch1 });
+    await assert.rejects(a.store.append(createTopic(2), 2), (e: unknown) => e instanceof ControllerFencedError && e.plannedEpoch === epoch1 && e.currentEpoch === epoch2);
+    // The key absent altogether (no controller) fences too.
+    await client.deleteRange(key);
+    a.store.fenceNextAppend({ key, controllerEpoch: epoch2 });
+    await assert.rejects(a.store.append(createTopic(2), 2), (e: unknown) => e instanceof ControllerFencedError && e.currentEpoch === -1);
+    // The fence applies to one append only; an unfenced append goes through.
+    await a.store.append(createTopic(2), 2);
+    const fresh = newStore('/fence');
+    assert.deepEqual(topicNames(await fresh.load()), ['t1', 't2']);
+    for (const s of [a.store, fresh]) await s.close();
   });
 
   test('concurrent writers: every batch lands once, every store ends with the same log', async () => {
