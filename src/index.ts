@@ -8,7 +8,7 @@
  */
 export { startBroker, type StartBrokerOptions, type RunningBroker } from './server/start.js';
 export { Broker, type BrokerEndpoint } from './server/broker.js';
-export { BrokerConfig, BROKER_CONFIG_DEFS, parseServerProperties, type ConfigDef } from './server/config.js';
+export { BrokerConfig, BROKER_CONFIG_DEFS, parseServerProperties, type ConfigDef, type ClusterMembershipOptions } from './server/config.js';
 export { BrokerError, ConfigError, BROKER_ERROR_CODES, type BrokerErrorCode } from './base/errors.js';
 export type { LogLevel, Logger } from './base/logger.js';
 export { SharedMetadataLog, SharedMemoryMetadataStore } from './cluster/metadata/shared-memory-metadata-store.js';

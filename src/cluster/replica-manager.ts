@@ -102,6 +102,8 @@ export interface AppendRecordsOptions {
   timeoutMs: number;
   /** 'coordinator' for the broker's own writes to internal topics. */
   origin: AppendOrigin;
+  /** Called once the append is done (or refused), before acks=all waits for followers. */
+  appended?: () => void;
 }
 
 export function isValidAcks(acks: number): boolean {
@@ -161,6 +163,7 @@ export class ReplicaManager {
     const p = this.getPartitionOrError(topic, partition);
     if (typeof p === 'number') return failedAppend(p, p === ErrorCode.NOT_LEADER_OR_FOLLOWER ? NOT_LEADER_MESSAGE : UNKNOWN_MESSAGE);
     const result = await p.appendRecordsToLeader(records, options.origin, options.acks);
+    options.appended?.();
     if (result.errorCode !== ErrorCode.NONE || options.acks !== -1 || result.lastOffset < 0) return result;
     const code = await p.waitForAcks(result.lastOffset + 1, options.timeoutMs);
     if (code === ErrorCode.NONE) return result;

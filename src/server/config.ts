@@ -519,10 +519,31 @@ function parseListeners(key: string, entries: string[], protocols: Map<string, s
 }
 
 /** Turns StartBrokerOptions into the flat property map BrokerConfig validates. */
+/** startBroker's `cluster` section: the etcd.connect family of settings, as options. */
+export interface ClusterMembershipOptions {
+  /** etcd members' client addresses, 'host:port' each (the JSON gateway over http). */
+  etcd: string | readonly string[];
+  /** The key prefix this cluster lives under (etcd.connect's `/prefix`); '' or absent: `/`. */
+  prefix?: string;
+  /** etcd.session.timeout.ms */
+  sessionTimeoutMs?: number;
+  /** broker.rack */
+  rack?: string;
+}
+
 export function brokerProperties(options: {
   host?: string; port?: number; dataDir?: string; nodeId?: number; logLevel?: LogLevel; overrides?: Record<string, string>;
+  cluster?: ClusterMembershipOptions;
 }): Record<string, string> {
   const props: Record<string, string> = { ...options.overrides };
+  const cluster = options.cluster;
+  if (cluster !== undefined) {
+    const hosts = typeof cluster.etcd === 'string' ? [cluster.etcd] : [...cluster.etcd];
+    const prefix = cluster.prefix ?? '';
+    props['etcd.connect'] = hosts.join(',') + (prefix === '' || prefix.startsWith('/') ? prefix : `/${prefix}`);
+    if (cluster.sessionTimeoutMs !== undefined) props['etcd.session.timeout.ms'] = String(cluster.sessionTimeoutMs);
+    if (cluster.rack !== undefined) props['broker.rack'] = cluster.rack;
+  }
   if (options.dataDir !== undefined) {
     props['log.dirs'] = options.dataDir;
     delete props['log.dir'];

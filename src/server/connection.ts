@@ -14,7 +14,10 @@
  * Concurrency: by default one request runs at a time, like Kafka, which mutes a channel while
  * a request is being processed. This keeps pipelined Produce requests of one idempotent
  * producer appending in order and lets an OffsetFetch see the OffsetCommit sent before it.
- * `maxConcurrentRequests` > 1 lets later requests start before earlier ones finish.
+ * `maxConcurrentRequests` > 1 lets later requests start before earlier ones finish. One
+ * exception to Kafka's muting: a Produce whose appends are done and which only waits for
+ * followers (acks=all) lets the next Produce start (`RequestContext.awaitingReplication`);
+ * appends and answers keep their order, only the replication waits overlap.
  *
  * Backpressure: at most `maxQueuedRequests` requests, and at most `maxQueuedBytes` of request
  * frames (socket.request.max.bytes: about one largest request, as Kafka, which mutes a channel
@@ -106,6 +109,10 @@ interface Slot {
   state: 0 | 1 | 2;
   /** A Fetch request (it starts only when the memory pool has room). */
   fetch: boolean;
+  /** A Produce request (it may start while earlier Produces wait for replication). */
+  produce: boolean;
+  /** Running, appended, and only waiting for followers (acks=all): see parkForReplication. */
+  parked: boolean;
   response: ResponseFrame | null;
   /**
    * The frame when it was assembled in a pooled buffer; kept until the request is answered
@@ -168,6 +175,8 @@ export class Connection implements PoolMember {
   /** Index in `slots` of the first slot not yet started. */
   private nextToStart = 0;
   private running = 0;
+  /** Running slots parked (see parkForReplication). */
+  private parked = 0;
   private writeBlocked = false;
   private readPaused = false;
   private pumping = false;
@@ -335,8 +344,8 @@ export class Connection implements PoolMember {
   }
 
   private enqueue(frame: Buffer, pooled = false, charge = true): void {
-    const fetch = frame.length >= 2 && frame.readInt16BE(0) === FETCH_API_KEY;
-    this.slots.push({ frame, size: frame.length, state: QUEUED, fetch, response: null, pooledFrame: pooled ? frame : null });
+    const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+    this.slots.push({ frame, size: frame.length, state: QUEUED, fetch: apiKey === FETCH_API_KEY, produce: apiKey === PRODUCE_API_KEY, parked: false, response: null, pooledFrame: pooled ? frame : null });
     this.queuedBytes += frame.length;
     if (charge) this.chargeRequest(frame.length);
   }
@@ -418,7 +427,7 @@ export class Connection implements PoolMember {
         // Start one queued request while under the concurrency limit and the socket keeps up;
         // a Fetch also waits for room in the memory pool (its response may be large).
         this.fetchWaiting = false;
-        if (!this.writeBlocked && this.running < this.options.maxConcurrentRequests && this.nextToStart < this.slots.length) {
+        if (!this.writeBlocked && this.nextToStart < this.slots.length && this.mayStart(this.slots[this.nextToStart]!)) {
           const next = this.slots[this.nextToStart]!;
           if (next.fetch && this.rawFrameHandler === null && !this.pool.mayStartFetch(next.size)) {
             this.fetchWaiting = true;
@@ -458,6 +467,38 @@ export class Connection implements PoolMember {
     }
   }
 
+  /**
+   * Under the concurrency limit; or a Produce behind Produces that only wait for replication
+   * (parked): its appends come after theirs, which are done, and its answer after theirs.
+   */
+  private mayStart(next: Slot): boolean {
+    const limit = this.options.maxConcurrentRequests;
+    if (this.running < limit) return true;
+    return next.produce && this.rawFrameHandler === null && this.running - this.parked < limit;
+  }
+
+  /**
+   * The request of `slot` has done everything but wait for followers (a Produce with acks=all
+   * whose appends are all done): the next Produce on this connection may start. Kafka mutes a
+   * channel until its response is sent, so a producer's pipeline stalls for every replication
+   * round trip; appends stay in arrival order and answers too, so only the waiting overlaps.
+   */
+  private parkForReplication(slot: Slot): void {
+    if (slot.state !== RUNNING || slot.parked || this.closed) return;
+    slot.parked = true;
+    this.parked++;
+    this.pump();
+  }
+
+  /** A running slot is done (answered or failed). */
+  private stopRunning(slot: Slot): void {
+    this.running--;
+    if (slot.parked) {
+      slot.parked = false;
+      this.parked--;
+    }
+  }
+
   private start(slot: Slot): void {
     slot.state = RUNNING;
     this.running++;
@@ -469,13 +510,13 @@ export class Connection implements PoolMember {
       // Only a Produce frame goes back to the pool (see Slot.pooledFrame).
       if (slot.pooledFrame !== null && (raw !== null || frame.readInt16BE(0) !== PRODUCE_API_KEY)) slot.pooledFrame = null;
       if (raw === null) {
-        result = this.router.route(frame, this.info);
+        result = this.router.route(frame, this.info, slot.produce ? () => this.parkForReplication(slot) : undefined);
       } else {
         const r = raw(frame);
         result = r instanceof Promise ? r.then(sizePrefixed) : sizePrefixed(r);
       }
     } catch (err) {
-      this.running--;
+      this.stopRunning(slot);
       this.fail('request handler failed', err);
       return;
     }
@@ -483,7 +524,7 @@ export class Connection implements PoolMember {
       result.then(
         (response) => this.complete(slot, response, true),
         (err: unknown) => {
-          this.running--;
+          this.stopRunning(slot);
           this.fail('request handler failed', err);
         },
       );
@@ -493,7 +534,7 @@ export class Connection implements PoolMember {
   }
 
   private complete(slot: Slot, response: ResponseFrame | null, async: boolean): void {
-    this.running--;
+    this.stopRunning(slot);
     if (slot.pooledFrame !== null) {
       // The Produce was answered: its appends are done, nothing refers to the frame any more.
       ioBufferPool.release(slot.pooledFrame);

@@ -26,6 +26,12 @@ export interface RequestContext {
   connection: ConnectionInfo;
   /** Who the request runs as (the pipeline's authentication stage decided it). */
   principal: string;
+  /**
+   * Produce only: the handler calls it once every append of the request is done and all that
+   * is left is waiting for followers (acks=all). The connection may then start the next
+   * Produce (connection.ts); answers stay in order.
+   */
+  awaitingReplication?: () => void;
 }
 
 export interface Handler<Req = any, Res = any> {

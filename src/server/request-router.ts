@@ -58,7 +58,7 @@ export class RequestRouter {
   }
 
   /** Throws ProtocolError when the connection must be closed. */
-  route(frame: Buffer, connection: ConnectionInfo): RouteResult {
+  route(frame: Buffer, connection: ConnectionInfo, awaitingReplication?: () => void): RouteResult {
     const r = new Reader(frame);
     const apiKey = r.int16();
     const apiVersion = r.int16();
@@ -80,7 +80,7 @@ export class RequestRouter {
     const broker = this.broker;
     const auth = broker.authenticator.authenticate(connection, header);
     if (auth.closeReason !== undefined) throw new ProtocolError(`${handler.api.name} refused: ${auth.closeReason}`);
-    const ctx: RequestContext = { header, broker, connection, principal: auth.principal };
+    const ctx: RequestContext = { header, broker, connection, principal: auth.principal, awaitingReplication };
     const started = broker.clock.monotonicMs();
     const throttleTimeMs = broker.quotas.recordRequest(ctx, frame.length);
     let result: unknown;

@@ -41,7 +41,7 @@ import { ClusterController } from '../cluster/controller/cluster-controller.js';
 import { openEtcdCluster } from './etcd-cluster.js';
 import { Broker } from './broker.js';
 import { ClusterAddPartitionsToTxnSender, ClusterTransactionMarkerWriter, PeerChannels } from './inter-broker-txn.js';
-import { BrokerConfig, brokerProperties, parseServerProperties } from './config.js';
+import { BrokerConfig, brokerProperties, parseServerProperties, type ClusterMembershipOptions } from './config.js';
 
 export { brokerProperties };
 import type { Handler } from './handler.js';
@@ -79,6 +79,12 @@ export interface StartBrokerOptions {
    * its metadata in its own journal and is the whole cluster.
    */
   metadataStore?: MetadataStore;
+  /**
+   * Joins a cluster whose metadata lives in etcd (docs/cluster.md): the same as the overrides
+   * `etcd.connect` (etcd + prefix), `etcd.session.timeout.ms` and `broker.rack`, which this
+   * section replaces when both are given. Give every member its own `nodeId` and `dataDir`.
+   */
+  cluster?: ClusterMembershipOptions;
 }
 
 export interface RunningBroker {

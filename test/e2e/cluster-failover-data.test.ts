@@ -4,7 +4,9 @@
  * producer (idempotent, acks=all) writing numbered records while the leader of each partition
  * in turn is `kill -9`ed (and started again once a new leader serves). Afterwards every
  * acknowledged record is in the log exactly once, at the offset its delivery report gave, in
- * send order per partition, read back from a surviving broker.
+ * send order per partition, read back from a surviving broker. A confluent-kafka group consumer
+ * (auto-commit) runs through all of it: it keeps consuming after each kill — its group
+ * coordinator may be the broker killed — and ends having seen every record.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +57,34 @@ for i in range(n):
         time.sleep(0.01)
 left = p.flush(150)
 print(json.dumps({'acked': acked, 'failed': failed, 'unflushed': left}))
+`;
+
+/** A group member reading until it has seen n distinct values; prints "seen N" as it goes, then a JSON summary. */
+const GROUP_CONSUMER = `
+import sys, json, time
+from confluent_kafka import Consumer
+bootstrap, topic, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'orders-readers', 'auto.offset.reset': 'earliest',
+              'enable.auto.commit': True, 'auto.commit.interval.ms': 500, 'session.timeout.ms': 10000,
+              'fetch.wait.max.ms': 100, 'topic.metadata.refresh.interval.ms': 1000, 'reconnect.backoff.max.ms': 500})
+c.subscribe([topic])
+seen, total, errors = set(), 0, []
+deadline = time.time() + 280
+last = 0
+while len(seen) < n and time.time() < deadline:
+    m = c.poll(0.5)
+    if m is None:
+        continue
+    if m.error():
+        errors.append(str(m.error()))
+        continue
+    seen.add(int(m.value()))
+    total += 1
+    if len(seen) - last >= 100:
+        last = len(seen)
+        print('seen %d' % len(seen), flush=True)
+c.close()
+print(json.dumps({'distinct': len(seen), 'total': total, 'errors': errors[:5]}))
 `;
 
 /** Every record of every partition up to its end, as [partition, offset, value]. */
@@ -115,6 +145,13 @@ test('confluent-kafka idempotent acks=all while the leader of each partition is 
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const ackedSoFar = () => Number(/acked (\d+)\n(?![\s\S]*acked)/.exec(stdout)?.[1] ?? 0);
+  const reader = spawn(PYTHON, ['-c', GROUP_CONSUMER, cluster.bootstrap(), 'orders', String(RECORDS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let readerOut = '';
+  let readerErr = '';
+  reader.stdout.on('data', (d) => { readerOut += d; });
+  reader.stderr.on('data', (d) => { readerErr += d; });
+  const readerExited = new Promise<number | null>((resolve) => reader.on('close', resolve));
+  const seenSoFar = () => Number(/seen (\d+)\n(?![\s\S]*seen)/.exec(readerOut)?.[1] ?? 0);
 
   const failovers: number[] = [];
   try {
@@ -124,6 +161,7 @@ test('confluent-kafka idempotent acks=all while the leader of each partition is 
       const victim = (await leaders(alive[0]!)).get(partition)!;
       const witness = alive.find((id) => id !== victim)!;
       const before = ackedSoFar();
+      const seenBefore = seenSoFar();
       const killedAt = Date.now();
       await cluster.kill9(victim);
       // A new leader elected and records acknowledged again: the failover time of this round.
@@ -135,6 +173,9 @@ test('confluent-kafka idempotent acks=all while the leader of each partition is 
       await until('the producer acknowledges again', () => ackedSoFar() > before + 250 || child.exitCode !== null, { timeoutMs: 60_000 });
       failovers.push(Date.now() - killedAt);
       console.log(`# round ${round}: killed broker ${victim} (leader of partition ${partition}); new leader seen after ${electedMs} ms, acknowledging again after ${failovers.at(-1)} ms`);
+      // The group keeps consuming: records sent after the kill reach it.
+      await until('the group consumer makes progress after the kill', () => seenSoFar() > seenBefore + 200 || reader.exitCode !== null, { timeoutMs: 60_000 });
+      console.log(`# round ${round}: the group consumer progressed ${Date.now() - killedAt} ms after the kill`);
       // Regression: the dead broker, caught up a moment ago, held every partition's high
       // watermark until replica.lag.time.max.ms (30 s) had passed — a broker without a session
       // is not ISR-eligible (KIP-841), whatever its last fetch.
@@ -152,9 +193,14 @@ test('confluent-kafka idempotent acks=all while the leader of each partition is 
       }, { timeoutMs: 60_000 });
     }
     assert.equal(await exited, 0, stderr);
+    assert.equal(await readerExited, 0, readerErr);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+    if (reader.exitCode === null) reader.kill('SIGKILL');
   }
+  const readerResult = JSON.parse(readerOut.trim().split('\n').pop()!) as { distinct: number; total: number; errors: string[] };
+  assert.equal(readerResult.distinct, RECORDS, `the group consumer saw every record (errors: ${readerResult.errors.join('; ')})`);
+  console.log(`# group consumer: ${readerResult.distinct} distinct records, ${readerResult.total - readerResult.distinct} redelivered (uncommitted window)`);
   console.log(`# failover (kill -9 of a leader to the producer acknowledging again, etcd.session.timeout.ms=${SESSION_MS}): ${failovers.join(', ')} ms`);
 
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as { acked: [number, number, number][]; failed: unknown[]; unflushed: number };

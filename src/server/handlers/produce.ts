@@ -58,7 +58,15 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage, currentLeader: NO_LEADER };
 }
 
-async function producePartition(ctx: RequestContext, req: ProduceRequest, topic: string, index: number, records: Buffer | null): Promise<ProduceResponsePartitionProduceResponse> {
+async function producePartition(ctx: RequestContext, req: ProduceRequest, topic: string, index: number, records: Buffer | null, appended: () => void): Promise<ProduceResponsePartitionProduceResponse> {
+  try {
+    return await appendPartition(ctx, req, topic, index, records, appended);
+  } finally {
+    appended();
+  }
+}
+
+async function appendPartition(ctx: RequestContext, req: ProduceRequest, topic: string, index: number, records: Buffer | null, appended: () => void): Promise<ProduceResponsePartitionProduceResponse> {
   const version = ctx.header.apiVersion;
   if (version < 3) return partitionError(index, ErrorCode.UNSUPPORTED_VERSION, `Produce v${version} is not supported; use v3 or later`);
   const replicas = ctx.broker.replicaManager;
@@ -69,7 +77,7 @@ async function producePartition(ctx: RequestContext, req: ProduceRequest, topic:
   if (shape !== null) return partitionError(index, shape.errorCode, shape.errorMessage);
   const unverified = await verifyTransaction(ctx, version, req.transactionalId, topic, index, records!);
   if (unverified !== ErrorCode.NONE) return partitionError(index, unverified);
-  const r = await replicas.appendRecords(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, origin: 'client' });
+  const r = await replicas.appendRecords(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, origin: 'client', appended });
   return {
     index,
     errorCode: r.errorCode,
@@ -106,9 +114,20 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 12,
   async handle(ctx, req): Promise<ProduceResponse | null> {
+    // Once every partition's append is done (or refused), an acks=all request only waits for
+    // followers: the connection may start the next Produce meanwhile (connection.ts).
+    let appending = req.topicData.reduce((n, t) => n + t.partitionData.length, 0);
+    const appendedOnce = (): (() => void) => {
+      let called = false;
+      return () => {
+        if (called) return;
+        called = true;
+        if (--appending === 0 && req.acks === -1) ctx.awaitingReplication?.();
+      };
+    };
     const responses = await Promise.all(req.topicData.map(async (t) => ({
       name: t.name,
-      partitionResponses: await Promise.all(t.partitionData.map((p) => producePartition(ctx, req, t.name, p.index, p.records))),
+      partitionResponses: await Promise.all(t.partitionData.map((p) => producePartition(ctx, req, t.name, p.index, p.records, appendedOnce()))),
     })));
     if (req.acks === 0) {
       const failed = responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE));

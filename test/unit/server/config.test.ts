@@ -197,6 +197,20 @@ test('startBroker options: explicit options over overrides; host/port only when 
   assert.equal(brokerProperties({})['listeners'], undefined);
 });
 
+test('startBroker\'s cluster section becomes etcd.connect, etcd.session.timeout.ms and broker.rack, over the overrides', () => {
+  const props = brokerProperties({
+    cluster: { etcd: ['10.0.0.1:2379', '10.0.0.2:2379'], prefix: 'prod', sessionTimeoutMs: 9000, rack: 'r1' },
+    overrides: { 'etcd.connect': 'elsewhere:1/x', 'broker.rack': 'r9' },
+  });
+  assert.equal(props['etcd.connect'], '10.0.0.1:2379,10.0.0.2:2379/prod');
+  assert.equal(props['etcd.session.timeout.ms'], '9000');
+  assert.equal(props['broker.rack'], 'r1');
+  assert.equal(brokerProperties({ cluster: { etcd: 'h:2379', prefix: '/a/b' } })['etcd.connect'], 'h:2379/a/b');
+  assert.equal(brokerProperties({ cluster: { etcd: 'h:2379' } })['etcd.connect'], 'h:2379');
+  // What it builds parses as etcd.connect does.
+  assert.doesNotThrow(() => BrokerConfig.fromProperties(brokerProperties({ cluster: { etcd: 'h:2379', prefix: 'p' } })));
+});
+
 test('docs/configuration.md documents every key with its default', async () => {
   const { readFileSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');

@@ -1,0 +1,127 @@
+/**
+ * BrokerChannel's response framing: frames split anywhere across chunks (even inside the size
+ * prefix), several frames in one chunk, and a frame too large for maxResponseBytes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { ManualClock } from '../../../../src/base/clock.js';
+import type { Transport, TransportSocket } from '../../../../src/base/transport.js';
+import { Reader, Writer } from '../../../../src/protocol/primitives.js';
+import { readRequestHeader, writeResponseHeader } from '../../../../src/protocol/headers.js';
+import { ApiVersions, type ApiVersionsResponse } from '../../../../src/protocol/messages/api-versions.js';
+import { BrokerChannel, ChannelError } from '../../../../src/cluster/replication/broker-channel.js';
+
+const VERSION = 3;
+
+/** A socket that records what the channel writes and lets the test push 'data' chunks. */
+class FakeSocket extends EventEmitter {
+  readonly writes: Buffer[] = [];
+  destroyed = false;
+  writableLength = 0;
+  write(data: Uint8Array): boolean {
+    this.writes.push(Buffer.from(data));
+    return true;
+  }
+  cork(): void {}
+  uncork(): void {}
+  pause(): this { return this; }
+  resume(): this { return this; }
+  end(): this { return this; }
+  destroy(): this {
+    this.destroyed = true;
+    this.emit('close');
+    return this;
+  }
+  setNoDelay(): this { return this; }
+  setTimeout(): this { return this; }
+}
+
+function channelWithSocket(maxResponseBytes = 1 << 20): { channel: BrokerChannel; socket: FakeSocket } {
+  const socket = new FakeSocket();
+  const transport: Transport = {
+    listen: () => { throw new Error('not used'); },
+    connect: async () => socket as unknown as TransportSocket,
+  };
+  const channel = new BrokerChannel(2, {
+    transport, clock: new ManualClock(), endpoint: () => ({ host: '127.0.0.1', port: 9 }), clientId: 'test', requestTimeoutMs: 30_000, maxResponseBytes,
+  });
+  return { channel, socket };
+}
+
+/** The correlation id of the request the channel wrote as `index`-th frame. */
+function correlationIdOf(socket: FakeSocket, index: number): number {
+  const frame = socket.writes[index]!;
+  const r = new Reader(frame.subarray(4));
+  return readRequestHeader(r, true).correlationId;
+}
+
+function responseFrame(correlationId: number, body: ApiVersionsResponse): Buffer {
+  const w = new Writer(256);
+  const sizeAt = w.reserve(4);
+  writeResponseHeader(w, correlationId, false); // ApiVersions responses keep header v0
+  ApiVersions.response.write(w, body, VERSION);
+  const frame = w.toBuffer();
+  frame.writeInt32BE(frame.length - 4, sizeAt);
+  return frame;
+}
+
+const body = (n: number): ApiVersionsResponse => ({
+  errorCode: 0,
+  apiKeys: Array.from({ length: n }, (_, i) => ({ apiKey: i, minVersion: 0, maxVersion: i })),
+  throttleTimeMs: 0,
+  supportedFeatures: [],
+  finalizedFeaturesEpoch: -1,
+  finalizedFeatures: [],
+  zkMigrationReady: false,
+});
+
+async function waitForWrites(socket: FakeSocket, n: number): Promise<void> {
+  for (let i = 0; i < 100 && socket.writes.length < n; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(socket.writes.length, n);
+}
+
+test('a response split inside its size prefix and then byte by byte decodes once whole', async () => {
+  const { channel, socket } = channelWithSocket();
+  const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  await waitForWrites(socket, 1);
+  const frame = responseFrame(correlationIdOf(socket, 0), body(40));
+  let settled = false;
+  void pending.finally(() => { settled = true; });
+  socket.emit('data', frame.subarray(0, 2));
+  socket.emit('data', frame.subarray(2, 3));
+  for (let i = 3; i < frame.length - 1; i++) socket.emit('data', frame.subarray(i, i + 1));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'answered before its last byte arrived');
+  socket.emit('data', frame.subarray(frame.length - 1));
+  const res = await pending;
+  assert.equal(res.apiKeys.length, 40);
+  assert.equal(res.apiKeys[39]!.maxVersion, 39);
+  channel.close();
+});
+
+test('two pipelined responses in one chunk, the second one\'s tail in the next', async () => {
+  const { channel, socket } = channelWithSocket();
+  const a = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const b = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  await waitForWrites(socket, 2);
+  const both = Buffer.concat([responseFrame(correlationIdOf(socket, 0), body(3)), responseFrame(correlationIdOf(socket, 1), body(5))]);
+  socket.emit('data', both.subarray(0, both.length - 7));
+  assert.equal((await a).apiKeys.length, 3);
+  socket.emit('data', both.subarray(both.length - 7));
+  assert.equal((await b).apiKeys.length, 5);
+  channel.close();
+});
+
+test('a size prefix above maxResponseBytes fails the request with ChannelError and closes the connection', async () => {
+  const { channel, socket } = channelWithSocket(1000);
+  const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  await waitForWrites(socket, 1);
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32BE(5000);
+  socket.emit('data', prefix.subarray(0, 1));
+  socket.emit('data', prefix.subarray(1));
+  await assert.rejects(pending, (err: unknown) => err instanceof ChannelError && /bad response frame size 5000/.test((err as Error).message));
+  assert.equal(socket.destroyed, true);
+  channel.close();
+});
