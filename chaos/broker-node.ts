@@ -52,6 +52,8 @@ export class BrokerNode {
   private readonly log: WriteStream;
   paused = false;
   incarnations = 0;
+  /** Set by the disk nemesis: an exit while the disk is full is the broker halting as designed, not a crash. */
+  exitExpected = false;
 
   constructor(readonly id: number, readonly port: number, readonly dataDir: string, readonly logPath: string,
     private readonly overrides: Record<string, string>,
@@ -77,6 +79,7 @@ export class BrokerNode {
     const child = spawn(cmd!, cmdArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.paused = false;
+    this.exitExpected = false;
     child.stdout!.pipe(this.log, { end: false });
     child.stderr!.pipe(this.log, { end: false });
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
@@ -120,7 +123,7 @@ export class BrokerNode {
 
   /** Whether the process died on its own (not by our signal): a crash. */
   crashedUnexpectedly(): boolean {
-    return this.child !== undefined && this.child.exitCode !== null && this.child.exitCode !== 0;
+    return !this.exitExpected && this.child !== undefined && this.child.exitCode !== null && this.child.exitCode !== 0;
   }
 
   closeLog(): Promise<void> {

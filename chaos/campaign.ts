@@ -53,7 +53,6 @@ export function validate(o: Pick<CampaignOptions, 'brokers' | 'faults'>): string
   for (const f of o.faults) {
     const k = KINDS[f];
     if (k === undefined) return `unknown fault kind '${f}' (known: ${Object.keys(KINDS).join(', ')})`;
-    if (f === 'disk') return `fault kind 'disk' is not implemented`;
     if (k.needsCluster && o.brokers === 1) return `fault kind '${f}' needs a multi-broker cluster (--brokers 3)`;
   }
   if (o.brokers > 1) {

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --brokers 1|3 --minutes N --faults kill,pause[,partition,etcd] --seed S`: a
+ * `npm run chaos -- --brokers 1|3 --minutes N --faults kill,pause[,partition,etcd,disk] --seed S`: a
  * fault campaign against real broker processes with real clients, then the checker
  * (chaos/checker). SIGINT/SIGTERM stop it early and still clean up (processes, namespaces). Exit 0
  * when no anomaly was found, 1 when one was (history and broker logs kept in --out), 2 on bad
@@ -10,7 +10,7 @@ import { ROOT } from './broker-node.js';
 import { interruptCampaign, runCampaign, validate } from './campaign.js';
 import { KINDS } from './nemesis/nemesis.js';
 
-const USAGE = `Usage: npm run chaos -- [--brokers 1|3] [--minutes N] [--faults kill,pause,partition,etcd] [--seed S]
+const USAGE = `Usage: npm run chaos -- [--brokers 1|3] [--minutes N] [--faults kill,pause,partition,etcd,disk] [--seed S]
                         [--partitions 4] [--liveness-ms 30000] [--out DIR] [--keep]
                         [--fault-ms 1000,5000] [--quiet-ms 2000,6000]
 

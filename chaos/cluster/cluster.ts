@@ -11,6 +11,8 @@
  * still believe it leads.
  */
 import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { KafkaClient } from '../../src/client/kafka-client.js';
 import { BrokerNode, type ChaosCluster } from '../broker-node.js';
 import { EtcdMembers } from './etcd-members.js';
@@ -24,21 +26,33 @@ export interface ChaosClusterOptions {
   topic: string;
 }
 
+/** The size of each broker's tmpfs log dir: room for a 20-minute campaign many times over. */
+export const DATA_DIR_MB = 512;
+
 export async function startChaosCluster(o: ChaosClusterOptions): Promise<ChaosCluster> {
   const net = new ChaosNet(o.brokers);
   net.create();
   const etcd = new EtcdMembers(net.etcdIp, o.workDir);
   const brokers: BrokerNode[] = [];
+  /** Each broker's log dir is its own small tmpfs, so the disk nemesis can fill it (disk.ts). */
+  const mounted: string[] = [];
   const close = async (): Promise<void> => {
     try { net.healAll(); } catch { /* destroy removes the namespaces anyway */ }
     for (const b of brokers) await b.stop(5000).catch(() => b.kill9());
     for (const b of brokers) await b.closeLog();
+    for (const dir of mounted) {
+      try { execFileSync('umount', ['-l', dir], { stdio: 'ignore' }); } catch { /* already gone */ }
+    }
     await etcd.close().catch(() => undefined);
     net.destroy();
   };
   try {
     await etcd.start();
     for (let i = 1; i <= o.brokers; i++) {
+      const dataDir = join(o.workDir, `data-${i}`);
+      mkdirSync(dataDir, { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DATA_DIR_MB}m`, `sherwood-chaos-${i}`, dataDir]);
+      mounted.push(dataDir);
       brokers.push(new BrokerNode(i, 9092, join(o.workDir, `data-${i}`), join(o.workDir, `broker-${i}.log`), {
         ...o.overrides,
         'etcd.connect': etcd.connect('sherwood'),

@@ -3,8 +3,9 @@
  *
  * A kind is a module with `start` (inject the fault, return what it hit) and `stop` (heal it).
  * Kinds that need a multi-broker cluster (network partitions, etcd faults) are registered with
- * `needsCluster: true` and refused by the runner with `--brokers 1`; `disk` is not implemented
- * (refused always). Adding one is a new module in this folder plus an entry in KINDS.
+ * `needsCluster: true` and refused by the runner with `--brokers 1` (`disk` among them: it
+ * needs the cluster's tmpfs log dirs). Adding one is a new module in this folder plus an entry
+ * in KINDS.
  *
  * The schedule is a pure function of (seed, kinds, brokers, duration): quiet periods and
  * faults alternate, so a failing run replays with the same `--seed`. With more than one broker
@@ -13,6 +14,7 @@
  */
 import { SeededRandom } from '../../src/base/random.js';
 import type { ChaosCluster } from '../broker-node.js';
+import { diskKind } from './disk.js';
 import { etcdKind } from './etcd.js';
 import { killKind } from './kill.js';
 import { partitionKind } from './partition.js';
@@ -33,17 +35,12 @@ export interface NemesisKind {
   stop(cluster: ChaosCluster, fault: ActiveFault): Promise<void>;
 }
 
-function clusterOnly(name: string, description: string): NemesisKind {
-  const refuse = (): never => { throw new Error(`nemesis '${name}' needs a multi-broker cluster, which is not available yet`); };
-  return { name, description, needsCluster: true, start: refuse, stop: refuse };
-}
-
 export const KINDS: Record<string, NemesisKind> = {
   kill: killKind,
   pause: pauseKind,
   partition: partitionKind,
   etcd: etcdKind,
-  disk: clusterOnly('disk', 'slow fsync or a full disk under a replicated log (not implemented)'),
+  disk: diskKind,
 };
 
 export interface ScheduledFault {
