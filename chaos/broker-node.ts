@@ -1,8 +1,8 @@
 /**
  * One broker process the nemesis can kill, restart, pause and resume. Its stdout and stderr
  * (every incarnation) are appended to `<dataDir>/../broker-<id>.log`. A cluster of them is a
- * `ChaosCluster`: today one broker; the multi-broker cluster (etcd, network namespaces) plugs
- * in behind the same interface.
+ * `ChaosCluster`: one broker here (startSingleBroker), or N brokers on etcd, each in its own
+ * network namespace (chaos/cluster/cluster.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -16,6 +16,15 @@ export interface ChaosCluster {
   brokers: BrokerNode[];
   bootstrap: string;
   close(): Promise<void>;
+  /** Cluster only: the network, etcd and the metadata queries the cluster nemeses need. */
+  net?: import('./cluster/netns.js').ChaosNet;
+  etcd?: import('./cluster/etcd-members.js').EtcdMembers;
+  /** Index in `brokers` of the current controller, or of the leader of a partition of the workload topic; undefined when unknown. */
+  controllerIndex?(): Promise<number | undefined>;
+  leaderIndex?(partition: number): Promise<number | undefined>;
+  /** Something died by itself (etcd member); undefined otherwise. */
+  crashed?(): string | undefined;
+  extraLogs?(): string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -29,9 +38,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
+    const s = net.connect(port, host);
     s.once('connect', () => { s.destroy(); resolve(true); });
     s.once('error', () => resolve(false));
   });
@@ -43,13 +52,17 @@ export class BrokerNode {
   private readonly log: WriteStream;
   paused = false;
   incarnations = 0;
+  /** Set by the disk nemesis: an exit while the disk is full is the broker halting as designed, not a crash. */
+  exitExpected = false;
 
   constructor(readonly id: number, readonly port: number, readonly dataDir: string, readonly logPath: string,
-    private readonly overrides: Record<string, string>) {
+    private readonly overrides: Record<string, string>,
+    /** The address it listens on; `wrap` prefixes the command (e.g. `ip netns exec <ns>`, which execs, so the pid is the broker's). */
+    readonly host = '127.0.0.1', private readonly wrap: string[] = []) {
     this.log = createWriteStream(logPath, { flags: 'a' });
   }
 
-  get bootstrap(): string { return `127.0.0.1:${this.port}`; }
+  get bootstrap(): string { return `${this.host}:${this.port}`; }
   get pid(): number | undefined { return this.child?.pid; }
   get running(): boolean { return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null; }
 
@@ -57,14 +70,16 @@ export class BrokerNode {
   async start(startTimeoutMs = 30000): Promise<void> {
     const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'server',
       '--override', `node.id=${this.id}`,
-      '--override', `listeners=PLAINTEXT://127.0.0.1:${this.port}`,
+      '--override', `listeners=PLAINTEXT://${this.host}:${this.port}`,
       '--override', `log.dirs=${this.dataDir}`];
     for (const [k, v] of Object.entries(this.overrides)) args.push('--override', `${k}=${v}`);
     this.incarnations++;
     this.log.write(`\n==== ${new Date().toISOString()} start #${this.incarnations}: ${args.slice(3).join(' ')}\n`);
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...cmdArgs] = [...this.wrap, process.execPath, ...args];
+    const child = spawn(cmd!, cmdArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.paused = false;
+    this.exitExpected = false;
     child.stdout!.pipe(this.log, { end: false });
     child.stderr!.pipe(this.log, { end: false });
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
@@ -72,7 +87,7 @@ export class BrokerNode {
       resolve();
     }));
     const deadline = Date.now() + startTimeoutMs;
-    while (!(await canConnect(this.port))) {
+    while (!(await canConnect(this.host, this.port))) {
       if (!this.running) throw new Error(`broker ${this.id} exited during start (log: ${this.logPath})`);
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
@@ -108,7 +123,7 @@ export class BrokerNode {
 
   /** Whether the process died on its own (not by our signal): a crash. */
   crashedUnexpectedly(): boolean {
-    return this.child !== undefined && this.child.exitCode !== null && this.child.exitCode !== 0;
+    return !this.exitExpected && this.child !== undefined && this.child.exitCode !== null && this.child.exitCode !== 0;
   }
 
   closeLog(): Promise<void> {

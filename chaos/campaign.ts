@@ -9,9 +9,12 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { startSingleBroker, type ChaosCluster } from './broker-node.js';
+import { startChaosCluster } from './cluster/cluster.js';
+import { ETCD_BINARY, etcdAvailable } from './cluster/etcd-members.js';
+import { netnsAvailable } from './cluster/netns.js';
 import { checkHistory, formatResults, type PropertyResult } from './checker/checker.js';
 import { formatHistory, sortHistory, type HistoryEvent } from './checker/history.js';
 import { KINDS, makeSchedule, type ActiveFault, type ScheduledFault } from './nemesis/nemesis.js';
@@ -44,16 +47,28 @@ export interface CampaignResult {
   brokerCrash?: string;
 }
 
-/** Refusals for options the single-broker harness cannot honour yet; null when fine. */
+/** Refusals for options the harness cannot honour; null when fine. */
 export function validate(o: Pick<CampaignOptions, 'brokers' | 'faults'>): string | null {
-  if (o.brokers !== 1) return `--brokers ${o.brokers}: only 1 broker is supported until the multi-broker cluster lands`;
+  if (o.brokers !== 1 && o.brokers !== 3) return `--brokers ${o.brokers}: 1 (one standalone broker) or 3 (a cluster on etcd) are supported`;
   for (const f of o.faults) {
     const k = KINDS[f];
     if (k === undefined) return `unknown fault kind '${f}' (known: ${Object.keys(KINDS).join(', ')})`;
-    if (k.needsCluster) return `fault kind '${f}' needs a multi-broker cluster, which is not available yet (use kill, pause)`;
+    if (k.needsCluster && o.brokers === 1) return `fault kind '${f}' needs a multi-broker cluster (--brokers 3)`;
+  }
+  if (o.brokers > 1) {
+    if (!etcdAvailable()) return `--brokers ${o.brokers} needs etcd (${ETCD_BINARY} not found)`;
+    const n = netnsAvailable();
+    if (!n.ok) return `--brokers ${o.brokers} needs network namespaces: ${n.reason}`;
   }
   return null;
 }
+
+let interrupted = false;
+/** Makes a running campaign stop at its next wait (SIGINT/SIGTERM in run.ts); its cleanup still runs. */
+export function interruptCampaign(): void { interrupted = true; }
+
+/** The cluster's session timeout: short so failovers fit in a fault, long enough for a loaded 2-core machine. */
+export const CLUSTER_SESSION_TIMEOUT_MS = 4000;
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const refusal = validate(o);
@@ -69,10 +84,14 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   runner('info', 'meta', { seed: o.seed, brokers: o.brokers, faults: o.faults, durationMs: o.durationMs, schedule });
   o.log(`seed ${o.seed}: ${schedule.length} faults scheduled in ${((o.durationMs - cooldownMs) / 1000).toFixed(0)} s, then ${(cooldownMs / 1000).toFixed(0)} s without faults`);
 
-  const cluster = await startSingleBroker(work, { 'group.initial.rebalance.delay.ms': '0', 'auto.create.topics.enable': 'false' });
+  const overrides = { 'group.initial.rebalance.delay.ms': '0', 'auto.create.topics.enable': 'false' };
+  const cluster = o.brokers === 1
+    ? await startSingleBroker(work, overrides)
+    : await startChaosCluster({ brokers: o.brokers, workDir: work, sessionTimeoutMs: CLUSTER_SESSION_TIMEOUT_MS, overrides, topic });
+  if (o.brokers > 1) o.log(`cluster: ${o.brokers} brokers at ${cluster.bootstrap}, etcd ${cluster.etcd!.connect('sherwood')}, session ${CLUSTER_SESSION_TIMEOUT_MS} ms`);
   let brokerCrash: string | undefined;
   try {
-    await createTopic(cluster.bootstrap, topic, o.partitions);
+    await createTopic(cluster.bootstrap, topic, o.partitions, o.brokers);
     const started = Date.now();
     const wc: WorkloadConfig = { bootstrap: cluster.bootstrap, topic, partitions: o.partitions, until: started + o.durationMs, seed: o.seed, group: 'chaos-group' };
     const workers = [
@@ -108,8 +127,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
 }
 
 function crashed(cluster: ChaosCluster): string | undefined {
+  if (interrupted) return 'interrupted (SIGINT/SIGTERM)';
   const b = cluster.brokers.find((x) => x.crashedUnexpectedly());
-  return b === undefined ? undefined : `broker ${b.id} exited by itself (see ${b.logPath})`;
+  return b === undefined ? cluster.crashed?.() : `broker ${b.id} exited by itself (see ${b.logPath})`;
 }
 
 async function runNemesis(cluster: ChaosCluster, schedule: ScheduledFault[], started: number,
@@ -120,7 +140,7 @@ async function runNemesis(cluster: ChaosCluster, schedule: ScheduledFault[], sta
     const kind = KINDS[s.kind]!;
     let fault: ActiveFault;
     try {
-      fault = await kind.start(cluster, s.brokerIndex);
+      fault = await kind.start(cluster, s.brokerIndex, s.variant ?? 0);
     } catch (err) {
       runner('info', 'meta', { nemesisError: String(err) });
       continue;
@@ -128,7 +148,7 @@ async function runNemesis(cluster: ChaosCluster, schedule: ScheduledFault[], sta
     injected++;
     runner('info', 'nemesis', { kind: s.kind, phase: 'start', target: fault.target });
     log(`+${((Date.now() - started) / 1000).toFixed(1)} s ${s.kind} ${fault.target} for ${s.durationMs} ms`);
-    await sleepUntil(Date.now() + s.durationMs, () => false);
+    await sleepUntil(Date.now() + s.durationMs, () => interrupted);
     try {
       await kind.stop(cluster, fault);
     } catch (err) {
@@ -150,11 +170,13 @@ async function sleepUntil(at: number, abort: () => boolean): Promise<boolean> {
   return abort();
 }
 
-async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
-  const admin = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING }).admin();
+/** One broker: replication factor 1. A cluster: RF 3, min.insync.replicas 2 (acks=all then survives one broker). */
+async function createTopic(bootstrap: string, topic: string, partitions: number, brokers: number): Promise<void> {
+  const admin = new kafkajs.Kafka({ brokers: bootstrap.split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    const replication = brokers === 1 ? {} : { replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] };
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, ...replication }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }
@@ -182,6 +204,7 @@ async function finish(o: CampaignOptions, raw: HistoryEvent[], cluster: ChaosClu
       cpSync(b.logPath, join(o.outDir, `broker-${b.id}.log`));
       if (o.keep) cpSync(b.dataDir, join(o.outDir, `data-${b.id}`), { recursive: true });
     }
+    for (const p of cluster.extraLogs?.() ?? []) cpSync(p, join(o.outDir, basename(p)));
     o.log(`history and broker logs in ${o.outDir}`);
   } else {
     o.log(`history in ${historyPath}`);

@@ -1,19 +1,22 @@
 /**
- * `npm run chaos -- --brokers 1 --minutes N --faults kill,pause --seed S`: a fault campaign
- * against real broker processes with real clients, then the checker (chaos/checker). Exit 0
+ * `npm run chaos -- --brokers 1|3 --minutes N --faults kill,pause[,partition,etcd,disk] --seed S`: a
+ * fault campaign against real broker processes with real clients, then the checker
+ * (chaos/checker). SIGINT/SIGTERM stop it early and still clean up (processes, namespaces). Exit 0
  * when no anomaly was found, 1 when one was (history and broker logs kept in --out), 2 on bad
  * usage.
  */
 import { join } from 'node:path';
 import { ROOT } from './broker-node.js';
-import { runCampaign, validate } from './campaign.js';
+import { interruptCampaign, runCampaign, validate } from './campaign.js';
 import { KINDS } from './nemesis/nemesis.js';
 
-const USAGE = `Usage: npm run chaos -- [--brokers 1] [--minutes N] [--faults kill,pause] [--seed S]
+const USAGE = `Usage: npm run chaos -- [--brokers 1|3] [--minutes N] [--faults kill,pause,partition,etcd,disk] [--seed S]
                         [--partitions 4] [--liveness-ms 30000] [--out DIR] [--keep]
                         [--fault-ms 1000,5000] [--quiet-ms 2000,6000]
 
-Runs a broker as a child process, a workload of real clients (librdkafka through
+Runs a broker as a child process (--brokers 1), or a cluster (--brokers 3: a 3-member etcd
+and 3 brokers, each broker in its own network namespace on a private bridge, topic with
+replication factor 3 and min.insync.replicas=2; needs root and /usr/bin/etcd), a workload of real clients (librdkafka through
 confluent-kafka: idempotent and transactional producers, read_committed and read_uncommitted
 consumers, a high-watermark observer; KafkaJS: idempotent and transactional producers, a
 consumer group committing offsets, a committed-offset observer), and a nemesis on a schedule fixed by --seed.
@@ -23,10 +26,10 @@ of the run (at least 10 s); then the workload stops, a final read is taken and t
 chaos/results/<seed>); broker and client logs too when the run fails (or with --keep).
 
 Fault kinds:
-${Object.values(KINDS).map((k) => `  ${k.name.padEnd(10)}${k.description}${k.needsCluster ? ' — needs a multi-broker cluster: REFUSED for now' : ''}`).join('\n')}
+${Object.values(KINDS).map((k) => `  ${k.name.padEnd(10)}${k.description}${k.needsCluster ? ' (--brokers 3 only)' : ''}`).join('\n')}
 
---brokers must be 1 for now: the multi-broker cluster (etcd, network namespaces) is not on
-main yet; partition, etcd and disk faults plug in with it.`;
+With --brokers 3, kill, pause and partition hit a random broker, the controller or a
+partition leader (seeded).`;
 
 function parse(argv: string[]) {
   const o = { brokers: 1, minutes: 1, faults: ['kill', 'pause'], seed: (Date.now() ^ (process.pid << 8)) >>> 0, partitions: 4, livenessMs: 30_000, out: '', keep: false,
@@ -79,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
   if (o === 'help') { console.log(USAGE); return 0; }
   const refusal = validate(o);
   if (refusal !== null) { console.error(`${refusal}\n\n${USAGE}`); return 2; }
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { console.error(`${sig}: stopping, cleaning up`); interruptCampaign(); });
   const r = await runCampaign({
     brokers: o.brokers, durationMs: Math.round(o.minutes * 60_000), faults: o.faults, seed: o.seed, partitions: o.partitions,
     livenessMs: o.livenessMs, outDir: o.out || join(ROOT, 'chaos', 'results', String(o.seed)), keep: o.keep, faultMs: o.faultMs, quietMs: o.quietMs,

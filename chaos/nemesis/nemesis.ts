@@ -2,16 +2,22 @@
  * Nemesis kinds and the seeded schedule.
  *
  * A kind is a module with `start` (inject the fault, return what it hit) and `stop` (heal it).
- * Kinds that need a multi-broker cluster (network partitions, etcd faults, disk faults under
- * a replicated log) are registered with `needsCluster: true` and refused by the runner until
- * the cluster work lands; adding one is a new module in this folder plus an entry in KINDS.
+ * Kinds that need a multi-broker cluster (network partitions, etcd faults) are registered with
+ * `needsCluster: true` and refused by the runner with `--brokers 1` (`disk` among them: it
+ * needs the cluster's tmpfs log dirs). Adding one is a new module in this folder plus an entry
+ * in KINDS.
  *
  * The schedule is a pure function of (seed, kinds, brokers, duration): quiet periods and
- * faults alternate, so a failing run replays with the same `--seed`.
+ * faults alternate, so a failing run replays with the same `--seed`. With more than one broker
+ * each fault also draws a `variant` (which broker: random, the controller, a leader; which
+ * partition shape); single-broker schedules are unchanged by that (no extra draws).
  */
 import { SeededRandom } from '../../src/base/random.js';
 import type { ChaosCluster } from '../broker-node.js';
+import { diskKind } from './disk.js';
+import { etcdKind } from './etcd.js';
 import { killKind } from './kill.js';
+import { partitionKind } from './partition.js';
 import { pauseKind } from './pause.js';
 
 export interface ActiveFault {
@@ -25,21 +31,16 @@ export interface NemesisKind {
   name: string;
   description: string;
   needsCluster: boolean;
-  start(cluster: ChaosCluster, brokerIndex: number): Promise<ActiveFault>;
+  start(cluster: ChaosCluster, brokerIndex: number, variant: number): Promise<ActiveFault>;
   stop(cluster: ChaosCluster, fault: ActiveFault): Promise<void>;
-}
-
-function clusterOnly(name: string, description: string): NemesisKind {
-  const refuse = (): never => { throw new Error(`nemesis '${name}' needs a multi-broker cluster, which is not available yet`); };
-  return { name, description, needsCluster: true, start: refuse, stop: refuse };
 }
 
 export const KINDS: Record<string, NemesisKind> = {
   kill: killKind,
   pause: pauseKind,
-  partition: clusterOnly('partition', 'network partitions between brokers (isolate one, the controller, majority/minority)'),
-  etcd: clusterOnly('etcd', 'etcd member killed, broker↔etcd partition'),
-  disk: clusterOnly('disk', 'slow fsync or a full disk under a replicated log'),
+  partition: partitionKind,
+  etcd: etcdKind,
+  disk: diskKind,
 };
 
 export interface ScheduledFault {
@@ -48,6 +49,8 @@ export interface ScheduledFault {
   durationMs: number;
   kind: string;
   brokerIndex: number;
+  /** Multi-broker runs: a seeded draw in [0, 1000) the kind uses to pick its target or shape. */
+  variant?: number;
 }
 
 export interface ScheduleOptions {
@@ -70,8 +73,11 @@ export function makeSchedule(o: ScheduleOptions): ScheduledFault[] {
   for (let i = 0; i < 10_000 && o.kinds.length > 0; i++) {
     const durationMs = between(fMin, fMax);
     if (t + durationMs >= o.faultWindowMs) break;
-    out.push({ atMs: t, durationMs, kind: o.kinds[rnd.int(o.kinds.length)]!, brokerIndex: rnd.int(o.brokers) });
+    const f: ScheduledFault = { atMs: t, durationMs, kind: o.kinds[rnd.int(o.kinds.length)]!, brokerIndex: rnd.int(o.brokers) };
+    if (o.brokers > 1) f.variant = rnd.int(1000);
+    out.push(f);
     t += durationMs + between(qMin, qMax);
   }
   return out;
 }
+

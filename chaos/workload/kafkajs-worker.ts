@@ -35,7 +35,7 @@ function emit(process_: string, type: string, f: string, value: unknown, id?: nu
 }
 
 const kafka = new Kafka({
-  clientId: 'chaos-kafkajs', brokers: [conf.bootstrap], logLevel: logLevel.NOTHING,
+  clientId: 'chaos-kafkajs', brokers: conf.bootstrap.split(','), logLevel: logLevel.NOTHING,
   connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
 });
 

@@ -75,7 +75,14 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     const args = parseServerArgs(argv);
     if (args === 'help') throw new UsageError('');
     // A bad configuration (BrokerError) or a port in use is reported as one line by runCommand.
-    const running = await startBroker({ profile: 'server', overrides: await loadServerProperties(args) });
+    const running = await startBroker({
+      profile: 'server', overrides: await loadServerProperties(args),
+      // Kafka halts (no clean shutdown: the disk may not take the checkpoints) when its log dirs failed.
+      onLogDirFailure: (dir) => {
+        process.stderr.write(`sherwood server: log dir ${dir} failed; halting\n`);
+        process.exit(1);
+      },
+    });
     await serveUntilSignal(running, out);
   });
 }

@@ -616,18 +616,24 @@ export class Partition {
    * ListOffsets for one partition (Kafka's fetchOffsetForTimestamp): special timestamps
    * (EARLIEST -2, LATEST -1, MAX_TIMESTAMP -3, EARLIEST_LOCAL -4, LATEST_TIERED -5) or the
    * first offset whose timestamp is >= `timestamp`, bounded by what the isolation level sees.
+   * A new leader whose high watermark has not reached the start of its epoch yet (followers
+   * learn it one fetch late) answers a client's LATEST, and a timestamp lookup it cannot answer
+   * below its high watermark, with OFFSET_NOT_AVAILABLE, as Kafka does: its high watermark may be
+   * below one a client already saw from the previous leader.
    */
   async fetchOffsetForTimestamp(timestamp: number, isolationLevel: number, currentLeaderEpoch: number, fetchOnlyFromLeader: boolean): Promise<OffsetLookupResult> {
     const epochError = this.checkLeaderEpoch(currentLeaderEpoch, fetchOnlyFromLeader);
     if (epochError !== ErrorCode.NONE) return lookupResult(epochError);
     const log = this.log;
     const epoch = this._leaderEpoch;
+    const lagging = fetchOnlyFromLeader && this.isLeader && this.leaderEpochStartOffset > log.highWatermark;
     try {
       switch (timestamp) {
         case ListOffsetsTimestamp.EARLIEST:
         case ListOffsetsTimestamp.EARLIEST_LOCAL:
           return lookupResult(ErrorCode.NONE, log.logStartOffset, -1, epoch);
         case ListOffsetsTimestamp.LATEST:
+          if (lagging) return lookupResult(ErrorCode.OFFSET_NOT_AVAILABLE);
           return lookupResult(ErrorCode.NONE, this.fetchableOffset(isolationLevel), -1, epoch);
         case ListOffsetsTimestamp.MAX_TIMESTAMP: {
           const max = log.maxTimestampOffset();
@@ -638,7 +644,7 @@ export class Partition {
         default: {
           if (timestamp < 0) return lookupResult(ErrorCode.INVALID_REQUEST);
           const found = await log.offsetForTimestamp(timestamp);
-          if (found === null || found.offset >= this.fetchableOffset(isolationLevel)) return lookupResult(ErrorCode.NONE);
+          if (found === null || found.offset >= this.fetchableOffset(isolationLevel)) return lookupResult(lagging ? ErrorCode.OFFSET_NOT_AVAILABLE : ErrorCode.NONE);
           return lookupResult(ErrorCode.NONE, found.offset, found.timestamp, epoch);
         }
       }

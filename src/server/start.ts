@@ -82,6 +82,13 @@ export interface StartBrokerOptions {
    */
   metadataStore?: MetadataStore;
   /**
+   * A write to a log dir failed (disk full, I/O error). Kafka halts a broker whose log dirs
+   * have all failed, and Sherwood treats any failed dir so: `sherwood server` exits with status
+   * 1 (leaderships then move as after a crash). The default here, inside someone else's
+   * process, closes the broker instead.
+   */
+  onLogDirFailure?: (dir: string, err: Error) => void;
+  /**
    * Joins a cluster whose metadata lives in etcd (docs/cluster.md): the same as the overrides
    * `etcd.connect` (etcd + prefix), `etcd.session.timeout.ms` and `broker.rack`, which this
    * section replaces when both are given. Give every member its own `nodeId` and `dataDir`.
@@ -139,8 +146,15 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
   const handlers = await loadHandlers(logger);
 
+  // The broker being closed because a log dir failed (embedded default; see onLogDirFailure).
+  let closeAfterDirFailure: (() => Promise<void>) | null = null;
   const logs = await LogManager.open({
     fs, dirs, clock, logger,
+    onLogDirFailure: (dir, err) => {
+      logger.error(`log dir ${dir} failed; shutting the broker down as Kafka does when its log dirs have failed`, { error: err.message });
+      if (options.onLogDirFailure !== undefined) options.onLogDirFailure(dir, err);
+      else void closeAfterDirFailure?.().catch((e: unknown) => logger.error('closing after a log dir failure failed', { error: String(e) }));
+    },
     retentionCheckIntervalMs: timerMs(config.getLong('log.retention.check.interval.ms')),
     cleanerBackoffMs: timerMs(config.getLong('log.cleaner.backoff.ms')),
     flushCheckIntervalMs: config.isDefault('log.flush.scheduler.interval.ms') ? undefined : timerMs(config.getLong('log.flush.scheduler.interval.ms')),
@@ -263,27 +277,30 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   logger.info('broker started', { nodeId, clusterId, listeners: bound.map((b) => `${b.name}://${b.host}:${b.boundPort}`), logDirs: inMemory ? `(in memory) ${dirs.join(',')}` : dirs, handlers: handlers.size });
 
   let closing: Promise<void> | null = null;
+  const close = (afterDirFailure = false): Promise<void> => {
+    closing ??= (async () => {
+      // Kafka's controlled shutdown: leaderships move while this broker still serves (not
+      // after a failed log dir: Kafka halts then, and so does this broker, at once).
+      if (cluster !== null && !afterDirFailure && config.get<boolean>('controlled.shutdown.enable')) {
+        await controlledShutdown({
+          nodeId, membership: cluster.membership, image: () => topics.image, clock, logger,
+          maxRetries: config.getInt('controlled.shutdown.max.retries'), retryBackoffMs: timerMs(config.getLong('controlled.shutdown.retry.backoff.ms')),
+        });
+      }
+      await server.close();
+      await shutdownStorage();
+      logger.info('broker stopped', { nodeId });
+    })();
+    return closing;
+  };
+  closeAfterDirFailure = () => close(true);
   return {
     host: first.host,
     port: first.port,
     bootstrap: `${first.host}:${first.port}`,
     broker,
     memoryPool: server.memoryPool,
-    close: () => {
-      closing ??= (async () => {
-        // Kafka's controlled shutdown: leaderships move while this broker still serves.
-        if (cluster !== null && config.get<boolean>('controlled.shutdown.enable')) {
-          await controlledShutdown({
-            nodeId, membership: cluster.membership, image: () => topics.image, clock, logger,
-            maxRetries: config.getInt('controlled.shutdown.max.retries'), retryBackoffMs: timerMs(config.getLong('controlled.shutdown.retry.backoff.ms')),
-          });
-        }
-        await server.close();
-        await shutdownStorage();
-        logger.info('broker stopped', { nodeId });
-      })();
-      return closing;
-    },
+    close: () => close(),
   };
 }
 

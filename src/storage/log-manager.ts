@@ -26,6 +26,7 @@ import { ConfigError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import type { PartitionLogHooks } from './partition-log-types.js';
 import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.js';
 import { DEFAULT_PRODUCER_STATE_CONFIG, type ProducerStateManagerConfig } from './producer-state-manager.js';
@@ -50,6 +51,11 @@ export interface LogManagerOptions {
   producerStateConfig?: ProducerStateManagerConfig;
   /** sherwood.log.max.open.files: the most files all logs hold open at once (FileHandleCache). */
   maxOpenFiles?: number;
+  /**
+   * A log in `dir` failed a write (disk full, I/O error) and went offline; called once per dir.
+   * The broker treats it as Kafka treats its last log dir failing: it halts (start.ts).
+   */
+  onLogDirFailure?(dir: string, err: Error): void;
 }
 
 export const DELETE_DIR_SUFFIX = '-delete';
@@ -102,6 +108,8 @@ export class LogManager {
   readonly dirs: string[];
   readonly clock: Clock;
   readonly logger: Logger;
+  private readonly failedDirs = new Set<string>();
+  private readonly onLogDirFailure: ((dir: string, err: Error) => void) | undefined;
   private readonly intervals: { retention: number; cleaner: number; flush: number; checkpoint: number; producerExpiration: number };
   private readonly producerStateConfig: ProducerStateManagerConfig;
 
@@ -110,6 +118,7 @@ export class LogManager {
     this.dirs = options.dirs;
     this.clock = options.clock;
     this.logger = options.logger;
+    this.onLogDirFailure = options.onLogDirFailure;
     this.intervals = {
       retention: options.retentionCheckIntervalMs ?? 300_000,
       cleaner: options.cleanerBackoffMs ?? 15_000,
@@ -183,7 +192,7 @@ export class LogManager {
         recoveryPoint: recoveryPoints.get(k) ?? 0,
         firstDirtyOffset: cleanerOffsets.get(k) ?? 0,
         cleanShutdown,
-        hooks: { logStartOffsetChanged: () => this.writeLogStartOffsets(dir) },
+        hooks: this.hooksFor(dir),
         producerStateConfig: this.producerStateConfig,
       });
       this.logs.set(k, log);
@@ -193,6 +202,18 @@ export class LogManager {
       await fs.unlink(`${dir}/${CLEAN_SHUTDOWN_FILE}`);
       await fs.syncDir(dir);
     }
+  }
+
+  /** The hooks every log of `dir` gets: its log start offsets file, and the dir's failure. */
+  private hooksFor(dir: string): PartitionLogHooks {
+    return {
+      logStartOffsetChanged: () => this.writeLogStartOffsets(dir),
+      wentOffline: (_log, err) => {
+        if (this.failedDirs.has(dir)) return;
+        this.failedDirs.add(dir);
+        this.onLogDirFailure?.(dir, err);
+      },
+    };
   }
 
   get(topic: string, partition: number): PartitionLog | undefined {
@@ -224,7 +245,7 @@ export class LogManager {
         clock: this.clock,
         logger: this.logger,
         cleanShutdown: true,
-        hooks: { logStartOffsetChanged: () => this.writeLogStartOffsets(dir) },
+        hooks: this.hooksFor(dir),
         producerStateConfig: this.producerStateConfig,
       });
       await this.fs.syncDir(dir);

@@ -41,6 +41,8 @@ export interface AppendResult {
 export interface PartitionLogHooks {
   /** Called after logStartOffset moved; resolves once it is durable. */
   logStartOffsetChanged?(log: PartitionLog): Promise<void>;
+  /** Called once when the log goes offline after an I/O failure (Kafka's LogDirFailureChannel). */
+  wentOffline?(log: PartitionLog, err: Error): void;
 }
 
 export interface PartitionLogOptions {

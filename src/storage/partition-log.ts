@@ -176,6 +176,7 @@ export class PartitionLog implements ReadableLog {
   private goOffline(err: unknown): never {
     this.offline = err instanceof Error ? err : new Error(String(err));
     this.logger.error('partition log offline after I/O failure', { topic: this.topic, partition: this.partition, error: String(err) });
+    this.hooks.wentOffline?.(this, this.offline);
     throw err instanceof StorageError ? err : new StorageError(`I/O failure on ${this.topic}-${this.partition}`, { cause: err });
   }
 

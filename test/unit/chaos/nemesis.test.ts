@@ -27,9 +27,9 @@ test('faults start after a quiet period, do not overlap, and end inside the wind
   assert.deepEqual(makeSchedule({ seed: 1, kinds: ['kill'], brokers: 1, faultWindowMs: 1000 }), []);
 });
 
-test('kinds that need a cluster, and more than one broker, are refused for now', () => {
+test('cluster kinds need --brokers 3, other broker counts are refused', () => {
   assert.equal(validate({ brokers: 1, faults: ['kill', 'pause'] }), null);
-  assert.match(validate({ brokers: 3, faults: ['kill'] })!, /only 1 broker is supported/);
+  assert.match(validate({ brokers: 2, faults: ['kill'] })!, /1 \(one standalone broker\) or 3/);
   for (const k of ['partition', 'etcd', 'disk']) {
     assert.equal(KINDS[k]!.needsCluster, true);
     assert.match(validate({ brokers: 1, faults: ['kill', k] })!, new RegExp(`'${k}' needs a multi-broker cluster`));

@@ -218,3 +218,40 @@ test('a change of the last stable offset wakes partition listeners (read_committ
   await rm.shutdown();
   await logs.close();
 });
+
+test('a new leader whose high watermark lags the start of its epoch answers a client\'s LATEST with OFFSET_NOT_AVAILABLE until it catches up', async () => {
+  const fs = new MemoryFileSystem({ trackDurability: false });
+  await fs.mkdirp('/data');
+  const clock = new ManualClock();
+  const { logs, rm } = await open(fs, clock);
+  await rm.startup(image(state(FOLLOWER, 1)));
+  const p = rm.getPartition('t', 0)!;
+  // As a follower: 10 records, of which the leader's high watermark covered 6 when we last fetched.
+  const replicated = batch(10);
+  setPartitionLeaderEpoch(replicated, 0, 1);
+  await p.appendRecordsAsFollower(replicated);
+  p.updateFollowerHighWatermark(6);
+  // Elected at epoch 2: the epoch starts at 10, above our high watermark (6), which a client
+  // may already have seen at 10 on the old leader.
+  const s2 = state(LOCAL, 2);
+  await rm.onMetadataUpdate({ deletedTopics: [], changedPartitions: [{ topic: image(s2).t, partition: 0, after: s2 }], changedTopicConfigs: [], brokerConfigsChanged: false }, image(s2));
+  assert.equal(p.highWatermark, 6);
+  const LATEST = -1;
+  assert.equal((await p.fetchOffsetForTimestamp(LATEST, 0, -1, true)).errorCode, ErrorCode.OFFSET_NOT_AVAILABLE);
+  assert.equal((await p.fetchOffsetForTimestamp(LATEST, 1, 2, true)).errorCode, ErrorCode.OFFSET_NOT_AVAILABLE);
+  // A timestamp beyond what is visible: no answer yet either; one below the high watermark is answered.
+  assert.equal((await p.fetchOffsetForTimestamp(1_800_000_000_000, 0, -1, true)).errorCode, ErrorCode.OFFSET_NOT_AVAILABLE);
+  const early = await p.fetchOffsetForTimestamp(1_000_000_000_000, 0, -1, true);
+  assert.deepEqual([early.errorCode, early.offset], [ErrorCode.NONE, 0]);
+  // EARLIEST and the debugging replica (not a client) are answered.
+  assert.equal((await p.fetchOffsetForTimestamp(-2, 0, -1, true)).errorCode, ErrorCode.NONE);
+  const debug = await p.fetchOffsetForTimestamp(LATEST, 0, -1, false);
+  assert.deepEqual([debug.errorCode, debug.offset], [ErrorCode.NONE, 6]);
+  // The follower reaches the log end: the high watermark passes the epoch start, LATEST is answered.
+  await rm.fetchPartition('t', 0, followerFetch(10, 1));
+  assert.equal(p.highWatermark, 10);
+  const latest = await p.fetchOffsetForTimestamp(LATEST, 0, -1, true);
+  assert.deepEqual([latest.errorCode, latest.offset], [ErrorCode.NONE, 10]);
+  await rm.shutdown();
+  await logs.close();
+});
