@@ -84,6 +84,7 @@ async function outageAndFailover(producer: Producer, consumed: Set<string>): Pro
 
   const before = await partitionsOf(cluster, 'orders');
   await cluster.etcd.stop();
+  let etcdDown = true;
   const stoppedAt = Date.now();
   const sent: string[] = [];
   const errors: string[] = [];
@@ -101,7 +102,9 @@ async function outageAndFailover(producer: Producer, consumed: Set<string>): Pro
     }
     const r = lastJson<{ acked: string[]; failed: unknown[]; unflushed: number; seen: string[]; doneMs: number }>(await confluent);
     console.log(`# confluent-kafka done ${Math.round(r.doneMs - stoppedAt)} ms after etcd stopped`);
-    assert.ok(r.doneMs - stoppedAt < OUTAGE_MS, 'confluent-kafka produced and read back while etcd was down');
+    // etcd comes back only in the finally below, after this: under load the confluent-kafka
+    // run may take longer than OUTAGE_MS, and the outage then lasts as long (at least 30 s).
+    assert.ok(etcdDown, 'confluent-kafka produced and read back while etcd was down');
     assert.deepEqual(errors, [], 'KafkaJS produced without an error while etcd was down');
     assert.ok(sent.length > 50, `KafkaJS produced ${sent.length}`);
     assert.deepEqual(r.failed, [], 'confluent-kafka produced without an error while etcd was down');
@@ -109,13 +112,14 @@ async function outageAndFailover(producer: Producer, consumed: Set<string>): Pro
     assert.ok(r.acked.length > 50, `confluent-kafka produced ${r.acked.length}`);
     const seen = new Set(r.seen);
     for (const v of r.acked) assert.ok(seen.has(v), `confluent-kafka read back ${v}`);
-    await until('the KafkaJS group consumed everything produced meanwhile', () => sent.every((v) => consumed.has(v)), { timeoutMs: Math.max(1000, OUTAGE_MS - (Date.now() - stoppedAt)) });
+    await until('the KafkaJS group consumed everything produced meanwhile', () => sent.every((v) => consumed.has(v)), { timeoutMs: Math.max(10_000, OUTAGE_MS - (Date.now() - stoppedAt)) });
     const during = await partitionsOf(cluster, 'orders');
     assert.deepEqual(during.map((p) => [p.leaderId, p.leaderEpoch]), before.map((p) => [p.leaderId, p.leaderEpoch]), 'the same leaders at the same epochs');
     console.log(`# etcd down: KafkaJS produced ${sent.length}, confluent-kafka ${r.acked.length} (read back ${r.seen.length}); the group consumed ${consumed.size}`);
     const left = OUTAGE_MS - (Date.now() - stoppedAt);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
   } finally {
+    etcdDown = false;
     await cluster.etcd.restart();
   }
   console.log(`# etcd was down for ${Date.now() - stoppedAt} ms`);
