@@ -62,8 +62,8 @@ function startProducer(topic: string, records: number, pause: string) {
 }
 
 test('a follower kill -9ed leaves the ISR, restarts, catches up, rejoins; its segment files\' batches equal the leader\'s byte for byte', { skip, timeout: 120_000 }, async () => {
-  // Small segments, so the comparison spans several segment files.
-  await createTopic(cluster, 'orders', 3, 3, { 'min.insync.replicas': '2', 'segment.bytes': '16384' });
+  // Small segments (and the producer's batches of at most 2 KiB), so the comparison spans several segment files.
+  await createTopic(cluster, 'orders', 3, 3, { 'min.insync.replicas': '2', 'segment.bytes': '8192' });
   const p0 = (await partitionsOf(cluster, 'orders'))[0]!;
   const follower = p0.replicas.find((id) => id !== p0.leaderId)!;
   const producer = startProducer('orders', 3000, '0.05');

@@ -84,7 +84,7 @@ import sys, json, time
 from confluent_kafka import Producer
 bootstrap, topic, n, parts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 pause = float(sys.argv[5]) if len(sys.argv) > 5 else 0.02
-p = Producer({'bootstrap.servers': bootstrap, 'enable.idempotence': True, 'acks': 'all', 'linger.ms': 5,
+p = Producer({'bootstrap.servers': bootstrap, 'enable.idempotence': True, 'acks': 'all', 'linger.ms': 5, 'batch.size': 2048,
               'message.timeout.ms': 120000, 'reconnect.backoff.max.ms': 500, 'topic.metadata.refresh.interval.ms': 1000})
 acked, failed = [], []
 def report(err, msg):
