@@ -18,6 +18,8 @@ const PREFETCH_FRACTION = 0.9;
 
 export interface ProducerIdManager {
   generateProducerId(): Promise<number>;
+  /** Fetches a first block in the background if there is none (a cluster member at start). */
+  warmUp?(): void;
 }
 
 /** Where blocks come from (the metadata controller). */
@@ -67,6 +69,17 @@ export class BlockProducerIdManager implements ProducerIdManager {
       this.fetchBlock().catch((err: unknown) => this.logger.warn('prefetching a producer id block failed', { error: String(err) }));
     }
     return id;
+  }
+
+  /**
+   * A cluster member asks for its first block when it starts, not on the first InitProducerId:
+   * blocks come from etcd, and a new idempotent producer must still get an id while etcd is
+   * unreachable for a while (Kafka's brokers need their controller there; here a broker that
+   * has a block serves from it).
+   */
+  warmUp(): void {
+    if (this.current !== null || this.prefetched !== null || this.fetching !== null) return;
+    this.fetchBlock().catch((err: unknown) => this.logger.warn('fetching a first producer id block failed; the first InitProducerId will ask again', { error: String(err) }));
   }
 
   /** Fetches one block into `prefetched` (one request at a time). */

@@ -260,7 +260,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     // this broker follows the controller role.
     try {
       await topics.registerEndpoints(broker.advertisedListeners().map((l) => ({ name: l.name, host: l.host, port: l.port })));
-      if (cluster !== null) await cluster.membership.register({ brokerId: nodeId, host: first.host, port: first.port, rack: broker.rack });
+      if (cluster !== null) {
+        await cluster.membership.register({ brokerId: nodeId, host: first.host, port: first.port, rack: broker.rack });
+        broker.producerIds.warmUp?.();
+      }
     } catch (err) {
       await server.close();
       await shutdownStorage();

@@ -67,3 +67,29 @@ test('blocks come from the metadata journal: a restart never hands out an id twi
   }
   assert.ok(second.topics.image.nextProducerId() >= 400);
 });
+
+test('warmUp fetches a first block, so ids are served later while the source is down; a failed warm-up is retried on use', async () => {
+  let up = true;
+  let calls = 0;
+  const source = {
+    async allocateProducerIdBlock(_broker: number, size: number) {
+      calls++;
+      if (!up) throw new Error('etcd unreachable');
+      return { firstProducerId: 5000, size };
+    },
+  };
+  const m = new BlockProducerIdManager(1, source, silentLogger, 10);
+  m.warmUp();
+  m.warmUp(); // one fetch at a time
+  await new Promise((r) => setImmediate(r));
+  assert.equal(calls, 1);
+  up = false;
+  assert.equal(await m.generateProducerId(), 5000, 'served from the warmed-up block with the source down');
+  // A broker whose warm-up failed asks again on first use.
+  const cold = new BlockProducerIdManager(2, source, silentLogger, 10);
+  cold.warmUp();
+  await new Promise((r) => setImmediate(r));
+  await assert.rejects(cold.generateProducerId(), ProducerIdsUnavailableError);
+  up = true;
+  assert.equal(await cold.generateProducerId(), 5000);
+});
