@@ -460,8 +460,11 @@ export interface Consumed {
 export interface AdminOptions {
   topic?: string | string[];
   group?: string | string[];
-  partitions?: number;
+  /** create-topics: the count; elect-leaders: which partitions of `topic`. */
+  partitions?: number | number[];
   replicationFactor?: number;
+  /** elect-leaders */
+  type?: 'preferred' | 'unclean';
   /** create-topics: topic configs. */
   config?: Record<string, string>;
   internal?: boolean;
@@ -479,7 +482,8 @@ export interface AdminOptions {
 }
 
 export type AdminOp = 'create-topics' | 'delete-topics' | 'list-topics' | 'describe-topics' | 'describe-cluster' | 'create-partitions'
-  | 'describe-configs' | 'alter-configs' | 'list-offsets' | 'delete-records' | 'list-groups' | 'describe-groups' | 'list-group-offsets' | 'delete-groups';
+  | 'describe-configs' | 'alter-configs' | 'list-offsets' | 'delete-records' | 'list-groups' | 'describe-groups' | 'list-group-offsets' | 'delete-groups'
+  | 'elect-leaders';
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

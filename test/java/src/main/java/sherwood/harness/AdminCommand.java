@@ -61,6 +61,8 @@ import org.apache.kafka.common.config.ConfigResource;
  *                                                        groupInstanceId, clientId, host, assignment}]} | {error}}
  *   list-group-offsets --group=G                      → {"T-P": offset}
  *   delete-groups --group=G[,G2]                      → {G: {} | {error}}
+ *   elect-leaders --type=preferred|unclean [--topic=T --partitions=P[,P2]]   (no topic: all)
+ *                                                     → {"T-P": {} | {error}}
  *
  * --timeout-ms (default 30000) bounds each wait on a result.
  */
@@ -68,7 +70,7 @@ final class AdminCommand {
     private AdminCommand() {}
 
     private static final Set<String> OPTIONS = Set.of("topic", "group", "partitions", "replication-factor", "config", "internal", "count",
-        "broker", "set", "delete", "spec", "isolation", "before", "timeout-ms");
+        "broker", "set", "delete", "spec", "isolation", "before", "timeout-ms", "type");
 
     static void run(Args a, Out out) throws Exception {
         a.expect(2, OPTIONS);
@@ -90,11 +92,31 @@ final class AdminCommand {
                 case "list-groups" -> listGroups(admin, timeoutMs);
                 case "describe-groups" -> perItem(admin.describeConsumerGroups(a.list("group")).describedGroups(), timeoutMs, AdminCommand::group);
                 case "list-group-offsets" -> groupOffsets(admin.listConsumerGroupOffsets(a.require("group")).partitionsToOffsetAndMetadata().get(timeoutMs, TimeUnit.MILLISECONDS));
+                case "elect-leaders" -> electLeaders(admin, a, timeoutMs);
                 case "delete-groups" -> perItem(admin.deleteConsumerGroups(a.list("group")).deletedGroups(), timeoutMs, v -> Json.obj());
                 default -> throw new IllegalArgumentException("unknown admin operation '" + op + "'");
             };
             out.emit(Json.obj("type", "admin", "op", op, "result", result));
         }
+    }
+
+    private static Object electLeaders(Admin admin, Args a, long timeoutMs) throws Exception {
+        org.apache.kafka.common.ElectionType type = switch (a.require("type")) {
+            case "preferred" -> org.apache.kafka.common.ElectionType.PREFERRED;
+            case "unclean" -> org.apache.kafka.common.ElectionType.UNCLEAN;
+            default -> throw new IllegalArgumentException("--type must be preferred or unclean");
+        };
+        Set<org.apache.kafka.common.TopicPartition> partitions = null;
+        if (a.has("topic")) {
+            partitions = new java.util.HashSet<>();
+            for (String p : a.list("partitions")) partitions.add(new org.apache.kafka.common.TopicPartition(a.require("topic"), Integer.parseInt(p)));
+        }
+        Map<org.apache.kafka.common.TopicPartition, java.util.Optional<Throwable>> r = admin.electLeaders(type, partitions).partitions().get(timeoutMs, TimeUnit.MILLISECONDS);
+        Map<String, Object> out = new TreeMap<>();
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, java.util.Optional<Throwable>> e : r.entrySet()) {
+            out.put(e.getKey().toString(), e.getValue().isPresent() ? Json.obj("error", Errors.describe(e.getValue().get())) : Json.obj());
+        }
+        return out;
     }
 
     /** Waits for each item's future; a failed item becomes {"error": ...}. */
