@@ -271,7 +271,13 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     }
     if (cluster !== null) {
       followSession(cluster.membership, replicaManager, logger);
-      controller = new ClusterController({ membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), fenceNextAppend: (e) => cluster.fenceNextAppend(e) });
+      controller = new ClusterController({
+        membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), fenceNextAppend: (e) => cluster.fenceNextAppend(e),
+        preferredLeaderRebalance: {
+          enabled: () => config.get<boolean>('auto.leader.rebalance.enable'),
+          intervalMs: timerMs(config.getLong('leader.imbalance.check.interval.seconds') * 1000),
+        },
+      });
       controller.start();
     }
   }

@@ -22,6 +22,12 @@
  * Controlled shutdown (controlled-shutdown.ts): brokers the membership lists with
  * `controlledShutdown` lose their leaderships and ISR places in the same run, after the
  * elections; a partition that also needed an election is left to one more run.
+ *
+ * Preferred-leader rebalancing (auto.leader.rebalance.enable): every
+ * leader.imbalance.check.interval.seconds the controller also moves the leadership of every
+ * partition not led by its first replica back to it, when that replica is live, in the ISR and
+ * not shutting down (KRaft's maybeBalancePartitionLeaders; like KRaft it balances every such
+ * partition, leader.imbalance.per.broker.percentage is not consulted).
  */
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
@@ -29,6 +35,7 @@ import type { MetadataImage } from '../metadata/metadata-image.js';
 import type { MetadataRecord } from '../metadata/metadata-records.js';
 import type { BrokerMembership } from '../membership/broker-membership.js';
 import { planLeaderElections } from './leader-election.js';
+import { ELECTION_PREFERRED, planElectLeaders } from './elect-leaders.js';
 import { partitionKey, planControlledShutdown } from './controlled-shutdown.js';
 import { ControllerFencedError } from '../metadata/metadata-store.js';
 
@@ -49,6 +56,8 @@ export interface ClusterControllerOptions {
    * (EtcdMetadataStore.fenceNextAppend); null clears it. Called right before the append.
    */
   fenceNextAppend?(controllerEpoch: number | null): void;
+  /** auto.leader.rebalance.enable (read on every check) and leader.imbalance.check.interval.seconds in ms. */
+  preferredLeaderRebalance?: { enabled(): boolean; intervalMs: number };
 }
 
 export class ClusterController {
@@ -60,6 +69,8 @@ export class ClusterController {
   private graceEndMs = 0;
   /** Runs that wrote records (for tests and logs). */
   elections = 0;
+  /** A rebalance check is due (the next run also moves leaderships back to preferred replicas). */
+  private rebalanceDue = false;
 
   constructor(private readonly opts: ClusterControllerOptions) {}
 
@@ -75,6 +86,18 @@ export class ClusterController {
       controllerChanged: () => this.poke(),
     });
     clock.schedule(sessionTimeoutMs, () => this.poke());
+    const rebalance = this.opts.preferredLeaderRebalance;
+    if (rebalance !== undefined) {
+      const tick = (): void => {
+        if (this.closed) return;
+        if (rebalance.enabled() && membership.isController()) {
+          this.rebalanceDue = true;
+          this.poke();
+        }
+        clock.schedule(rebalance.intervalMs, tick);
+      };
+      clock.schedule(rebalance.intervalMs, tick);
+    }
     this.poke();
   }
 
@@ -100,6 +123,8 @@ export class ClusterController {
     try {
       while (this.dirty && !this.closed) {
         this.dirty = false;
+        const rebalance = this.rebalanceDue;
+        this.rebalanceDue = false;
         if (!membership.isController()) continue;
         try {
           const written = await topics.applyChange((image) => {
@@ -112,6 +137,11 @@ export class ClusterController {
             const moves = planControlledShutdown(image, (b) => this.isLive(live, b), shuttingDown, elected);
             if (elected.size > 0 && [...live.values()].some((b) => b.controlledShutdown === true)) this.dirty = true;
             records.push(...moves);
+            if (rebalance) {
+              const changed = new Set(records.map(partitionKey));
+              const eligible = (b: number) => live.has(b) && !shuttingDown(b);
+              records.push(...planElectLeaders(image, ELECTION_PREFERRED, null, eligible).records.filter((r) => !changed.has(partitionKey(r))));
+            }
             if (records.length > 0) this.opts.fenceNextAppend?.(membership.controllerEpoch());
             return { results: [records.length], records };
           });
