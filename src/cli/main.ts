@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, string> = {
   'console-consumer': 'Print records of a topic to stdout (like kafka-console-consumer.sh)',
   'consumer-groups': 'List, describe, reset and delete consumer groups (like kafka-consumer-groups.sh)',
   transactions: 'List and describe transactions and producers, find and abort hanging ones (like kafka-transactions.sh)',
+  'leader-election': 'Elect preferred or unclean partition leaders (like kafka-leader-election.sh)',
   perf: 'Produce/consume throughput and latency test (like kafka-producer-perf-test.sh)',
 };
 

@@ -19,6 +19,7 @@ export { DeleteGroups } from '../protocol/messages/delete-groups.js';
 export { DeleteTopics } from '../protocol/messages/delete-topics.js';
 export { DescribeConfigs, type DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
 export { DescribeGroups, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.js';
+export { ElectLeaders } from '../protocol/messages/elect-leaders.js';
 export { Fetch, type FetchRequest } from '../protocol/messages/fetch.js';
 export { IncrementalAlterConfigs } from '../protocol/messages/incremental-alter-configs.js';
 export { ListGroups } from '../protocol/messages/list-groups.js';

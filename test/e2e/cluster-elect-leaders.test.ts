@@ -17,6 +17,13 @@ import { createTopic, partitionsOf } from '../helpers/cluster-lifecycle.js';
 import { etcdAvailable } from '../helpers/etcd.js';
 import { javaClients, javaHarness, javaSkip } from '../helpers/java.js';
 import { run } from '../helpers/clients.js';
+import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const sherwood = (args: string[]) => run(process.execPath, ['--import', 'tsx', CLI, ...args], { timeoutMs: 60_000 });
 import { startTestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/wait.js';
 
@@ -89,6 +96,14 @@ test('preferred-leader election puts leadership back on the first replica after 
   await until('partition 0 led by its preferred replica again (the tool)', async () => (await partitionsOf(cluster, 'elect', witness))[0]!.leaderId === preferred, { timeoutMs: 10_000 });
   assert.equal((await partitionsOf(cluster, 'elect', witness))[0]!.leaderEpoch, movedAgain.leaderEpoch + 1);
 
+  // Our own tool, with kafka-leader-election.sh's flags and output.
+  const movedThird = await demote(preferred, witness);
+  const ours = await sherwood(['leader-election', '--bootstrap-server', cluster.bootstrap(witness), '--election-type', 'preferred', '--topic', 'elect', '--partition', '0']);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.equal(ours.stdout, 'Successfully completed leader election (PREFERRED) for partitions elect-0\n');
+  const third = (await partitionsOf(cluster, 'elect', witness))[0]!;
+  assert.deepEqual([third.leaderId, third.leaderEpoch], [preferred, movedThird.leaderEpoch + 1]);
+
   // Our own client, every version: v0 is always PREFERRED; v1+ carry the type and a top-level error.
   for (const version of [0, 1, 2]) {
     const res = await elect(cluster.bootstrap(), version, 0, [{ topic: 'elect', partitions: [0, 1] }, { topic: 'nope', partitions: [0] }]);
@@ -110,6 +125,23 @@ test('a standalone broker: every partition\'s only replica leads, ELECTION_NOT_N
     const res = await elect(b.bootstrap, 2, 0, [{ topic: 'solo', partitions: [0, 1] }]);
     assert.deepEqual(res.replicaElectionResults[0]!.partitionResult.map((p) => p.errorCode), [ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.ELECTION_NOT_NEEDED]);
     assert.deepEqual((await elect(b.bootstrap, 2, 0, null)).replicaElectionResults, []);
+    // sherwood leader-election: nothing to do, and a failure (exit 1) from a JSON file.
+    const noop = await sherwood(['leader-election', '--bootstrap-server', b.bootstrap, '--election-type', 'PREFERRED', '--all-topic-partitions']);
+    assert.deepEqual([noop.code, noop.stdout], [0, '']);
+    const dir = mkdtempSync(join(tmpdir(), 'sherwood-elect-'));
+    try {
+      const file = join(dir, 'elect.json');
+      writeFileSync(file, JSON.stringify({ partitions: [{ topic: 'solo', partition: 1 }, { topic: 'nope', partition: 0 }] }));
+      const mixed = await sherwood(['leader-election', '--bootstrap-server', b.bootstrap, '--election-type', 'PREFERRED', '--path-to-json-file', file]);
+      assert.equal(mixed.code, 1);
+      assert.equal(mixed.stdout, 'Valid replica already elected for partitions solo-1\n'
+        + 'Error completing leader election (PREFERRED) for partition: nope-0: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This server does not host this topic-partition.\n');
+      assert.equal(mixed.stderr, 'sherwood leader-election: 1 replica(s) could not be elected\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const usage = await sherwood(['leader-election', '--bootstrap-server', b.bootstrap, '--election-type', 'PREFERRED', '--topic', 'solo']);
+    assert.deepEqual([usage.code, usage.stderr], [1, 'sherwood leader-election: Missing required option(s): partition (see --help)\n']);
   } finally {
     await b.close();
   }
