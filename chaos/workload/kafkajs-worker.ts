@@ -105,11 +105,18 @@ async function txn(name: string): Promise<void> {
         try {
           await t.abort();
           emit(name, 'fail', 'txn', { txn: txnId, error: String(err), endTime });
+          // A fresh producer (InitProducerId bumps the epoch) after any failed transaction:
+          // KafkaJS does not advance a partition's sequence for a send whose outcome it never
+          // learned, so the next transaction's batch reuses the sequence of a batch the broker
+          // may have appended — which the broker, as Kafka's, answers as a duplicate and drops
+          // (docs/reliability.md, "KafkaJS reuses a sequence").
+          await producer.disconnect().catch(() => undefined);
+          producer = undefined;
           continue;
         } catch { /* unknown below */ }
       }
       emit(name, 'info', 'txn', { txn: txnId, error: String(err), endTime });
-      await producer.disconnect().catch(() => undefined);
+      await producer?.disconnect().catch(() => undefined);
       producer = undefined;
     }
     await sleep(50);
