@@ -109,7 +109,7 @@ async function txn(name: string): Promise<void> {
           // KafkaJS does not advance a partition's sequence for a send whose outcome it never
           // learned, so the next transaction's batch reuses the sequence of a batch the broker
           // may have appended — which the broker, as Kafka's, answers as a duplicate and drops
-          // (docs/reliability.md, "KafkaJS reuses a sequence").
+          // (docs/reliability.md, "Results (3 brokers)", finding 1).
           await producer.disconnect().catch(() => undefined);
           producer = undefined;
           continue;
