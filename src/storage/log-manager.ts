@@ -317,7 +317,8 @@ export class LogManager {
     return run;
   }
 
-  private logsIn(dir: string): PartitionLog[] {
+  /** The logs kept in `dir` (one of `dirs`). */
+  logsIn(dir: string): PartitionLog[] {
     const out: PartitionLog[] = [];
     for (const [k, log] of this.logs) if (this.logDir.get(k) === dir) out.push(log);
     return out;

@@ -483,7 +483,7 @@ export interface AdminOptions {
 
 export type AdminOp = 'create-topics' | 'delete-topics' | 'list-topics' | 'describe-topics' | 'describe-cluster' | 'create-partitions'
   | 'describe-configs' | 'alter-configs' | 'list-offsets' | 'delete-records' | 'list-groups' | 'describe-groups' | 'list-group-offsets' | 'delete-groups'
-  | 'elect-leaders';
+  | 'elect-leaders' | 'describe-log-dirs';
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

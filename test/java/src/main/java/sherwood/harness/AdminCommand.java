@@ -61,6 +61,7 @@ import org.apache.kafka.common.config.ConfigResource;
  *                                                        groupInstanceId, clientId, host, assignment}]} | {error}}
  *   list-group-offsets --group=G                      → {"T-P": offset}
  *   delete-groups --group=G[,G2]                      → {G: {} | {error}}
+ *   describe-log-dirs --broker=ID                      → {dir: {error?, totalBytes, usableBytes, replicas: {"T-P": {size, offsetLag, future}}}}
  *   elect-leaders --type=preferred|unclean [--topic=T --partitions=P[,P2]]   (no topic: all)
  *                                                     → {"T-P": {} | {error}}
  *
@@ -93,11 +94,31 @@ final class AdminCommand {
                 case "describe-groups" -> perItem(admin.describeConsumerGroups(a.list("group")).describedGroups(), timeoutMs, AdminCommand::group);
                 case "list-group-offsets" -> groupOffsets(admin.listConsumerGroupOffsets(a.require("group")).partitionsToOffsetAndMetadata().get(timeoutMs, TimeUnit.MILLISECONDS));
                 case "elect-leaders" -> electLeaders(admin, a, timeoutMs);
+                case "describe-log-dirs" -> describeLogDirs(admin, a, timeoutMs);
                 case "delete-groups" -> perItem(admin.deleteConsumerGroups(a.list("group")).deletedGroups(), timeoutMs, v -> Json.obj());
                 default -> throw new IllegalArgumentException("unknown admin operation '" + op + "'");
             };
             out.emit(Json.obj("type", "admin", "op", op, "result", result));
         }
+    }
+
+    private static Object describeLogDirs(Admin admin, Args a, long timeoutMs) throws Exception {
+        int broker = Integer.parseInt(a.require("broker"));
+        Map<Integer, Map<String, org.apache.kafka.clients.admin.LogDirDescription>> all =
+            admin.describeLogDirs(List.of(broker)).allDescriptions().get(timeoutMs, TimeUnit.MILLISECONDS);
+        Map<String, Object> out = new TreeMap<>();
+        for (Map.Entry<String, org.apache.kafka.clients.admin.LogDirDescription> e : all.get(broker).entrySet()) {
+            org.apache.kafka.clients.admin.LogDirDescription d = e.getValue();
+            Map<String, Object> replicas = new TreeMap<>();
+            d.replicaInfos().forEach((tp, info) -> replicas.put(tp.toString(), Json.obj("size", info.size(), "offsetLag", info.offsetLag(), "future", info.isFuture())));
+            Map<String, Object> dir = new TreeMap<>();
+            if (d.error() != null) dir.put("error", Errors.describe(d.error()));
+            dir.put("totalBytes", d.totalBytes().isPresent() ? d.totalBytes().getAsLong() : -1);
+            dir.put("usableBytes", d.usableBytes().isPresent() ? d.usableBytes().getAsLong() : -1);
+            dir.put("replicas", replicas);
+            out.put(e.getKey(), dir);
+        }
+        return out;
     }
 
     private static Object electLeaders(Admin admin, Args a, long timeoutMs) throws Exception {
