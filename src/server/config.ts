@@ -146,7 +146,7 @@ export const BROKER_CONFIG_DEFS: ConfigDef[] = [
   def('log.message.timestamp.before.max.ms', 'long', LONG_MAX, 'Reject batches whose CreateTime is further than this in the past (message.timestamp.before.max.ms).', { validate: atLeast(0), dynamic: true }),
   def('log.message.timestamp.after.max.ms', 'long', 3600000, 'Reject batches whose CreateTime is further than this in the future (message.timestamp.after.max.ms). Kafka 4.0 default: one hour.', { validate: atLeast(0), dynamic: true }),
   def('min.insync.replicas', 'int', 1, 'Minimum ISR size for acks=all (always satisfied on a single broker when 1).', { validate: atLeast(1), dynamic: true }),
-  def('unclean.leader.election.enable', 'boolean', false, IGNORED, { dynamic: true }),
+  def('unclean.leader.election.enable', 'boolean', false, 'In a cluster: when no in-sync replica of a partition is live, elect the first live out-of-sync replica anyway (its missing records are lost); the topic config overrides it (docs/cluster.md).', { dynamic: true }),
 
   // --- Topics
   def('num.partitions', 'int', 1, 'Partitions of an auto-created topic, and of CreateTopics with numPartitions=-1.', { validate: atLeast(1) }),

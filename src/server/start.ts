@@ -273,6 +273,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       followSession(cluster.membership, replicaManager, logger);
       controller = new ClusterController({
         membership: cluster.membership, topics, clock, logger, sessionTimeoutMs: config.getInt('etcd.session.timeout.ms'), fenceNextAppend: (e) => cluster.fenceNextAppend(e),
+        uncleanLeaderElection: (t) => (t.configs['unclean.leader.election.enable'] ?? String(config.get<boolean>('unclean.leader.election.enable'))) === 'true',
         preferredLeaderRebalance: {
           enabled: () => config.get<boolean>('auto.leader.rebalance.enable'),
           intervalMs: timerMs(config.getLong('leader.imbalance.check.interval.seconds') * 1000),

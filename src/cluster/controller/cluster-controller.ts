@@ -31,7 +31,7 @@
  */
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/logger.js';
-import type { MetadataImage } from '../metadata/metadata-image.js';
+import type { MetadataImage, TopicImage } from '../metadata/metadata-image.js';
 import type { MetadataRecord } from '../metadata/metadata-records.js';
 import type { BrokerMembership } from '../membership/broker-membership.js';
 import { planLeaderElections } from './leader-election.js';
@@ -56,6 +56,8 @@ export interface ClusterControllerOptions {
    * (EtcdMetadataStore.fenceNextAppend); null clears it. Called right before the append.
    */
   fenceNextAppend?(controllerEpoch: number | null): void;
+  /** unclean.leader.election.enable for a topic (its own config, else the broker's). */
+  uncleanLeaderElection?(topic: TopicImage): boolean;
   /** auto.leader.rebalance.enable (read on every check) and leader.imbalance.check.interval.seconds in ms. */
   preferredLeaderRebalance?: { enabled(): boolean; intervalMs: number };
 }
@@ -131,7 +133,7 @@ export class ClusterController {
             // Planned again after a conflict: still the controller? The live set as it is now.
             if (!membership.isController()) return { results: [0], records: [] };
             const live = membership.liveBrokers();
-            const records = planLeaderElections(image, (b) => this.isLive(live, b));
+            const records = planLeaderElections(image, (b) => this.isLive(live, b), (t) => this.opts.uncleanLeaderElection?.(t) ?? false);
             const shuttingDown = (b: number) => live.get(b)?.controlledShutdown === true;
             const elected = new Set(records.map(partitionKey));
             const moves = planControlledShutdown(image, (b) => this.isLive(live, b), shuttingDown, elected);

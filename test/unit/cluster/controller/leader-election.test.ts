@@ -35,3 +35,15 @@ test('planLeaderElections: one PartitionChangeRecord per partition that needs on
   assert.equal(after.topic('t2')!.partitions[0]!.leaderEpoch, 0);
   assert.deepEqual(planLeaderElections(after, alive(2, 3)), []);
 });
+
+test('unclean.leader.election.enable: with no live ISR member, the first live replica leads with an ISR of itself; per topic', async () => {
+  const { planLeaderElections: plan } = await import('../../../../src/cluster/controller/leader-election.js');
+  assert.deepEqual(electionChange(p([1, 2, 3], [1], 1), alive(2, 3), true), { leader: 2, isr: [2] });
+  assert.deepEqual(electionChange(p([1, 2, 3], [1], 1), alive(2, 3), false), { leader: -1 });
+  assert.deepEqual(electionChange(p([1, 2, 3], [1, 3], 1), alive(2, 3), true), { leader: 3, isr: [3] }, 'a live ISR member still comes first');
+  const topic = (name: string, unclean: boolean) => ({ name, topicId: Buffer.alloc(16, name.length), isInternal: false, configs: unclean ? { 'unclean.leader.election.enable': 'true' } : {}, partitions: [p([1, 2], [1], 1)] });
+  const topics = [topic('dirty', true), topic('clean-topic', false)];
+  const image = { topics: () => topics, topic: (n: string) => topics.find((t) => t.name === n) } as never;
+  const records = plan(image, alive(2), (t) => t.configs['unclean.leader.election.enable'] === 'true');
+  assert.deepEqual(records.map((r) => [r.topicId.equals(topics[0]!.topicId) ? 'dirty' : 'clean-topic', r.leader, r.isr]), [['dirty', 2, [2]], ['clean-topic', -1, undefined]]);
+});
