@@ -33,6 +33,8 @@ export interface CampaignOptions {
   /** Where the history (always) and logs (failing runs, or keep) are written. */
   outDir: string;
   keep: boolean;
+  /** The Python whose confluent-kafka runs the librdkafka roles (default: Debian's). */
+  python?: string;
   log: (line: string) => void;
 }
 
@@ -99,7 +101,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         { role: 'idem', name: 'rdk-idem-0' }, { role: 'idem', name: 'rdk-idem-1' }, { role: 'txn', name: 'rdk-txn-0' },
         { role: 'consume', name: 'rdk-rc', isolation: 'read_committed' }, { role: 'consume', name: 'rdk-ru', isolation: 'read_uncommitted' },
         { role: 'hwm', name: 'rdk-hwm' },
-      ], o.outDir, sink),
+      ], o.outDir, sink, 'confluent', o.python),
       kafkajsWorker(wc, [{ role: 'idem', name: 'kjs-idem-0' }, { role: 'txn', name: 'kjs-txn-0' }, { role: 'group', name: 'kjs-group-0' }, { role: 'committed', name: 'kjs-committed' }], o.outDir, sink),
     ];
     const nemesis = await runNemesis(cluster, schedule, started, runner, o.log, () => { brokerCrash ??= crashed(cluster); return brokerCrash !== undefined; });
@@ -111,7 +113,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     brokerCrash ??= crashed(cluster);
     if (brokerCrash === undefined) {
       o.log('workload stopped; final read');
-      const finalWorker = confluentWorker({ ...wc, until: Date.now() + 90_000 }, [{ role: 'final', name: 'final' }], o.outDir, sink, 'final');
+      const finalWorker = confluentWorker({ ...wc, until: Date.now() + 90_000 }, [{ role: 'final', name: 'final' }], o.outDir, sink, 'final', o.python);
       await finalWorker.done;
     }
     return await finish(o, events, cluster, injected, brokerCrash);

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { ROOT } from './broker-node.js';
 import { interruptCampaign, runCampaign, validate } from './campaign.js';
 import { KINDS } from './nemesis/nemesis.js';
+import { PYTHON } from './workload/workers.js';
 
 const USAGE = `Usage: npm run chaos -- [--brokers 1|3] [--minutes N] [--faults kill,pause,partition,etcd,disk] [--seed S]
                         [--partitions 4] [--liveness-ms 30000] [--out DIR] [--keep]
-                        [--fault-ms 1000,5000] [--quiet-ms 2000,6000]
+                        [--fault-ms 1000,5000] [--quiet-ms 2000,6000] [--python /usr/bin/python3]
 
 Runs a broker as a child process (--brokers 1), or a cluster (--brokers 3: a 3-member etcd
 and 3 brokers, each broker in its own network namespace on a private bridge, topic with
@@ -29,10 +30,14 @@ Fault kinds:
 ${Object.values(KINDS).map((k) => `  ${k.name.padEnd(10)}${k.description}${k.needsCluster ? ' (--brokers 3 only)' : ''}`).join('\n')}
 
 With --brokers 3, kill, pause and partition hit a random broker, the controller or a
-partition leader (seeded).`;
+partition leader (seeded).
+
+--python picks the interpreter whose confluent-kafka (and so librdkafka) runs the librdkafka
+roles: Debian's /usr/bin/python3 (librdkafka 2.0.2) by default, or a virtualenv with a current
+release (docs/reliability.md: librdkafka before 2.3 has idempotence bugs of its own).`;
 
 function parse(argv: string[]) {
-  const o = { brokers: 1, minutes: 1, faults: ['kill', 'pause'], seed: (Date.now() ^ (process.pid << 8)) >>> 0, partitions: 4, livenessMs: 30_000, out: '', keep: false,
+  const o = { brokers: 1, minutes: 1, faults: ['kill', 'pause'], seed: (Date.now() ^ (process.pid << 8)) >>> 0, partitions: 4, livenessMs: 30_000, out: '', keep: false, python: PYTHON,
     faultMs: undefined as [number, number] | undefined, quietMs: undefined as [number, number] | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -61,6 +66,7 @@ function parse(argv: string[]) {
       case '--liveness-ms': o.livenessMs = num(); break;
       case '--out': o.out = next(); break;
       case '--keep': o.keep = true; break;
+      case '--python': o.python = next(); break;
       case '--fault-ms': o.faultMs = range(); break;
       case '--quiet-ms': o.quietMs = range(); break;
       default: throw new Error(`unknown option ${a}`);
@@ -86,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
   const r = await runCampaign({
     brokers: o.brokers, durationMs: Math.round(o.minutes * 60_000), faults: o.faults, seed: o.seed, partitions: o.partitions,
     livenessMs: o.livenessMs, outDir: o.out || join(ROOT, 'chaos', 'results', String(o.seed)), keep: o.keep, faultMs: o.faultMs, quietMs: o.quietMs,
-    log: (line) => console.log(line),
+    python: o.python, log: (line) => console.log(line),
   });
   console.log(`seed ${o.seed}: ${r.events} events, ${r.faultsInjected} faults, ${JSON.stringify(r.counts)}`);
   console.log(r.failed ? `ANOMALIES FOUND (replay with --seed ${o.seed})` : 'no anomalies');

@@ -9,9 +9,11 @@ at `until` (or on SIGTERM); "final" ends when every partition reached its end or
 Errors are recorded as 'info' (unknown outcome) unless the outcome is certain.
 """
 import json, random, signal, sys, threading, time
+import confluent_kafka
 from confluent_kafka import Producer, Consumer, TopicPartition, KafkaException, KafkaError, OFFSET_BEGINNING
 
 CONF = json.loads(sys.argv[1])
+sys.stderr.write('confluent-kafka %s, librdkafka %s\n' % (confluent_kafka.version()[0], confluent_kafka.libversion()[0]))
 TOPIC = CONF['topic']
 PARTS = CONF['partitions']
 UNTIL = CONF['until'] / 1000.0

@@ -53,9 +53,9 @@ export interface WorkloadConfig {
   group: string;
 }
 
-export function confluentWorker(c: WorkloadConfig, roles: { role: string; name: string; isolation?: string }[], logDir: string, sink: (e: HistoryEvent) => void, name = 'confluent'): Worker {
+export function confluentWorker(c: WorkloadConfig, roles: { role: string; name: string; isolation?: string }[], logDir: string, sink: (e: HistoryEvent) => void, name = 'confluent', python = PYTHON): Worker {
   const conf = JSON.stringify({ ...c, roles });
-  return spawnWorker(name, PYTHON, [join(ROOT, 'chaos/workload/confluent_worker.py'), conf], logDir, sink);
+  return spawnWorker(name, python, [join(ROOT, 'chaos/workload/confluent_worker.py'), conf], logDir, sink);
 }
 
 export function kafkajsWorker(c: WorkloadConfig, roles: { role: string; name: string }[], logDir: string, sink: (e: HistoryEvent) => void): Worker {

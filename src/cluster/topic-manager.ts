@@ -44,6 +44,7 @@ import {
   type ControllerContext, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
 } from './controller/replication-control.js';
 import { planAlterBrokerConfigs, planAlterTopicConfigs } from './controller/config-control.js';
+import { completeReassignmentIfDone } from './controller/partition-reassignment.js';
 
 export {
   MAX_PARTITIONS_PER_TOPIC, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
@@ -490,8 +491,14 @@ export class TopicManager {
       if (p.leaderEpoch !== leaderEpoch) return { records: [], results: [ErrorCode.FENCED_LEADER_EPOCH] };
       if (p.partitionEpoch !== partitionEpoch) return { records: [], results: [ErrorCode.INVALID_UPDATE_VERSION] };
       if (!isr.includes(this.opts.nodeId) || isr.some((b) => !p.replicas.includes(b))) return { records: [], results: [ErrorCode.INVALID_REQUEST] };
-      return { records: [{ type: 'PartitionChangeRecord', topicId: t.topicId, partitionId: partition, isr: [...isr] }], results: [ErrorCode.NONE] };
+      // The ISR change that brings the last adding replica in also finishes its reassignment.
+      const done = completeReassignmentIfDone(p, isr, (b) => this.isLive(b));
+      return { records: [{ type: 'PartitionChangeRecord', topicId: t.topicId, partitionId: partition, isr: [...isr], ...done }], results: [ErrorCode.NONE] };
     }).then((r) => r[0]!);
+  }
+
+  private isLive(brokerId: number): boolean {
+    return brokerId === this.opts.nodeId || (this.opts.liveBrokers?.().has(brokerId) ?? this.current.broker(brokerId) !== undefined);
   }
 
   private brokerInt(name: string, fallback: number): number {

@@ -23,6 +23,7 @@ const RANGES: Record<string, string> = {
   DeleteTopics: '1-6', CreatePartitions: '0-3', DeleteRecords: '0-2', DescribeConfigs: '1-4', AlterConfigs: '0-2',
   IncrementalAlterConfigs: '0-1', DescribeCluster: '0-1', DescribeTopicPartitions: '0-0', DescribeProducers: '0-0',
   DescribeTransactions: '0-0', ListTransactions: '0-1', ElectLeaders: '0-2', DescribeLogDirs: '1-4',
+  AlterPartitionReassignments: '0-0', ListPartitionReassignments: '0-0',
 };
 
 test('every API is defined with exactly the planned version range', () => {

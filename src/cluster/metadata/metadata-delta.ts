@@ -48,13 +48,21 @@ function fail(record: MetadataRecord, why: string): never {
 /** KRaft's PartitionRegistration.merge: absent fields keep their value; epochs bump. */
 export function mergePartitionChange(prev: PartitionRegistration, change: PartitionChangeRecord): PartitionRegistration {
   const leader = change.leader ?? prev.leader;
+  const adding = change.addingReplicas ?? prev.addingReplicas ?? [];
+  const removing = change.removingReplicas ?? prev.removingReplicas ?? [];
   return {
     replicas: change.replicas ?? prev.replicas,
     isr: change.isr ?? prev.isr,
     leader,
     leaderEpoch: leader !== prev.leader ? prev.leaderEpoch + 1 : prev.leaderEpoch,
     partitionEpoch: prev.partitionEpoch + 1,
+    ...reassigning(adding, removing),
   };
+}
+
+/** The reassignment fields of a registration: present only while one is in progress. */
+function reassigning(adding: readonly number[], removing: readonly number[]): Pick<PartitionRegistration, 'addingReplicas' | 'removingReplicas'> {
+  return adding.length === 0 && removing.length === 0 ? {} : { addingReplicas: [...adding], removingReplicas: [...removing] };
 }
 
 export class MetadataDelta {
@@ -100,6 +108,7 @@ export class MetadataDelta {
         if (record.partitionId > parts.length) fail(record, `partition ${record.partitionId} leaves a gap after ${parts.length - 1}`);
         parts[record.partitionId] = {
           replicas: [...record.replicas], isr: [...record.isr], leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch,
+          ...reassigning(record.addingReplicas ?? [], record.removingReplicas ?? []),
         };
         state.changed.add(record.partitionId);
         break;

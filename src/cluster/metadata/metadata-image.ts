@@ -24,6 +24,13 @@ export interface PartitionRegistration {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /**
+   * A reassignment in progress (AlterPartitionReassignments): `replicas` is then the target
+   * replicas followed by the ones being removed; the adding ones are in it but still catching
+   * up. Absent (or empty) when none is.
+   */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 }
 
 export interface TopicImage {
@@ -201,6 +208,8 @@ export function* imageRecords(image: MetadataImage): Generator<MetadataRecord> {
       yield {
         type: 'PartitionRecord', topicId: t.topicId, partitionId: i, replicas: p.replicas, isr: p.isr,
         leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch,
+        ...(p.addingReplicas === undefined ? {} : { addingReplicas: p.addingReplicas }),
+        ...(p.removingReplicas === undefined ? {} : { removingReplicas: p.removingReplicas }),
       };
     }
   }

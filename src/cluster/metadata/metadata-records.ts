@@ -6,9 +6,11 @@
  *
  *   TopicRecord            { name, topicId }                        a topic exists
  *   PartitionRecord        { topicId, partitionId, replicas, isr,   a partition exists (or is
- *                            leader, leaderEpoch, partitionEpoch }   re-registered whole)
+ *                            leader, leaderEpoch, partitionEpoch,    re-registered whole)
+ *                            addingReplicas?, removingReplicas? }    (a reassignment in progress)
  *   PartitionChangeRecord  { topicId, partitionId, leader?, isr?,   a partition changes; absent
- *                            replicas? }                             fields do not change; the
+ *                            replicas?, addingReplicas?,             fields do not change ([]
+ *                            removingReplicas? }                     ends a reassignment); the
  *                                                                    partitionEpoch always bumps,
  *                                                                    the leaderEpoch when the
  *                                                                    leader changes
@@ -47,6 +49,10 @@ export interface PartitionRecord {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /** A reassignment in progress: replicas being added (in `replicas`, catching up). Absent: none. */
+  readonly addingReplicas?: readonly number[];
+  /** A reassignment in progress: replicas to remove once the adding ones are in the ISR. */
+  readonly removingReplicas?: readonly number[];
 }
 
 export interface PartitionChangeRecord {
@@ -56,6 +62,8 @@ export interface PartitionChangeRecord {
   readonly leader?: number;
   readonly isr?: readonly number[];
   readonly replicas?: readonly number[];
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 }
 
 export interface RemoveTopicRecord {
@@ -120,12 +128,16 @@ export function encodeRecord(r: MetadataRecord): Record<string, unknown> {
       return {
         type: r.type, topicId: uuidToString(r.topicId), partitionId: r.partitionId, replicas: r.replicas, isr: r.isr,
         leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch,
+        ...(r.addingReplicas !== undefined && r.addingReplicas.length > 0 ? { addingReplicas: r.addingReplicas } : {}),
+        ...(r.removingReplicas !== undefined && r.removingReplicas.length > 0 ? { removingReplicas: r.removingReplicas } : {}),
       };
     case 'PartitionChangeRecord': {
       const o: Record<string, unknown> = { type: r.type, topicId: uuidToString(r.topicId), partitionId: r.partitionId };
       if (r.leader !== undefined) o['leader'] = r.leader;
       if (r.isr !== undefined) o['isr'] = r.isr;
       if (r.replicas !== undefined) o['replicas'] = r.replicas;
+      if (r.addingReplicas !== undefined) o['addingReplicas'] = r.addingReplicas;
+      if (r.removingReplicas !== undefined) o['removingReplicas'] = r.removingReplicas;
       return o;
     }
     case 'RemoveTopicRecord':
@@ -199,6 +211,8 @@ export function decodeRecord(value: unknown): MetadataRecord {
       return {
         type, topicId: f.uuid('topicId'), partitionId: f.int('partitionId', 0), replicas: f.ints('replicas'), isr: f.ints('isr'),
         leader: f.int('leader', -1), leaderEpoch: f.int('leaderEpoch', 0), partitionEpoch: f.int('partitionEpoch', 0),
+        ...(f.has('addingReplicas') ? { addingReplicas: f.ints('addingReplicas') } : {}),
+        ...(f.has('removingReplicas') ? { removingReplicas: f.ints('removingReplicas') } : {}),
       };
     case 'PartitionChangeRecord':
       return {
@@ -206,6 +220,8 @@ export function decodeRecord(value: unknown): MetadataRecord {
         ...(f.has('leader') ? { leader: f.int('leader', -1) } : {}),
         ...(f.has('isr') ? { isr: f.ints('isr') } : {}),
         ...(f.has('replicas') ? { replicas: f.ints('replicas') } : {}),
+        ...(f.has('addingReplicas') ? { addingReplicas: f.ints('addingReplicas') } : {}),
+        ...(f.has('removingReplicas') ? { removingReplicas: f.ints('removingReplicas') } : {}),
       };
     case 'RemoveTopicRecord':
       return { type, topicId: f.uuid('topicId') };

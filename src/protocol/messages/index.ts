@@ -43,3 +43,5 @@ export * from './describe-transactions.js';
 export * from './list-transactions.js';
 export * from './elect-leaders.js';
 export * from './describe-log-dirs.js';
+export * from './alter-partition-reassignments.js';
+export * from './list-partition-reassignments.js';
