@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, string> = {
   'consumer-groups': 'List, describe, reset and delete consumer groups (like kafka-consumer-groups.sh)',
   transactions: 'List and describe transactions and producers, find and abort hanging ones (like kafka-transactions.sh)',
   'leader-election': 'Elect preferred or unclean partition leaders (like kafka-leader-election.sh)',
+  'reassign-partitions': 'Move partition replicas between brokers, change replication factors (like kafka-reassign-partitions.sh)',
   perf: 'Produce/consume throughput and latency test (like kafka-producer-perf-test.sh)',
 };
 

@@ -20,6 +20,8 @@ export { DeleteTopics } from '../protocol/messages/delete-topics.js';
 export { DescribeConfigs, type DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
 export { DescribeGroups, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.js';
 export { ElectLeaders } from '../protocol/messages/elect-leaders.js';
+export { AlterPartitionReassignments } from '../protocol/messages/alter-partition-reassignments.js';
+export { ListPartitionReassignments } from '../protocol/messages/list-partition-reassignments.js';
 export { Fetch, type FetchRequest } from '../protocol/messages/fetch.js';
 export { IncrementalAlterConfigs } from '../protocol/messages/incremental-alter-configs.js';
 export { ListGroups } from '../protocol/messages/list-groups.js';

@@ -8,15 +8,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { PYTHON, lastJson, runPython } from '../helpers/clients.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { etcdAvailable } from '../helpers/etcd.js';
 import { until } from '../helpers/wait.js';
-import { CONFLUENT_PRODUCER, CONFLUENT_READ_ALL, createTopic, partitionsOf } from '../helpers/cluster-lifecycle.js';
+import { CONFLUENT_READ_ALL, createTopic, partitionsOf, segmentBatches, startConfluentProducer } from '../helpers/cluster-lifecycle.js';
 
 const skip = etcdAvailable() ? false : 'etcd is not installed';
 let cluster: TestCluster;
@@ -28,45 +27,12 @@ before(async () => {
 });
 after(async () => { await cluster?.close(); });
 
-/** The record batches in a partition's segment files, in offset order (each one whole: header and records). */
-function segmentBatches(dataDir: string, topic: string, partition: number): Buffer[] {
-  const dir = join(dataDir, `${topic}-${partition}`);
-  const out: Buffer[] = [];
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
-    const buf = readFileSync(join(dir, name));
-    for (let pos = 0; pos + 12 <= buf.length;) {
-      const size = 12 + buf.readInt32BE(pos + 8);
-      if (pos + size > buf.length) break;
-      out.push(buf.subarray(pos, pos + size));
-      pos += size;
-    }
-  }
-  return out;
-}
-
-function startProducer(topic: string, records: number, pause: string) {
-  const child = spawn(PYTHON, ['-c', CONFLUENT_PRODUCER, cluster.bootstrap(), topic, String(records), '3', pause], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return {
-    child, exited,
-    acked: () => Number(/acked (\d+)\n(?![\s\S]*acked)/.exec(stdout)?.[1] ?? 0),
-    result: async () => {
-      assert.equal(await exited, 0, stderr);
-      return JSON.parse(stdout.trim().split('\n').pop()!) as { acked: [number, number, number][]; failed: unknown[]; unflushed: number };
-    },
-  };
-}
-
 test('a follower kill -9ed leaves the ISR, restarts, catches up, rejoins; its segment files\' batches equal the leader\'s byte for byte', { skip, timeout: 120_000 }, async () => {
   // Small segments (and the producer's batches of at most 2 KiB), so the comparison spans several segment files.
   await createTopic(cluster, 'orders', 3, 3, { 'min.insync.replicas': '2', 'segment.bytes': '8192' });
   const p0 = (await partitionsOf(cluster, 'orders'))[0]!;
   const follower = p0.replicas.find((id) => id !== p0.leaderId)!;
-  const producer = startProducer('orders', 3000, '0.05');
+  const producer = startConfluentProducer(cluster, 'orders', 3000, 3, '0.05');
   try {
     await until('records acknowledged', () => producer.acked() >= 500, { timeoutMs: 60_000 });
     await cluster.kill9(follower);
@@ -99,7 +65,7 @@ test('a follower kill -9ed leaves the ISR, restarts, catches up, rejoins; its se
 
 test('every broker kill -9ed at once under an acks=all producer, then restarted: every acknowledged record is there once, leaders are elected, clients produce again', { skip, timeout: 150_000 }, async () => {
   await createTopic(cluster, 'ledger', 3, 3, { 'min.insync.replicas': '2' });
-  const producer = startProducer('ledger', 3000, '0.05');
+  const producer = startConfluentProducer(cluster, 'ledger', 3000, 3, '0.05');
   try {
     await until('records acknowledged', () => producer.acked() >= 1000, { timeoutMs: 60_000 });
     const ids = [...cluster.brokers.keys()];

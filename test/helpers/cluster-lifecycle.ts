@@ -3,6 +3,10 @@
  * topic creation and metadata polling through any broker, an etcd event recorder (to order what
  * the brokers wrote), and the confluent-kafka producer/reader scripts.
  */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KafkaClient } from '../../src/client/kafka-client.js';
 import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
 import { systemClock } from '../../src/base/clock.js';
@@ -10,6 +14,7 @@ import { EtcdClient, type KeyValue } from '../../src/cluster/etcd/etcd-client.js
 import { parseEtcdConnect } from '../../src/cluster/etcd/etcd-connect.js';
 import { httpEtcdTransport } from '../../src/cluster/etcd/etcd-transport.js';
 import type { TestCluster } from './cluster.js';
+import { PYTHON } from './clients.js';
 import { until } from './wait.js';
 
 export interface PartitionView { partition: number; leaderId: number; leaderEpoch: number; isr: number[]; replicas: number[] }
@@ -129,3 +134,37 @@ for part in range(parts):
         pos = m.offset() + 1
 print(json.dumps(out))
 `;
+
+/** The record batches in a partition's segment files, in offset order (each one whole: header and records). */
+export function segmentBatches(dataDir: string, topic: string, partition: number): Buffer[] {
+  const dir = join(dataDir, `${topic}-${partition}`);
+  const out: Buffer[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
+    const buf = readFileSync(join(dir, name));
+    for (let pos = 0; pos + 12 <= buf.length;) {
+      const size = 12 + buf.readInt32BE(pos + 8);
+      if (pos + size > buf.length) break;
+      out.push(buf.subarray(pos, pos + size));
+      pos += size;
+    }
+  }
+  return out;
+}
+
+/** CONFLUENT_PRODUCER in the background: `records` values over `parts` partitions, a pause every 20. */
+export function startConfluentProducer(cluster: TestCluster, topic: string, records: number, parts: number, pause: string) {
+  const child = spawn(PYTHON, ['-c', CONFLUENT_PRODUCER, cluster.bootstrap(), topic, String(records), String(parts), pause], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    child, exited,
+    acked: () => Number(/acked (\d+)\n(?![\s\S]*acked)/.exec(stdout)?.[1] ?? 0),
+    result: async () => {
+      assert.equal(await exited, 0, stderr);
+      return JSON.parse(stdout.trim().split('\n').pop()!) as { acked: [number, number, number][]; failed: unknown[]; unflushed: number };
+    },
+  };
+}
