@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { lastJson, run, runPython } from '../helpers/clients.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { CONFLUENT_READ_ALL, createTopic, partitionsOf, segmentBatches, startConfluentProducer } from '../helpers/cluster-lifecycle.js';
+import { CONFLUENT_READ_ALL, createTopic, metadata, partitionsOf, segmentBatches, startConfluentProducer } from '../helpers/cluster-lifecycle.js';
 import { etcdAvailable } from '../helpers/etcd.js';
 import { javaHarness, javaSkip } from '../helpers/java.js';
 import { until } from '../helpers/wait.js';
@@ -38,6 +38,11 @@ before(async () => {
   cluster = await startCluster({ brokers: 3, sessionTimeoutMs: 3000 });
   await cluster.waitForBrokers();
 });
+/** Every broker process still running: a broker that died by itself shows its output here. */
+function assertBrokersAlive(): void {
+  for (const [id, b] of cluster.brokers) assert.equal(b.child.exitCode ?? b.child.signalCode, null, `broker ${id} exited:\n${b.output().slice(-4000)}`);
+}
+
 after(async () => {
   await cluster?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -55,14 +60,14 @@ test('replication factor 1 → 3 under acks=all load with Kafka\'s kafka-reassig
   const original = before.leaderId;
   const target = [original, ...[...cluster.brokers.keys()].filter((id) => id !== original)];
   const classpath = await javaHarness();
-  const tool = (...args: string[]) => run('java', ['-cp', classpath, 'org.apache.kafka.tools.ReassignPartitionsCommand', '--bootstrap-server', cluster.bootstrap(), ...args], { timeoutMs: 60_000 });
+  const tool = (...args: string[]) => run('java', ['-cp', classpath, 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand', '--bootstrap-server', cluster.bootstrap(), ...args], { timeoutMs: 60_000 });
   const file = reassignmentFile('grow.json', 'grow', target);
   const producer = startConfluentProducer(cluster, 'grow', 4000, 1, '0.02');
   try {
     await until('records acknowledged before the reassignment', () => producer.acked() >= 500, { timeoutMs: 60_000 });
     const execute = await tool('--reassignment-json-file', file, '--execute');
     assert.equal(execute.code, 0, execute.stdout + execute.stderr);
-    assert.match(execute.stdout, /"replicas":\[\d\],"log_dirs":\["any"\]/, 'the rollback JSON shows the one replica');
+    assert.match(execute.stdout, new RegExp(`"replicas":\\[${original}\\],"log_dirs":\\["${cluster.dataDir(original)}"\\]`), 'the rollback JSON: the one replica, its log dir (DescribeLogDirs)');
     assert.match(execute.stdout, /Successfully started partition reassignment for grow-0/);
     let verify = '';
     await until('kafka-reassign-partitions --verify says completed', async () => {
@@ -100,6 +105,7 @@ test('replication factor 1 → 3 under acks=all load with Kafka\'s kafka-reassig
 });
 
 test('KafkaJS moves a partition off its leader; `sherwood reassign-partitions` lists, refuses, verifies and cancels', { skip, timeout: 180_000 }, async () => {
+  assertBrokersAlive();
   await cluster.waitForBrokers();
   await createTopic(cluster, 'move', 1, 2);
   const p = (await partitionsOf(cluster, 'move'))[0]!;
@@ -125,8 +131,15 @@ test('KafkaJS moves a partition off its leader; `sherwood reassign-partitions` l
     const read = lastJson(await runPython(CONFLUENT_READ_ALL, [cluster.bootstrap(c), 'move', '1'], 60_000)) as [number, number, string][];
     assert.deepEqual(read.map(([, , v]) => Number(v)), Array.from({ length: 201 }, (_, i) => i));
 
-    // A reassignment that cannot finish: its new replica's broker is down.
+    // A reassignment that cannot finish: its new replica's broker is down. KafkaJS sends
+    // ListPartitionReassignments to the controller it knows and does not retry elsewhere on a
+    // refused connection: wait until the live brokers no longer list `a` (nor as controller),
+    // then ask with a freshly connected admin.
     await cluster.kill9(a);
+    await until(`broker ${a} gone from the metadata`, async () => {
+      const md = await metadata(cluster, [], c);
+      return md.controllerId !== a && md.controllerId !== -1 && !md.brokers.some((x) => x.nodeId === a);
+    }, { timeoutMs: 30_000 });
     const file = reassignmentFile('move.json', 'move', [c, b, a]);
     const bootstrap = cluster.bootstrap(c);
     const execute = await sherwood(['reassign-partitions', '--bootstrap-server', bootstrap, '--reassignment-json-file', file, '--execute']);
@@ -135,8 +148,11 @@ test('KafkaJS moves a partition off its leader; `sherwood reassign-partitions` l
       + `Save this to use as the --reassignment-json-file option during rollback\nSuccessfully started partition reassignment for move-0\n`);
     const listed = await sherwood(['reassign-partitions', '--bootstrap-server', bootstrap, '--list']);
     assert.equal(listed.stdout, `Current partition reassignments:\nmove-0: replicas: ${c},${b},${a}. adding: ${a}. removing: .\n`);
-    const ongoing = await admin.listPartitionReassignments({ topics: [{ topic: 'move', partitions: [0] }] });
-    assert.deepEqual(ongoing.topics, [{ topic: 'move', partitions: [{ partition: 0, replicas: [c, b, a], addingReplicas: [a], removingReplicas: [] }] }]);
+    const fresh = kafka.admin();
+    await fresh.connect();
+    const ongoing = await fresh.listPartitionReassignments({ topics: [{ topic: 'move', partitions: [0] }] }).finally(() => fresh.disconnect());
+    // KafkaJS 2.2.4 answers { name, partitions: [{ partition, ... }] } (its typings say topic / partitionIndex).
+    assert.deepEqual(ongoing.topics as unknown, [{ name: 'move', partitions: [{ partition: 0, replicas: [c, b, a], addingReplicas: [a], removingReplicas: [] }] }]);
     const again = await sherwood(['reassign-partitions', '--bootstrap-server', bootstrap, '--reassignment-json-file', file, '--execute']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /Cannot execute because there is an existing partition assignment/);
@@ -149,6 +165,41 @@ test('KafkaJS moves a partition off its leader; `sherwood reassign-partitions` l
     assert.deepEqual([verify.code, verify.stdout], [1, `Status of partition reassignment:\nThere is no active reassignment of partition move-0, but replica set is ${c},${b} rather than ${c},${b},${a}.\n`]);
     const none = await sherwood(['reassign-partitions', '--bootstrap-server', bootstrap, '--list']);
     assert.equal(none.stdout, 'No partition reassignments found.\n');
+  } finally {
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+    if (!cluster.brokers.has(a)) await cluster.start(a);
+  }
+});
+
+test('CreatePartitions with explicit assignments across brokers: KafkaJS and Kafka\'s kafka-topics.sh --alter --replica-assignment', { skip, timeout: 120_000 }, async () => {
+  assertBrokersAlive();
+  await cluster.waitForBrokers();
+  await createTopic(cluster, 'wide', 1, 2);
+  const [x, y, z] = [...cluster.brokers.keys()].sort((m, n) => m - n) as [number, number, number];
+  const kafka = new Kafka({ clientId: 'create-partitions', brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  try {
+    await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic: 'wide', count: 2, assignments: [[x]] }] }),
+      (e: Error & { type?: string }) => e.type === 'INVALID_REPLICA_ASSIGNMENT' || /INVALID_REPLICA_ASSIGNMENT|replica assignment/i.test(JSON.stringify(e)));
+    await admin.createPartitions({ topicPartitions: [{ topic: 'wide', count: 2, assignments: [[z, x]] }] });
+    await until('partition 1 on [z, x], led by z, both in sync', async () => {
+      const p = (await partitionsOf(cluster, 'wide'))[1];
+      return p !== undefined && p.replicas.join() === [z, x].join() && p.leaderId === z && p.isr.length === 2;
+    }, { timeoutMs: 30_000 });
+    const existing = (await partitionsOf(cluster, 'wide')).map((p) => p.replicas.join(':'));
+    const classpath = await javaHarness();
+    const tool = await run('java', ['-cp', classpath, 'org.apache.kafka.tools.TopicCommand', '--bootstrap-server', cluster.bootstrap(), '--alter', '--topic', 'wide',
+      '--partitions', '3', '--replica-assignment', [...existing, `${y}:${z}`].join(',')], { timeoutMs: 60_000 });
+    assert.equal(tool.code, 0, tool.stdout + tool.stderr);
+    await until('partition 2 on [y, z], led by y, both in sync', async () => {
+      const p = (await partitionsOf(cluster, 'wide'))[2];
+      return p !== undefined && p.replicas.join() === [y, z].join() && p.leaderId === y && p.isr.length === 2;
+    }, { timeoutMs: 30_000 });
+    await producer.send({ topic: 'wide', acks: -1, messages: [0, 1, 2].map((partition) => ({ value: `p${partition}`, partition })) });
+    const read = lastJson(await runPython(CONFLUENT_READ_ALL, [cluster.bootstrap(x), 'wide', '3'], 60_000)) as [number, number, string][];
+    assert.deepEqual(read.map(([p, , v]) => [p, v]), [[0, 'p0'], [1, 'p1'], [2, 'p2']]);
   } finally {
     await Promise.all([admin.disconnect(), producer.disconnect()]);
   }

@@ -9,6 +9,10 @@
  * Errors per resource: UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION, INVALID_CONFIG
  * (unknown name, bad value, APPEND/SUBTRACT on a non-list), INVALID_REQUEST (duplicate resource
  * or key, unknown operation, another broker id, unsupported resource type).
+ * Kafka's replication-quota broker configs (leader/follower.replication.throttled.rate,
+ * replica.alter.log.dirs.io.max.bytes.per.second) are not supported: DELETE of them is the
+ * no-op it is on an unset config (kafka-reassign-partitions.sh --verify clears them after every
+ * reassignment), any other operation is INVALID_CONFIG saying so.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
@@ -22,6 +26,12 @@ import {
   ResourceType, alterEachResource, applyBrokerConfigs, brokerConfigType, brokerScope, checkTopicResourceName, unsupportedResourceType,
   type ResourceOutcome,
 } from './_admin-helpers.js';
+
+/** Kafka's replication quotas (not implemented; see the file header). */
+const REPLICATION_QUOTA_CONFIGS: ReadonlySet<string> = new Set([
+  'leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second',
+]);
+const OP_DELETE = 1;
 
 async function alter(broker: Broker, resourceType: number, resourceName: string, ops: IncrementalAlterConfigsRequestAlterableConfig[], validateOnly: boolean): Promise<ResourceOutcome> {
   const names = new Set<string>();
@@ -43,6 +53,9 @@ async function alter(broker: Broker, resourceType: number, resourceName: string,
     case ResourceType.BROKER: {
       const s = brokerScope(broker, resourceName);
       if ('errorCode' in s) return s;
+      const quota = ops.find((o) => REPLICATION_QUOTA_CONFIGS.has(o.name) && o.configOperation !== OP_DELETE);
+      if (quota !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Replication quotas are not supported: ${quota.name}` };
+      ops = ops.filter((o) => !REPLICATION_QUOTA_CONFIGS.has(o.name));
       const layers = broker.topics.dynamicConfigs;
       const next = applyIncrementalOps(layers.get(s.scope), ops, brokerConfigType,
         (n) => layers.staticValue(n).value ?? undefined, (n) => `Unknown broker config name: ${n}`);
