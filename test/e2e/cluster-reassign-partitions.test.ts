@@ -9,8 +9,9 @@
  *   listPartitionReassignments): leadership passes to a target replica, the removed broker
  *   deletes its copy, confluent-kafka reads every record back;
  * - `sherwood reassign-partitions` with kafka-reassign-partitions.sh's flags: a reassignment to
- *   a broker that is down stays in progress (--list, --verify, --execute refused without
- *   --additional), --cancel reverts it.
+ *   a broker that is down stays in progress (--list, `sherwood topics --describe`'s Adding
+ *   Replicas, --verify, --execute refused without --additional), --cancel reverts it;
+ * - CreatePartitions with explicit assignments, by KafkaJS and by kafka-topics.sh.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -148,6 +149,9 @@ test('KafkaJS moves a partition off its leader; `sherwood reassign-partitions` l
       + `Save this to use as the --reassignment-json-file option during rollback\nSuccessfully started partition reassignment for move-0\n`);
     const listed = await sherwood(['reassign-partitions', '--bootstrap-server', bootstrap, '--list']);
     assert.equal(listed.stdout, `Current partition reassignments:\nmove-0: replicas: ${c},${b},${a}. adding: ${a}. removing: .\n`);
+    const described = await sherwood(['topics', '--bootstrap-server', bootstrap, '--describe', '--topic', 'move']);
+    assert.match(described.stdout, /ReplicationFactor: 3\t/, 'the target factor (replicas − removing), as kafka-topics.sh counts it');
+    assert.match(described.stdout, new RegExp(`Replicas: ${c},${b},${a}\tIsr: [\\d,]+\tAdding Replicas: ${a}\tRemoving Replicas: \n`));
     const fresh = kafka.admin();
     await fresh.connect();
     const ongoing = await fresh.listPartitionReassignments({ topics: [{ topic: 'move', partitions: [0] }] }).finally(() => fresh.disconnect());
