@@ -219,7 +219,8 @@ export class EtcdClient {
   // ---- leases ----------------------------------------------------------------------------
 
   async grantLease(ttlSeconds: number): Promise<Lease> {
-    const r = await this.call('/v3/lease/grant', { TTL: String(ttlSeconds) }, false);
+    // Safe to retry after a lost answer: a lease granted twice just expires unused (no keys).
+    const r = await this.call('/v3/lease/grant', { TTL: String(ttlSeconds) }, true);
     return { id: String(r['ID']), ttlSeconds: num(r['TTL']) };
   }
 
