@@ -191,3 +191,26 @@ test('events closer than the clock slack count as concurrent (a 1 ms clock must 
   const late = checkHistory(parseHistory(formatHistory([...h, ...obs(10)])), { clockSlackMs: 2 });
   assert.equal(late.find((r) => r.name === 'beyond-hwm')!.verdict, 'FAIL');
 });
+
+test('offsets: a group member may start again at an offset its group committed, not anywhere else', () => {
+  // Partition 0 holds a0, a1, b0, t1x; 'g' committed offset 3 (acknowledged) before it re-reads.
+  const withRewind = (from: number): HistoryEvent[] => {
+    const h = cleanHistory();
+    const at = h.findIndex((e) => e.process === 'g' && e.type === 'ok' && e.f === 'commit');
+    const t = h[at]!.time;
+    const read = (offset: number, value: string) => ({ topic: T, partition: 0, offset, value });
+    const firstRead = [read(0, 'a0'), read(1, 'b0'), read(2, 'a1'), read(3, 't1x')];
+    const values = new Map(h.filter((e) => e.f === 'send' && e.type === 'ok' && e.value.partition === 0).map((e) => [e.value.offset as number, e.value.value as string]));
+    values.set(3, 't1x');
+    const records = firstRead.map((r) => read(r.offset, values.get(r.offset)!));
+    h.splice(at + 1, 0,
+      { time: t + 1, process: 'g', type: 'ok', f: 'assign', value: { partitions: [{ topic: T, partition: 0 }] } },
+      { time: t + 2, process: 'g', type: 'ok', f: 'poll', value: { isolation: 'read_committed', records } },
+      { time: t + 3, process: 'g', type: 'ok', f: 'poll', value: { isolation: 'read_committed', records: records.filter((r) => r.offset >= from) } });
+    return h;
+  };
+  assert.deepEqual(failing(withRewind(3)), [], 'a restart at the committed offset 3');
+  const r = checkHistory(withRewind(3)).find((x) => x.name === 'offsets')!;
+  assert.match(r.summary, /1 group restarts at a committed offset/);
+  assert.deepEqual(failing(withRewind(1)), ['offsets'], 'offset 1 was never committed');
+});
