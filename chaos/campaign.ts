@@ -19,6 +19,7 @@ import { checkHistory, formatResults, type PropertyResult } from './checker/chec
 import { formatHistory, sortHistory, type HistoryEvent } from './checker/history.js';
 import { KINDS, makeSchedule, type ActiveFault, type ScheduledFault } from './nemesis/nemesis.js';
 import { confluentWorker, kafkajsWorker, type WorkloadConfig } from './workload/workers.js';
+import { recordLeadership } from './workload/leadership.js';
 
 export interface CampaignOptions {
   brokers: number;
@@ -92,6 +93,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     : await startChaosCluster({ brokers: o.brokers, workDir: work, sessionTimeoutMs: CLUSTER_SESSION_TIMEOUT_MS, overrides, topic });
   if (o.brokers > 1) o.log(`cluster: ${o.brokers} brokers at ${cluster.bootstrap}, etcd ${cluster.etcd!.connect('sherwood')}, session ${CLUSTER_SESSION_TIMEOUT_MS} ms`);
   let brokerCrash: string | undefined;
+  // The leader epochs etcd decides, for the checker (beyond-hwm) to set deposed leaders' answers aside.
+  const leadership = cluster.etcd === undefined ? null : recordLeadership(cluster.etcd.connect('sherwood'), topic, sink);
   try {
     await createTopic(cluster.bootstrap, topic, o.partitions, o.brokers);
     const started = Date.now();
@@ -123,6 +126,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     await finish(o, events, cluster, 0, `campaign failed: ${String(err)}`).catch(() => undefined);
     throw err;
   } finally {
+    leadership?.close();
     await cluster.close().catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
   }

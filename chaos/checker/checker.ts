@@ -21,6 +21,11 @@
  *   beyond-hwm          a read of offset o finished before a high-watermark observation that
  *                       returned hwm ≤ o started (hwm is monotonic, so the record was read
  *                       before it was committed); also hwm observations going backwards.
+ *                       When observations carry the answering leader's epoch, one from an
+ *                       epoch older than an earlier observation's, or than one etcd had
+ *                       already decided (the harness records the metadata log's leader
+ *                       epochs), is a deposed leader's and set aside, and a read carrying its epoch is only held against observations
+ *                       from that epoch or later.
  *   liveness            after the last fault was healed, a write was acknowledged within the
  *                       bound.
  */
@@ -280,23 +285,46 @@ function committedOffsets(ix: HistoryIndex, opts: CheckOptions): PropertyResult 
 
 function beyondHighWatermark(ix: HistoryIndex, opts: CheckOptions): PropertyResult {
   const f = new Findings();
-  // partition → observations sorted by invoke time.
-  const hwms = new Map<string, { invokeTime: number; completeTime: number; hwm: number }[]>();
+  // partition → observations sorted by invoke time. `epoch`: the answering leader's epoch, when
+  // the observer could record it (ListOffsets through the admin API).
+  type Observation = { invokeTime: number; completeTime: number; hwm: number; epoch?: number };
+  const hwms = new Map<string, Observation[]>();
   for (const h of ix.hwms) {
     if (h.type !== 'ok' || typeof h.value.highWatermark !== 'number' || h.value.highWatermark < 0) continue;
     const k = partitionKey(h.value);
     let l = hwms.get(k);
     if (l === undefined) hwms.set(k, l = []);
-    l.push({ invokeTime: h.invokeTime, completeTime: h.completeTime, hwm: h.value.highWatermark });
+    const epoch = typeof h.value.leaderEpoch === 'number' && h.value.leaderEpoch >= 0 ? h.value.leaderEpoch : undefined;
+    l.push({ invokeTime: h.invokeTime, completeTime: h.completeTime, hwm: h.value.highWatermark, ...(epoch === undefined ? {} : { epoch }) });
   }
   let observations = 0;
+  let stale = 0;
   for (const [k, l] of hwms) {
     l.sort((a, b) => a.invokeTime - b.invokeTime);
     observations += l.length;
-    let maxDone: { hwm: number; completeTime: number } | undefined;
-    let i = 0;
-    const byComplete = [...l].sort((a, b) => a.completeTime - b.completeTime);
+    // An answer from a leader older than one already heard from (a deposed leader that has not
+    // noticed yet) is stale, not the partition's high watermark: Kafka's ListOffsets is only
+    // linearizable with the current leader epoch (KIP-320). Dropped from both checks.
+    let maxEpoch = -1;
+    let j = 0;
+    const byCompleteForEpoch = [...l].sort((a, b) => a.completeTime - b.completeTime);
+    const current: Observation[] = [];
+    const decided = ix.leaderEpochs.get(k) ?? [];
     for (const h of l) {
+      while (j < byCompleteForEpoch.length && byCompleteForEpoch[j]!.completeTime + opts.clockSlackMs < h.invokeTime) {
+        maxEpoch = Math.max(maxEpoch, byCompleteForEpoch[j]!.epoch ?? -1);
+        j++;
+      }
+      // Also stale: asked after etcd had already made a later epoch (the cluster's own record).
+      const deposed = h.epoch !== undefined && decided.some((d) => d.epoch > h.epoch! && d.time + opts.clockSlackMs < h.invokeTime);
+      if (h.epoch !== undefined && (h.epoch < maxEpoch || deposed)) stale++;
+      else current.push(h);
+    }
+    hwms.set(k, current);
+    let maxDone: Observation | undefined;
+    let i = 0;
+    const byComplete = [...current].sort((a, b) => a.completeTime - b.completeTime);
+    for (const h of current) {
       while (i < byComplete.length && byComplete[i]!.completeTime + opts.clockSlackMs < h.invokeTime) {
         if (maxDone === undefined || byComplete[i]!.hwm > maxDone.hwm) maxDone = byComplete[i]!;
         i++;
@@ -309,11 +337,12 @@ function beyondHighWatermark(ix: HistoryIndex, opts: CheckOptions): PropertyResu
     const l = hwms.get(partitionKey(r));
     if (l === undefined) continue;
     reads++;
-    // The first observation started after the read finished.
-    const h = l.find((x) => x.invokeTime > r.time + opts.clockSlackMs);
+    // The first observation started after the read finished, from the read's leader epoch or a
+    // later one when both are known.
+    const h = l.find((x) => x.invokeTime > r.time + opts.clockSlackMs && (x.epoch === undefined || r.leaderEpoch === undefined || x.epoch >= r.leaderEpoch));
     if (h !== undefined && h.hwm <= r.offset) f.add(`${r.process} read ${positionKey(r)} at ${r.time}; the high watermark observed after it was ${h.hwm}`);
   }
-  return f.result('beyond-hwm', `${f.count} anomalies in ${reads} reads against ${observations} high-watermark observations`);
+  return f.result('beyond-hwm', `${f.count} anomalies in ${reads} reads against ${observations} high-watermark observations (${stale} from a deposed leader, set aside)`);
 }
 
 function liveness(ix: HistoryIndex, opts: CheckOptions): PropertyResult {

@@ -56,6 +56,8 @@ export interface HistoryIndex {
   commits: TimedOp[];
   committed: TimedOp[];
   hwms: TimedOp[];
+  /** Per partition key: when the harness saw etcd decide each new leader epoch (cluster runs). */
+  leaderEpochs: Map<string, { time: number; epoch: number }[]>;
   nemesis: HistoryEvent[];
   okSends: number[];
   /** Malformed pairings (a completion without an invoke), reported, not fatal. */
@@ -65,7 +67,7 @@ export interface HistoryIndex {
 export function indexHistory(events: HistoryEvent[]): HistoryIndex {
   const ix: HistoryIndex = {
     writes: new Map(), txns: new Map(), reads: [], finalLog: new Map(), hasFinalRead: false,
-    commits: [], committed: [], hwms: [], nemesis: [], okSends: [], orphans: 0,
+    commits: [], committed: [], hwms: [], leaderEpochs: new Map(), nemesis: [], okSends: [], orphans: 0,
   };
   const open = new Map<string, HistoryEvent>();
   const seqs = new Map<string, number>();
@@ -150,6 +152,12 @@ export function indexHistory(events: HistoryEvent[]): HistoryIndex {
         ix.nemesis.push(e);
         break;
       case 'meta':
+        if (e.process === 'etcd' && typeof v?.leaderEpoch === 'number' && typeof v?.partition === 'number') {
+          const k = partitionKey(v);
+          let l = ix.leaderEpochs.get(k);
+          if (l === undefined) ix.leaderEpochs.set(k, l = []);
+          l.push({ time: e.time, epoch: v.leaderEpoch });
+        }
         break;
     }
   }

@@ -56,6 +56,8 @@ export interface Write {
 
 export interface ReadRecord extends Position {
   value: string;
+  /** The leader epoch of the batch the record came in, when the client exposes it. */
+  leaderEpoch?: number;
 }
 
 const TYPES = new Set<EventType>(['invoke', 'ok', 'fail', 'info']);

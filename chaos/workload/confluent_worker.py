@@ -163,27 +163,45 @@ def consume(name, spec):
                 if m.error().code() != KafkaError._PARTITION_EOF:
                     emit(name, 'info', 'poll', {'isolation': iso, 'error': str(m.error())})
                 continue
-            records.append({'topic': TOPIC, 'partition': m.partition(), 'offset': m.offset(), 'value': m.value().decode()})
+            r = {'topic': TOPIC, 'partition': m.partition(), 'offset': m.offset(), 'value': m.value().decode()}
+            epoch = m.leader_epoch() if hasattr(m, 'leader_epoch') else None  # confluent-kafka >= 2.1
+            if epoch is not None and epoch >= 0:
+                r['leaderEpoch'] = epoch
+            records.append(r)
         if records:
             emit(name, 'ok', 'poll', {'isolation': iso, 'records': records})
     c.close()
 
 
 def hwm(name, spec):
-    """High-watermark observer: ListOffsets(latest, read_uncommitted) per partition, every 200 ms."""
-    c = Consumer({**COMMON, 'group.id': 'unused-' + name, 'isolation.level': 'read_uncommitted'})
+    """High-watermark observer: ListOffsets(latest, read_uncommitted) per partition, every 200 ms.
+    With confluent-kafka >= 2.3 through the admin API, which also gives the answering leader's
+    epoch (the checker sets a deposed leader's answers aside); else get_watermark_offsets."""
+    admin = None
+    try:
+        from confluent_kafka.admin import AdminClient, OffsetSpec
+        from confluent_kafka import IsolationLevel
+        admin = AdminClient(COMMON)
+    except ImportError:
+        c = Consumer({**COMMON, 'group.id': 'unused-' + name, 'isolation.level': 'read_uncommitted'})
     n = 0
     while running():
         for q in range(PARTS):
             n += 1
             emit(name, 'invoke', 'hwm', {'topic': TOPIC, 'partition': q}, n)
             try:
-                lo, hi = c.get_watermark_offsets(TopicPartition(TOPIC, q), timeout=2, cached=False)
-                emit(name, 'ok', 'hwm', {'topic': TOPIC, 'partition': q, 'highWatermark': hi}, n)
+                if admin is not None:
+                    tp = TopicPartition(TOPIC, q)
+                    res = admin.list_offsets({tp: OffsetSpec.latest()}, isolation_level=IsolationLevel.READ_UNCOMMITTED, request_timeout=2)[tp].result()
+                    emit(name, 'ok', 'hwm', {'topic': TOPIC, 'partition': q, 'highWatermark': res.offset, 'leaderEpoch': res.leader_epoch}, n)
+                else:
+                    lo, hi = c.get_watermark_offsets(TopicPartition(TOPIC, q), timeout=2, cached=False)
+                    emit(name, 'ok', 'hwm', {'topic': TOPIC, 'partition': q, 'highWatermark': hi}, n)
             except KafkaException as e:
                 emit(name, 'info', 'hwm', {'topic': TOPIC, 'partition': q, 'error': str(e)}, n)
         time.sleep(0.2)
-    c.close()
+    if admin is None:
+        c.close()
 
 
 def final(name, spec):

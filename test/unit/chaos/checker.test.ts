@@ -214,3 +214,28 @@ test('offsets: a group member may start again at an offset its group committed, 
   assert.match(r.summary, /1 group restarts at a committed offset/);
   assert.deepEqual(failing(withRewind(1)), ['offsets'], 'offset 1 was never committed');
 });
+
+test('beyond-hwm: a deposed leader\'s answer is set aside once a later epoch is known; a current one is not', () => {
+  // The partition-1 observation (after the consumers read it all) made low (2), from epoch 1.
+  const planted = (etcdEpoch2Before: boolean, observerSawEpoch2: boolean): HistoryEvent[] => {
+    const h = cleanHistory();
+    const i = h.findIndex((e) => e.f === 'hwm' && e.type === 'ok' && e.value.partition === 1);
+    const real = h[i]!.value.highWatermark as number;
+    h[i]!.value.highWatermark = 2;
+    h[i]!.value.leaderEpoch = 1;
+    const invoke = h.findIndex((e) => e.f === 'hwm' && e.type === 'invoke' && e.value.partition === 1);
+    if (etcdEpoch2Before) {
+      h.splice(invoke, 0, { time: h[invoke]!.time - 5, process: 'etcd', type: 'info', f: 'meta', value: { topic: T, partition: 1, leader: 2, leaderEpoch: 2 } });
+    }
+    if (observerSawEpoch2) {
+      h.splice(invoke, 0,
+        { time: h[invoke]!.time - 4, process: 'hwm', type: 'invoke', f: 'hwm', value: { topic: T, partition: 1 }, id: 90 },
+        { time: h[invoke]!.time - 3, process: 'hwm', type: 'ok', f: 'hwm', value: { topic: T, partition: 1, highWatermark: real, leaderEpoch: 2 }, id: 90 });
+    }
+    return h;
+  };
+  assert.deepEqual(failing(planted(false, false)), ['beyond-hwm'], 'no later epoch known: the low answer counts');
+  assert.deepEqual(failing(planted(true, false)), [], 'etcd had decided epoch 2 before it was asked');
+  assert.deepEqual(failing(planted(false, true)), [], 'the observer had heard epoch 2 already');
+  assert.match(checkHistory(planted(true, false)).find((r) => r.name === 'beyond-hwm')!.summary, /1 from a deposed leader, set aside/);
+});
