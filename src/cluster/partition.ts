@@ -42,15 +42,16 @@ import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import { StorageError } from '../base/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { NotLeaderForEpochError, OffsetOutOfRangeError, ProducerStateError, type PartitionLog } from '../storage/partition-log.js';
+import { NotLeaderForEpochError, ProducerStateError, type PartitionLog } from '../storage/partition-log.js';
 import type { ActiveProducer } from '../storage/producer-state-manager.js';
 import { ReplicaState, type ReplicaFetchState } from './replica-state.js';
 import { validateRecords, type AppendOrigin } from './log-validator.js';
 import {
-  EMPTY, ListOffsetsTimestamp, NOT_LEADER_MESSAGE, UNKNOWN_MESSAGE, failedAppend, lookupResult, readError,
-  type AbortedTransaction, type LeaderAppendResult, type OffsetLookupResult, type PartitionConfig, type PartitionFetchRequest, type PartitionReadResult,
+  NOT_LEADER_MESSAGE, UNKNOWN_MESSAGE, failedAppend,
+  type LeaderAppendResult, type OffsetLookupResult, type PartitionConfig, type PartitionFetchRequest, type PartitionReadResult,
   type PartitionState, type StopReason,
 } from './partition-types.js';
+import { deleteRecordsOnLeader, fetchOffsetForTimestamp, fetchRecords, lastOffsetForLeaderEpoch } from './partition-reads.js';
 
 export * from './partition-types.js';
 
@@ -188,6 +189,11 @@ export class Partition {
 
   get lastStableOffset(): number {
     return this.log.lastStableOffset;
+  }
+
+  /** Whether `brokerId` is a follower replica this leader tracks. */
+  hasFollower(brokerId: number): boolean {
+    return this.remoteReplicas.has(brokerId);
   }
 
   /** A copy of a follower's fetch state (undefined for the leader itself and non-replicas). */
@@ -555,53 +561,9 @@ export class Partition {
     return isolationLevel === 1 ? this.log.lastStableOffset : this.log.highWatermark;
   }
 
-  /**
-   * One partition of a Fetch (Kafka's Partition.fetchRecords): consumers read from the leader
-   * up to the high watermark (read_uncommitted) or last stable offset (read_committed);
-   * a follower (`replicaId` >= 0) reads up to the log end, is told when its last fetched epoch
-   * diverges from ours (Fetch v12+ `divergingEpoch`), and its fetch updates its replica state.
-   */
-  async fetchRecords(req: PartitionFetchRequest): Promise<PartitionReadResult> {
-    const isFollower = req.replicaId >= 0;
-    const epochError = this.checkLeaderEpoch(req.currentLeaderEpoch, true);
-    if (epochError !== ErrorCode.NONE) return readError(epochError);
-    if (isFollower && !this.remoteReplicas.has(req.replicaId)) return readError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const log = this.log;
-    const leaderEnd = log.logEndOffset;
-    const readCommitted = !isFollower && req.isolationLevel === 1;
-    const result = (errorCode: number, records: Buffer, divergingEpoch: PartitionReadResult['divergingEpoch'] = null, abortedTransactions: AbortedTransaction[] | null = readCommitted ? [] : null): PartitionReadResult => ({
-      errorCode, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
-      divergingEpoch, records, abortedTransactions,
-    });
-    if (isFollower && req.lastFetchedEpoch >= 0) {
-      const end = log.endOffsetForEpoch(req.lastFetchedEpoch);
-      if (end.leaderEpoch < req.lastFetchedEpoch || end.endOffset < req.fetchOffset) {
-        return result(ErrorCode.NONE, EMPTY, { epoch: end.leaderEpoch, endOffset: end.endOffset });
-      }
-    }
-    if (req.fetchOffset < log.logStartOffset || req.fetchOffset > leaderEnd) return result(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
-    const limit = isFollower ? leaderEnd : this.fetchableOffset(req.isolationLevel);
-    let records: Buffer = EMPTY;
-    let lastOffset = req.fetchOffset - 1;
-    if (req.fetchOffset < limit && (req.maxBytes > 0 || req.minOneMessage)) {
-      try {
-        ({ records, lastOffset } = await log.read(req.fetchOffset, Math.max(0, req.maxBytes), limit, req.minOneMessage));
-      } catch (err) {
-        if (this.stopReason !== null) return readError(this.stoppedError);
-        if (err instanceof OffsetOutOfRangeError) return result(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
-        if (err instanceof StorageError) return result(ErrorCode.KAFKA_STORAGE_ERROR, EMPTY);
-        throw err;
-      }
-    }
-    if (isFollower) {
-      this.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, this.clock.now(), leaderEnd);
-      this.maybeExpandIsr(req.replicaId);
-    }
-    // Kafka's collectAbortedTransactions(fetchOffset, upperBound): those overlapping what is returned.
-    const aborted = readCommitted && records.length > 0
-      ? log.collectAbortedTransactions(req.fetchOffset, lastOffset + 1).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
-      : undefined;
-    return result(ErrorCode.NONE, records, null, aborted);
+  /** One partition of a Fetch (Kafka's Partition.fetchRecords; partition-reads.ts). */
+  fetchRecords(req: PartitionFetchRequest): Promise<PartitionReadResult> {
+    return fetchRecords(this, req, this.clock.now());
   }
 
   /**
@@ -612,82 +574,24 @@ export class Partition {
     return this.log.read(fetchOffset, maxBytes, this.log.highWatermark, true);
   }
 
-  /**
-   * ListOffsets for one partition (Kafka's fetchOffsetForTimestamp): special timestamps
-   * (EARLIEST -2, LATEST -1, MAX_TIMESTAMP -3, EARLIEST_LOCAL -4, LATEST_TIERED -5) or the
-   * first offset whose timestamp is >= `timestamp`, bounded by what the isolation level sees.
-   * A new leader whose high watermark has not reached the start of its epoch yet (followers
-   * learn it one fetch late) answers a client's LATEST, and a timestamp lookup it cannot answer
-   * below its high watermark, with OFFSET_NOT_AVAILABLE, as Kafka does: its high watermark may be
-   * below one a client already saw from the previous leader.
-   */
-  async fetchOffsetForTimestamp(timestamp: number, isolationLevel: number, currentLeaderEpoch: number, fetchOnlyFromLeader: boolean): Promise<OffsetLookupResult> {
-    const epochError = this.checkLeaderEpoch(currentLeaderEpoch, fetchOnlyFromLeader);
-    if (epochError !== ErrorCode.NONE) return lookupResult(epochError);
-    const log = this.log;
-    const epoch = this._leaderEpoch;
-    const lagging = fetchOnlyFromLeader && this.isLeader && this.leaderEpochStartOffset > log.highWatermark;
-    try {
-      switch (timestamp) {
-        case ListOffsetsTimestamp.EARLIEST:
-        case ListOffsetsTimestamp.EARLIEST_LOCAL:
-          return lookupResult(ErrorCode.NONE, log.logStartOffset, -1, epoch);
-        case ListOffsetsTimestamp.LATEST:
-          if (lagging) return lookupResult(ErrorCode.OFFSET_NOT_AVAILABLE);
-          return lookupResult(ErrorCode.NONE, this.fetchableOffset(isolationLevel), -1, epoch);
-        case ListOffsetsTimestamp.MAX_TIMESTAMP: {
-          const max = log.maxTimestampOffset();
-          return max.offset < 0 ? lookupResult(ErrorCode.NONE) : lookupResult(ErrorCode.NONE, max.offset, max.timestamp, epoch);
-        }
-        case ListOffsetsTimestamp.LATEST_TIERED:
-          return lookupResult(ErrorCode.NONE);
-        default: {
-          if (timestamp < 0) return lookupResult(ErrorCode.INVALID_REQUEST);
-          const found = await log.offsetForTimestamp(timestamp);
-          if (found === null || found.offset >= this.fetchableOffset(isolationLevel)) return lookupResult(lagging ? ErrorCode.OFFSET_NOT_AVAILABLE : ErrorCode.NONE);
-          return lookupResult(ErrorCode.NONE, found.offset, found.timestamp, epoch);
-        }
-      }
-    } catch (err) {
-      if (this.stopReason !== null) return lookupResult(this.stoppedError);
-      if (err instanceof StorageError) return lookupResult(ErrorCode.KAFKA_STORAGE_ERROR);
-      throw err;
-    }
+  /** ListOffsets for one partition (Kafka's fetchOffsetForTimestamp; partition-reads.ts). */
+  fetchOffsetForTimestamp(timestamp: number, isolationLevel: number, currentLeaderEpoch: number, fetchOnlyFromLeader: boolean): Promise<OffsetLookupResult> {
+    return fetchOffsetForTimestamp(this, timestamp, isolationLevel, currentLeaderEpoch, fetchOnlyFromLeader);
   }
 
-  /**
-   * OffsetForLeaderEpoch (Kafka's lastOffsetForLeaderEpoch): the largest epoch <= `leaderEpoch`
-   * and where it ended (the log end for the current epoch), or -1/-1 when unknown.
-   */
+  /** OffsetForLeaderEpoch (Kafka's lastOffsetForLeaderEpoch; partition-reads.ts). */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number, fetchOnlyFromLeader: boolean): { errorCode: number; leaderEpoch: number; endOffset: number } {
-    const epochError = this.checkLeaderEpoch(currentLeaderEpoch, fetchOnlyFromLeader);
-    if (epochError !== ErrorCode.NONE) return { errorCode: epochError, leaderEpoch: -1, endOffset: -1 };
-    const r = this.log.endOffsetForEpoch(leaderEpoch);
-    return { errorCode: ErrorCode.NONE, leaderEpoch: r.leaderEpoch, endOffset: r.endOffset };
+    return lastOffsetForLeaderEpoch(this, currentLeaderEpoch, leaderEpoch, fetchOnlyFromLeader);
   }
 
-  /**
-   * DeleteRecords on the leader (Kafka's deleteRecordsOnLeader): -1 means the high watermark;
-   * the topic must allow deletion (cleanup.policy has delete); the offset must lie within
-   * [0, high watermark]. Returns the new low watermark. With followers, Kafka also waits until
-   * every replica's log start offset has moved (the clustering work adds that wait).
-   */
-  async deleteRecordsOnLeader(offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
-    const epochError = this.checkLeaderEpoch(-1, true);
-    if (epochError !== ErrorCode.NONE) return { errorCode: epochError, lowWatermark: -1 };
-    const log = this.log;
-    if (!log.config.cleanupPolicy.delete) return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1 };
-    const target = offset === -1 ? log.highWatermark : offset;
-    if (target < 0 || target > log.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-    if (target <= log.logStartOffset) return { errorCode: ErrorCode.NONE, lowWatermark: log.logStartOffset };
-    try {
-      return { errorCode: ErrorCode.NONE, lowWatermark: await log.deleteRecordsBefore(target) };
-    } catch (err) {
-      if (this.stopReason !== null) return { errorCode: this.stoppedError, lowWatermark: -1 };
-      if (err instanceof OffsetOutOfRangeError) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-      if (err instanceof StorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
-      throw err;
-    }
+  /** DeleteRecords on the leader (Kafka's deleteRecordsOnLeader; partition-reads.ts). */
+  deleteRecordsOnLeader(offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    return deleteRecordsOnLeader(this, offset);
+  }
+
+  /** Where the current leader epoch started in this log (-1 before this broker led it). */
+  get epochStartOffset(): number {
+    return this.leaderEpochStartOffset;
   }
 
   /**
