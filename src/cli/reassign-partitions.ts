@@ -156,7 +156,7 @@ async function execute(client: KafkaClient, moves: Move[], additional: boolean, 
   out('');
   out('Save this to use as the --reassignment-json-file option during rollback');
   const { ok, errors } = await alter(client, moves, false);
-  if (errors.length > 0) throw new CommandError(`Error reassigning partition(s):\n${errors.join('\n')}`);
+  if (errors.length > 0) throw new CommandError(`Error reassigning partition(s): ${errors.join('; ')}`);
   out(`Successfully started partition reassignment${ok.length === 1 ? '' : 's'} for ${ok.join(',')}`);
   return 0;
 }
@@ -192,7 +192,7 @@ async function cancel(client: KafkaClient, moves: Move[], out: Output): Promise<
   const active = moves.filter((m) => running.has(`${m.topic}-${m.partition}`));
   if (active.length > 0) {
     const { ok, errors } = await alter(client, active, true);
-    if (errors.length > 0) throw new CommandError(`Error cancelling partition reassignment(s):\n${errors.join('\n')}`);
+    if (errors.length > 0) throw new CommandError(`Error cancelling partition reassignment(s): ${errors.join('; ')}`);
     out(`Successfully cancelled partition reassignment${ok.length === 1 ? '' : 's'} for: ${ok.join(',')}`);
   } else {
     out('None of the specified partition reassignments are active.');
