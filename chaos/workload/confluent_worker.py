@@ -4,11 +4,12 @@ Usage: /usr/bin/python3 confluent_worker.py '<json config>'
   config: {"bootstrap": "127.0.0.1:9092", "topic": "chaos", "partitions": 4, "until": <epoch ms>,
            "seed": 1, "roles": [{"role": "idem"|"txn"|"consume"|"hwm"|"final", "name": "py-idem-0",
            "isolation": "read_committed"|"read_uncommitted"}]}
-Prints one history event per line on stdout (format: chaos/checker/history.ts). Every loop ends
+Prints one history event per line on stdout (format: chaos/checker/history.ts). CHAOS_RDKAFKA_DEBUG
+(e.g. "eos,msg") turns on librdkafka debug logging (to stderr) for the idempotent producers. Every loop ends
 at `until` (or on SIGTERM); "final" ends when every partition reached its end or at `until`.
 Errors are recorded as 'info' (unknown outcome) unless the outcome is certain.
 """
-import json, random, signal, sys, threading, time
+import json, os, random, signal, sys, threading, time
 import confluent_kafka
 from confluent_kafka import Producer, Consumer, TopicPartition, KafkaException, KafkaError, OFFSET_BEGINNING
 
@@ -53,8 +54,9 @@ def idem(name, spec):
             emit(name, 'info', 'send', {'value': v, 'error': str(err)})
 
     def make():
+        debug = {'debug': os.environ['CHAOS_RDKAFKA_DEBUG']} if os.environ.get('CHAOS_RDKAFKA_DEBUG') else {}
         return Producer({**COMMON, 'enable.idempotence': True, 'acks': 'all', 'linger.ms': 5,
-                         'message.timeout.ms': 15000, 'retry.backoff.ms': 100})
+                         'message.timeout.ms': 15000, 'retry.backoff.ms': 100, **debug})
     p = make()
     seq = 0
     while running():

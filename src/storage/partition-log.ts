@@ -419,10 +419,19 @@ export class PartitionLog implements ReadableLog {
 
   // ---- truncation ------------------------------------------------------------------------------
 
-  /** Removes everything at and after offset (follower divergence). */
+  /**
+   * Removes everything at and after offset (follower divergence). At or past the log end no
+   * record goes, but epoch entries starting at the log end still do (Kafka does the same): a
+   * broker that became leader records its epoch's start before appending anything, and if it
+   * lost leadership before its first append, that entry must go or its fetches keep naming an
+   * epoch the new leader never had (an endless diverging-epoch loop).
+   */
   truncateTo(offset: number): Promise<void> {
     return this.enqueue(async () => {
-      if (offset >= this.logEndOffset) return;
+      if (offset >= this.logEndOffset) {
+        if (this.epochCache.truncateFromEnd(this.logEndOffset)) await this.epochCache.persist();
+        return;
+      }
       if (offset < this._logStartOffset) {
         await this.doTruncateFullyAndStartAt(offset);
         return;

@@ -223,8 +223,10 @@ export class ReplicaFetcher {
 
   private async truncateTo(e: Entry, offset: number): Promise<void> {
     const p = e.partition;
-    if (offset >= p.logEndOffset) return;
-    this.logger.info('truncating follower log to the leader', { topic: p.topic, partition: p.partitionIndex, from: p.logEndOffset, to: offset, leader: this.leaderId });
+    // At the log end nothing is removed, but an epoch that started there without records is
+    // (PartitionLog.truncateTo).
+    if (p.isLeader) return;
+    if (offset < p.logEndOffset) this.logger.info('truncating follower log to the leader', { topic: p.topic, partition: p.partitionIndex, from: p.logEndOffset, to: offset, leader: this.leaderId });
     await p.truncateTo(offset);
   }
 
@@ -311,7 +313,7 @@ export class ReplicaFetcher {
       const offset = truncationOffset(p, d.divergingEpoch.epoch, d.divergingEpoch.endOffset);
       // A diverging answer is immediate (no long poll): one that moves nothing must not spin.
       if (offset >= p.logEndOffset) {
-        this.logger.warn('diverging epoch from the leader but nothing to truncate; backing off', { topic: p.topic, partition: p.partitionIndex, divergingEpoch: d.divergingEpoch, logEndOffset: p.logEndOffset });
+        this.logger.warn('diverging epoch from the leader at our log end: dropping our epochs past it; backing off', { topic: p.topic, partition: p.partitionIndex, divergingEpoch: d.divergingEpoch, logEndOffset: p.logEndOffset });
         this.delay(e);
       }
       await this.truncateTo(e, offset);
