@@ -2,7 +2,7 @@
  * `sherwood reassign-partitions` against a standalone in-process broker (one broker: every
  * replica list is [its id]): --generate's proposal, --execute and --verify of an assignment that
  * is already in place, --list with nothing running, and the usage errors of
- * kafka-reassign-partitions.sh's JSON file. Moving data between brokers is tested in
+ * kafka-reassign-partitions.sh's JSON file; the raw APIs' per-partition errors. Moving data between brokers is tested in
  * cluster-reassign-partitions.test.ts.
  */
 import { after, before, test } from 'node:test';
@@ -14,6 +14,10 @@ import { startTestBroker } from '../helpers/broker.js';
 import { main as topics } from '../../src/cli/topics.js';
 import { main } from '../../src/cli/reassign-partitions.js';
 import type { RunningBroker } from '../../src/index.js';
+import { KafkaClient } from '../../src/client/kafka-client.js';
+import { AlterPartitionReassignments } from '../../src/protocol/messages/alter-partition-reassignments.js';
+import { ListPartitionReassignments } from '../../src/protocol/messages/list-partition-reassignments.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 
 let b: RunningBroker;
 let dir: string;
@@ -75,4 +79,27 @@ test('errors: an unregistered broker, a missing partition, bad files, --throttle
   const throttle = await reassign('--execute', '--reassignment-json-file', file('t.json', { partitions: [{ topic: 'r', partition: 0, replicas: [1] }] }), '--throttle', '1000');
   assert.match(throttle.err.join('\n'), /--throttle is not supported/);
   assert.match((await reassign()).err.join('\n'), /exactly one action/);
+});
+
+test('the raw APIs: cancel without a reassignment, a partition named twice, unknown topics, listing', async () => {
+  const client = await KafkaClient.connect(b.bootstrap);
+  try {
+    const alter = (topics: { name: string; partitions: { partitionIndex: number; replicas: number[] | null }[] }[]) =>
+      client.request(AlterPartitionReassignments, { timeoutMs: 10_000, topics });
+    const r = await alter([
+      { name: 'r', partitions: [{ partitionIndex: 0, replicas: null }, { partitionIndex: 1, replicas: [b.broker.nodeId] }, { partitionIndex: 1, replicas: null }] },
+      { name: 'nope', partitions: [{ partitionIndex: 0, replicas: [b.broker.nodeId] }] },
+    ]);
+    assert.equal(r.errorCode, ErrorCode.NONE);
+    assert.deepEqual(r.responses.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.errorCode])]), [
+      ['r', [[0, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS], [1, ErrorCode.INVALID_REQUEST], [1, ErrorCode.INVALID_REQUEST]]],
+      ['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+    ]);
+    const all = await client.request(ListPartitionReassignments, { timeoutMs: 10_000, topics: null });
+    assert.deepEqual([all.errorCode, all.topics], [ErrorCode.NONE, []]);
+    const some = await client.request(ListPartitionReassignments, { timeoutMs: 10_000, topics: [{ name: 'r', partitionIndexes: [0, 9] }, { name: 'nope', partitionIndexes: [0] }] });
+    assert.deepEqual([some.errorCode, some.topics], [ErrorCode.NONE, []], 'unknown or idle partitions are left out, as Kafka does');
+  } finally {
+    await client.close();
+  }
 });
