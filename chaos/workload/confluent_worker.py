@@ -55,7 +55,12 @@ def idem(name, spec):
 
     def make():
         debug = {'debug': os.environ['CHAOS_RDKAFKA_DEBUG']} if os.environ.get('CHAOS_RDKAFKA_DEBUG') else {}
+        # One request in flight per connection: with several, a batch that follows a refused one
+        # is answered OUT_OF_ORDER_SEQUENCE (as Kafka does), and librdkafka's recovery from that
+        # is buggy — fatal in 2.0.2 (librdkafka#3584), an epoch bump that re-sends persisted
+        # messages in >= 2.3 (#4953). docs/reliability.md, findings 2 and 4.
         return Producer({**COMMON, 'enable.idempotence': True, 'acks': 'all', 'linger.ms': 5,
+                         'max.in.flight.requests.per.connection': 1,
                          'message.timeout.ms': 15000, 'retry.backoff.ms': 100, **debug})
     p = make()
     seq = 0

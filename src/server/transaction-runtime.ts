@@ -212,6 +212,7 @@ export class TransactionRuntime implements LeadershipListener {
       loader: internalTopicLoader(this.broker, TRANSACTION_STATE_TOPIC_NAME),
       producerIds: this.broker.producerIds,
       markerWriter: this.interBroker?.markerWriter ?? new LocalTransactionMarkerWriter(this.broker),
+      leadershipConfirmed: () => this.broker.membership?.sessionConfirmed() ?? true,
     });
     return this.coordinator;
   }

@@ -110,8 +110,10 @@ export interface TxnHarness {
 export const TXN_TEST_CONFIG: TransactionCoordinatorConfig = { ...DEFAULT_TRANSACTION_COORDINATOR_CONFIG, transactionStateLogNumPartitions: 5 };
 
 export function buildTxn(config: TransactionCoordinatorConfig, clock: ManualClock, log: MemoryPartitions, markers = new RecordingMarkerWriter(),
-  producerIds = new CountingProducerIds()): TxnHarness {
-  const service = new TransactionCoordinatorService({ config, clock, logger: silentLogger, writer: log, loader: log, producerIds, markerWriter: markers });
+  producerIds = new CountingProducerIds(), leadershipConfirmed?: () => boolean): TxnHarness {
+  const service = new TransactionCoordinatorService({
+    config, clock, logger: silentLogger, writer: log, loader: log, producerIds, markerWriter: markers, ...(leadershipConfirmed === undefined ? {} : { leadershipConfirmed }),
+  });
   const shard = (id: string) => {
     const s = service.shardFor(id);
     if (s === undefined) throw new Error(`the shard of ${id} is not loaded`);

@@ -49,6 +49,12 @@ export interface BrokerMembership {
   controllerId(): number;
   controllerEpoch(): number;
   isController(): boolean;
+  /**
+   * etcd confirmed this broker's session less than one session timeout ago, so no other broker
+   * can have been given its leaderships yet (the lease cannot have expired). False while it is
+   * cut off from etcd for longer, even if its session turns out to have survived.
+   */
+  sessionConfirmed(): boolean;
   addListener(listener: MembershipListener): void;
   requestControlledShutdown(): Promise<void>;
   close(): Promise<void>;

@@ -93,6 +93,11 @@ export class EtcdBrokerMembership implements BrokerMembership {
     return this.self !== null && s !== null && s.alive && !this.shuttingDown && this.controller === this.self.brokerId && this.controllerLease === s.leaseId;
   }
 
+  sessionConfirmed(): boolean {
+    const s = this.session;
+    return s !== null && s.alive && s.silentMs < s.ttlSeconds * 1000;
+  }
+
   addListener(listener: MembershipListener): void {
     this.listeners.push(listener);
   }

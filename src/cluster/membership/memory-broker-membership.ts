@@ -119,6 +119,10 @@ export class MemoryBrokerMembership implements BrokerMembership {
     return this.group.controllerEpoch;
   }
 
+  sessionConfirmed(): boolean {
+    return this.self !== null && !this.closed;
+  }
+
   isController(): boolean {
     return this.self !== null && !this.closed && this.group.controllerId === this.self.brokerId && this.group.liveBrokers.get(this.self.brokerId)?.controlledShutdown !== true;
   }

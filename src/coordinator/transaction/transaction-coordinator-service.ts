@@ -50,6 +50,8 @@ export interface TransactionCoordinatorServiceOptions {
   producerIds: ProducerIdGenerator;
   markerWriter: TransactionMarkerWriter;
   loadRetryBackoffMs?: number;
+  /** TransactionShardHooks.leadershipConfirmed (default: always). */
+  leadershipConfirmed?: () => boolean;
 }
 
 export interface ListedTransactions {
@@ -100,6 +102,7 @@ export class TransactionCoordinatorService {
     const hooks = {
       onPrepared: (shard: TransactionCoordinatorShard, m: TransactionMetadata) => this.onPrepared(shard, m),
       errorFor: transactionLogErrorFor,
+      ...(options.leadershipConfirmed === undefined ? {} : { leadershipConfirmed: options.leadershipConfirmed }),
     };
     this.runtime = new CoordinatorRuntime<TransactionCoordinatorShard, TransactionRecord>({
       topic: TRANSACTION_STATE_TOPIC,

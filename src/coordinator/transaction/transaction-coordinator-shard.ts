@@ -67,6 +67,13 @@ export interface TransactionShardHooks {
   onPrepared(shard: TransactionCoordinatorShard, metadata: TransactionMetadata): void;
   /** A write of the shard failed with this append error: the coordinator's answer for it. */
   errorFor(errorCode: number, appendErrorCode: number): number;
+  /**
+   * Whether this broker is surely still the coordinator (its etcd session confirmed within the
+   * session timeout; always on a standalone broker). An EndTxn answered from a completed state
+   * writes nothing that replication could refuse, so a coordinator deposed while cut off from
+   * etcd would otherwise confirm a commit its successor is about to abort.
+   */
+  leadershipConfirmed?(): boolean;
 }
 
 export interface InitProducerIdOutcome {
@@ -281,7 +288,9 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
     const isRetry = retryOnEpochBump || retryOnOverflow;
     const commit = result === 'COMMIT';
     const concurrent: TxnResult<EndTxnOutcome> = immediate(endError(ErrorCode.CONCURRENT_TRANSACTIONS));
-    const retried: TxnResult<EndTxnOutcome> = immediate({ errorCode: NONE, producerId: m.producerId, producerEpoch: m.producerEpoch });
+    const retried: TxnResult<EndTxnOutcome> = this.retriedEnd() === NONE
+      ? immediate({ errorCode: NONE, producerId: m.producerId, producerEpoch: m.producerEpoch })
+      : immediate(endError(ErrorCode.NOT_COORDINATOR));
     const invalid: TxnResult<EndTxnOutcome> = immediate(endError(ErrorCode.INVALID_TXN_STATE));
     switch (m.state) {
       case 'Ongoing':
@@ -320,6 +329,16 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
     };
   }
 
+  /**
+   * The answer to an EndTxn that finds its transaction already completed the same way: success
+   * (Kafka's retried EndTxn), or NOT_COORDINATOR when this broker cannot be sure it still is the
+   * coordinator (see TransactionShardHooks.leadershipConfirmed); the client then finds the
+   * current coordinator and asks it.
+   */
+  private retriedEnd(): number {
+    return this.hooks.leadershipConfirmed?.() === false ? ErrorCode.NOT_COORDINATOR : NONE;
+  }
+
   endTransaction(transactionalId: string, producerId: number, producerEpoch: number, result: TransactionResult): TxnResult<number> {
     const m = this.transactions.get(transactionalId);
     const error = this.producerError(m, producerId, producerEpoch);
@@ -337,9 +356,9 @@ export class TransactionCoordinatorShard implements CoordinatorShard<Transaction
         };
       }
       case 'CompleteCommit':
-        return immediate(commit ? NONE : ErrorCode.INVALID_TXN_STATE);
+        return immediate(commit ? this.retriedEnd() : ErrorCode.INVALID_TXN_STATE);
       case 'CompleteAbort':
-        return immediate(commit ? ErrorCode.INVALID_TXN_STATE : NONE);
+        return immediate(commit ? ErrorCode.INVALID_TXN_STATE : this.retriedEnd());
       case 'PrepareCommit':
         return immediate(commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
       case 'PrepareAbort':
