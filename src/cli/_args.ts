@@ -66,6 +66,13 @@ export function parseOptions(argv: readonly string[], spec: OptionSpec): ParsedO
   return { values, flags };
 }
 
+/** The one value of option `name`, null when absent; UsageError when it is given twice. */
+export function singleValue(values: ReadonlyMap<string, readonly string[]>, name: string): string | null {
+  const v = values.get(name);
+  if (v !== undefined && v.length > 1) throw new UsageError(`Option ${name} can only be given once`);
+  return v?.[0] ?? null;
+}
+
 /** The single action among `flags`, or UsageError(message) when there are none or several. */
 export function exactlyOneAction<A extends string>(flags: ReadonlySet<string>, actions: readonly A[], message: string): A {
   const given = actions.filter((a) => flags.has(a));

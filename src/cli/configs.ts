@@ -21,7 +21,7 @@
 import {
   DescribeConfigs, ErrorCode, IncrementalAlterConfigs, errorName, type DescribeConfigsResponseDescribeConfigsResult, type KafkaClient,
 } from '../client/index.js';
-import { CommandError, UsageError, exactlyOneAction, parseOptions, runCommand, stderr, stdout, withClient, type Output } from './_args.js';
+import { CommandError, UsageError, exactlyOneAction, parseOptions, runCommand, stderr, stdout, singleValue, withClient, type Output } from './_args.js';
 import { adminClientOptions, loadPropertiesFile } from './_properties.js';
 
 const ACTIONS = ['describe', 'alter'] as const;
@@ -146,12 +146,7 @@ export function parseConfigsArgs(argv: string[]): ConfigsOptions {
       : name === 'bootstrap-controller' ? '--bootstrap-controller is not supported: Sherwood has no separate controllers; use --bootstrap-server' : null,
   });
   const action = exactlyOneAction(flags, ACTIONS, 'Command must include exactly one action: --describe, --alter');
-  const one = (name: string): string | null => {
-    const v = values.get(name);
-    if (v === undefined) return null;
-    if (v.length > 1) throw new UsageError(`Option ${name} given more than once`);
-    return v[0]!;
-  };
+  const one = (name: string): string | null => singleValue(values, name);
   if (action === 'describe') {
     for (const o of ['add-config', 'add-config-file', 'delete-config']) {
       if (values.has(o)) throw new UsageError(`Option "[describe]" can't be used with option "[${o}]"`);

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ElectLeaders, ErrorCode, errorName } from '../client/index.js';
-import { CommandError, UsageError, parseInteger, parseOptions, runCommand, stderr, stdout, withClient, type Output } from './_args.js';
+import { CommandError, UsageError, parseInteger, parseOptions, runCommand, stderr, stdout, singleValue, withClient, type Output } from './_args.js';
 import { adminClientOptions } from './_properties.js';
 
 const WITH_VALUE = new Set(['bootstrap-server', 'admin.config', 'election-type', 'topic', 'partition', 'path-to-json-file']);
@@ -83,11 +83,7 @@ function readJsonFile(path: string): { topic: string; partitions: number[] }[] {
 
 function parseArgs(argv: readonly string[]): Args {
   const { values, flags } = parseOptions(argv, { withValue: WITH_VALUE, boolean: BOOLEAN });
-  const one = (name: string): string | null => {
-    const v = values.get(name);
-    if (v !== undefined && v.length > 1) throw new UsageError(`Option ${name} can only be given once`);
-    return v?.[0] ?? null;
-  };
+  const one = (name: string): string | null => singleValue(values, name);
   const bootstrap = one('bootstrap-server');
   if (bootstrap === null) throw new UsageError('Missing required option(s): bootstrap-server');
   const typeText = one('election-type');

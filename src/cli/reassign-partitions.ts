@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AlterPartitionReassignments, ErrorCode, ListPartitionReassignments, errorName, type KafkaClient } from '../client/index.js';
-import { CommandError, UsageError, exactlyOneAction, parseOptions, runCommand, stderr, stdout, withClient, type Output } from './_args.js';
+import { CommandError, UsageError, exactlyOneAction, parseOptions, runCommand, stderr, stdout, singleValue, withClient, type Output } from './_args.js';
 import { adminClientOptions } from './_properties.js';
 
 const WITH_VALUE = new Set(['bootstrap-server', 'command-config', 'reassignment-json-file', 'topics-to-move-json-file', 'broker-list', 'throttle', 'timeout']);
@@ -109,7 +109,8 @@ async function currentReplicas(client: KafkaClient, topics: readonly string[]): 
   return out;
 }
 
-async function ongoing(client: KafkaClient): Promise<Map<string, { replicas: number[]; adding: number[]; removing: number[] }>> {
+/** The reassignments in progress, by "topic-partition" (also `sherwood topics --describe`'s). */
+export async function reassignmentsInProgress(client: KafkaClient): Promise<Map<string, { replicas: number[]; adding: number[]; removing: number[] }>> {
   const r = await client.request(ListPartitionReassignments, { timeoutMs: 30_000, topics: null });
   if (r.errorCode !== ErrorCode.NONE) throw new CommandError(`listing reassignments failed: ${errorName(r.errorCode)}${r.errorMessage === null ? '' : `: ${r.errorMessage}`}`);
   const out = new Map<string, { replicas: number[]; adding: number[]; removing: number[] }>();
@@ -143,7 +144,7 @@ async function alter(client: KafkaClient, moves: readonly Move[], cancel: boolea
 }
 
 async function execute(client: KafkaClient, moves: Move[], additional: boolean, out: Output): Promise<number> {
-  const running = await ongoing(client);
+  const running = await reassignmentsInProgress(client);
   if (running.size > 0 && !additional) {
     throw new CommandError('Cannot execute because there is an existing partition assignment.  Use --additional to override this and create a new partition assignment in addition to the existing one.');
   }
@@ -162,7 +163,7 @@ async function execute(client: KafkaClient, moves: Move[], additional: boolean, 
 }
 
 async function verify(client: KafkaClient, moves: Move[], out: Output): Promise<number> {
-  const running = await ongoing(client);
+  const running = await reassignmentsInProgress(client);
   const current = await currentReplicas(client, moves.map((m) => m.topic));
   out('Status of partition reassignment:');
   let done = true;
@@ -188,7 +189,7 @@ async function verify(client: KafkaClient, moves: Move[], out: Output): Promise<
 }
 
 async function cancel(client: KafkaClient, moves: Move[], out: Output): Promise<number> {
-  const running = await ongoing(client);
+  const running = await reassignmentsInProgress(client);
   const active = moves.filter((m) => running.has(`${m.topic}-${m.partition}`));
   if (active.length > 0) {
     const { ok, errors } = await alter(client, active, true);
@@ -201,7 +202,7 @@ async function cancel(client: KafkaClient, moves: Move[], out: Output): Promise<
 }
 
 async function list(client: KafkaClient, out: Output): Promise<number> {
-  const running = await ongoing(client);
+  const running = await reassignmentsInProgress(client);
   if (running.size === 0) {
     out('No partition reassignments found.');
     return 0;
@@ -246,11 +247,7 @@ async function generate(client: KafkaClient, topicsFile: string, brokerList: str
 export async function main(argv: string[], out: Output = stdout, err: Output = stderr): Promise<number> {
   return runCommand('reassign-partitions', HELP, out, err, async () => {
     const { values, flags } = parseOptions(argv, { withValue: WITH_VALUE, boolean: BOOLEAN });
-    const one = (name: string): string | null => {
-      const v = values.get(name);
-      if (v !== undefined && v.length > 1) throw new UsageError(`Option ${name} can only be given once`);
-      return v?.[0] ?? null;
-    };
+    const one = (name: string): string | null => singleValue(values, name);
     const bootstrap = one('bootstrap-server');
     if (bootstrap === null) throw new UsageError('Missing required option(s): bootstrap-server');
     const action = exactlyOneAction(flags, ACTIONS, 'Command must include exactly one action: --execute, --verify, --cancel, --list or --generate');

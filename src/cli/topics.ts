@@ -24,6 +24,7 @@ import {
   CommandError, UsageError, exactlyOneAction, parseInteger, parseOptions, runCommand, stderr, stdout, withClient, type Output,
 } from './_args.js';
 import { adminClientOptions } from './_properties.js';
+import { reassignmentsInProgress } from './reassign-partitions.js';
 
 const ACTIONS = ['create', 'list', 'describe', 'alter', 'delete'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -202,27 +203,15 @@ async function describeConfigs(client: KafkaClient, names: string[]): Promise<Ma
   return out;
 }
 
-/**
- * Reassignments in progress for `names` (by "topic-partition"), as kafka-topics.sh shows them;
- * empty when the broker does not support ListPartitionReassignments.
- */
-async function reassignments(client: KafkaClient, names: string[]): Promise<Map<string, { addingReplicas: number[]; removingReplicas: number[] }>> {
-  const out = new Map<string, { addingReplicas: number[]; removingReplicas: number[] }>();
-  if (names.length === 0 || !client.apiVersions.has(ListPartitionReassignments.apiKey)) return out;
-  const res = await client.request(ListPartitionReassignments, { timeoutMs: 30_000, topics: null });
-  const wanted = new Set(names);
-  for (const t of res.topics) {
-    if (!wanted.has(t.name)) continue;
-    for (const p of t.partitions) out.set(`${t.name}-${p.partitionIndex}`, { addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas });
-  }
-  return out;
-}
-
 async function describe(client: KafkaClient, opts: TopicsOptions, out: Output): Promise<void> {
   const topics = await selectTopics(client, opts);
   if (!ensureTopicsExist(topics, opts)) return;
   const configs = await describeConfigs(client, topics.map((t) => t.name));
-  const moving = await reassignments(client, topics.map((t) => t.name));
+  // As kafka-topics.sh: reassignments in progress show; a broker without the API, or a
+  // principal not allowed to list them, just shows none.
+  const moving = client.apiVersions.has(ListPartitionReassignments.apiKey)
+    ? await reassignmentsInProgress(client).catch(() => new Map<string, { removing: number[]; adding: number[] }>())
+    : new Map<string, { removing: number[]; adding: number[] }>();
   const partitionFilter = ['under-replicated-partitions', 'unavailable-partitions', 'at-min-isr-partitions', 'under-min-isr-partitions']
     .find((f) => opts.flags.has(f));
   for (const t of topics) {
@@ -231,7 +220,7 @@ async function describe(client: KafkaClient, opts: TopicsOptions, out: Output): 
     if (opts.flags.has('topics-with-overrides') && !overrides.some((e) => e.configSource === 1)) continue;
     const minIsr = Number(c?.configs.find((e) => e.name === 'min.insync.replicas')?.value ?? '1');
     const first = t.partitions[0];
-    const rf = (first?.replicas.length ?? 0) - (first === undefined ? 0 : moving.get(`${t.name}-${first.partition}`)?.removingReplicas.length ?? 0);
+    const rf = (first?.replicas.length ?? 0) - (first === undefined ? 0 : moving.get(`${t.name}-${first.partition}`)?.removing.length ?? 0);
     const parts = t.partitions.filter((p) => {
       switch (partitionFilter) {
         case 'under-replicated-partitions': return p.isr.length < p.replicas.length;
@@ -247,7 +236,7 @@ async function describe(client: KafkaClient, opts: TopicsOptions, out: Output): 
     for (const p of parts) {
       const leader = p.leaderId < 0 ? 'none' : String(p.leaderId);
       const r = moving.get(`${t.name}-${p.partition}`);
-      const reassigning = r === undefined ? '' : `\tAdding Replicas: ${r.addingReplicas.join(',')}\tRemoving Replicas: ${r.removingReplicas.join(',')}`;
+      const reassigning = r === undefined ? '' : `\tAdding Replicas: ${r.adding.join(',')}\tRemoving Replicas: ${r.removing.join(',')}`;
       out(`\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}${reassigning}`);
     }
   }

@@ -6,6 +6,7 @@
  * Partition's methods of the same names; a follower's fetch also updates its replica state and
  * may expand the ISR (Partition.updateFollowerFetchState / maybeExpandIsr).
  */
+import type { Clock } from '../base/clock.js';
 import { StorageError } from '../base/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { OffsetOutOfRangeError } from '../storage/partition-log.js';
@@ -21,7 +22,7 @@ import {
  * a follower (`replicaId` >= 0) reads up to the log end, is told when its last fetched epoch
  * diverges from ours (Fetch v12+ `divergingEpoch`), and its fetch updates its replica state.
  */
-export async function fetchRecords(p: Partition, req: PartitionFetchRequest, nowMs: number): Promise<PartitionReadResult> {
+export async function fetchRecords(p: Partition, req: PartitionFetchRequest, clock: Clock): Promise<PartitionReadResult> {
   const isFollower = req.replicaId >= 0;
   const epochError = p.checkLeaderEpoch(req.currentLeaderEpoch, true);
   if (epochError !== ErrorCode.NONE) return readError(epochError);
@@ -54,7 +55,7 @@ export async function fetchRecords(p: Partition, req: PartitionFetchRequest, now
     }
   }
   if (isFollower) {
-    p.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, nowMs, leaderEnd);
+    p.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, clock.now(), leaderEnd);
     p.maybeExpandIsr(req.replicaId);
   }
   // Kafka's collectAbortedTransactions(fetchOffset, upperBound): those overlapping what is returned.

@@ -563,7 +563,7 @@ export class Partition {
 
   /** One partition of a Fetch (Kafka's Partition.fetchRecords; partition-reads.ts). */
   fetchRecords(req: PartitionFetchRequest): Promise<PartitionReadResult> {
-    return fetchRecords(this, req, this.clock.now());
+    return fetchRecords(this, req, this.clock);
   }
 
   /**

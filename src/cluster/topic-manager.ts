@@ -40,7 +40,7 @@ import { MetadataDelta, rebaseChanges } from './metadata/metadata-delta.js';
 import { uuidToString, type BrokerEndpointRecord, type MetadataRecord } from './metadata/metadata-records.js';
 import { MetadataConflictError, type MetadataStore } from './metadata/metadata-store.js';
 import {
-  newTopicId, planCreatePartitions, planCreateTopics, planDeleteTopics,
+  isLive, newTopicId, planCreatePartitions, planCreateTopics, planDeleteTopics,
   type ControllerContext, type CreatePartitionsSpec, type CreateTopicResult, type CreateTopicSpec, type TopicResult,
 } from './controller/replication-control.js';
 import { planAlterBrokerConfigs, planAlterTopicConfigs } from './controller/config-control.js';
@@ -492,13 +492,9 @@ export class TopicManager {
       if (p.partitionEpoch !== partitionEpoch) return { records: [], results: [ErrorCode.INVALID_UPDATE_VERSION] };
       if (!isr.includes(this.opts.nodeId) || isr.some((b) => !p.replicas.includes(b))) return { records: [], results: [ErrorCode.INVALID_REQUEST] };
       // The ISR change that brings the last adding replica in also finishes its reassignment.
-      const done = completeReassignmentIfDone(p, isr, (b) => this.isLive(b));
+      const done = completeReassignmentIfDone(p, isr, isLive(this.context()));
       return { records: [{ type: 'PartitionChangeRecord', topicId: t.topicId, partitionId: partition, isr: [...isr], ...done }], results: [ErrorCode.NONE] };
     }).then((r) => r[0]!);
-  }
-
-  private isLive(brokerId: number): boolean {
-    return brokerId === this.opts.nodeId || (this.opts.liveBrokers?.().has(brokerId) ?? this.current.broker(brokerId) !== undefined);
   }
 
   private brokerInt(name: string, fallback: number): number {

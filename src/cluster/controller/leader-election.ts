@@ -18,7 +18,7 @@
 import type { MetadataImage, PartitionRegistration, TopicImage } from '../metadata/metadata-image.js';
 import { NO_LEADER, type PartitionChangeRecord } from '../metadata/metadata-records.js';
 
-function sameList(a: readonly number[], b: readonly number[]): boolean {
+export function sameList(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 

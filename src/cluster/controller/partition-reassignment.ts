@@ -24,6 +24,8 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MetadataImage, PartitionRegistration } from '../metadata/metadata-image.js';
 import { NO_LEADER, type PartitionChangeRecord } from '../metadata/metadata-records.js';
+import { replicaListError } from './replication-control.js';
+import { sameList } from './leader-election.js';
 
 export interface ReassignmentRequest {
   topic: string;
@@ -71,23 +73,8 @@ export function completeReassignmentIfDone(p: PartitionRegistration, isr: readon
   return change;
 }
 
-function sameSet(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
-}
-
 function result(topic: string, partition: number, errorCode: number, errorMessage: string | null = null): ReassignmentResult {
   return { topic, partition, errorCode, errorMessage };
-}
-
-function checkTarget(image: MetadataImage, target: readonly number[], isLive: (brokerId: number) => boolean): string | null {
-  if (target.length === 0) return 'The manual partition assignment includes an empty replica list.';
-  const seen = new Set<number>();
-  for (const b of target) {
-    if (seen.has(b)) return `The manual partition assignment includes the broker ${b} more than once.`;
-    seen.add(b);
-    if (image.broker(b) === undefined && !isLive(b)) return `The manual partition assignment includes broker ${b}, but no such broker is registered.`;
-  }
-  return null;
 }
 
 /** The change for a new reassignment of `p` to `target`. */
@@ -134,7 +121,8 @@ export function planAlterPartitionReassignments(
           continue;
         }
       } else {
-        change = checkTarget(image, replicas, isLive) ?? (sameSet(targetReplicas(p), replicas) && !isReassigning(p) && sameOrder(p.replicas, replicas) ? null : reassign(p, replicas, isLive));
+        const unchanged = !isReassigning(p) && sameList(p.replicas, replicas);
+        change = replicaListError(replicas, (b) => image.broker(b) !== undefined || isLive(b)) ?? (unchanged ? null : reassign(p, replicas, isLive));
         if (change === null) {
           results.push(result(topic, partition, ErrorCode.NONE));
           continue;
@@ -149,10 +137,6 @@ export function planAlterPartitionReassignments(
     }
   }
   return { results, records };
-}
-
-function sameOrder(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Reassignments in progress: of the partitions asked, or of every partition (null). */

@@ -127,7 +127,8 @@ class BrokerLoad {
   }
 }
 
-function isLive(ctx: ControllerContext): (brokerId: number) => boolean {
+/** The liveness test of `ctx` (ControllerContext.liveBrokers, else registration). */
+export function isLive(ctx: ControllerContext): (brokerId: number) => boolean {
   if (ctx.liveBrokers === undefined) return (b) => ctx.image.broker(b) !== undefined;
   const live = ctx.liveBrokers();
   return (b) => live.has(b);
@@ -141,22 +142,28 @@ function knownBrokers(ctx: ControllerContext): { brokerId: number; rack: string 
   return [...out.values()];
 }
 
+/** Why one manual replica list is invalid (Kafka's messages), or null: non-empty, no broker twice, known brokers. */
+export function replicaListError(replicas: readonly number[], known: (brokerId: number) => boolean): string | null {
+  if (replicas.length === 0) return 'The manual partition assignment includes an empty replica list.';
+  const seen = new Set<number>();
+  for (const b of replicas) {
+    if (seen.has(b)) return `The manual partition assignment includes the broker ${b} more than once.`;
+    seen.add(b);
+    if (!known(b)) return `The manual partition assignment includes broker ${b}, but no such broker is registered.`;
+  }
+  return null;
+}
+
 /**
  * Kafka's manual assignment checks: non-empty, no duplicate brokers, registered brokers, and
  * every partition the same width (`width` when the topic already has one).
  */
 export function validateAssignments(ctx: ControllerContext, assignments: readonly (readonly number[])[], width: number | null): TopicResult | null {
   let expected = width;
+  const known = (b: number) => ctx.image.broker(b) !== undefined || ctx.liveBrokers?.().has(b) === true;
   for (const replicas of assignments) {
-    if (replicas.length === 0) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
-    const seen = new Set<number>();
-    for (const b of replicas) {
-      if (seen.has(b)) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${b} more than once.`);
-      seen.add(b);
-      if (ctx.image.broker(b) === undefined && ctx.liveBrokers?.().has(b) !== true) {
-        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${b}, but no such broker is registered.`);
-      }
-    }
+    const bad = replicaListError(replicas, known);
+    if (bad !== null) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, bad);
     if (expected === null) expected = replicas.length;
     else if (replicas.length !== expected) {
       return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT,

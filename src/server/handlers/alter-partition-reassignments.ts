@@ -34,22 +34,23 @@ export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionR
   clusterOperation: 'ALTER',
   errorResponse: (req, errorCode) => errorResponse(req, errorCode),
   async handle(ctx, req) {
-    const seen = new Map<string, number>();
-    for (const t of req.topics) for (const p of t.partitions) seen.set(`${t.name}\u0000${p.partitionIndex}`, (seen.get(`${t.name}\u0000${p.partitionIndex}`) ?? 0) + 1);
-    const once = (topic: string, partition: number) => seen.get(`${topic}\u0000${partition}`) === 1;
+    const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+    const mentions = new Map<string, number>();
+    for (const t of req.topics) for (const p of t.partitions) mentions.set(key(t.name, p.partitionIndex), (mentions.get(key(t.name, p.partitionIndex)) ?? 0) + 1);
+    const once = (topic: string, partition: number) => mentions.get(key(topic, partition)) === 1;
     const asked: ReassignmentRequest[] = req.topics.map((t) => ({
       topic: t.name,
       partitions: t.partitions.filter((p) => once(t.name, p.partitionIndex)).map((p) => ({ partition: p.partitionIndex, replicas: p.replicas })),
     }));
     const broker = ctx.broker;
     const results = await broker.topics.applyChange((image) => planAlterPartitionReassignments(image, asked, (id) => broker.isBrokerLive(id)));
-    const byKey = new Map<string, ReassignmentResult>(results.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
+    const byKey = new Map<string, ReassignmentResult>(results.map((r) => [key(r.topic, r.partition), r]));
     return {
       throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null,
       responses: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
-          const r = once(t.name, p.partitionIndex) ? byKey.get(`${t.name}\u0000${p.partitionIndex}`) : undefined;
+          const r = once(t.name, p.partitionIndex) ? byKey.get(key(t.name, p.partitionIndex)) : undefined;
           return r === undefined
             ? { partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate partition.' }
             : { partitionIndex: p.partitionIndex, errorCode: r.errorCode, errorMessage: r.errorMessage };
