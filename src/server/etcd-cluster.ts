@@ -47,7 +47,7 @@ export function openEtcdCluster(opts: { connect: string; sessionTimeoutMs: numbe
         compare: [{ key, target: 'CREATE', result: 'EQUAL', value: 0 }],
         success: [{ put: { key, value: proposed } }],
         failure: [{ range: { key } }],
-      });
+      }, { resend: true }); // a resend after our own create reads back our own id
       if (r.succeeded) return proposed;
       const res = r.responses[0];
       const kv = res !== undefined && 'range' in res ? res.range.kvs[0] : undefined;

@@ -11,7 +11,8 @@
  *   is sent again to the next endpoint after a short backoff. A read is also retried when
  *   the connection broke after sending; a write is not (it may have been applied), and
  *   rejects with EtcdUnavailableError with `outcomeUnknown` set: the caller must read back
- *   to learn what happened (a compare-and-set makes that safe).
+ *   to learn what happened (a compare-and-set makes that safe). A txn marked `resend` (its
+ *   compares make applying it twice harmless) and a lease grant are retried like reads.
  * - etcd's own errors become EtcdRequestError (gRPC code), EtcdCompactedError,
  *   EtcdLeaseNotFoundError (etcd-errors.ts).
  * - The client keeps no state but the endpoint that answered last; `close()` drops pooled
@@ -205,10 +206,16 @@ export class EtcdClient {
     return { deleted: num(r['deleted']), revision: num((r['header'] as Json | undefined)?.['revision']) };
   }
 
-  /** One atomic transaction: if every compare holds, `success` runs, else `failure`. */
-  async txn(t: { compare: readonly Compare[]; success: readonly TxnOp[]; failure?: readonly TxnOp[] }): Promise<TxnResult> {
+  /**
+   * One atomic transaction: if every compare holds, `success` runs, else `failure`.
+   * `resend`: the txn is sent again (to the next member) when a connection broke after
+   * sending it, like a read — only for a txn whose compares make a second application a no-op
+   * and whose caller learns from the answer (or the state it reads) what happened, e.g. a
+   * create-if-absent. Otherwise such a break rejects with `outcomeUnknown`.
+   */
+  async txn(t: { compare: readonly Compare[]; success: readonly TxnOp[]; failure?: readonly TxnOp[] }, options: { resend?: boolean } = {}): Promise<TxnResult> {
     const body = { compare: t.compare.map(compareBody), success: t.success.map(opBody), failure: (t.failure ?? []).map(opBody) };
-    const r = await this.call('/v3/kv/txn', body, false);
+    const r = await this.call('/v3/kv/txn', body, options.resend === true);
     return {
       succeeded: r['succeeded'] === true,
       revision: num((r['header'] as Json | undefined)?.['revision']),

@@ -119,12 +119,12 @@ export class EtcdBrokerMembership implements BrokerMembership {
     const resigned = await this.opts.client.txn({
       compare: [{ key: controller, target: 'LEASE', result: 'EQUAL', value: lease }],
       success: [{ deleteRange: { key: controller } }],
-    });
+    }, { resend: true });
     const key = this.keys.broker(self.brokerId);
     await this.opts.client.txn({
       compare: [{ key, target: 'LEASE', result: 'EQUAL', value: lease }],
       success: [{ put: { key, value: this.registration(self), lease } }],
-    });
+    }, { resend: true });
     this.opts.logger.info('controlled shutdown requested in etcd', { brokerId: self.brokerId, resignedController: resigned.succeeded });
   }
 
@@ -144,13 +144,18 @@ export class EtcdBrokerMembership implements BrokerMembership {
     const lease = await session.start();
     try {
       await this.claim(self, lease);
+      this.session = session;
+      await this.follow();
+      await this.campaign();
     } catch (err) {
+      // Nothing of this attempt may outlive it: a registration left bound to a live lease
+      // would make the next attempt wait for "another broker" holding this node.id.
+      for (const w of this.watches) w.close();
+      this.watches = [];
+      if (this.session === session) this.session = null;
       await session.close();
       throw err;
     }
-    this.session = session;
-    await this.follow();
-    await this.campaign();
     logger.info('registered in etcd', { brokerId: self.brokerId, lease, controllerId: this.controller });
   }
 
@@ -165,10 +170,12 @@ export class EtcdBrokerMembership implements BrokerMembership {
         compare: [{ key, target: 'CREATE', result: 'EQUAL', value: 0 }],
         success: [{ put: { key, value, lease } }],
         failure: [{ range: { key } }],
-      });
+      }, { resend: true });
       if (r.succeeded) return;
       const res = r.responses[0];
       const held = res !== undefined && 'range' in res ? res.range.kvs[0] : undefined;
+      // Bound to our own lease: an earlier send of this txn was applied, its answer lost.
+      if (held !== undefined && held.lease === lease) return;
       const remaining = deadline - client.clock.monotonicMs();
       if (held !== undefined && remaining <= 0) {
         throw new DuplicateBrokerIdError(self.brokerId, `node.id ${self.brokerId} is registered in etcd by another live broker (lease ${held.lease}); stop it or choose another node.id`);
@@ -285,7 +292,7 @@ export class EtcdBrokerMembership implements BrokerMembership {
     await this.opts.client.txn({
       compare: [{ key, target: 'CREATE', result: 'EQUAL', value: 0 }],
       success: [{ put: { key, value: JSON.stringify({ brokerId: this.self!.brokerId }), lease: session.leaseId } }],
-    });
+    }, { resend: true }); // who won is learnt from the watch either way
   }
 
   private emitBrokers(): void {

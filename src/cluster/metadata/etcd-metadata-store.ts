@@ -14,7 +14,8 @@
  * the head etcd holds. Without `expectedOffset` the store's own image offset is used. The batch
  * replays against the image first, so records that do not fit are never written. If the
  * connection broke after the txn was sent (EtcdUnavailableError.outcomeUnknown) the store reads
- * log/<expectedOffset> back: its own batch there (same writer id and nonce) means success.
+ * log/<expectedOffset> back: its own batch there (same writer id and nonce) means success,
+ * another writer's a conflict, none at all that the same txn is sent again (a few times).
  *
  * load(): every batch under log/, read at one revision (paged), replayed in order; a gap or a
  * batch that does not replay is a CorruptRecordError. Then a watch on log/ from the revision
@@ -71,6 +72,9 @@ interface Batch {
   writer: string;
   records: MetadataRecord[];
 }
+
+/** Sends of one append after answers lost with the batch not found (etcd members failing in turn). */
+const MAX_UNKNOWN_OUTCOME_RESENDS = 3;
 
 const pad = (offset: number) => String(offset).padStart(20, '0');
 
@@ -181,7 +185,7 @@ export class EtcdMetadataStore implements MetadataStore {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private async casAppend(expected: number, nextOffset: number, value: string, writer: string, fence: ControllerFence | null): Promise<{ ok: true } | { ok: false; head: number; fenced?: number }> {
+  private async casAppend(expected: number, nextOffset: number, value: string, writer: string, fence: ControllerFence | null, resends = 0): Promise<{ ok: true } | { ok: false; head: number; fenced?: number }> {
     const { client } = this.opts;
     const head = this.keys.head;
     try {
@@ -208,11 +212,16 @@ export class EtcdMetadataStore implements MetadataStore {
       return { ok: false, head: headNow };
     } catch (err) {
       if (!(err instanceof EtcdUnavailableError) || !err.outcomeUnknown) throw err;
-      // Did the txn land? Our batch at `expected` says yes; anything else says no.
+      // Did the txn land? Our batch at `expected` says yes, another writer's says no. No
+      // batch there (a linearizable read): not applied yet, so the same compare-and-set is
+      // sent again — it lands at most once, and a send that lands late only makes this one
+      // fail its compare.
       const kv = await client.get(this.keys.batch(expected));
       if (kv !== undefined && decodeBatch(kv).writer === writer) return { ok: true };
       if (kv !== undefined) return { ok: false, head: expected + decodeBatch(kv).records.length };
-      throw err;
+      if (resends >= MAX_UNKNOWN_OUTCOME_RESENDS) throw err;
+      this.opts.logger.warn('etcd metadata append: the answer was lost and the batch is not there; sending it again', { offset: expected, error: String(err) });
+      return this.casAppend(expected, nextOffset, value, writer, fence, resends + 1);
     }
   }
 
