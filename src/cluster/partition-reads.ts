@@ -22,6 +22,8 @@ import {
  * a follower (`replicaId` >= 0) reads up to the log end, is told when its last fetched epoch
  * diverges from ours (Fetch v12+ `divergingEpoch`), and its fetch updates its replica state.
  */
+const byFirstOffset = (a: AbortedTransaction, b: AbortedTransaction): number => a.firstOffset - b.firstOffset;
+
 export async function fetchRecords(p: Partition, req: PartitionFetchRequest, clock: Clock): Promise<PartitionReadResult> {
   const isFollower = req.replicaId >= 0;
   const epochError = p.checkLeaderEpoch(req.currentLeaderEpoch, true);
@@ -58,9 +60,11 @@ export async function fetchRecords(p: Partition, req: PartitionFetchRequest, clo
     p.updateFollowerFetchState(req.replicaId, req.fetchOffset, req.followerLogStartOffset, clock.now(), leaderEnd);
     p.maybeExpandIsr(req.replicaId);
   }
-  // Kafka's collectAbortedTransactions(fetchOffset, upperBound): those overlapping what is returned.
+  // Kafka's collectAbortedTransactions(fetchOffset, upperBound): those overlapping what is
+  // returned — listed by first offset, not in the index's (abort marker) order as Kafka does:
+  // KafkaJS only ever looks at the head of the list (design.md, Non-obvious 56).
   const aborted = readCommitted && records.length > 0
-    ? log.collectAbortedTransactions(req.fetchOffset, lastOffset + 1).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
+    ? log.collectAbortedTransactions(req.fetchOffset, lastOffset + 1).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })).sort(byFirstOffset)
     : undefined;
   return result(ErrorCode.NONE, records, null, aborted);
 }

@@ -11,7 +11,6 @@
  * (unknown name, bad value), INVALID_REQUEST (duplicate resource, another broker id, a static
  * broker config, an unsupported resource type).
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
