@@ -16,14 +16,14 @@ import {
   type AbortedTransaction, type OffsetLookupResult, type PartitionFetchRequest, type PartitionReadResult,
 } from './partition-types.js';
 
+const byFirstOffset = (a: AbortedTransaction, b: AbortedTransaction): number => a.firstOffset - b.firstOffset;
+
 /**
  * One partition of a Fetch (Kafka's Partition.fetchRecords): consumers read from the leader
  * up to the high watermark (read_uncommitted) or last stable offset (read_committed);
  * a follower (`replicaId` >= 0) reads up to the log end, is told when its last fetched epoch
  * diverges from ours (Fetch v12+ `divergingEpoch`), and its fetch updates its replica state.
  */
-const byFirstOffset = (a: AbortedTransaction, b: AbortedTransaction): number => a.firstOffset - b.firstOffset;
-
 export async function fetchRecords(p: Partition, req: PartitionFetchRequest, clock: Clock): Promise<PartitionReadResult> {
   const isFollower = req.replicaId >= 0;
   const epochError = p.checkLeaderEpoch(req.currentLeaderEpoch, true);
