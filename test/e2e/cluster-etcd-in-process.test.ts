@@ -36,12 +36,16 @@ function until(b: RunningBroker, pred: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     let done = false;
     b.broker.topics.addListener({ async onMetadataUpdate() { if (!done && pred()) { done = true; resolve(); } } });
-    b.broker.membership!.addListener({ brokersChanged: () => { if (!done && pred()) { done = true; resolve(); } } });
+    const check = () => { if (!done && pred()) { done = true; resolve(); } };
+    b.broker.membership!.addListener({ brokersChanged: check, controllerChanged: check });
   });
 }
 
 test('every broker lists all three and the same controller; the cluster id is shared', { skip }, async () => {
   const [b1, b2, b3] = [1, 2, 3].map((id) => brokers.get(id)!);
+  // Each broker learns the controller from its own watch of the controller key, so one may
+  // still be waiting for the event when another already has it.
+  for (const b of [b1!, b2!, b3!]) await until(b, () => b.broker.controllerId !== -1);
   for (const b of [b1!, b2!, b3!]) {
     await until(b, () => b.broker.endpoints().length === 3);
     assert.deepEqual(b.broker.endpoints().map((e) => [e.nodeId, e.port]), [1, 2, 3].map((id) => [id, brokers.get(id)!.port]));
