@@ -35,8 +35,8 @@ function until(b: RunningBroker, pred: () => boolean): Promise<void> {
   if (pred()) return Promise.resolve();
   return new Promise((resolve) => {
     let done = false;
-    b.broker.topics.addListener({ async onMetadataUpdate() { if (!done && pred()) { done = true; resolve(); } } });
     const check = () => { if (!done && pred()) { done = true; resolve(); } };
+    b.broker.topics.addListener({ async onMetadataUpdate() { check(); } });
     b.broker.membership!.addListener({ brokersChanged: check, controllerChanged: check });
   });
 }

@@ -160,7 +160,9 @@ export function replicaListError(replicas: readonly number[], known: (brokerId: 
  */
 export function validateAssignments(ctx: ControllerContext, assignments: readonly (readonly number[])[], width: number | null): TopicResult | null {
   let expected = width;
-  const known = (b: number) => ctx.image.broker(b) !== undefined || ctx.liveBrokers?.().has(b) === true;
+  // Registered, or live without a registration yet (isLive reads the live set once).
+  const live = isLive(ctx);
+  const known = (b: number) => ctx.image.broker(b) !== undefined || live(b);
   for (const replicas of assignments) {
     const bad = replicaListError(replicas, known);
     if (bad !== null) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, bad);

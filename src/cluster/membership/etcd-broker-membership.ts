@@ -148,11 +148,13 @@ export class EtcdBrokerMembership implements BrokerMembership {
       await this.follow();
       await this.campaign();
     } catch (err) {
-      // Nothing of this attempt may outlive it: a registration left bound to a live lease
-      // would make the next attempt wait for "another broker" holding this node.id.
-      for (const w of this.watches) w.close();
-      this.watches = [];
-      if (this.session === session) this.session = null;
+      // Past the claim, nothing of this attempt may outlive it: a registration left bound to
+      // a live lease would make the next attempt wait for "another broker" holding this node.id.
+      if (this.session === session) {
+        for (const w of this.watches) w.close();
+        this.watches = [];
+        this.session = null;
+      }
       await session.close();
       throw err;
     }
