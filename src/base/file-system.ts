@@ -23,7 +23,7 @@
  *   included; for MemoryFileSystem, by crash()). How the real disk does it: ./file-lock.ts.
  */
 import * as fsp from 'node:fs/promises';
-import { constants as fsConstants, writeSync } from 'node:fs';
+import { constants as fsConstants, readSync, writeSync } from 'node:fs';
 import * as pathNode from 'node:path';
 import { lockFile, type FileLock } from './file-lock.js';
 
@@ -43,6 +43,11 @@ export interface FileHandle {
   pin?(): void;
   unpin?(): void;
   read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number>;
+  /**
+   * As read, synchronously (no thread-pool round trip), for bytes that are almost certainly in
+   * the page cache; null when the handle cannot right now (its descriptor is closed): use read.
+   */
+  readSync?(buf: Buffer, bufOffset: number, length: number, position: number): number | null;
   write(buf: Buffer, position?: number): Promise<void>;
   writev?(bufs: Buffer[], position: number): Promise<void>;
   sync(): Promise<void>;
@@ -65,9 +70,20 @@ export interface FileSystem {
   lock(path: string): Promise<FileLock>;
 }
 
-/** Reads exactly `length` bytes at `position` or fewer at end of file; returns the bytes read. */
-export async function readFully(fh: FileHandle, buf: Buffer, bufOffset: number, length: number, position: number): Promise<number> {
+/**
+ * Reads exactly `length` bytes at `position` or fewer at end of file; returns the bytes read.
+ * `preferSync`: through readSync when the handle can (recently written bytes).
+ */
+export async function readFully(fh: FileHandle, buf: Buffer, bufOffset: number, length: number, position: number, preferSync = false): Promise<number> {
   let done = 0;
+  if (preferSync && fh.readSync !== undefined) {
+    while (done < length) {
+      const n = fh.readSync(buf, bufOffset + done, length - done, position + done);
+      if (n === null) break;
+      if (n <= 0) return done;
+      done += n;
+    }
+  }
   while (done < length) {
     const n = await fh.read(buf, bufOffset + done, length - done, position + done);
     if (n <= 0) break;
@@ -91,6 +107,10 @@ export const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
 
 class NodeFileHandle implements FileHandle {
   constructor(private readonly fh: fsp.FileHandle, private endPosition: number, readonly fileId: string) {}
+
+  readSync(buf: Buffer, bufOffset: number, length: number, position: number): number {
+    return readSync(this.fh.fd, buf, bufOffset, length, position);
+  }
 
   async read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number> {
     const { bytesRead } = await this.fh.read(buf, bufOffset, length, position);

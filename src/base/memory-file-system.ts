@@ -299,15 +299,17 @@ export class MemoryFileSystem implements FileSystem {
       file.current.writeAt(buf, position);
       if (file.durable !== undefined) file.record({ kind: 'write', position, data: Buffer.from(buf) }, this.writebackBytes);
     };
+    const read = (buf: Buffer, bufOffset: number, length: number, position: number): number => {
+      check();
+      if (position >= file.size) return 0;
+      const n = Math.min(length, file.size - position);
+      file.current.data.copy(buf, bufOffset, position, position + n);
+      return n;
+    };
     return {
       fileId: file.id,
-      read: async (buf, bufOffset, length, position) => {
-        check();
-        if (position >= file.size) return 0;
-        const n = Math.min(length, file.size - position);
-        file.current.data.copy(buf, bufOffset, position, position + n);
-        return n;
-      },
+      read: async (buf, bufOffset, length, position) => read(buf, bufOffset, length, position),
+      readSync: read,
       write: async (buf, position) => {
         checkWrite();
         doWrite(buf, position ?? file.size);

@@ -9,8 +9,12 @@
  *   free port, `boundPort` tells which) and hands every accepted socket to onConnection; errors
  *   after binding (an accept failure) go to onError; `close()` stops accepting (existing
  *   sockets are the caller's to destroy).
- * - `connect(host, port)` resolves once connected; rejects with ECONNREFUSED when nothing
- *   listens there.
+ * - `connect(host, port, options?)` resolves once connected; rejects with ECONNREFUSED when
+ *   nothing listens there. With `options.onread` (net.connect's option of that name), what
+ *   arrives is written into the buffers `onread.buffer()` returns, and `onread.callback(n, buf)`
+ *   is told how many bytes landed, instead of 'data' events carrying a new Buffer per read: a
+ *   receiver that knows where its bytes go (a frame of known size) takes them without an
+ *   allocation and a copy per read.
  * - A TransportSocket is the subset of `net.Socket` the connection code uses: write with
  *   backpressure (`write` returns false above the high-water mark, then 'drain'), cork/uncork,
  *   pause/resume of 'data', end/destroy, 'close' exactly once, an idle timeout, and the peer's
@@ -45,9 +49,21 @@ export interface TransportServer {
   close(): Promise<void>;
 }
 
+/** Reads into caller-provided memory (net.connect's `onread`). */
+export interface OnRead {
+  /** The memory the next read may fill (asked before every read; never empty). */
+  buffer(): Uint8Array;
+  /** `n` bytes were written at the start of `buf`, the buffer buffer() returned. */
+  callback(n: number, buf: Uint8Array): void;
+}
+
+export interface ConnectOptions {
+  onread?: OnRead;
+}
+
 export interface Transport {
   listen(host: string, port: number, onConnection: (socket: TransportSocket) => void, onError?: (err: Error) => void): Promise<TransportServer>;
-  connect(host: string, port: number): Promise<TransportSocket>;
+  connect(host: string, port: number, options?: ConnectOptions): Promise<TransportSocket>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,9 +88,13 @@ export const tcpTransport: Transport = {
       });
     });
   },
-  connect(host, port) {
+  connect(host, port, options) {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true });
+      const onread = options?.onread;
+      const socket = net.connect({
+        host, port, noDelay: true,
+        ...(onread === undefined ? {} : { onread: { buffer: () => onread.buffer(), callback: (n: number, buf: Uint8Array) => { onread.callback(n, buf); return true; } } }),
+      });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
@@ -192,7 +212,7 @@ export class MemoryTransport implements Transport {
     };
   }
 
-  async connect(host: string, port: number): Promise<TransportSocket> {
+  async connect(host: string, port: number, options?: ConnectOptions): Promise<TransportSocket> {
     const accept = this.listeners.get(`${host}:${port}`);
     if (accept === undefined) throw Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: 'ECONNREFUSED' });
     const clientPort = this.nextClientPort++;
@@ -200,6 +220,19 @@ export class MemoryTransport implements Transport {
     const server = new MemorySocket('127.0.0.1', clientPort, this.highWaterMark, this.clock);
     client.peer = server;
     server.peer = client;
+    const onread = options?.onread;
+    if (onread !== undefined) {
+      // As net.connect's onread: each chunk is copied into the memory the receiver provides.
+      client.on('data', (chunk: Buffer) => {
+        for (let at = 0; at < chunk.length;) {
+          const target = onread.buffer();
+          const n = Math.min(target.length, chunk.length - at);
+          chunk.copy(target, 0, at, at + n);
+          at += n;
+          onread.callback(n, target);
+        }
+      });
+    }
     accept(server);
     return client;
   }

@@ -289,6 +289,14 @@ class CachedHandle implements FileHandle {
     if (this.busy === 0 && this.pins === 0 && !this.disposed) this.cache.onIdle(this);
   }
 
+  readSync(buf: Buffer, bufOffset: number, length: number, position: number): number | null {
+    // Only through a descriptor that is open now (reopening one is asynchronous).
+    const fh = this.fh;
+    if (fh === null || fh.readSync === undefined || this.closing !== null || this.disposed || this.failure !== null) return null;
+    this.cache.touch(this);
+    return fh.readSync(buf, bufOffset, length, position);
+  }
+
   async read(buf: Buffer, bufOffset: number, length: number, position: number): Promise<number> {
     this.begin();
     try {

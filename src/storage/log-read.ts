@@ -79,7 +79,7 @@ async function readOnce(log: ReadableLog, fetchOffset: number, maxBytes: number,
     if (seg.isDeleted) return 'retry';
     seg.acquire();
     try {
-      const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch);
+      const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch, i === segments.length - 1);
       if (r !== null) return r;
       if (seg.nextOffset >= limit) return empty;
     } catch (err) {

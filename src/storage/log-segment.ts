@@ -49,6 +49,14 @@ export const SWAP_SUFFIX = '.log.swap';
 
 const INT32_MAX = 2147483647;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
+/**
+ * The tail of the active segment read synchronously on the event loop: bytes written moments
+ * ago, in the page cache, cost a memory copy, less than the thread pool's round trip (two
+ * thread hand-offs and a wake-up, which on a busy machine also means waiting to be scheduled).
+ * Followers and caught-up consumers read only there. Older bytes may need the disk: those
+ * stay on the thread pool.
+ */
+export const RECENT_READ_BYTES = 16 * 1024 * 1024;
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -84,7 +92,8 @@ export class BatchCursor {
    * `pooled`: windows come from ioBufferPool; the caller calls dispose() when done, and a
    * window handed out by slice() becomes the receiver's to release.
    */
-  constructor(private readonly fh: FileHandle, public position: number, private readonly end: number, private readonly chunkBytes = SCAN_CHUNK_BYTES, private readonly pooled = false) {}
+  /** `syncFrom`: reads at or past this file position go through readSync (recent bytes). */
+  constructor(private readonly fh: FileHandle, public position: number, private readonly end: number, private readonly chunkBytes = SCAN_CHUNK_BYTES, private readonly pooled = false, private readonly syncFrom = Infinity) {}
 
   /** Makes [pos, pos+len) available in the window; false when the file is shorter. */
   private async ensure(pos: number, len: number): Promise<boolean> {
@@ -95,7 +104,7 @@ export class BatchCursor {
     const buf = this.pooled ? ioBufferPool.acquire(want) : Buffer.allocUnsafe(want);
     let n: number;
     try {
-      n = await readFully(this.fh, buf, 0, want, pos);
+      n = await readFully(this.fh, buf, 0, want, pos, pos >= this.syncFrom);
     } catch (err) {
       // The read is over (it failed): nothing writes into buf any more.
       if (this.pooled) ioBufferPool.release(buf);
@@ -402,15 +411,17 @@ export class LogSegment {
   /**
    * Whole batches from the one containing fetchOffset, up to maxBytes (the first batch even
    * when larger if minOneBatch), never one whose lastOffset >= maxOffsetExclusive. Null when
-   * this segment holds nothing at or after fetchOffset.
+   * this segment holds nothing at or after fetchOffset. `active`: this is the log's active
+   * segment, whose last RECENT_READ_BYTES are read synchronously (FileHandle.readSync).
    */
-  async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): Promise<SegmentReadResult | null> {
+  async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean, active = false): Promise<SegmentReadResult | null> {
     const end = this.size;
     const start = this.offsetIndex.lookup(fetchOffset);
     const chunk = Math.min(Math.max(this.config.indexIntervalBytes + maxBytes, 64 * 1024), 16 * 1024 * 1024);
+    const syncFrom = active ? Math.max(0, end - RECENT_READ_BYTES) : Infinity;
     // Pooled windows: the one holding the records goes out with them (the connection gives it
     // back once the response is written), the others go back at once.
-    const cursor = new BatchCursor(this.log, start, end, chunk, true);
+    const cursor = new BatchCursor(this.log, start, end, chunk, true, syncFrom);
     let from = -1;
     let to = -1;
     let firstOffset = -1;
@@ -436,7 +447,7 @@ export class LogSegment {
       let records = cursor.slice(from, to);
       if (records === undefined) {
         records = ioBufferPool.acquire(to - from);
-        const n = await readFully(this.log, records, 0, to - from, from);
+        const n = await readFully(this.log, records, 0, to - from, from, from >= syncFrom);
         if (n < to - from) {
           ioBufferPool.release(records);
           return null; // truncated under us

@@ -106,6 +106,6 @@ export function countingTransport(inner: Transport = tcpTransport): CountingTran
       socket.on('close', () => { open--; });
       onConnection(socket);
     }, onError),
-    connect: (host, port) => inner.connect(host, port),
+    connect: (host, port, options) => inner.connect(host, port, options),
   };
 }

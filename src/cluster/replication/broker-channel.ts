@@ -12,11 +12,17 @@
  *   reconnects. The caller backs off (replica.fetch.backoff.ms); the channel never retries.
  * - A response frame above `maxResponseBytes` closes the connection, and a connect or request
  *   taking longer than `requestTimeoutMs` (or the request's own timeout) fails it.
+ * - Responses are read straight into their frame (the transport's onread): small reads land in
+ *   a scratch buffer and are copied out, a frame's body goes directly into a buffer of its
+ *   size, from ioBufferPool when large. `sendHolding` hands that frame's release to the caller,
+ *   who gives it back to the pool once nothing refers to the response (a follower, after
+ *   appending the fetched records); `send` leaves it to the GC.
  * The channel never touches the cluster's state: it moves bytes.
  */
 import { BrokerError } from '../../base/errors.js';
 import type { Clock, TimerHandle } from '../../base/clock.js';
 import type { Transport, TransportSocket } from '../../base/transport.js';
+import { ioBufferPool } from '../../base/buffer-pool.js';
 import { Reader, Writer } from '../../protocol/primitives.js';
 import { readResponseHeader, responseHeaderIsFlexible, writeRequestHeader } from '../../protocol/headers.js';
 import type { ApiDef } from '../../protocol/schema.js';
@@ -38,9 +44,14 @@ export interface BrokerChannelOptions {
   maxResponseBytes: number;
 }
 
+/** Response frames at least this long come from ioBufferPool. */
+const POOLED_FRAME_BYTES = 64 * 1024;
+const SCRATCH_BYTES = 64 * 1024;
+
 interface Pending {
   responseFlexible: boolean;
-  resolve: (body: Buffer) => void;
+  /** The whole frame (correlation id first) and where the response body starts in it. */
+  resolve: (frame: Buffer, bodyAt: number) => void;
   reject: (err: Error) => void;
   timer: TimerHandle;
 }
@@ -50,9 +61,15 @@ export class BrokerChannel {
   private connecting: Promise<TransportSocket> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
   private closed = false;
+  /** Identifies the current connection's reads (a stale socket's reads are dropped). */
+  private readToken: object | null = null;
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private readonly header = Buffer.alloc(4);
+  private headerFill = 0;
+  /** The frame being received (size prefix excluded) and how much of it has arrived. */
+  private frame: Buffer | null = null;
+  private frameFill = 0;
 
   constructor(readonly peerId: number, private readonly opts: BrokerChannelOptions) {}
 
@@ -62,6 +79,14 @@ export class BrokerChannel {
   }
 
   async send<Req, Res>(api: ApiDef<Req, Res>, version: number, body: Req, timeoutMs = this.opts.requestTimeoutMs): Promise<Res> {
+    return (await this.sendHolding(api, version, body, timeoutMs)).response;
+  }
+
+  /**
+   * As send; `release()` returns the response's frame to ioBufferPool. Call it once nothing
+   * reads the response or any buffer in it any more (they are views of the frame), or never.
+   */
+  async sendHolding<Req, Res>(api: ApiDef<Req, Res>, version: number, body: Req, timeoutMs = this.opts.requestTimeoutMs): Promise<{ response: Res; release: () => void }> {
     const w = new Writer(256);
     api.request.write(w, body, version);
     const responseFlexible = responseHeaderIsFlexible(api.apiKey, api.response.isFlexible(version));
@@ -74,20 +99,27 @@ export class BrokerChannel {
     frameWriter.raw(w.toBuffer());
     const frame = frameWriter.toBuffer();
     frame.writeInt32BE(frame.length - 4, sizeAt);
-    const responseBody = await new Promise<Buffer>((resolve, reject) => {
+    const { frame: responseFrame, bodyAt } = await new Promise<{ frame: Buffer; bodyAt: number }>((resolve, reject) => {
       const timer = this.opts.clock.schedule(timeoutMs, () => {
         this.reset(new ChannelError(`${api.name} to broker ${this.peerId} timed out after ${timeoutMs} ms`));
       });
-      this.pending.set(correlationId, { responseFlexible, resolve, reject, timer });
+      this.pending.set(correlationId, { responseFlexible, resolve: (f, at) => resolve({ frame: f, bodyAt: at }), reject, timer });
       socket.write(frame);
     });
-    const r = new Reader(responseBody);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      if (responseFrame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(responseFrame);
+    };
+    const r = new Reader(responseFrame.subarray(bodyAt));
     const res = api.response.read(r, version);
     if (r.error !== null) {
+      release();
       this.reset(new ChannelError(`${api.name} v${version} response from broker ${this.peerId} does not decode: ${r.error}`));
       throw new ChannelError(`${api.name} v${version} response from broker ${this.peerId} does not decode: ${r.error}`);
     }
-    return res;
+    return { response: res, release };
   }
 
   /** Closes the connection; pending requests reject. The channel cannot be used afterwards. */
@@ -103,8 +135,9 @@ export class BrokerChannel {
       const ep = this.opts.endpoint();
       if (ep === null) throw new ChannelError(`broker ${this.peerId} has no registered endpoint`);
       let socket: TransportSocket;
+      const token = {};
       try {
-        socket = await this.connectWithTimeout(ep.host, ep.port);
+        socket = await this.connectWithTimeout(ep.host, ep.port, token);
       } catch (err) {
         throw new ChannelError(`cannot connect to broker ${this.peerId} at ${ep.host}:${ep.port}: ${(err as Error).message}`, { cause: err });
       }
@@ -113,7 +146,7 @@ export class BrokerChannel {
         throw new ChannelError(`channel to broker ${this.peerId} closed`);
       }
       socket.setNoDelay(true);
-      socket.on('data', (chunk) => this.onData(socket, chunk));
+      this.readToken = token;
       socket.on('error', (err) => this.resetIf(socket, new ChannelError(`connection to broker ${this.peerId} failed: ${err.message}`, { cause: err })));
       socket.on('close', () => this.resetIf(socket, new ChannelError(`connection to broker ${this.peerId} closed`)));
       socket.on('end', () => this.resetIf(socket, new ChannelError(`connection to broker ${this.peerId} ended`)));
@@ -126,14 +159,15 @@ export class BrokerChannel {
   }
 
   /** A connect that hangs (a host that drops packets) fails after requestTimeoutMs. */
-  private connectWithTimeout(host: string, port: number): Promise<TransportSocket> {
+  private connectWithTimeout(host: string, port: number, token: object): Promise<TransportSocket> {
     return new Promise((resolve, reject) => {
       let done = false;
       const timer = this.opts.clock.schedule(this.opts.requestTimeoutMs, () => {
         done = true;
         reject(new Error(`connect timed out after ${this.opts.requestTimeoutMs} ms`));
       });
-      this.opts.transport.connect(host, port).then((socket) => {
+      const onread = { buffer: () => this.readTarget(token), callback: (n: number, buf: Uint8Array) => this.onRead(token, n, buf) };
+      this.opts.transport.connect(host, port, { onread }).then((socket) => {
         timer.cancel();
         if (done) socket.destroy();
         else resolve(socket);
@@ -152,8 +186,12 @@ export class BrokerChannel {
   private reset(err: Error): void {
     const socket = this.socket;
     this.socket = null;
-    this.chunks = [];
-    this.buffered = 0;
+    this.readToken = null;
+    // A partly received frame was nobody's yet.
+    if (this.frame !== null && this.frame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(this.frame);
+    this.frame = null;
+    this.frameFill = 0;
+    this.headerFill = 0;
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) {
@@ -163,47 +201,65 @@ export class BrokerChannel {
     socket?.destroy();
   }
 
-  private onData(socket: TransportSocket, chunk: Buffer): void {
-    if (this.socket !== socket) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    // Chunks are joined once per frame, when its last byte has arrived (joining on every chunk
-    // would copy a 1 MiB fetch response ~16 times over).
-    while (this.buffered >= 4) {
-      const size = this.frameSize();
-      if (size < 4 || size > this.opts.maxResponseBytes) {
-        this.reset(new ChannelError(`bad response frame size ${size} from broker ${this.peerId}`));
-        return;
+  /** Where the next read goes: the rest of the frame being received, else the scratch buffer. */
+  private readTarget(token: object): Uint8Array {
+    if (token !== this.readToken || this.frame === null) return this.scratch;
+    return this.frame.subarray(this.frameFill);
+  }
+
+  /** `n` bytes arrived in `buf` (what readTarget returned). */
+  private onRead(token: object, n: number, buf: Uint8Array): void {
+    if (token !== this.readToken) return;
+    if (buf !== this.scratch) {
+      // Straight into the frame.
+      this.frameFill += n;
+      if (this.frameFill === this.frame!.length) this.completeFrame();
+      return;
+    }
+    let at = 0;
+    while (at < n && token === this.readToken) {
+      if (this.frame === null) {
+        const take = Math.min(4 - this.headerFill, n - at);
+        this.scratch.copy(this.header, this.headerFill, at, at + take);
+        this.headerFill += take;
+        at += take;
+        if (this.headerFill < 4) return;
+        this.headerFill = 0;
+        const size = this.header.readInt32BE(0);
+        if (size < 4 || size > this.opts.maxResponseBytes) {
+          this.reset(new ChannelError(`bad response frame size ${size} from broker ${this.peerId}`));
+          return;
+        }
+        // Large frames (fetch responses) come from the I/O pool and may go back to it (sendHolding).
+        this.frame = size >= POOLED_FRAME_BYTES ? ioBufferPool.acquire(size) : Buffer.allocUnsafe(size);
+        this.frameFill = 0;
       }
-      if (this.buffered < size + 4) return;
-      let head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-      const frame = head.subarray(4, 4 + size);
-      head = head.subarray(4 + size);
-      this.chunks = head.length > 0 ? [head] : [];
-      this.buffered = head.length;
-      const correlationId = frame.readInt32BE(0);
-      const p = this.pending.get(correlationId);
-      if (p === undefined) {
-        this.reset(new ChannelError(`response with unknown correlation id ${correlationId} from broker ${this.peerId}`));
-        return;
-      }
-      this.pending.delete(correlationId);
-      p.timer.cancel();
-      const r = new Reader(frame);
-      readResponseHeader(r, p.responseFlexible);
-      if (r.error !== null) {
-        p.reject(new ChannelError(`bad response header from broker ${this.peerId}: ${r.error}`));
-        continue;
-      }
-      p.resolve(frame.subarray(r.pos));
+      const take = Math.min(this.frame.length - this.frameFill, n - at);
+      this.scratch.copy(this.frame, this.frameFill, at, at + take);
+      this.frameFill += take;
+      at += take;
+      if (this.frameFill === this.frame.length) this.completeFrame();
     }
   }
 
-  /** The size prefix of the next frame, which may span the first chunks (buffered >= 4). */
-  private frameSize(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    const prefix = Buffer.concat(this.chunks, 4);
-    return prefix.readInt32BE(0);
+  private completeFrame(): void {
+    const frame = this.frame!;
+    this.frame = null;
+    this.frameFill = 0;
+    const correlationId = frame.readInt32BE(0);
+    const p = this.pending.get(correlationId);
+    if (p === undefined) {
+      this.reset(new ChannelError(`response with unknown correlation id ${correlationId} from broker ${this.peerId}`));
+      return;
+    }
+    this.pending.delete(correlationId);
+    p.timer.cancel();
+    const r = new Reader(frame);
+    readResponseHeader(r, p.responseFlexible);
+    if (r.error !== null) {
+      p.reject(new ChannelError(`bad response header from broker ${this.peerId}: ${r.error}`));
+      return;
+    }
+    p.resolve(frame, r.pos);
   }
 }

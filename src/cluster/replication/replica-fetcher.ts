@@ -241,7 +241,8 @@ export class ReplicaFetcher {
       byTopic.set(e.partition.topic, list);
     }
     const sent = new Map<Entry, number>();
-    const res = await this.channel.send(Fetch, REPLICA_FETCH_VERSION, {
+    // The response's buffers are views of its frame, which goes back to the pool once applied.
+    const { response: res, release } = await this.channel.sendHolding(Fetch, REPLICA_FETCH_VERSION, {
       clusterId: null,
       replicaId: this.localBrokerId,
       replicaState: { replicaId: -1, replicaEpoch: -1 },
@@ -267,24 +268,29 @@ export class ReplicaFetcher {
       rackId: '',
     }, cfg.waitMaxMs + this.channel.requestTimeoutMs);
     if (res.errorCode !== ErrorCode.NONE) {
+      release();
       for (const e of entries) this.delay(e);
       return;
     }
     const asked = new Map(entries.map((e) => [key(e.partition), e]));
-    for (const t of res.responses) {
-      for (const d of t.partitions) {
-        const e = asked.get(`${t.topic}\u0000${d.partitionIndex}`);
-        if (e === undefined || !this.isCurrent(e)) continue;
-        // Our log must not have moved while the fetch was out (only this loop appends to it).
-        if (e.partition.logEndOffset !== sent.get(e)) continue;
-        try {
-          await this.processPartition(e, d);
-        } catch (err) {
-          // One partition's failure (its log went offline, say) must not stop the others.
-          this.logger.warn('follower could not apply the leader\'s answer; backing off', { topic: t.topic, partition: d.partitionIndex, error: String(err) });
-          this.delay(e);
+    try {
+      for (const t of res.responses) {
+        for (const d of t.partitions) {
+          const e = asked.get(`${t.topic}\u0000${d.partitionIndex}`);
+          if (e === undefined || !this.isCurrent(e)) continue;
+          // Our log must not have moved while the fetch was out (only this loop appends to it).
+          if (e.partition.logEndOffset !== sent.get(e)) continue;
+          try {
+            await this.processPartition(e, d);
+          } catch (err) {
+            // One partition's failure (its log went offline, say) must not stop the others.
+            this.logger.warn('follower could not apply the leader\'s answer; backing off', { topic: t.topic, partition: d.partitionIndex, error: String(err) });
+            this.delay(e);
+          }
         }
       }
+    } finally {
+      release();
     }
   }
 

@@ -2,7 +2,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { FileHandleCache } from '../../../src/storage/file-handle-cache.js';
-import type { FileHandle } from '../../../src/base/file-system.js';
+import { readFully, type FileHandle } from '../../../src/base/file-system.js';
 import { describeBothFs, type FsEnv } from '../../storage/_fs.js';
 
 /**
@@ -72,6 +72,24 @@ describeBothFs('file handle cache', (newEnv) => {
     assert.equal(cache.openFiles, 0);
     assert.equal(innerOpen(env), 0);
     await assert.rejects(handles[0]!.read(Buffer.alloc(1), 0, 1, 0), /closed/);
+  });
+
+  it('readSync reads through an open descriptor and declines (null) once evicted; readFully(preferSync) then reads asynchronously', async () => {
+    const env = await newEnv();
+    const cache = new FileHandleCache(env.fs, 1);
+    const a = await cache.open(`${env.dir}/a`, 'create');
+    await a.write(Buffer.from('recent bytes'), 0);
+    const buf = Buffer.alloc(6);
+    assert.equal(a.readSync!(buf, 0, 6, 7), 5);
+    assert.equal(buf.subarray(0, 5).toString(), 'bytes');
+    await (await cache.open(`${env.dir}/b`, 'create')).close(); // evicts a
+    assert.equal(a.readSync!(buf, 0, 6, 0), null, 'no descriptor: no synchronous read');
+    const out = Buffer.alloc(12);
+    assert.equal(await readFully(a, out, 0, 12, 0, true), 12);
+    assert.equal(out.toString(), 'recent bytes');
+    assert.equal(a.readSync!(buf, 0, 6, 0), 6, 'reopened by the read: synchronous again');
+    assert.equal(buf.toString(), 'recent');
+    await a.close();
   });
 
   it('a reopen of a path that now holds another file, or none, fails instead of reading it', async () => {

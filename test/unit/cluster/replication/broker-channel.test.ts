@@ -1,12 +1,14 @@
 /**
- * BrokerChannel's response framing: frames split anywhere across chunks (even inside the size
- * prefix), several frames in one chunk, and a frame too large for maxResponseBytes.
+ * BrokerChannel's response framing: frames split anywhere across reads (even inside the size
+ * prefix), several frames in one read, a frame too large for maxResponseBytes, and large frames
+ * read straight into a pooled buffer that sendHolding's release() gives back.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { ManualClock } from '../../../../src/base/clock.js';
-import type { Transport, TransportSocket } from '../../../../src/base/transport.js';
+import type { OnRead, Transport, TransportSocket } from '../../../../src/base/transport.js';
+import { ioBufferPool } from '../../../../src/base/buffer-pool.js';
 import { Reader, Writer } from '../../../../src/protocol/primitives.js';
 import { readRequestHeader, writeResponseHeader } from '../../../../src/protocol/headers.js';
 import { ApiVersions, type ApiVersionsResponse } from '../../../../src/protocol/messages/api-versions.js';
@@ -14,9 +16,25 @@ import { BrokerChannel, ChannelError } from '../../../../src/cluster/replication
 
 const VERSION = 3;
 
-/** A socket that records what the channel writes and lets the test push 'data' chunks. */
+/**
+ * A socket that records what the channel writes; `deliver` hands it bytes as the kernel would
+ * through net.connect's onread: into the buffers the channel provides, as much as each holds.
+ */
 class FakeSocket extends EventEmitter {
   readonly writes: Buffer[] = [];
+  onread: OnRead | undefined;
+  /** The buffers read into, one per read. */
+  readonly targets: Uint8Array[] = [];
+  deliver(chunk: Buffer): void {
+    for (let at = 0; at < chunk.length;) {
+      const target = this.onread!.buffer();
+      const n = Math.min(target.length, chunk.length - at);
+      chunk.copy(target, 0, at, at + n);
+      at += n;
+      this.targets.push(target);
+      this.onread!.callback(n, target);
+    }
+  }
   destroyed = false;
   writableLength = 0;
   write(data: Uint8Array): boolean {
@@ -41,7 +59,10 @@ function channelWithSocket(maxResponseBytes = 1 << 20): { channel: BrokerChannel
   const socket = new FakeSocket();
   const transport: Transport = {
     listen: () => { throw new Error('not used'); },
-    connect: async () => socket as unknown as TransportSocket,
+    connect: async (_host, _port, options) => {
+      socket.onread = options?.onread;
+      return socket as unknown as TransportSocket;
+    },
   };
   const channel = new BrokerChannel(2, {
     transport, clock: new ManualClock(), endpoint: () => ({ host: '127.0.0.1', port: 9 }), clientId: 'test', requestTimeoutMs: 30_000, maxResponseBytes,
@@ -88,12 +109,12 @@ test('a response split inside its size prefix and then byte by byte decodes once
   const frame = responseFrame(correlationIdOf(socket, 0), body(40));
   let settled = false;
   void pending.finally(() => { settled = true; });
-  socket.emit('data', frame.subarray(0, 2));
-  socket.emit('data', frame.subarray(2, 3));
-  for (let i = 3; i < frame.length - 1; i++) socket.emit('data', frame.subarray(i, i + 1));
+  socket.deliver(frame.subarray(0, 2));
+  socket.deliver(frame.subarray(2, 3));
+  for (let i = 3; i < frame.length - 1; i++) socket.deliver(frame.subarray(i, i + 1));
   await new Promise((r) => setImmediate(r));
   assert.equal(settled, false, 'answered before its last byte arrived');
-  socket.emit('data', frame.subarray(frame.length - 1));
+  socket.deliver(frame.subarray(frame.length - 1));
   const res = await pending;
   assert.equal(res.apiKeys.length, 40);
   assert.equal(res.apiKeys[39]!.maxVersion, 39);
@@ -106,9 +127,9 @@ test('two pipelined responses in one chunk, the second one\'s tail in the next',
   const b = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
   await waitForWrites(socket, 2);
   const both = Buffer.concat([responseFrame(correlationIdOf(socket, 0), body(3)), responseFrame(correlationIdOf(socket, 1), body(5))]);
-  socket.emit('data', both.subarray(0, both.length - 7));
+  socket.deliver(both.subarray(0, both.length - 7));
   assert.equal((await a).apiKeys.length, 3);
-  socket.emit('data', both.subarray(both.length - 7));
+  socket.deliver(both.subarray(both.length - 7));
   assert.equal((await b).apiKeys.length, 5);
   channel.close();
 });
@@ -119,9 +140,50 @@ test('a size prefix above maxResponseBytes fails the request with ChannelError a
   await waitForWrites(socket, 1);
   const prefix = Buffer.alloc(4);
   prefix.writeInt32BE(5000);
-  socket.emit('data', prefix.subarray(0, 1));
-  socket.emit('data', prefix.subarray(1));
+  socket.deliver(prefix.subarray(0, 1));
+  socket.deliver(prefix.subarray(1));
   await assert.rejects(pending, (err: unknown) => err instanceof ChannelError && /bad response frame size 5000/.test((err as Error).message));
   assert.equal(socket.destroyed, true);
+  channel.close();
+});
+
+test('a large response is read straight into one pooled buffer, which release() gives back', async () => {
+  const { channel, socket } = channelWithSocket(4 << 20);
+  const pending = channel.sendHolding(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  await waitForWrites(socket, 1);
+  const frame = responseFrame(correlationIdOf(socket, 0), body(20000)); // ~140 KB
+  assert.ok(frame.length > 128 * 1024);
+  // The prefix and a little in the first read, then the rest as one delivery.
+  socket.deliver(frame.subarray(0, 100));
+  const before = socket.targets.length;
+  socket.deliver(frame.subarray(100));
+  // After the first read, the body went into the frame's own buffer: one read, no scratch.
+  assert.equal(socket.targets.length, before + 1);
+  assert.equal(socket.targets[before]!.length, frame.length - 100);
+  const { response, release } = await pending;
+  assert.equal(response.apiKeys.length, 20000);
+  assert.equal(response.apiKeys[19999]!.maxVersion, 19999);
+  const idleBefore = ioBufferPool.idleBytes;
+  release();
+  const idleAfter = ioBufferPool.idleBytes;
+  assert.ok(idleAfter >= idleBefore + frame.length - 4, 'the frame went back to the pool');
+  release(); // twice is harmless
+  assert.equal(ioBufferPool.idleBytes, idleAfter);
+  channel.close();
+});
+
+test('a connection reset in the middle of a large frame fails the request; the next connection starts clean', async () => {
+  const { channel, socket } = channelWithSocket(4 << 20);
+  const first = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  await waitForWrites(socket, 1);
+  const frame = responseFrame(correlationIdOf(socket, 0), body(20000));
+  socket.deliver(frame.subarray(0, 70000));
+  socket.destroy();
+  await assert.rejects(first, (err: unknown) => err instanceof ChannelError);
+  socket.destroyed = false;
+  const second = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  await waitForWrites(socket, 2);
+  socket.deliver(responseFrame(correlationIdOf(socket, 1), body(7)));
+  assert.equal((await second).apiKeys.length, 7);
   channel.close();
 });

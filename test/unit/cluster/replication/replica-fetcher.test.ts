@@ -90,6 +90,17 @@ class ScriptedChannel {
     return next.answer(body);
   }
 
+  /** As BrokerChannel.sendHolding; counts the releases (every held answer must be released). */
+  async sendHolding(api: { name: string }, version: number, body: unknown): Promise<{ response: unknown; release: () => void }> {
+    const response = await this.send(api, version, body);
+    this.held++;
+    let released = false;
+    return { response, release: () => { if (!released) { released = true; this.released++; } } };
+  }
+
+  held = 0;
+  released = 0;
+
   close(): void {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w(undefined);
@@ -155,6 +166,8 @@ test('the fetcher truncates first, fetches as a replica, backs off on a fenced e
   assert.equal(p.highWatermark, 12);
   channel.close();
   await fetcher.close();
+  assert.ok(channel.held > 0);
+  assert.equal(channel.released, channel.held, 'every fetch response frame was released');
 });
 
 test('a batch from the leader that starts below our log end replaces our part of it', async () => {
@@ -179,6 +192,8 @@ test('a batch from the leader that starts below our log end replaces our part of
   assert.ok(records.equals(leaderBatch), 'offsets 5-9 are the leader\'s batch, whole');
   channel.close();
   await fetcher.close();
+  assert.ok(channel.held > 0);
+  assert.equal(channel.released, channel.held, 'every fetch response frame was released');
 });
 
 test('a partition whose answer cannot be applied backs off alone; the others keep replicating', async () => {
@@ -210,4 +225,6 @@ test('a partition whose answer cannot be applied backs off alone; the others kee
   assert.ok(later.every((x) => x.body.topics[0].partitions.every((q: { partition: number }) => q.partition === 1)), 'partition 0 waits out its backoff');
   channel.close();
   await fetcher.close();
+  assert.ok(channel.held > 0);
+  assert.equal(channel.released, channel.held, 'every fetch response frame was released');
 });
