@@ -67,7 +67,7 @@ function startBrokerProcess(id, port, dataDir, etcdConnect, overrides = []) {
   return { id, port, bootstrap: `127.0.0.1:${port}`, child, output: () => err };
 }
 
-async function cluster(n, KafkaClient, { standalone = false, overrides = [] } = {}) {
+export async function cluster(n, KafkaClient, { standalone = false, overrides = [] } = {}) {
   const dir = mkdtempSync(join(os.tmpdir(), 'sherwood-bench-cluster-'));
   const etcd = standalone ? null : await startEtcd(dir);
   const ports = new Map();
@@ -107,7 +107,7 @@ async function cluster(n, KafkaClient, { standalone = false, overrides = [] } = 
   return c;
 }
 
-async function createTopic(c, KafkaClient, CreateTopics, name, partitions, rf, configs = []) {
+export async function createTopic(c, KafkaClient, CreateTopics, name, partitions, rf, configs = []) {
   const client = await KafkaClient.connect([...c.brokers.values()][0].bootstrap);
   try {
     const r = await client.request(CreateTopics, { topics: [{ name, numPartitions: partitions, replicationFactor: rf, assignments: [], configs }], timeoutMs: 30000, validateOnly: false });
@@ -118,10 +118,42 @@ async function createTopic(c, KafkaClient, CreateTopics, name, partitions, rf, c
   await c.waitFor(`${name} led with a full ISR`, async () => (await c.metadata([name])).topics[0].partitions.every((p) => p.leaderId > 0 && p.isr.length === rf));
 }
 
-async function produce(bootstrap, topic, acks, records, recordSize) {
+export async function produce(bootstrap, topic, acks, records, recordSize) {
   const r = await runTool(PYTHON, [join(ROOT, 'bench/perf_produce.py'), bootstrap, '--topic', topic, '--num', String(records), '--size', String(recordSize),
     '--acks', acks, '--linger-ms', '5', '--batch-size', String(1 << 20)], { timeoutMs: 300000 });
   return r.code === 0 && r.json !== null ? r.json.MB_per_s : null;
+}
+
+/**
+ * Between measurements: waits until every record of `topic` is on every replica (its high
+ * watermarks add up to `expected`: with acks=1 the followers are still copying when the
+ * producer is done, and that work must not land in the next measurement), then deletes the
+ * topic and waits until no broker knows it, so its files and their page cache go. Without
+ * this, each run writes into memory the VM has never touched (page cache growing by up to
+ * 900 MB a run), which on this machine made later runs up to 1.5x as costly per byte, and RF=3
+ * (three times the bytes) more than RF=1.
+ */
+export async function settleAndDelete(c, KafkaClient, topic, partitions, expected) {
+  const { listOffsets } = await import(pathToFileURL(join(ROOT, 'dist/src/client/operations.js')).href);
+  const { DeleteTopics } = await import(pathToFileURL(join(ROOT, 'dist/src/protocol/messages/delete-topics.js')).href);
+  const client = await KafkaClient.connect(c.bootstrap(), { connectTimeoutMs: 1000, requestTimeoutMs: 30000 });
+  try {
+    await c.waitFor(`${topic} replicated`, async () => {
+      let sum = 0;
+      for (let p = 0; p < partitions; p++) sum += (await listOffsets(client, topic, p, -1)).offset;
+      return sum >= expected;
+    }, 120000);
+    const r = await client.request(DeleteTopics, { topics: [{ name: topic, topicId: Buffer.alloc(16) }], topicNames: [topic], timeoutMs: 30000 });
+    if (r.responses[0].errorCode !== 0) throw new Error(`DeleteTopics ${topic}: ${r.responses[0].errorCode}`);
+  } finally {
+    await client.close();
+  }
+  for (const b of c.brokers.values()) {
+    await c.waitFor(`${topic} deleted on broker ${b.id}`, async () => {
+      const k = await KafkaClient.connect(b.bootstrap, { connectTimeoutMs: 1000, requestTimeoutMs: 10000 });
+      try { return (await k.metadata([topic])).topics.every((t) => t.errorCode !== 0); } finally { await k.close(); }
+    });
+  }
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? null : s[Math.floor((s.length - 1) / 2)]; };
@@ -137,13 +169,17 @@ export async function clusterSection({ records, recordSize, repeat, figure, over
   try {
     const runs = { rf1: [], rf3: [], rf3acks1: [] };
     for (let i = 0; i < repeat; i++) {
+      // perf_produce.py sends one warm-up record before the measured ones.
       await createTopic(c, KafkaClient, CreateTopics, `rf1-${i}`, 6, 1);
       runs.rf1.push(await produce(c.bootstrap(), `rf1-${i}`, '1', records, recordSize));
+      await settleAndDelete(c, KafkaClient, `rf1-${i}`, 6, records + 1);
       await createTopic(c, KafkaClient, CreateTopics, `rf3-${i}`, 6, 3, [{ name: 'min.insync.replicas', value: '2' }]);
       runs.rf3.push(await produce(c.bootstrap(), `rf3-${i}`, 'all', records, recordSize));
+      await settleAndDelete(c, KafkaClient, `rf3-${i}`, 6, records + 1);
       // The same replicated topic with acks=1: the cost of copying the data, without waiting for it.
       await createTopic(c, KafkaClient, CreateTopics, `rf3a1-${i}`, 6, 3);
       runs.rf3acks1.push(await produce(c.bootstrap(), `rf3a1-${i}`, '1', records, recordSize));
+      await settleAndDelete(c, KafkaClient, `rf3a1-${i}`, 6, records + 1);
     }
     const best = (xs) => (xs.every((x) => x === null) ? null : Math.max(...xs.filter((x) => x !== null)));
     const rf1 = best(runs.rf1);
@@ -200,8 +236,10 @@ export async function clusterSection({ records, recordSize, repeat, figure, over
     for (let i = 0; i < repeat; i++) {
       await createTopic(one, KafkaClient, CreateTopics, `scale-${i}`, 6, 1);
       runs.one.push(await produce(one.bootstrap(), `scale-${i}`, '1', records, recordSize));
+      await settleAndDelete(one, KafkaClient, `scale-${i}`, 6, records + 1);
       await createTopic(two, KafkaClient, CreateTopics, `scale-${i}`, 6, 1);
       runs.two.push(await produce(two.bootstrap(), `scale-${i}`, '1', records, recordSize));
+      await settleAndDelete(two, KafkaClient, `scale-${i}`, 6, records + 1);
     }
     const best = (xs) => (xs.every((x) => x === null) ? null : Math.max(...xs.filter((x) => x !== null)));
     figure({ section: 'cluster', name: 'scale-out: produce 6p RF=1 acks=1, 1 broker', value: best(runs.one), unit: 'MB/s', runs: runs.one, command: cmd });
