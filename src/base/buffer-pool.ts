@@ -45,10 +45,13 @@ export class BufferPool {
   acquire(size: number): Buffer {
     if (size > this.maxBufferBytes || size < MIN_CLASS_BYTES / 2) return Buffer.allocUnsafe(size);
     const cls = classOf(size);
-    const ab = this.free.get(cls)?.pop();
+    // The size's own class, else the next ones up to twice the size: request frames and reads
+    // of one workload vary in size around a few classes, and a miss is a fresh allocation.
+    let ab = this.free.get(cls)?.pop();
+    for (let c = nextClass(cls); ab === undefined && c <= 2 * cls; c = nextClass(c)) ab = this.free.get(c)?.pop();
     let buf: ArrayBuffer;
     if (ab !== undefined) {
-      this.pooledBytes -= cls;
+      this.pooledBytes -= ab.byteLength;
       this.idleOrder.splice(this.idleOrder.lastIndexOf(ab), 1);
       buf = ab;
     } else {
@@ -86,6 +89,11 @@ function classOf(size: number): number {
   while (p * 2 <= size) p *= 2;
   const step = p / 4;
   return Math.ceil(size / step) * step;
+}
+
+/** The class after `cls`. */
+function nextClass(cls: number): number {
+  return classOf(cls + 1);
 }
 
 /**

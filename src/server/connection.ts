@@ -487,6 +487,14 @@ export class Connection implements PoolMember {
     if (slot.state !== RUNNING || slot.parked || this.closed) return;
     slot.parked = true;
     this.parked++;
+    // Every append of the request is written: nothing reads its frame any more, so the frame
+    // goes back to the pool now rather than after the replication wait. Under acks=all load
+    // a connection holds many frames in that wait; each one kept would mean a fresh buffer
+    // for the next request, and external-memory growth that keeps V8's major GC busy.
+    if (slot.pooledFrame !== null) {
+      ioBufferPool.release(slot.pooledFrame);
+      slot.pooledFrame = null;
+    }
     this.pump();
   }
 

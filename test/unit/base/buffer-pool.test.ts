@@ -49,3 +49,17 @@ test('double, foreign and oversized releases do nothing; idle bytes are capped',
   pool.release(tiny);
   assert.equal(pool.idleBytes, idle, 'tiny buffers are plain allocations');
 });
+
+test('a size whose class has nothing idle takes an idle buffer of a larger class, up to twice its class', () => {
+  const pool = new BufferPool(64 << 20, 32 << 20);
+  const big = pool.acquire(1.6 * (1 << 20)); // class 1.75 MiB
+  pool.release(big);
+  const b = pool.acquire(1.1 * (1 << 20)); // class 1.25 MiB: the idle 1.75 MiB one serves it
+  assert.ok(b.buffer === big.buffer);
+  assert.equal(b.length, Math.floor(1.1 * (1 << 20)));
+  assert.equal(pool.idleBytes, 0);
+  pool.release(b);
+  assert.equal(pool.idleBytes, 1.75 * (1 << 20), 'it goes back under its own class');
+  const small = pool.acquire(700 * 1024); // class 768 KiB: 1.75 MiB is more than twice that
+  assert.ok(small.buffer !== big.buffer);
+});
