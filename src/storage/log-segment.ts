@@ -50,13 +50,15 @@ export const SWAP_SUFFIX = '.log.swap';
 const INT32_MAX = 2147483647;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 /**
- * The tail of the active segment read synchronously on the event loop: bytes written moments
- * ago, in the page cache, cost a memory copy, less than the thread pool's round trip (two
- * thread hand-offs and a wake-up, which on a busy machine also means waiting to be scheduled).
- * Followers and caught-up consumers read only there. Older bytes may need the disk: those
- * stay on the thread pool.
+ * The tail of the active segment that this process wrote itself is read synchronously on the
+ * event loop, up to this many bytes back from its end: bytes written moments ago, in the page
+ * cache, cost a memory copy, less than the thread pool's round trip (two thread hand-offs and a
+ * wake-up, which on a busy machine also means waiting to be scheduled). Followers and caught-up
+ * consumers read there (under an acks=all load the followers ran ~30 MB behind the leader's log
+ * end). Older bytes, and bytes found on disk at start-up, may need the disk: those stay on the
+ * thread pool.
  */
-export const RECENT_READ_BYTES = 16 * 1024 * 1024;
+export const RECENT_READ_BYTES = 64 * 1024 * 1024;
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -173,6 +175,8 @@ export class LogSegment {
   offsetOfMaxTimestamp = -1;
   /** For segment.ms rolling: when this segment was created or loaded (clock ms). */
   createdMs: number;
+  /** Where this process's own appends start in the file (Infinity before the first one). */
+  private writtenFrom = Infinity;
   private bytesSinceLastIndexEntry = 0;
   private refs = 0;
   private deleted = false;
@@ -360,6 +364,7 @@ export class LogSegment {
       this.indexBatch(buf, at, position + at, size);
       at += size;
     }
+    if (position < this.writtenFrom) this.writtenFrom = position;
     this.size = position + buf.length;
     this.nextOffset = lastOffset + 1;
     this.modCount++;
@@ -412,13 +417,14 @@ export class LogSegment {
    * Whole batches from the one containing fetchOffset, up to maxBytes (the first batch even
    * when larger if minOneBatch), never one whose lastOffset >= maxOffsetExclusive. Null when
    * this segment holds nothing at or after fetchOffset. `active`: this is the log's active
-   * segment, whose last RECENT_READ_BYTES are read synchronously (FileHandle.readSync).
+   * segment, whose last RECENT_READ_BYTES, if this process wrote them, are read synchronously
+   * (FileHandle.readSync).
    */
   async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean, active = false): Promise<SegmentReadResult | null> {
     const end = this.size;
     const start = this.offsetIndex.lookup(fetchOffset);
     const chunk = Math.min(Math.max(this.config.indexIntervalBytes + maxBytes, 64 * 1024), 16 * 1024 * 1024);
-    const syncFrom = active ? Math.max(0, end - RECENT_READ_BYTES) : Infinity;
+    const syncFrom = active ? Math.max(this.writtenFrom, end - RECENT_READ_BYTES) : Infinity;
     // Pooled windows: the one holding the records goes out with them (the connection gives it
     // back once the response is written), the others go back at once.
     const cursor = new BatchCursor(this.log, start, end, chunk, true, syncFrom);
