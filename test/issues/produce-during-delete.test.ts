@@ -6,8 +6,8 @@
  * ERROR log line, and Fetch / ListOffsets reads answered KAFKA_STORAGE_ERROR.
  *
  * The races are made deterministic: the append waits behind a gate in the log's operation
- * queue while the delete's close is already queued; the reads wait inside a gated file read
- * while the delete closes the files.
+ * queue while the delete's close is already queued; the reads wait inside a gated (thread-pool)
+ * file read while the delete closes the files.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +49,9 @@ class GatedFileSystem extends MemoryFileSystem {
     const fh = await super.open(path, mode);
     return {
       ...fh,
+      // No synchronous reads: a read of recent bytes would not wait anywhere (the race needs
+      // a read that yields, as one of older bytes on the real disk does).
+      readSync: undefined,
       read: async (buf, bufOffset, length, position) => {
         const g = this.gate;
         if (g !== null && path.endsWith(g.suffix)) {

@@ -389,6 +389,10 @@ function countingFs(fs: FsEnv['fs'], onLogRead: () => void): FsEnv['fs'] {
           onLogRead();
           return fh.read(buf, off, len, pos);
         },
+        readSync: fh.readSync === undefined ? undefined : (buf, off, len, pos) => {
+          onLogRead();
+          return fh.readSync!(buf, off, len, pos);
+        },
         write: fh.write.bind(fh),
         writev: fh.writev?.bind(fh),
         sync: fh.sync.bind(fh),
