@@ -45,10 +45,11 @@ export class BufferPool {
   acquire(size: number): Buffer {
     if (size > this.maxBufferBytes || size < MIN_CLASS_BYTES / 2) return Buffer.allocUnsafe(size);
     const cls = classOf(size);
-    // The size's own class, else the next ones up to twice the size: request frames and reads
-    // of one workload vary in size around a few classes, and a miss is a fresh allocation.
+    // The size's own class, else the next ones up to 1.5 times it: request frames and reads of
+    // one workload vary in size around a few classes, and a miss is a fresh allocation. (The
+    // request memory pool counts frame lengths, so what is held may be up to ~1.9x that.)
     let ab = this.free.get(cls)?.pop();
-    for (let c = nextClass(cls); ab === undefined && c <= 2 * cls; c = nextClass(c)) ab = this.free.get(c)?.pop();
+    for (let c = nextClass(cls); ab === undefined && c <= 1.5 * cls; c = nextClass(c)) ab = this.free.get(c)?.pop();
     let buf: ArrayBuffer;
     if (ab !== undefined) {
       this.pooledBytes -= ab.byteLength;

@@ -17,6 +17,7 @@
  */
 import { StorageError } from '../base/errors.js';
 import { BrokerError } from '../base/errors.js';
+import type { Clock } from '../base/clock.js';
 import type { LogSegment } from './log-segment.js';
 import type { AbortedTxn } from './transaction-index.js';
 
@@ -43,6 +44,8 @@ export interface ReadableLog {
   readonly segments: readonly LogSegment[];
   readonly logStartOffset: number;
   readonly logEndOffset: number;
+  /** Its clock (which bytes are recent: LogSegment.read). */
+  readonly clock: Clock;
   /** Throws StorageError when the log went offline. */
   checkOnline(): void;
   /** Resolves once every queued change (a compaction swap, a deletion) has settled. */
@@ -79,7 +82,7 @@ async function readOnce(log: ReadableLog, fetchOffset: number, maxBytes: number,
     if (seg.isDeleted) return 'retry';
     seg.acquire();
     try {
-      const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch, i === segments.length - 1);
+      const r = await seg.read(fetchOffset, maxBytes, limit, minOneBatch, i === segments.length - 1 ? log.clock.now() : undefined);
       if (r !== null) return r;
       if (seg.nextOffset >= limit) return empty;
     } catch (err) {

@@ -50,15 +50,21 @@ export const SWAP_SUFFIX = '.log.swap';
 const INT32_MAX = 2147483647;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 /**
- * The tail of the active segment that this process wrote itself is read synchronously on the
- * event loop, up to this many bytes back from its end: bytes written moments ago, in the page
- * cache, cost a memory copy, less than the thread pool's round trip (two thread hand-offs and a
+ * Reads of bytes this process appended to the active segment in the last RECENT_READ_MS, within
+ * RECENT_READ_BYTES of its end and at most RECENT_READ_MAX_CHUNK at a time, are synchronous on
+ * the event loop: bytes written seconds ago are in the page cache (still dirty, most of them),
+ * and a memory copy costs less than the thread pool's round trip (two thread hand-offs and a
  * wake-up, which on a busy machine also means waiting to be scheduled). Followers and caught-up
- * consumers read there (under an acks=all load the followers ran ~30 MB behind the leader's log
- * end). Older bytes, and bytes found on disk at start-up, may need the disk: those stay on the
- * thread pool.
+ * consumers read there (under an acks=all load the followers ran ~30 MB, a fraction of a
+ * second, behind the leader's log end). Everything else may need the disk, or is a large copy
+ * better done beside the event loop: it stays on the thread pool.
  */
+export const RECENT_READ_MS = 10_000;
 export const RECENT_READ_BYTES = 64 * 1024 * 1024;
+/** A follower's read: replica.fetch.max.bytes (1 MiB) plus an index interval, with room. */
+export const RECENT_READ_MAX_CHUNK = 2 * 1024 * 1024;
+/** How often (at most) an append records where it started and when. */
+const RECENT_MARK_INTERVAL_MS = 1000;
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -94,7 +100,7 @@ export class BatchCursor {
    * `pooled`: windows come from ioBufferPool; the caller calls dispose() when done, and a
    * window handed out by slice() becomes the receiver's to release.
    */
-  /** `syncFrom`: reads at or past this file position go through readSync (recent bytes). */
+  /** `syncFrom`: reads of at most RECENT_READ_MAX_CHUNK at or past this file position go through readSync (recent bytes). */
   constructor(private readonly fh: FileHandle, public position: number, private readonly end: number, private readonly chunkBytes = SCAN_CHUNK_BYTES, private readonly pooled = false, private readonly syncFrom = Infinity) {}
 
   /** Makes [pos, pos+len) available in the window; false when the file is shorter. */
@@ -106,7 +112,7 @@ export class BatchCursor {
     const buf = this.pooled ? ioBufferPool.acquire(want) : Buffer.allocUnsafe(want);
     let n: number;
     try {
-      n = await readFully(this.fh, buf, 0, want, pos, pos >= this.syncFrom);
+      n = await readFully(this.fh, buf, 0, want, pos, pos >= this.syncFrom && want <= RECENT_READ_MAX_CHUNK);
     } catch (err) {
       // The read is over (it failed): nothing writes into buf any more.
       if (this.pooled) ioBufferPool.release(buf);
@@ -175,8 +181,12 @@ export class LogSegment {
   offsetOfMaxTimestamp = -1;
   /** For segment.ms rolling: when this segment was created or loaded (clock ms). */
   createdMs: number;
-  /** Where this process's own appends start in the file (Infinity before the first one). */
-  private writtenFrom = Infinity;
+  /**
+   * Where this process's appends started, and when: bytes from `position` on were written at
+   * `atMs` or later. One mark per RECENT_MARK_INTERVAL_MS at most; marks older than
+   * RECENT_READ_MS are dropped (recentFrom).
+   */
+  private readonly recentMarks: { position: number; atMs: number }[] = [];
   private bytesSinceLastIndexEntry = 0;
   private refs = 0;
   private deleted = false;
@@ -346,8 +356,12 @@ export class LogSegment {
    * Appends complete batches (offsets already assigned) with one positional write. On failure
    * the partial bytes are cut off again and a StorageError is thrown.
    */
-  async append(buf: Buffer, lastOffset: number): Promise<void> {
+  async append(buf: Buffer, lastOffset: number, nowMs?: number): Promise<void> {
     const position = this.size;
+    if (nowMs !== undefined) {
+      const last = this.recentMarks[this.recentMarks.length - 1];
+      if (last === undefined || nowMs - last.atMs >= RECENT_MARK_INTERVAL_MS) this.recentMarks.push({ position, atMs: nowMs });
+    }
     try {
       await this.log.write(buf, position);
     } catch (err) {
@@ -364,7 +378,6 @@ export class LogSegment {
       this.indexBatch(buf, at, position + at, size);
       at += size;
     }
-    if (position < this.writtenFrom) this.writtenFrom = position;
     this.size = position + buf.length;
     this.nextOffset = lastOffset + 1;
     this.modCount++;
@@ -413,18 +426,26 @@ export class LogSegment {
     }
   }
 
+  /** The first position this process appended within the last RECENT_READ_MS (Infinity: none). */
+  private recentFrom(nowMs: number): number {
+    const marks = this.recentMarks;
+    let drop = 0;
+    while (drop < marks.length && marks[drop]!.atMs < nowMs - RECENT_READ_MS) drop++;
+    if (drop > 0) marks.splice(0, drop);
+    return marks.length === 0 ? Infinity : marks[0]!.position;
+  }
+
   /**
    * Whole batches from the one containing fetchOffset, up to maxBytes (the first batch even
    * when larger if minOneBatch), never one whose lastOffset >= maxOffsetExclusive. Null when
-   * this segment holds nothing at or after fetchOffset. `active`: this is the log's active
-   * segment, whose last RECENT_READ_BYTES, if this process wrote them, are read synchronously
-   * (FileHandle.readSync).
+   * this segment holds nothing at or after fetchOffset. `nowMs`: given for the log's active
+   * segment, whose recent bytes (recentFrom) are read synchronously (FileHandle.readSync).
    */
-  async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean, active = false): Promise<SegmentReadResult | null> {
+  async read(fetchOffset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean, nowMs?: number): Promise<SegmentReadResult | null> {
     const end = this.size;
     const start = this.offsetIndex.lookup(fetchOffset);
     const chunk = Math.min(Math.max(this.config.indexIntervalBytes + maxBytes, 64 * 1024), 16 * 1024 * 1024);
-    const syncFrom = active ? Math.max(this.writtenFrom, end - RECENT_READ_BYTES) : Infinity;
+    const syncFrom = nowMs === undefined ? Infinity : Math.max(this.recentFrom(nowMs), end - RECENT_READ_BYTES);
     // Pooled windows: the one holding the records goes out with them (the connection gives it
     // back once the response is written), the others go back at once.
     const cursor = new BatchCursor(this.log, start, end, chunk, true, syncFrom);
@@ -453,7 +474,7 @@ export class LogSegment {
       let records = cursor.slice(from, to);
       if (records === undefined) {
         records = ioBufferPool.acquire(to - from);
-        const n = await readFully(this.log, records, 0, to - from, from, from >= syncFrom);
+        const n = await readFully(this.log, records, 0, to - from, from, from >= syncFrom && to - from <= RECENT_READ_MAX_CHUNK);
         if (n < to - from) {
           ioBufferPool.release(records);
           return null; // truncated under us
@@ -510,6 +531,8 @@ export class LogSegment {
     this.modCount++;
     await this.log.truncate(position);
     this.size = position;
+    // Marks past the new end name bytes that are gone.
+    while (this.recentMarks.length > 0 && this.recentMarks[this.recentMarks.length - 1]!.position >= position) this.recentMarks.pop();
     await this.scan(false);
     return removed;
   }

@@ -286,7 +286,7 @@ export class PartitionLog implements ReadableLog {
   private async write(records: Buffer, firstOffset: number, lastOffset: number, now: number): Promise<void> {
     await this.maybeRoll(records.length, firstOffset, lastOffset, now);
     try {
-      await this.activeSegment.append(records, lastOffset);
+      await this.activeSegment.append(records, lastOffset, now);
     } catch (err) {
       this.goOffline(err);
     }

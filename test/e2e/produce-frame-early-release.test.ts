@@ -17,6 +17,7 @@ import { Fetch } from '../../src/protocol/messages/fetch.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
 import { encodeBatch, decodeBatches } from '../../src/protocol/records.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { ioBufferPool } from '../../src/base/buffer-pool.js';
 
 const REQUESTS = 40;
 const PER_BATCH = 20;
@@ -32,6 +33,16 @@ test('pipelined acks=all Produces that reuse each other\'s frame memory store ex
       assert.equal((await b.broker.topics.create({ name: 'early', numPartitions: 2, replicationFactor: 1, configs: {} })).errorCode, 0);
       const topicId = b.broker.topics.get('early')!.topicId;
       const client = await KafkaClient.connect(b.bootstrap);
+      // Who gives frames back: the replication wait (the feature), not the answer.
+      const releasedBy = { park: 0, other: 0 };
+      const release = ioBufferPool.release.bind(ioBufferPool);
+      ioBufferPool.release = (buf: Buffer) => {
+        if (buf.length >= 100_000) {
+          if (new Error().stack!.includes('parkForReplication')) releasedBy.park++;
+          else releasedBy.other++;
+        }
+        release(buf);
+      };
       try {
         // All requests go out before the first answer comes back (one connection, pipelined).
         const sent = Array.from({ length: REQUESTS }, (_, i) => client.request(Produce, {
@@ -73,7 +84,9 @@ test('pipelined acks=all Produces that reuse each other\'s frame memory store ex
           }
           assert.equal(seen.size, REQUESTS);
         }
+        assert.ok(releasedBy.park >= REQUESTS, `frames released when parked for replication: ${JSON.stringify(releasedBy)}`);
       } finally {
+        ioBufferPool.release = release;
         await client.close();
       }
     }, { dataDir });

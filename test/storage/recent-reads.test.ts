@@ -1,8 +1,9 @@
 /**
- * Which log reads skip the thread pool (LogSegment.read, RECENT_READ_BYTES): only bytes this
- * process appended to the active segment go through FileHandle.readSync; bytes found on disk
- * at open, and segments no longer active, are read asynchronously. The data is the same either
- * way. A file system wrapper counts the two kinds of read.
+ * Which log reads skip the thread pool (LogSegment.read, RECENT_READ_*): only bytes this
+ * process appended to the active segment in the last RECENT_READ_MS, read a chunk of at most
+ * RECENT_READ_MAX_CHUNK at a time, go through FileHandle.readSync; bytes found on disk at open,
+ * older appends, large reads and segments no longer active are read asynchronously. The data
+ * is the same either way. A file system wrapper counts the two kinds of read.
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { silentLogger } from '../../src/base/logger.js';
 import type { FileHandle, FileSystem } from '../../src/base/file-system.js';
 import { LogManager } from '../../src/storage/log-manager.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/storage/log-config.js';
+import { RECENT_READ_MAX_CHUNK, RECENT_READ_MS } from '../../src/storage/log-segment.js';
 import { describeBothFs } from './_fs.js';
 import { makeSimpleBatch } from './_batches.js';
 
@@ -67,6 +69,26 @@ describeBothFs('recent reads', (newEnv) => {
     const tail = await log.read(25, 1 << 20, log.logEndOffset);
     assert.equal(tail.firstOffset, 25);
     assert.ok(second.counts.readSync > 0 && second.counts.read === 0, `appended after open: ${JSON.stringify(second.counts)}`);
+
+    // The same bytes once RECENT_READ_MS has passed: no longer presumed in the page cache.
+    clock.advance(RECENT_READ_MS + 1);
+    second.counts.read = 0;
+    second.counts.readSync = 0;
+    assert.deepEqual((await log.read(25, 1 << 20, log.logEndOffset)).records, tail.records);
+    assert.ok(second.counts.read > 0 && second.counts.readSync === 0, `older than ${RECENT_READ_MS} ms: ${JSON.stringify(second.counts)}`);
+
+    // Recent bytes, but a read larger than RECENT_READ_MAX_CHUNK: the thread pool copies it.
+    const firstBig = log.logEndOffset;
+    for (let i = 0; i < 3; i++) await log.appendAsLeader(makeSimpleBatch(1000, 1000), 1); // ~1 MB each
+    second.counts.read = 0;
+    second.counts.readSync = 0;
+    const big = await log.read(firstBig, 2 * RECENT_READ_MAX_CHUNK, log.logEndOffset);
+    assert.ok(big.records.length > RECENT_READ_MAX_CHUNK);
+    assert.ok(second.counts.read > 0 && second.counts.readSync === 0, `a ${big.records.length}-byte read: ${JSON.stringify(second.counts)}`);
+    second.counts.read = 0;
+    second.counts.readSync = 0;
+    assert.equal((await log.read(firstBig + 1000, 1 << 20, log.logEndOffset)).firstOffset, firstBig + 1000);
+    assert.ok(second.counts.readSync > 0 && second.counts.read === 0, `a 1 MB read of them: ${JSON.stringify(second.counts)}`);
 
     // Rolled: the old segment is no longer active, its reads go to the thread pool.
     await log.roll();

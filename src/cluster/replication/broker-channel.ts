@@ -249,6 +249,8 @@ export class BrokerChannel {
     const correlationId = frame.readInt32BE(0);
     const p = this.pending.get(correlationId);
     if (p === undefined) {
+      // Nobody gets this frame.
+      if (frame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(frame);
       this.reset(new ChannelError(`response with unknown correlation id ${correlationId} from broker ${this.peerId}`));
       return;
     }
@@ -257,6 +259,7 @@ export class BrokerChannel {
     const r = new Reader(frame);
     readResponseHeader(r, p.responseFlexible);
     if (r.error !== null) {
+      if (frame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(frame);
       p.reject(new ChannelError(`bad response header from broker ${this.peerId}: ${r.error}`));
       return;
     }

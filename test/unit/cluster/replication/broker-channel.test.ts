@@ -172,18 +172,46 @@ test('a large response is read straight into one pooled buffer, which release() 
   channel.close();
 });
 
-test('a connection reset in the middle of a large frame fails the request; the next connection starts clean', async () => {
+test('a reset in the middle of a large frame gives the partial frame back to the pool; reads of the old socket are ignored', async () => {
   const { channel, socket } = channelWithSocket(4 << 20);
   const first = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
   await waitForWrites(socket, 1);
   const frame = responseFrame(correlationIdOf(socket, 0), body(20000));
+  const staleOnread = socket.onread!;
   socket.deliver(frame.subarray(0, 70000));
+  const idleBefore = ioBufferPool.idleBytes;
   socket.destroy();
   await assert.rejects(first, (err: unknown) => err instanceof ChannelError);
+  assert.ok(ioBufferPool.idleBytes >= idleBefore + frame.length - 4, 'the partial frame went back to the pool');
+  // The old connection's reads (what was still in flight) land nowhere.
+  const stale = staleOnread.buffer();
+  Buffer.from(frame.subarray(70000, 70100)).copy(stale);
+  staleOnread.callback(100, stale);
   socket.destroyed = false;
   const second = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
   await waitForWrites(socket, 2);
   socket.deliver(responseFrame(correlationIdOf(socket, 1), body(7)));
   assert.equal((await second).apiKeys.length, 7);
+  channel.close();
+});
+
+test('size prefixes below 4 and answers nobody asked for fail the request and close the connection', async () => {
+  for (const size of [0, 3, -1]) {
+    const { channel, socket } = channelWithSocket();
+    const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    await waitForWrites(socket, 1);
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(size);
+    socket.deliver(prefix);
+    await assert.rejects(pending, (err: unknown) => err instanceof ChannelError && new RegExp(`bad response frame size ${size}`).test((err as Error).message));
+    assert.equal(socket.destroyed, true);
+    channel.close();
+  }
+  const { channel, socket } = channelWithSocket(4 << 20);
+  const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  await waitForWrites(socket, 1);
+  socket.deliver(responseFrame(correlationIdOf(socket, 0) + 1000, body(20000))); // large: pooled, then dropped
+  await assert.rejects(pending, (err: unknown) => err instanceof ChannelError && /unknown correlation id/.test((err as Error).message));
+  assert.equal(socket.destroyed, true);
   channel.close();
 });

@@ -90,12 +90,32 @@ class ScriptedChannel {
     return next.answer(body);
   }
 
-  /** As BrokerChannel.sendHolding; counts the releases (every held answer must be released). */
+  /**
+   * As BrokerChannel.sendHolding: the answer's records are copies standing for the frame, and
+   * release() overwrites them as the pool's next user would, so a follower that still read
+   * them after releasing would store garbage. Counts the releases (each answer released once).
+   */
   async sendHolding(api: { name: string }, version: number, body: unknown): Promise<{ response: unknown; release: () => void }> {
-    const response = await this.send(api, version, body);
+    const response = (await this.send(api, version, body)) as { responses?: { partitions: { records: Buffer | null }[] }[] };
+    const frame: Buffer[] = [];
+    for (const t of response.responses ?? []) {
+      for (const d of t.partitions) {
+        if (d.records === null) continue;
+        d.records = Buffer.from(d.records);
+        frame.push(d.records);
+      }
+    }
     this.held++;
     let released = false;
-    return { response, release: () => { if (!released) { released = true; this.released++; } } };
+    return {
+      response,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.released++;
+        for (const b of frame) b.fill(0xee);
+      },
+    };
   }
 
   held = 0;
