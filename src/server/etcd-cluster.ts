@@ -13,6 +13,7 @@ import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import type { Random } from '../base/random.js';
 import { EtcdClient } from '../cluster/etcd/etcd-client.js';
+import { EtcdUnavailableError } from '../cluster/etcd/etcd-errors.js';
 import { parseEtcdConnect } from '../cluster/etcd/etcd-connect.js';
 import { httpEtcdTransport } from '../cluster/etcd/etcd-transport.js';
 import { EtcdMetadataStore } from '../cluster/metadata/etcd-metadata-store.js';
@@ -24,12 +25,19 @@ export interface EtcdCluster {
   readonly prefix: string;
   readonly store: EtcdMetadataStore;
   readonly membership: BrokerMembership;
-  /** The cluster's id: the one in etcd, or `proposed` if this broker is the first. */
-  clusterId(proposed: string): Promise<string>;
+  /**
+   * The cluster's id: the one in etcd, or `proposed` if this broker is the first. The broker's
+   * first contact with etcd: while no member answers (EtcdUnavailableError) it tries again
+   * every second until `waitMs` (initial.broker.registration.timeout.ms) has passed.
+   */
+  clusterId(proposed: string, waitMs: number): Promise<string>;
   /** The next metadata append also requires this controller epoch (null clears): controller fencing. */
   fenceNextAppend(controllerEpoch: number | null): void;
   close(): Promise<void>;
 }
+
+/** Between start-up attempts while etcd does not answer. */
+const RETRY_MS = 1000;
 
 export function openEtcdCluster(opts: { connect: string; sessionTimeoutMs: number; clock: Clock; random: Random; logger: Logger }): EtcdCluster {
   const { endpoints, prefix } = parseEtcdConnect(opts.connect);
@@ -42,12 +50,25 @@ export function openEtcdCluster(opts: { connect: string; sessionTimeoutMs: numbe
     fenceNextAppend(controllerEpoch) {
       store.fenceNextAppend(controllerEpoch === null ? null : { key: membershipKeys(prefix).controller, controllerEpoch });
     },
-    async clusterId(proposed) {
-      const r = await client.txn({
+    async clusterId(proposed, waitMs) {
+      const deadline = opts.clock.monotonicMs() + waitMs;
+      const txn = () => client.txn({
         compare: [{ key, target: 'CREATE', result: 'EQUAL', value: 0 }],
         success: [{ put: { key, value: proposed } }],
         failure: [{ range: { key } }],
       }, { resend: true }); // a resend after our own create reads back our own id
+      let r;
+      for (;;) {
+        try {
+          r = await txn();
+          break;
+        } catch (err) {
+          const left = deadline - opts.clock.monotonicMs();
+          if (!(err instanceof EtcdUnavailableError) || left <= 0) throw err;
+          opts.logger.warn('no etcd member answers yet; retrying (initial.broker.registration.timeout.ms)', { connect: opts.connect, error: err.message, leftMs: left });
+          await new Promise<void>((resolve) => opts.clock.schedule(Math.min(RETRY_MS, left), resolve));
+        }
+      }
       if (r.succeeded) return proposed;
       const res = r.responses[0];
       const kv = res !== undefined && 'range' in res ? res.range.kvs[0] : undefined;

@@ -139,7 +139,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   });
   let clusterId: string;
   try {
-    clusterId = await loadOrCreateMetaProperties(fs, dirs, nodeId, random, clock, cluster === null ? null : await cluster.clusterId(randomClusterId(random)));
+    clusterId = await loadOrCreateMetaProperties(fs, dirs, nodeId, random, clock, cluster === null ? null : await cluster.clusterId(randomClusterId(random), config.getInt('initial.broker.registration.timeout.ms')));
   } catch (err) {
     await cluster?.close();
     throw err;
