@@ -225,3 +225,31 @@ test('followers keep the producer state: after a leader change a retried idempot
     await c.close();
   }
 });
+
+test('followers fetch in incremental sessions: busy partitions replicate, idle ones stay in the ISR past replica.lag.time.max.ms', async () => {
+  const c = await startInProcessCluster({ brokers: 2, overrides: { 'replica.lag.time.max.ms': String(LAG_MS) } });
+  try {
+    await c.createTopic('sessions', 4, 2);
+    const leaders = [0, 1, 2, 3].map((p) => c.registration('sessions', p).leader);
+    const busy = 0;
+    const leader = leaders[busy]!;
+    const follower = leader === 1 ? 2 : 1;
+    // Each leader holds a session per follower once the first (full) fetch is answered.
+    await eventually(() => [1, 2].every((id) => !leaders.includes(id) || c.broker(id).broker.fetchSessions.size > 0), 'fetch sessions on the leaders');
+    // Writes to one partition for three lag windows; the others stay idle all along.
+    const until = Date.now() + 3 * LAG_MS;
+    while (Date.now() < until) {
+      const r = await c.broker(leader).broker.replicaManager.appendRecords('sessions', busy, batch(3), { acks: -1, timeoutMs: 10_000, origin: 'client' });
+      assert.equal(r.errorCode, ErrorCode.NONE);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const p of [0, 1, 2, 3]) {
+      assert.deepEqual([...c.registration('sessions', p).isr].sort(), [1, 2], `partition ${p} kept both replicas in its ISR`);
+    }
+    const lp = c.partition(leader, 'sessions', busy);
+    await eventually(() => c.partition(follower, 'sessions', busy).logEndOffset === lp.logEndOffset, 'the follower caught up');
+    assert.ok((await logBytes(c.partition(follower, 'sessions', busy))).equals(await logBytes(lp)), 'byte for byte');
+  } finally {
+    await c.close();
+  }
+});

@@ -8,7 +8,9 @@
  * new leader never had. Then it is *fetching*: one Fetch per round for every fetching
  * partition (replica id = ours, currentLeaderEpoch, fetchOffset = our log end,
  * lastFetchedEpoch, our log start), long-polling per replica.fetch.wait.max.ms /
- * replica.fetch.min.bytes. Records are appended as follower (offsets and epochs as the leader
+ * replica.fetch.min.bytes, in an incremental fetch session (fetch-session-handler.ts: after the
+ * first, full, request only partitions whose position changed are sent, and the leader answers
+ * only those with news). Records are appended as follower (offsets and epochs as the leader
  * wrote them; producer state follows), then the high watermark is the leader's, capped by our
  * log end, and the log start follows the leader's up to that high watermark. Answers:
  *   divergingEpoch            truncate as above, keep fetching
@@ -32,6 +34,7 @@ import { BATCH_HEADER_SIZE, baseOffsetOf } from '../../protocol/record-batch.js'
 import { OffsetForLeaderEpoch } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { Partition } from '../partition.js';
 import type { BrokerChannel } from './broker-channel.js';
+import { FetchSessionHandler, type SessionPartition } from './fetch-session-handler.js';
 
 /** The Fetch version followers send: topic names, lastFetchedEpoch and divergingEpoch (v12). */
 export const REPLICA_FETCH_VERSION = 12;
@@ -61,6 +64,17 @@ interface Entry {
 
 const key = (p: Partition): string => `${p.topic}\u0000${p.partitionIndex}`;
 
+/** Groups by topic, in first-seen order. */
+function groupByTopic<T extends { topic: string }>(list: readonly T[]): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const x of list) {
+    const l = groups.get(x.topic) ?? [];
+    l.push(x);
+    groups.set(x.topic, l);
+  }
+  return [...groups];
+}
+
 /**
  * Kafka's getOffsetTruncationState: where a follower truncates given the leader's answer
  * (epoch, endOffset) for its last epoch (OffsetForLeaderEpoch or a diverging epoch). We look
@@ -82,6 +96,8 @@ export class ReplicaFetcher {
   private running = true;
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void>;
+  /** The incremental fetch session with this leader (KIP-227). */
+  private readonly session = new FetchSessionHandler();
   /** Rounds completed (tests wait on progress through it). */
   rounds = 0;
 
@@ -234,42 +250,53 @@ export class ReplicaFetcher {
 
   private async fetch(entries: Entry[]): Promise<void> {
     const cfg = this.config();
-    const byTopic = new Map<string, Entry[]>();
-    for (const e of entries) {
-      const list = byTopic.get(e.partition.topic) ?? [];
-      list.push(e);
-      byTopic.set(e.partition.topic, list);
-    }
     const sent = new Map<Entry, number>();
-    // The response's buffers are views of its frame, which goes back to the pool once applied.
-    const { response: res, release } = await this.channel.sendHolding(Fetch, REPLICA_FETCH_VERSION, {
-      clusterId: null,
-      replicaId: this.localBrokerId,
-      replicaState: { replicaId: -1, replicaEpoch: -1 },
-      maxWaitMs: cfg.waitMaxMs,
-      minBytes: cfg.minBytes,
-      maxBytes: cfg.responseMaxBytes,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [...byTopic].map(([topic, list]) => ({
-        topic,
-        topicId: list[0]!.partition.topicId,
-        partitions: list.map((e) => {
-          const p = e.partition;
-          sent.set(e, p.logEndOffset);
-          return {
-            partition: p.partitionIndex, currentLeaderEpoch: e.leaderEpoch, fetchOffset: p.logEndOffset, lastFetchedEpoch: p.log.latestEpoch,
-            logStartOffset: p.logStartOffset, partitionMaxBytes: cfg.maxBytes, replicaDirectoryId: Buffer.alloc(16),
-          };
-        }),
-      })),
-      forgottenTopicsData: [],
-      rackId: '',
-    }, cfg.waitMaxMs + this.channel.requestTimeoutMs);
+    const wanted: SessionPartition[] = entries.map((e) => {
+      const p = e.partition;
+      sent.set(e, p.logEndOffset);
+      return {
+        topic: p.topic, topicId: p.topicId, partition: p.partitionIndex, fetchOffset: p.logEndOffset, logStartOffset: p.logStartOffset,
+        maxBytes: cfg.maxBytes, currentLeaderEpoch: e.leaderEpoch, lastFetchedEpoch: p.log.latestEpoch,
+      };
+    });
+    const session = this.session.build(wanted);
+    let held;
+    try {
+      // The response's buffers are views of its frame, which goes back to the pool once applied.
+      held = await this.channel.sendHolding(Fetch, REPLICA_FETCH_VERSION, {
+        clusterId: null,
+        replicaId: this.localBrokerId,
+        replicaState: { replicaId: -1, replicaEpoch: -1 },
+        maxWaitMs: cfg.waitMaxMs,
+        minBytes: cfg.minBytes,
+        maxBytes: cfg.responseMaxBytes,
+        isolationLevel: 0,
+        sessionId: session.sessionId,
+        sessionEpoch: session.sessionEpoch,
+        topics: groupByTopic(session.send).map(([topic, list]) => ({
+          topic,
+          topicId: list[0]!.topicId,
+          partitions: list.map((x) => ({
+            partition: x.partition, currentLeaderEpoch: x.currentLeaderEpoch, fetchOffset: x.fetchOffset, lastFetchedEpoch: x.lastFetchedEpoch,
+            logStartOffset: x.logStartOffset, partitionMaxBytes: x.maxBytes, replicaDirectoryId: Buffer.alloc(16),
+          })),
+        })),
+        forgottenTopicsData: groupByTopic(session.forget).map(([topic, list]) => ({ topic, topicId: list[0]!.topicId, partitions: list.map((x) => x.partition) })),
+        rackId: '',
+      }, cfg.waitMaxMs + this.channel.requestTimeoutMs);
+    } catch (err) {
+      // The leader may have taken the request (and moved the session's epoch on): start over.
+      this.session.reset();
+      throw err;
+    }
+    const { response: res, release } = held;
+    this.session.handleResponse(res.errorCode, res.sessionId);
     if (res.errorCode !== ErrorCode.NONE) {
       release();
-      for (const e of entries) this.delay(e);
+      // A lost session: the next round is a full fetch, at once. Anything else backs off.
+      if (res.errorCode !== ErrorCode.FETCH_SESSION_ID_NOT_FOUND && res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
+        for (const e of entries) this.delay(e);
+      }
       return;
     }
     const asked = new Map(entries.map((e) => [key(e.partition), e]));
