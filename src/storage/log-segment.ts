@@ -360,7 +360,11 @@ export class LogSegment {
     const position = this.size;
     if (nowMs !== undefined) {
       const last = this.recentMarks[this.recentMarks.length - 1];
-      if (last === undefined || nowMs - last.atMs >= RECENT_MARK_INTERVAL_MS) this.recentMarks.push({ position, atMs: nowMs });
+      if (last === undefined || nowMs - last.atMs >= RECENT_MARK_INTERVAL_MS) {
+        this.recentMarks.push({ position, atMs: nowMs });
+        // Bounded by what a read could still use, whether or not anyone reads.
+        this.recentFrom(nowMs);
+      }
     }
     try {
       await this.log.write(buf, position);
@@ -426,7 +430,10 @@ export class LogSegment {
     }
   }
 
-  /** The first position this process appended within the last RECENT_READ_MS (Infinity: none). */
+  /**
+   * The first position this process appended within the last RECENT_READ_MS (Infinity: none);
+   * drops the marks older than that.
+   */
   private recentFrom(nowMs: number): number {
     const marks = this.recentMarks;
     let drop = 0;

@@ -101,3 +101,20 @@ describeBothFs('recent reads', (newEnv) => {
     await logs.close();
   });
 });
+
+describeBothFs('recent read marks', (newEnv) => {
+  it('a partition written for a long time and never read keeps only the marks a read could use', async () => {
+    const env = await newEnv();
+    const clock = new ManualClock();
+    const cfg = { ...DEFAULT_LOG_CONFIG, cleanupPolicy: { ...DEFAULT_LOG_CONFIG.cleanupPolicy } };
+    const logs = await LogManager.open({ fs: env.fs, dirs: [env.dir], clock, logger: silentLogger });
+    const log = await logs.create('t', 0, cfg);
+    for (let i = 0; i < 200; i++) {
+      await log.appendAsLeader(makeSimpleBatch(1, 10), 1);
+      clock.advance(1000);
+    }
+    const marks = (log.activeSegment as unknown as { recentMarks: unknown[] }).recentMarks.length;
+    assert.ok(marks <= RECENT_READ_MS / 1000 + 1, `${marks} marks after 200 s of appends`);
+    await logs.close();
+  });
+});

@@ -14,7 +14,8 @@
  *   taking longer than `requestTimeoutMs` (or the request's own timeout) fails it.
  * - Responses are read straight into their frame (the transport's onread): small reads land in
  *   a scratch buffer and are copied out, a frame's body goes directly into a buffer of its
- *   size, from ioBufferPool when large. `sendHolding` hands that frame's release to the caller,
+ *   size from ioBufferPool (which hands out plain buffers for small sizes and ignores their
+ *   release). `sendHolding` hands that frame's release to the caller,
  *   who gives it back to the pool once nothing refers to the response (a follower, after
  *   appending the fetched records); `send` leaves it to the GC.
  * The channel never touches the cluster's state: it moves bytes.
@@ -44,8 +45,6 @@ export interface BrokerChannelOptions {
   maxResponseBytes: number;
 }
 
-/** Response frames at least this long come from ioBufferPool. */
-const POOLED_FRAME_BYTES = 64 * 1024;
 const SCRATCH_BYTES = 64 * 1024;
 
 interface Pending {
@@ -110,7 +109,7 @@ export class BrokerChannel {
     const release = (): void => {
       if (released) return;
       released = true;
-      if (responseFrame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(responseFrame);
+      ioBufferPool.release(responseFrame);
     };
     const r = new Reader(responseFrame.subarray(bodyAt));
     const res = api.response.read(r, version);
@@ -188,7 +187,7 @@ export class BrokerChannel {
     this.socket = null;
     this.readToken = null;
     // A partly received frame was nobody's yet.
-    if (this.frame !== null && this.frame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(this.frame);
+    if (this.frame !== null) ioBufferPool.release(this.frame);
     this.frame = null;
     this.frameFill = 0;
     this.headerFill = 0;
@@ -230,8 +229,8 @@ export class BrokerChannel {
           this.reset(new ChannelError(`bad response frame size ${size} from broker ${this.peerId}`));
           return;
         }
-        // Large frames (fetch responses) come from the I/O pool and may go back to it (sendHolding).
-        this.frame = size >= POOLED_FRAME_BYTES ? ioBufferPool.acquire(size) : Buffer.allocUnsafe(size);
+        // Large frames (fetch responses) are pooled and may go back to it (sendHolding).
+        this.frame = ioBufferPool.acquire(size);
         this.frameFill = 0;
       }
       const take = Math.min(this.frame.length - this.frameFill, n - at);
@@ -250,7 +249,7 @@ export class BrokerChannel {
     const p = this.pending.get(correlationId);
     if (p === undefined) {
       // Nobody gets this frame.
-      if (frame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(frame);
+      ioBufferPool.release(frame);
       this.reset(new ChannelError(`response with unknown correlation id ${correlationId} from broker ${this.peerId}`));
       return;
     }
@@ -259,7 +258,7 @@ export class BrokerChannel {
     const r = new Reader(frame);
     readResponseHeader(r, p.responseFlexible);
     if (r.error !== null) {
-      if (frame.length >= POOLED_FRAME_BYTES) ioBufferPool.release(frame);
+      ioBufferPool.release(frame);
       p.reject(new ChannelError(`bad response header from broker ${this.peerId}: ${r.error}`));
       return;
     }

@@ -202,23 +202,18 @@ export class ReplicaFetcher {
   // ---- truncation -------------------------------------------------------------------------
 
   private async truncate(entries: Entry[]): Promise<void> {
-    const byTopic = new Map<string, Entry[]>();
+    const asking: { topic: string; e: Entry }[] = [];
     for (const e of entries) {
       // A log without any epoch has nothing the leader could disagree with.
-      if (e.partition.log.latestEpoch < 0) {
-        e.state = 'fetching';
-        continue;
-      }
-      const list = byTopic.get(e.partition.topic) ?? [];
-      list.push(e);
-      byTopic.set(e.partition.topic, list);
+      if (e.partition.log.latestEpoch < 0) e.state = 'fetching';
+      else asking.push({ topic: e.partition.topic, e });
     }
-    if (byTopic.size === 0) return;
+    if (asking.length === 0) return;
     const res = await this.channel.send(OffsetForLeaderEpoch, OFFSET_FOR_LEADER_EPOCH_VERSION, {
       replicaId: this.localBrokerId,
-      topics: [...byTopic].map(([topic, list]) => ({
+      topics: groupByTopic(asking).map(([topic, list]) => ({
         topic,
-        partitions: list.map((e) => ({ partition: e.partition.partitionIndex, currentLeaderEpoch: e.leaderEpoch, leaderEpoch: e.partition.log.latestEpoch })),
+        partitions: list.map(({ e }) => ({ partition: e.partition.partitionIndex, currentLeaderEpoch: e.leaderEpoch, leaderEpoch: e.partition.log.latestEpoch })),
       })),
     });
     const asked = new Map(entries.map((e) => [key(e.partition), e]));

@@ -15,6 +15,7 @@ import { ApiVersions, type ApiVersionsResponse } from '../../../../src/protocol/
 import { BrokerChannel, ChannelError } from '../../../../src/cluster/replication/broker-channel.js';
 
 const VERSION = 3;
+const ASK = { clientSoftwareName: 't', clientSoftwareVersion: '1' };
 
 /**
  * A socket that records what the channel writes; `deliver` hands it bytes as the kernel would
@@ -104,7 +105,7 @@ async function waitForWrites(socket: FakeSocket, n: number): Promise<void> {
 
 test('a response split inside its size prefix and then byte by byte decodes once whole', async () => {
   const { channel, socket } = channelWithSocket();
-  const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const pending = channel.send(ApiVersions, VERSION, ASK);
   await waitForWrites(socket, 1);
   const frame = responseFrame(correlationIdOf(socket, 0), body(40));
   let settled = false;
@@ -123,8 +124,8 @@ test('a response split inside its size prefix and then byte by byte decodes once
 
 test('two pipelined responses in one chunk, the second one\'s tail in the next', async () => {
   const { channel, socket } = channelWithSocket();
-  const a = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
-  const b = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const a = channel.send(ApiVersions, VERSION, ASK);
+  const b = channel.send(ApiVersions, VERSION, ASK);
   await waitForWrites(socket, 2);
   const both = Buffer.concat([responseFrame(correlationIdOf(socket, 0), body(3)), responseFrame(correlationIdOf(socket, 1), body(5))]);
   socket.deliver(both.subarray(0, both.length - 7));
@@ -136,7 +137,7 @@ test('two pipelined responses in one chunk, the second one\'s tail in the next',
 
 test('a size prefix above maxResponseBytes fails the request with ChannelError and closes the connection', async () => {
   const { channel, socket } = channelWithSocket(1000);
-  const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const pending = channel.send(ApiVersions, VERSION, ASK);
   await waitForWrites(socket, 1);
   const prefix = Buffer.alloc(4);
   prefix.writeInt32BE(5000);
@@ -149,7 +150,7 @@ test('a size prefix above maxResponseBytes fails the request with ChannelError a
 
 test('a large response is read straight into one pooled buffer, which release() gives back', async () => {
   const { channel, socket } = channelWithSocket(4 << 20);
-  const pending = channel.sendHolding(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const pending = channel.sendHolding(ApiVersions, VERSION, ASK);
   await waitForWrites(socket, 1);
   const frame = responseFrame(correlationIdOf(socket, 0), body(20000)); // ~140 KB
   assert.ok(frame.length > 128 * 1024);
@@ -174,7 +175,7 @@ test('a large response is read straight into one pooled buffer, which release() 
 
 test('a reset in the middle of a large frame gives the partial frame back to the pool; reads of the old socket are ignored', async () => {
   const { channel, socket } = channelWithSocket(4 << 20);
-  const first = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const first = channel.send(ApiVersions, VERSION, ASK);
   await waitForWrites(socket, 1);
   const frame = responseFrame(correlationIdOf(socket, 0), body(20000));
   const staleOnread = socket.onread!;
@@ -188,7 +189,7 @@ test('a reset in the middle of a large frame gives the partial frame back to the
   Buffer.from(frame.subarray(70000, 70100)).copy(stale);
   staleOnread.callback(100, stale);
   socket.destroyed = false;
-  const second = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const second = channel.send(ApiVersions, VERSION, ASK);
   await waitForWrites(socket, 2);
   socket.deliver(responseFrame(correlationIdOf(socket, 1), body(7)));
   assert.equal((await second).apiKeys.length, 7);
@@ -198,7 +199,7 @@ test('a reset in the middle of a large frame gives the partial frame back to the
 test('size prefixes below 4 and answers nobody asked for fail the request and close the connection', async () => {
   for (const size of [0, 3, -1]) {
     const { channel, socket } = channelWithSocket();
-    const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    const pending = channel.send(ApiVersions, VERSION, ASK);
     await waitForWrites(socket, 1);
     const prefix = Buffer.alloc(4);
     prefix.writeInt32BE(size);
@@ -208,7 +209,7 @@ test('size prefixes below 4 and answers nobody asked for fail the request and cl
     channel.close();
   }
   const { channel, socket } = channelWithSocket(4 << 20);
-  const pending = channel.send(ApiVersions, VERSION, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const pending = channel.send(ApiVersions, VERSION, ASK);
   await waitForWrites(socket, 1);
   socket.deliver(responseFrame(correlationIdOf(socket, 0) + 1000, body(20000))); // large: pooled, then dropped
   await assert.rejects(pending, (err: unknown) => err instanceof ChannelError && /unknown correlation id/.test((err as Error).message));
